@@ -1,0 +1,38 @@
+# Shuibao: `make demo` runs the server with demo data and QGIS with the plugin;
+# `make test` runs the linters and every test. Both set up what they need first.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup demo test lint bench zip translations clean
+
+setup: $(VENV)/.installed
+
+build/.system:
+	bash tools/setup_system.sh
+	mkdir -p build && touch $@
+
+$(VENV)/.installed: build/.system requirements-dev.txt server/pyproject.toml
+	/usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt -e ./server
+	$(PY) tools/dev_link.py
+	touch $@
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(VENV)/bin/pytest -q
+
+demo: setup
+	$(PY) tools/demo.py
+
+bench: setup
+	$(PY) -m bench
+
+zip: setup
+	$(PY) tools/build_zip.py
+
+clean:
+	rm -rf build dist $(VENV)

@@ -1,0 +1,811 @@
+"""The Shuibao domain model: every record kind, field, enumeration, workflow and threshold.
+
+One declarative definition shared by the plugin (store, layers, forms) and the server
+(validation, database). Facts and their certainty tags come from shared/DOMAIN.md.
+"""
+
+from __future__ import annotations
+
+from .schema import (
+    BOOL,
+    DATE,
+    DATETIME,
+    ENUM,
+    INT,
+    MULTI_ENUM,
+    REAL,
+    REF,
+    TEXT,
+    Field,
+    RecordKind,
+    RequiredWhen,
+    Step,
+    Threshold,
+    Thresholds,
+    Transition,
+    Workflow,
+    enum,
+)
+
+# Major changes break compatibility; a client may talk to a server of the same major version
+# whose minor version is equal or newer (see model.version).
+MODEL_VERSION = "1.0"
+
+# ---------------------------------------------------------------------------------------------
+# Thresholds. [I] values are inferences: defaults that a site may override.
+# ---------------------------------------------------------------------------------------------
+_THRESHOLDS = (
+    Threshold("dam_backbone_min_storage", 50, "万m³", "骨干坝最小总库容", "Backbone dam minimum total storage", "V"),
+    Threshold("dam_medium_min_storage", 10, "万m³", "中型坝最小总库容", "Medium dam minimum total storage", "I"),
+    Threshold("dam_small_min_storage", 1, "万m³", "小型坝最小总库容", "Small dam minimum total storage", "I"),
+    Threshold("benggang_min_area", 60, "m²", "崩岗最小上图面积", "Minimum mapped collapsing-gully area", "V"),
+    Threshold("benggang_large_min_area", 3000, "m²", "大型崩岗最小面积", "Large collapsing gully minimum area", "I"),
+    Threshold("benggang_medium_min_area", 1000, "m²", "中型崩岗最小面积", "Medium collapsing gully minimum area", "I"),
+    Threshold("gully_min_length", 50, "m", "侵蚀沟最小沟长", "Minimum erosion-gully length", "V"),
+    Threshold("crack_flag_width", 2, "mm", "裂缝预警宽度", "Crack width that raises a flag", "S"),
+    Threshold("settlement_flag", 5, "cm", "沉降预警值", "Settlement that raises a flag", "S"),
+    Threshold("watershed_max_area", 50, "km²", "小流域最大面积", "Small watershed maximum area", "V"),
+    Threshold("acceptance_sample_share", 0.2, None, "验收抽样比例", "Acceptance sample share", "V"),
+    Threshold("acceptance_min_treatment_degree", 70, "%", "验收治理度下限", "Minimum treatment degree", "I"),
+    Threshold("acceptance_min_survival_rate", 80, "%", "验收保存率下限", "Minimum survival/preservation rate", "I"),
+    Threshold("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I"),
+    Threshold("acceptance_min_pass_rate", 80, "%", "抽查合格率下限", "Minimum share of sampled spots passing", "I"),
+    Threshold("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I"),
+    Threshold("patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"),
+    Threshold("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S"),
+    Threshold("patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"),
+    Threshold("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I"),
+    Threshold("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I"),
+    Threshold("main_flood_start", 715, "MMDD", "主汛期开始", "Main flood season start", "I"),
+    Threshold("main_flood_end", 815, "MMDD", "主汛期结束", "Main flood season end", "I"),
+    Threshold("rain_heavy", 25, "mm/d", "加密巡查日雨量", "Daily rain that doubles patrols", "S"),
+    Threshold("rain_storm", 50, "mm/d", "2小时内巡查日雨量", "Daily rain that needs a patrol within 2 h", "S"),
+    Threshold("storm_response", 2, "h", "暴雨后巡查时限", "Patrol deadline after a storm", "S"),
+    Threshold("tolerable_loss_red_soil", 500, "t/(km²·a)", "南方红壤区容许土壤流失量", "Tolerable loss, southern red soil", "S"),
+)
+THRESHOLDS = Thresholds({t.name: t for t in _THRESHOLDS})
+
+# ---------------------------------------------------------------------------------------------
+# Enumerations. Codes are ASCII and stable; labels are Chinese and English.
+# ---------------------------------------------------------------------------------------------
+REGISTER_STATUS = enum("register_status", ("registered", "在册", "Registered"), ("delisted", "销号", "De-listed"))
+DAM_SCALE = enum(
+    "dam_scale",
+    ("backbone", "骨干坝（大型）", "Backbone (large)"),
+    ("medium", "中型坝", "Medium"),
+    ("small", "小型坝", "Small"),
+    ("tiny", "未达小型", "Below small"),
+    source="I",
+)
+DAM_COMPOSITION = enum(
+    "dam_composition",
+    ("one", "一大件（坝体）", "Dam body only"),
+    ("two", "两大件（坝体+放水建筑物）", "Dam body + outlet works"),
+    ("three", "三大件（坝体+放水建筑物+溢洪道）", "Dam body + outlet works + spillway"),
+    source="S",
+)
+OUTLET_TYPE = enum(
+    "outlet_type",
+    ("inclined_pipe", "卧管", "Inclined intake pipe"),
+    ("shaft", "竖井", "Shaft"),
+    ("culvert", "涵管/涵洞", "Culvert"),
+    ("none", "无", "None"),
+)
+DOWNSTREAM_EXPOSURE = enum(
+    "downstream_exposure",
+    ("residents", "居民点", "Residents"),
+    ("school", "学校", "School"),
+    ("industry", "工矿", "Industry/mines"),
+    ("traffic", "交通", "Roads/railways"),
+    ("none", "无", "None"),
+)
+HAZARD_STATUS = enum(
+    "hazard_status",
+    ("normal", "正常", "Normal"),
+    ("dangerous", "病险", "Dangerous"),
+    ("reinforcing", "除险加固中", "Being reinforced"),
+    ("cleared", "已除险", "Reinforced"),
+)
+INSPECTION_KIND = enum(
+    "inspection_kind",
+    ("pre_flood", "汛前检查", "Pre-flood-season check"),
+    ("flood_patrol", "汛期巡查", "Flood-season patrol"),
+    ("post_flood", "汛后检查", "Post-flood-season check"),
+    ("special", "特别检查", "Special check (heavy rain/earthquake)"),
+    ("hazard_survey", "隐患排查", "Hazard investigation"),
+    ("silting_survey", "淤积调查", "Silting survey"),
+    ("completion", "竣工验收", "Completion acceptance"),
+)
+CRACK_TYPE = enum(
+    "crack_type",
+    ("none", "无", "None"),
+    ("longitudinal", "纵向", "Longitudinal"),
+    ("transverse", "横向", "Transverse"),
+    ("mesh", "龟裂", "Mesh"),
+)
+SEEPAGE = enum(
+    "seepage",
+    ("none", "无", "None"),
+    ("diffuse", "散浸", "Diffuse"),
+    ("concentrated", "集中渗漏", "Concentrated leak"),
+    ("piping", "管涌", "Piping"),
+)
+INSPECTION_RESULT = enum(
+    "inspection_result",
+    ("no_hazard", "无隐患", "No hazard"),
+    ("general", "一般隐患", "General hazard"),
+    ("major", "重大隐患", "Major hazard"),
+)
+HAZARD_SEVERITY = enum("hazard_severity", ("general", "一般隐患", "General"), ("major", "重大隐患", "Major"))
+POSITION_SOURCE = enum(
+    "position_source",
+    ("gps", "GPS定位", "GPS"),
+    ("map", "地图点选", "Picked on the map"),
+    ("none", "无", "None"),
+)
+PASS_FAIL = enum("pass_fail", ("pass", "通过", "Pass"), ("fail", "不通过", "Fail"))
+QUALITY = enum("quality", ("qualified", "合格", "Qualified"), ("unqualified", "不合格", "Unqualified"))
+
+PATCH_KIND = enum("patch_kind", ("benggang", "崩岗", "Collapsing gully"), ("gully", "侵蚀沟", "Erosion gully"))
+SIZE_CLASS = enum(
+    "size_class",
+    ("large", "大型", "Large"),
+    ("medium", "中型", "Medium"),
+    ("small", "小型", "Small"),
+    source="I",
+)
+BENGGANG_SHAPE = enum(
+    "benggang_shape",
+    ("scoop", "瓢形", "Scoop"),
+    ("strip", "条形", "Strip"),
+    ("claw", "爪形", "Claw"),
+    ("arc", "弧形", "Arc"),
+    ("mixed", "混合形", "Mixed"),
+)
+BENGGANG_ACTIVITY = enum("benggang_activity", ("active", "活动型", "Active"), ("stable", "相对稳定型", "Relatively stable"))
+GULLY_STATUS = enum("gully_status", ("developing", "发展型", "Developing"), ("stable", "稳定型", "Stable"))
+DEVELOPMENT_STAGE = enum(
+    "development_stage",
+    ("young", "幼年期", "Young"),
+    ("mature", "壮年期", "Mature"),
+    ("old", "老年期", "Old"),
+    source="I",
+)
+GULLY_HAZARD = enum(
+    "gully_hazard",
+    ("houses", "房屋", "Houses"),
+    ("roads", "道路", "Roads"),
+    ("farmland", "耕地", "Farmland"),
+    ("water", "河湖塘库", "Rivers/lakes/ponds"),
+)
+TREATMENT_STATUS = enum(
+    "treatment_status",
+    ("untreated", "未治理", "Untreated"),
+    ("treating", "治理中", "Being treated"),
+    ("completed", "已完工", "Completed"),
+    ("accepted", "已验收", "Accepted"),
+)
+TREATMENT_MODE = enum(
+    "treatment_mode",
+    ("ecological", "生态型", "Ecological"),
+    ("economic", "经济型", "Economic"),
+    ("integrated", "综合型", "Integrated"),
+)
+UNIT = enum(
+    "unit",
+    ("m", "米", "m"),
+    ("m2", "平方米", "m²"),
+    ("m3", "立方米", "m³"),
+    ("hm2", "公顷", "hm²"),
+    ("count", "座/处", "count"),
+)
+PATCH_MEASURE = enum(
+    "patch_measure",
+    ("intercept_ditch", "截水沟", "Intercepting ditch"),
+    ("drainage_ditch", "排水沟", "Drainage ditch"),
+    ("slope_cutting", "削坡/修台", "Slope cutting/terracing"),
+    ("check_weir", "谷坊", "Check weir"),
+    ("silt_dam", "拦沙坝", "Silt-retaining dam"),
+    ("retaining_wall", "挡土墙", "Retaining wall"),
+    ("trees", "乔木", "Trees"),
+    ("shrubs", "灌木", "Shrubs"),
+    ("grass", "种草", "Grass"),
+    ("closure", "封育", "Closure"),
+)
+EROSION_INTENSITY = enum(
+    "erosion_intensity",
+    ("slight", "微度", "Slight"),
+    ("light", "轻度", "Light"),
+    ("moderate", "中度", "Moderate"),
+    ("strong", "强烈", "Strong"),
+    ("very_strong", "极强烈", "Very strong"),
+    ("severe", "剧烈", "Severe"),
+    source="S",
+)
+WATERSHED_PROJECT = enum(
+    "watershed_project",
+    ("comprehensive", "综合治理", "Comprehensive treatment"),
+    ("eco_clean", "生态清洁", "Ecological clean"),
+    ("slope_farmland", "坡耕地治理", "Sloping farmland"),
+    ("other", "其他", "Other"),
+)
+SPOT_MEASURE = enum(
+    "spot_measure",
+    ("terrace", "梯田", "Terraces"),
+    ("afforestation", "造林", "Afforestation"),
+    ("grass", "种草", "Grass"),
+    ("orchard", "经果林", "Orchard"),
+    ("check_weir", "谷坊", "Check weir"),
+    ("silt_dam", "拦沙坝", "Silt-retaining dam"),
+    ("pond", "塘堰", "Pond"),
+    ("gully_head", "沟头防护", "Gully-head protection"),
+    ("bank_protection", "护岸", "Bank protection"),
+    ("canal", "渠道", "Canal"),
+    ("drainage_ditch", "排水沟", "Drainage ditch"),
+    ("closure", "封育", "Closure"),
+)
+# Measures of which each built unit is one acceptance unit and always sampled [S].
+STRUCTURE_MEASURES = ("check_weir", "silt_dam", "pond", "gully_head")
+ACCEPTANCE_KIND = enum(
+    "acceptance_kind",
+    ("single", "单项措施验收", "Single-measure acceptance"),
+    ("stage", "阶段验收", "Stage acceptance"),
+    ("completion", "竣工验收", "Completion acceptance"),
+)
+
+ENUMERATIONS = {
+    e.name: e
+    for e in (
+        REGISTER_STATUS, DAM_SCALE, DAM_COMPOSITION, OUTLET_TYPE, DOWNSTREAM_EXPOSURE, HAZARD_STATUS,
+        INSPECTION_KIND, CRACK_TYPE, SEEPAGE, INSPECTION_RESULT, HAZARD_SEVERITY, POSITION_SOURCE,
+        PASS_FAIL, QUALITY, PATCH_KIND, SIZE_CLASS, BENGGANG_SHAPE, BENGGANG_ACTIVITY, GULLY_STATUS,
+        DEVELOPMENT_STAGE, GULLY_HAZARD, TREATMENT_STATUS, TREATMENT_MODE, UNIT, PATCH_MEASURE,
+        EROSION_INTENSITY, WATERSHED_PROJECT, SPOT_MEASURE, ACCEPTANCE_KIND,
+    )  # fmt: skip
+}
+
+# ---------------------------------------------------------------------------------------------
+# Fields every record carries. Sync owns server_rev; the audit fields are filled on save.
+# ---------------------------------------------------------------------------------------------
+AUDIT_FIELDS = (
+    Field("uuid", TEXT, "全局标识", "Global id", required_at=("*",), max_length=36),
+    Field("county_code", TEXT, "县级行政区划代码", "County code", required_at=("*",), max_length=6),
+    Field("created_at", DATETIME, "创建时间", "Created at"),
+    Field("created_by", TEXT, "创建人", "Created by"),
+    Field("updated_at", DATETIME, "修改时间", "Updated at"),
+    Field("updated_by", TEXT, "修改人", "Updated by"),
+    Field("server_rev", INT, "服务器版本", "Server revision", default=0),
+)
+AUDIT_FIELD_NAMES = tuple(f.name for f in AUDIT_FIELDS)
+
+
+def _f(name, type_, zh, en, **kw) -> Field:
+    return Field(name, type_, zh, en, **kw)
+
+
+def _e(name, enumeration, zh, en, **kw) -> Field:
+    return Field(name, ENUM, zh, en, enum=enumeration, **kw)
+
+
+def _multi(name, enumeration, zh, en, **kw) -> Field:
+    return Field(name, MULTI_ENUM, zh, en, enum=enumeration, **kw)
+
+
+def _ref(name, parent, zh, en) -> Field:
+    return Field(name, REF, zh, en, ref=parent, required_at=("*",))
+
+
+def _delisting() -> tuple[Field, ...]:
+    return (
+        _e("register_status", REGISTER_STATUS, "登记状态", "Register status", default="registered", required_at=("*",)),
+        _f("delist_reason", TEXT, "销号原因", "De-listing reason", required_at=("delisted",)),
+        _f("delist_date", DATE, "销号日期", "De-listing date", required_at=("delisted",)),
+    )
+
+
+def _workflow(state_field, steps, transitions, initial, final) -> Workflow:
+    return Workflow(
+        state_field,
+        tuple(Step(*st) for st in steps),
+        tuple(Transition(*t) for t in transitions),
+        initial=initial,
+        final=final,
+    )
+
+
+_INSPECTORS = ("inspector", "technician")
+_ANY_FIELD_ROLE = ("inspector", "technician", "acceptor")
+
+# ---------------------------------------------------------------------------------------------
+# Workflows: steps, allowed transitions and the roles that may perform each. Admin may do all.
+# ---------------------------------------------------------------------------------------------
+WF_REGISTER = _workflow(
+    "register_status",
+    (("registered", "在册", "Registered"), ("delisted", "销号", "De-listed")),
+    (
+        ("registered", "delisted", ("technician",), "销号", "De-list"),
+        ("delisted", "registered", ("admin",), "恢复在册", "Re-register"),
+    ),
+    "registered", ("delisted",),
+)  # fmt: skip
+_DRAFT_SUBMITTED = (("draft", "草稿", "Draft"), ("submitted", "已提交", "Submitted"))
+WF_INSPECTION = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交检查", "Submit inspection"),
+        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+WF_SURVEY = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交调查", "Submit survey"),
+        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+WF_HAZARD = _workflow(
+    "step",
+    (("open", "待整改", "Open"), ("rectified", "已整改", "Rectified"),
+     ("rechecked", "已复查", "Re-checked"), ("closed", "已销号", "Closed (销号)")),
+    (
+        ("open", "rectified", _INSPECTORS, "记录整改", "Record rectification"),
+        ("rectified", "rechecked", _INSPECTORS, "复查", "Re-check"),
+        ("rechecked", "open", _INSPECTORS, "复查不合格，重新整改", "Re-open after failed re-check"),
+        ("rechecked", "closed", ("technician",), "销号", "Close (销号)"),
+    ),
+    "open", ("closed",),
+)  # fmt: skip
+WF_TREATMENT = _workflow(
+    "treatment_status",
+    tuple((c.code, c.zh, c.en) for c in TREATMENT_STATUS.choices),
+    (
+        ("untreated", "treating", ("technician",), "开始治理", "Start treatment"),
+        ("treating", "completed", _INSPECTORS, "完工", "Mark completed"),
+        ("completed", "treating", ("technician",), "返工", "Back to treatment"),
+        ("completed", "accepted", ("acceptor",), "验收", "Accept"),
+    ),
+    "untreated", ("accepted",),
+)  # fmt: skip
+WF_MEASURE = _workflow(
+    "step",
+    (("planned", "设计", "Planned"), ("built", "已建成", "Built"), ("accepted", "已验收", "Accepted")),
+    (
+        ("planned", "built", _INSPECTORS, "记录完成", "Record as built"),
+        ("built", "planned", ("technician",), "退回", "Return"),
+        ("built", "accepted", ("acceptor",), "验收", "Accept"),
+    ),
+    "planned", ("accepted",),
+)  # fmt: skip
+WF_PATCH_ACCEPTANCE = _workflow(
+    "step",
+    (("draft", "草稿", "Draft"), ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
+    (
+        ("draft", "checked", _ANY_FIELD_ROLE, "完成核查", "Record checks"),
+        ("checked", "draft", ("technician", "acceptor"), "退回", "Return"),
+        ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
+    ),
+    "draft", ("signed",),
+)  # fmt: skip
+WF_SPOT = _workflow(
+    "step",
+    (("planned", "设计", "Planned"), ("completed", "已完成", "Completed")),
+    (
+        ("planned", "completed", _INSPECTORS, "记录完成", "Record as completed"),
+        ("completed", "planned", ("technician",), "退回", "Return"),
+    ),
+    "planned", ("completed",),
+)  # fmt: skip
+WF_WATERSHED_ACCEPTANCE = _workflow(
+    "step",
+    (("draft", "草稿", "Draft"), ("sampled", "已抽样", "Sampled"),
+     ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
+    (
+        ("draft", "sampled", ("technician", "acceptor"), "抽取样本", "Draw sample"),
+        ("sampled", "checked", _ANY_FIELD_ROLE, "完成核查", "Finish spot checks"),
+        ("checked", "sampled", ("technician", "acceptor"), "退回核查", "Back to checks"),
+        ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
+    ),
+    "draft", ("signed",),
+)  # fmt: skip
+WF_CHECK = _workflow(
+    "step",
+    (("pending", "待核查", "Pending"), ("checked", "已核查", "Checked")),
+    (
+        ("pending", "checked", _ANY_FIELD_ROLE, "记录核查", "Record check"),
+        ("checked", "pending", ("technician", "acceptor"), "退回", "Return"),
+    ),
+    "pending", ("checked",),
+)  # fmt: skip
+
+
+def _step_field(enum_name: str, workflow: Workflow) -> Field:
+    """The field that holds a record's workflow step, its enumeration made from the steps."""
+    steps = enum(enum_name, *((st.code, st.zh, st.en) for st in workflow.steps))
+    ENUMERATIONS[enum_name] = steps
+    return Field(
+        workflow.state_field, ENUM, "流程步骤", "Workflow step",
+        enum=steps, default=workflow.initial, required_at=("*",),
+    )  # fmt: skip
+
+
+def _person(prefix: str, zh: str, en: str) -> tuple[Field, ...]:
+    return (
+        _f(f"{prefix}_person", TEXT, f"{zh}责任人", f"{en} responsible person", required_at=("registered",)),
+        _f(f"{prefix}_phone", TEXT, f"{zh}责任人电话", f"{en} responsible person phone", max_length=20),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Check dams (淤地坝)
+# ---------------------------------------------------------------------------------------------
+DAM = RecordKind(
+    "dam", "淤地坝", "Check dam", "Point",
+    fields=AUDIT_FIELDS + (
+        _f("code", TEXT, "淤地坝编码", "Dam code", required_at=("*",), max_length=32),
+        _f("name", TEXT, "淤地坝名称", "Dam name", required_at=("*",)),
+        _f("township", TEXT, "乡镇", "Township"),
+        _f("village", TEXT, "村", "Village"),
+        _f("watershed_code", TEXT, "所在小流域编码", "Small watershed code"),
+        _e("scale", DAM_SCALE, "坝型规模", "Scale", derived="dam_scale"),
+        _f("control_area", REAL, "控制面积", "Control area", unit="km²", minimum=0),
+        _f("dam_height", REAL, "坝高", "Dam height", unit="m", minimum=0, maximum=100),
+        _f("crest_length", REAL, "坝顶长", "Crest length", unit="m", minimum=0),
+        _f("crest_width", REAL, "坝顶宽", "Crest width", unit="m", minimum=0),
+        _f("crest_elevation", REAL, "坝顶高程", "Crest elevation", unit="m"),
+        _f("total_storage", REAL, "总库容", "Total storage", unit="万m³", minimum=0, required_at=("registered",)),
+        _f("silt_storage", REAL, "拦泥库容", "Silt storage", unit="万m³", minimum=0),
+        _f("flood_storage", REAL, "滞洪库容", "Flood-detention storage", unit="万m³", minimum=0),
+        _f("silted_storage", REAL, "已淤库容", "Already silted storage", unit="万m³", minimum=0),
+        _f("design_silt_elevation", REAL, "设计淤积高程", "Design silt elevation", unit="m"),
+        _f("current_silt_elevation", REAL, "现状淤积高程", "Current silt elevation", unit="m"),
+        _f("silted_farmland", REAL, "已淤地面积", "Silted farmland", unit="hm²", minimum=0),
+        _f("year_built", INT, "建成年份", "Year built", minimum=1950, maximum=2100),
+        _f("year_reinforced", INT, "除险加固年份", "Year reinforced", minimum=1950, maximum=2100),
+        _e("composition", DAM_COMPOSITION, "工程组成", "Composition"),
+        _e("outlet_type", OUTLET_TYPE, "放水建筑物型式", "Outlet works type"),
+        _f("has_spillway", BOOL, "有溢洪道", "Has spillway", default=False),
+        _multi("downstream_exposure", DOWNSTREAM_EXPOSURE, "下游影响对象", "Downstream exposure"),
+        *_person("admin", "行政", "Administrative"),
+        *_person("tech", "技术", "Technical"),
+        *_person("patrol", "巡查", "Patrol"),
+        _f("dedicated_patroller", BOOL, "一坝一人专职巡查", "Dedicated patroller (一坝一人)", default=False),
+        _f("monitoring", TEXT, "监测设施", "Monitoring equipment"),
+        _f("maintenance_body", TEXT, "管护主体", "Maintenance body"),
+        _e("hazard_status", HAZARD_STATUS, "安全状况", "Hazard status", default="normal", required_at=("*",)),
+        _f("last_inspected_at", DATETIME, "最近巡查时间", "Last inspected at"),
+        *_delisting(),
+    ),
+    workflow=WF_REGISTER,
+    code_field="code", title_field="name", status_field="hazard_status", object_kind="dam", delisting=True,
+)  # fmt: skip
+
+DAM_INSPECTION = RecordKind(
+    "dam_inspection", "淤地坝检查", "Dam inspection", "Point",
+    parent="dam", parent_field="dam_uuid", object_kind="dam",
+    fields=AUDIT_FIELDS + (
+        _ref("dam_uuid", "dam", "淤地坝", "Dam"),
+        _e("kind", INSPECTION_KIND, "检查类型", "Inspection kind", required_at=("draft",)),
+        _f("inspected_at", DATETIME, "检查时间", "Inspected at", required_at=("draft",)),
+        _f("inspector", TEXT, "检查人", "Inspector", required_at=("draft",)),
+        # dam body
+        _f("flood_storage_ok", BOOL, "滞洪库容满足要求", "Flood-detention storage sufficient", required_at=("submitted",)),
+        _f("settlement", REAL, "坝体沉降", "Settlement", unit="cm", minimum=0, maximum=500),
+        _f("collapse_slide", BOOL, "坝体塌陷/滑坡", "Collapse or slide", default=False),
+        _e("crack_type", CRACK_TYPE, "裂缝", "Cracks", default="none", required_at=("submitted",)),
+        _f("crack_length", REAL, "裂缝长度", "Crack length", unit="m", minimum=0),
+        _f("crack_width", REAL, "裂缝宽度", "Crack width", unit="mm", minimum=0, maximum=1000),
+        _f("face_scour", BOOL, "坝坡冲沟", "Scour gullies on faces", default=False),
+        _f("animal_burrows", BOOL, "动物洞穴", "Animal burrows", default=False),
+        _e("seepage", SEEPAGE, "渗漏", "Seepage", default="none", required_at=("submitted",)),
+        _f("seepage_location", TEXT, "渗漏位置", "Seepage location"),
+        _f("seepage_flow", REAL, "渗漏量", "Seepage flow", unit="L/s", minimum=0),
+        # outlet works
+        _f("outlet_blocked", BOOL, "进水口堵塞", "Inlet blocked", default=False),
+        _f("outlet_damaged", BOOL, "涵管断裂/漏水", "Conduit broken or leaking", default=False),
+        _f("outlet_basin_damaged", BOOL, "消力池/尾水渠损坏", "Stilling basin/tailrace damaged", default=False),
+        _f("outlet_operable", BOOL, "放水设施可正常运行", "Outlet operable", default=True),
+        # spillway
+        _f("spillway_blocked", BOOL, "溢洪道堵塞/侵占", "Spillway blocked or encroached", default=False),
+        _f("spillway_scour", BOOL, "溢洪道冲刷", "Spillway scour", default=False),
+        _f("spillway_lining_damaged", BOOL, "溢洪道衬砌损坏", "Spillway lining damaged", default=False),
+        # silt
+        _f("silt_elevation", REAL, "实测淤积高程", "Measured silt elevation", unit="m"),
+        _f("height_to_spillway", REAL, "淤积面距溢洪道底高差", "Height to spillway crest", unit="m"),
+        _f("remaining_flood_storage", REAL, "剩余滞洪库容", "Remaining flood-detention storage", unit="万m³", minimum=0),
+        _f("illegal_storage", BOOL, "违规蓄水", "Illegal water storage", default=False),
+        # flood readiness
+        _f("persons_on_duty", BOOL, "责任人到岗", "Responsible persons on duty", default=True),
+        _f("emergency_plan", BOOL, "有应急预案", "Emergency plan in place", default=True),
+        _f("materials_ready", BOOL, "防汛物资到位", "Flood materials ready", default=True),
+        _f("warning_signs", BOOL, "警示标志完好", "Warning signs in place", default=True),
+        _f("monitoring_online", BOOL, "监测设施在线", "Monitoring online", default=True),
+        # result
+        _e("result", INSPECTION_RESULT, "检查结论", "Result", required_at=("submitted",)),
+        _f("measures", TEXT, "处理措施", "Measures"),
+        _f("deadline", DATE, "整改期限", "Deadline"),
+        _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+        _f("distance_to_object", REAL, "距坝距离", "Distance to the dam", unit="m", derived="distance_to_parent"),
+        _f("signature", TEXT, "检查人签名", "Inspector signature", required_at=("submitted",)),
+        _step_field("inspection_step", WF_INSPECTION),
+    ),
+    workflow=WF_INSPECTION,
+    rules=(
+        RequiredWhen("measures", "result", ("general", "major"), ("submitted",),
+                     "有隐患时必须填写处理措施", "A hazard needs measures"),
+        RequiredWhen("deadline", "result", ("general", "major"), ("submitted",),
+                     "有隐患时必须填写整改期限", "A hazard needs a deadline"),
+        RequiredWhen("crack_width", "crack_type", ("longitudinal", "transverse", "mesh"), ("submitted",),
+                     "有裂缝时必须填写裂缝宽度", "Cracks need their width"),
+        RequiredWhen("seepage_location", "seepage", ("diffuse", "concentrated", "piping"), ("submitted",),
+                     "有渗漏时必须填写渗漏位置", "Seepage needs its location"),
+    ),
+    code_field="kind", title_field="inspected_at", status_field="result",
+)  # fmt: skip
+
+
+DAM_HAZARD = RecordKind(
+    "dam_hazard", "隐患台账", "Hazard ledger", None,
+    parent="dam", parent_field="dam_uuid", object_kind="dam",
+    fields=AUDIT_FIELDS + (
+        _ref("dam_uuid", "dam", "淤地坝", "Dam"),
+        _f("inspection_uuid", TEXT, "发现隐患的检查", "Inspection that found it"),
+        _f("description", TEXT, "隐患描述", "Hazard description", required_at=("open",)),
+        _e("severity", HAZARD_SEVERITY, "隐患等级", "Severity", required_at=("open",)),
+        _f("measure", TEXT, "整改措施", "Rectification measure", required_at=("open",)),
+        _f("responsible_person", TEXT, "整改责任人", "Responsible person", required_at=("open",)),
+        _f("deadline", DATE, "整改期限", "Deadline", required_at=("open",)),
+        _f("rectified_at", DATE, "整改完成日期", "Rectified on", required_at=("rectified",)),
+        _f("rectification_note", TEXT, "整改情况", "Rectification note", required_at=("rectified",)),
+        _f("rechecked_at", DATE, "复查日期", "Re-checked on", required_at=("rechecked",)),
+        _f("rechecked_by", TEXT, "复查人", "Re-checked by", required_at=("rechecked",)),
+        _e("recheck_result", PASS_FAIL, "复查结论", "Re-check result", required_at=("rechecked",)),
+        _f("closed_at", DATE, "销号日期", "Closed on", required_at=("closed",)),
+        _f("closed_by", TEXT, "销号人", "Closed by", required_at=("closed",)),
+        _step_field("hazard_step", WF_HAZARD),
+    ),
+    workflow=WF_HAZARD,
+    code_field="severity", title_field="description", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# 2. Gully-erosion patches: 崩岗 (collapsing gullies) and 侵蚀沟 (erosion gullies)
+# ---------------------------------------------------------------------------------------------
+PATCH = RecordKind(
+    "patch", "侵蚀图斑", "Gully-erosion patch", "MultiPolygon",
+    object_kind="patch",
+    fields=AUDIT_FIELDS + (
+        _f("code", TEXT, "图斑编码", "Patch code", required_at=("*",), max_length=32),
+        _f("name", TEXT, "名称", "Name"),
+        _e("kind", PATCH_KIND, "类型", "Kind", required_at=("*",)),
+        _f("township", TEXT, "乡镇", "Township"),
+        _f("village", TEXT, "村", "Village"),
+        _f("watershed_code", TEXT, "所在小流域编码", "Small watershed code"),
+        _f("area", REAL, "面积", "Area", unit="m²", derived="area_m2"),
+        _e("size_class", SIZE_CLASS, "规模等级", "Size class", derived="patch_size_class"),
+        _e("shape", BENGGANG_SHAPE, "崩岗形态", "Collapsing-gully shape"),
+        _f("is_cluster", BOOL, "崩岗群", "Cluster", default=False),
+        _f("cluster_members", INT, "崩岗群个数", "Cluster members", minimum=0),
+        _e("activity", BENGGANG_ACTIVITY, "活动情况", "Activity"),
+        _e("gully_status", GULLY_STATUS, "侵蚀沟发育状态", "Gully development status"),
+        _f("depth", REAL, "平均深度", "Mean depth", unit="m", minimum=0),
+        _f("width", REAL, "宽度", "Width", unit="m", minimum=0),
+        _f("length", REAL, "长度", "Length", unit="m", minimum=0),
+        _f("top_width", REAL, "沟顶平均宽", "Mean top width", unit="m", minimum=0),
+        _f("bottom_width", REAL, "沟底平均宽", "Mean bottom width", unit="m", minimum=0),
+        _f("gradient", REAL, "沟道纵比降", "Gradient", unit="%", minimum=0, maximum=100),
+        _f("catchment_area", REAL, "汇水面积", "Catchment area", unit="hm²", minimum=0),
+        _f("head_lon", REAL, "沟头经度", "Head longitude", minimum=73, maximum=136),
+        _f("head_lat", REAL, "沟头纬度", "Head latitude", minimum=3, maximum=54),
+        _f("mouth_lon", REAL, "沟口经度", "Mouth longitude", minimum=73, maximum=136),
+        _f("mouth_lat", REAL, "沟口纬度", "Mouth latitude", minimum=3, maximum=54),
+        _multi("hazard_types", GULLY_HAZARD, "危害对象", "Threatens"),
+        _f("soil_type", TEXT, "土壤类型", "Soil type"),
+        _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
+        _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
+        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _e("treatment_mode", TREATMENT_MODE, "治理模式", "Treatment mode"),
+        _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="untreated", required_at=("*",)),
+        *_delisting(),
+    ),
+    workflow=WF_TREATMENT,
+    code_field="code", title_field="name", status_field="treatment_status", delisting=True,
+)  # fmt: skip
+
+PATCH_SURVEY = RecordKind(
+    "patch_survey", "图斑调查", "Patch survey", "Point",
+    parent="patch", parent_field="patch_uuid", object_kind="patch",
+    fields=AUDIT_FIELDS + (
+        _ref("patch_uuid", "patch", "侵蚀图斑", "Patch"),
+        _f("surveyed_at", DATETIME, "调查时间", "Surveyed at", required_at=("draft",)),
+        _f("surveyor", TEXT, "调查人", "Surveyor", required_at=("draft",)),
+        _f("area", REAL, "面积", "Area", unit="m²", minimum=0, required_at=("submitted",)),
+        _f("depth", REAL, "平均深度", "Mean depth", unit="m", minimum=0, required_at=("submitted",)),
+        _f("width", REAL, "宽度", "Width", unit="m", minimum=0, required_at=("submitted",)),
+        _f("length", REAL, "长度", "Length", unit="m", minimum=0, required_at=("submitted",)),
+        _e("shape", BENGGANG_SHAPE, "崩岗形态", "Collapsing-gully shape"),
+        _e("development_stage", DEVELOPMENT_STAGE, "发育阶段", "Development stage"),
+        _e("activity", BENGGANG_ACTIVITY, "活动情况", "Activity"),
+        _f("catchment_area", REAL, "集水面积", "Catchment area", unit="m²", minimum=0),
+        _f("alluvial_fan_area", REAL, "冲积扇面积", "Alluvial-fan area", unit="m²", minimum=0),
+        _f("channel_length", REAL, "主沟道长", "Main channel length", unit="m", minimum=0),
+        _f("channel_width", REAL, "主沟道宽", "Main channel width", unit="m", minimum=0),
+        _f("channel_gradient", REAL, "主沟道比降", "Main channel gradient", unit="%", minimum=0, maximum=100),
+        _f("mouth_width", REAL, "沟口宽", "Mouth width", unit="m", minimum=0),
+        _f("branch_count", INT, "支沟数", "Number of branches", minimum=0),
+        _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
+        _f("erosion_volume", REAL, "侵蚀量", "Erosion volume", unit="m³", minimum=0),
+        _f("erosion_modulus", REAL, "侵蚀模数", "Erosion modulus", unit="t/(km²·a)", minimum=0),
+        _e("erosion_intensity", EROSION_INTENSITY, "侵蚀强度", "Erosion intensity", derived="erosion_intensity"),
+        _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
+        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _f("unit_cost", REAL, "治理单价", "Treatment unit cost", unit="元", minimum=0),
+        _f("note", TEXT, "备注", "Note"),
+        _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+        _step_field("survey_step", WF_SURVEY),
+    ),
+    workflow=WF_SURVEY,
+    code_field="surveyed_at", title_field="surveyor", status_field="step",
+)  # fmt: skip
+
+PATCH_MEASURE_KIND = RecordKind(
+    "patch_measure", "治理措施", "Treatment measure", None,
+    parent="patch", parent_field="patch_uuid", object_kind="patch",
+    fields=AUDIT_FIELDS + (
+        _ref("patch_uuid", "patch", "侵蚀图斑", "Patch"),
+        _e("measure_type", PATCH_MEASURE, "措施类型", "Measure", required_at=("planned",)),
+        _e("unit", UNIT, "计量单位", "Unit", required_at=("planned",)),
+        _f("design_qty", REAL, "设计数量", "Design quantity", minimum=0, required_at=("planned",)),
+        _f("completed_qty", REAL, "完成数量", "Completed quantity", minimum=0, required_at=("built",)),
+        _f("unit_cost", REAL, "单价", "Unit cost", unit="元", minimum=0),
+        _f("completed_at", DATE, "完工日期", "Completed on", required_at=("built",)),
+        _step_field("measure_step", WF_MEASURE),
+    ),
+    workflow=WF_MEASURE,
+    code_field="measure_type", title_field="design_qty", status_field="step",
+)  # fmt: skip
+
+PATCH_ACCEPTANCE = RecordKind(
+    "patch_acceptance", "图斑验收", "Patch acceptance", None,
+    parent="patch", parent_field="patch_uuid", object_kind="patch",
+    fields=AUDIT_FIELDS + (
+        _ref("patch_uuid", "patch", "侵蚀图斑", "Patch"),
+        _e("kind", ACCEPTANCE_KIND, "验收类型", "Acceptance kind", required_at=("draft",)),
+        _f("accepted_at", DATE, "验收日期", "Accepted on", required_at=("checked",)),
+        _f("completion_rate", REAL, "完成率", "Completion rate", unit="%", derived="measure_completion_rate"),
+        _e("verdict", PASS_FAIL, "验收结论", "Verdict", required_at=("checked",)),
+        _f("opinion", TEXT, "验收意见", "Opinion", required_at=("checked",)),
+        _f("acceptor", TEXT, "验收人", "Acceptor", required_at=("signed",)),
+        _f("signed_at", DATETIME, "签署时间", "Signed at", required_at=("signed",)),
+        _step_field("patch_acceptance_step", WF_PATCH_ACCEPTANCE),
+    ),
+    workflow=WF_PATCH_ACCEPTANCE,
+    code_field="kind", title_field="accepted_at", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# 4. Small watersheds (小流域), their treatment spots (图斑) and acceptance
+# ---------------------------------------------------------------------------------------------
+WATERSHED = RecordKind(
+    "watershed", "小流域", "Small watershed", "MultiPolygon",
+    object_kind="watershed",
+    fields=AUDIT_FIELDS + (
+        _f("code", TEXT, "小流域编码", "Watershed code", required_at=("*",), max_length=32),
+        _f("name", TEXT, "小流域名称", "Watershed name", required_at=("*",)),
+        _f("county_codes", TEXT, "涉及县", "Counties covered"),
+        _e("project_type", WATERSHED_PROJECT, "项目类型", "Project type", required_at=("registered",)),
+        _f("year", INT, "实施年度", "Year", minimum=1980, maximum=2100),
+        _f("batch", TEXT, "批次", "Batch"),
+        _f("area", REAL, "面积", "Area", unit="km²", derived="area_km2"),
+        _f("eroded_area", REAL, "水土流失面积", "Eroded area", unit="km²", minimum=0),
+        _f("erosion_modulus", REAL, "平均侵蚀模数", "Mean erosion modulus", unit="t/(km²·a)", minimum=0),
+        _f("forest_grass_cover", REAL, "林草覆盖率", "Forest and grass cover", unit="%", minimum=0, maximum=100),
+        _f("conservation_rate", REAL, "水土保持率", "Conservation rate", unit="%", derived="conservation_rate"),
+        _f("treatment_degree", REAL, "治理度", "Treatment degree", unit="%", minimum=0, maximum=100),
+        _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="treating", required_at=("*",)),
+        *_delisting(),
+    ),
+    workflow=WF_REGISTER,
+    code_field="code", title_field="name", status_field="treatment_status", delisting=True,
+)  # fmt: skip
+
+WATERSHED_SPOT = RecordKind(
+    "watershed_spot", "治理图斑", "Treatment spot", "MultiPolygon",
+    parent="watershed", parent_field="watershed_uuid", object_kind="watershed",
+    fields=AUDIT_FIELDS + (
+        _ref("watershed_uuid", "watershed", "小流域", "Watershed"),
+        _f("spot_code", TEXT, "图斑编号", "Spot code", required_at=("*",), max_length=32),
+        _e("measure_type", SPOT_MEASURE, "措施类型", "Measure", required_at=("*",)),
+        _e("unit", UNIT, "计量单位", "Unit", required_at=("*",)),
+        _f("design_qty", REAL, "设计数量", "Design quantity", minimum=0, required_at=("*",)),
+        _f("completed_qty", REAL, "完成数量", "Completed quantity", minimum=0, required_at=("completed",)),
+        _f("area", REAL, "图斑面积", "Spot area", unit="hm²", derived="area_hm2"),
+        _f("survival_rate", REAL, "成活率/保存率", "Survival/preservation rate", unit="%", minimum=0, maximum=100),
+        _e("quality", QUALITY, "质量评定", "Quality"),
+        _step_field("spot_step", WF_SPOT),
+    ),
+    workflow=WF_SPOT,
+    code_field="spot_code", title_field="measure_type", status_field="step",
+)  # fmt: skip
+
+WATERSHED_ACCEPTANCE = RecordKind(
+    "watershed_acceptance", "小流域验收", "Watershed acceptance", None,
+    parent="watershed", parent_field="watershed_uuid", object_kind="watershed",
+    fields=AUDIT_FIELDS + (
+        _ref("watershed_uuid", "watershed", "小流域", "Watershed"),
+        _e("kind", ACCEPTANCE_KIND, "验收类型", "Acceptance kind", required_at=("draft",)),
+        _f("year", INT, "验收年度", "Year", minimum=1980, maximum=2100, required_at=("draft",)),
+        _f("sample_share", REAL, "抽样比例", "Sample share", minimum=0, maximum=1, default=0.2, required_at=("sampled",)),
+        _f("sample_seed", INT, "抽样随机种子", "Sample seed", required_at=("sampled",)),
+        _f("sampled_count", INT, "抽样图斑数", "Sampled spots", derived="sampled_count"),
+        _f("checked_count", INT, "已核查图斑数", "Checked spots", derived="checked_count"),
+        _f("pass_rate", REAL, "抽查合格率", "Share of sampled spots passing", unit="%", derived="pass_rate"),
+        _f("survival_rate", REAL, "平均保存率", "Mean survival rate", unit="%", derived="mean_survival_rate"),
+        _e("verdict", PASS_FAIL, "验收结论", "Verdict", derived="acceptance_verdict"),
+        _f("opinion", TEXT, "验收意见", "Opinion", required_at=("checked",)),
+        _f("acceptor", TEXT, "验收人", "Acceptor", required_at=("signed",)),
+        _f("signed_at", DATETIME, "签署时间", "Signed at", required_at=("signed",)),
+        _step_field("acceptance_step", WF_WATERSHED_ACCEPTANCE),
+    ),
+    workflow=WF_WATERSHED_ACCEPTANCE,
+    code_field="kind", title_field="year", status_field="step",
+)  # fmt: skip
+
+SPOT_CHECK = RecordKind(
+    "spot_check", "抽查图斑核查", "Sampled spot check", "Point",
+    parent="watershed_acceptance", parent_field="acceptance_uuid", object_kind="watershed",
+    fields=AUDIT_FIELDS + (
+        _ref("acceptance_uuid", "watershed_acceptance", "小流域验收", "Watershed acceptance"),
+        _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", required_at=("*",), max_length=36),
+        _f("checked_at", DATETIME, "核查时间", "Checked at", required_at=("checked",)),
+        _f("checker", TEXT, "核查人", "Checked by", required_at=("checked",)),
+        _f("measured_area", REAL, "实测面积", "Measured area", unit="hm²", minimum=0),
+        _f("area_deviation", REAL, "面积偏差", "Area deviation", unit="%", required_at=("checked",)),
+        _f("matches_design", BOOL, "措施与设计相符", "Measure matches design", required_at=("checked",)),
+        _f("survival_rate", REAL, "成活率/保存率", "Survival/preservation rate", unit="%", minimum=0, maximum=100),
+        _e("quality", QUALITY, "质量评定", "Quality", required_at=("checked",)),
+        _f("passed", BOOL, "核查合格", "Passed", derived="spot_check_passed"),
+        _step_field("check_step", WF_CHECK),
+    ),
+    workflow=WF_CHECK,
+    code_field="spot_uuid", title_field="quality", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# Photos: attachments of any record, content-addressed by sha256.
+# ---------------------------------------------------------------------------------------------
+PHOTO = RecordKind(
+    "photo", "照片", "Photo", "Point",
+    fields=AUDIT_FIELDS + (
+        _f("parent_kind", TEXT, "所属记录类型", "Parent record kind", required_at=("*",)),
+        _f("parent_uuid", TEXT, "所属记录", "Parent record", required_at=("*",), max_length=36),
+        _f("sha256", TEXT, "SHA-256", "SHA-256", required_at=("*",), max_length=64),
+        _f("mime_type", TEXT, "文件类型", "Content type", required_at=("*",)),
+        _f("size_bytes", INT, "文件大小", "Size", unit="B", minimum=0, required_at=("*",)),
+        _f("taken_at", DATETIME, "拍摄时间", "Taken at"),
+        _f("caption", TEXT, "说明", "Caption"),
+    ),
+    code_field="taken_at", title_field="caption",
+)  # fmt: skip
+
+RECORD_KINDS: dict[str, RecordKind] = {
+    k.name: k
+    for k in (
+        DAM, DAM_INSPECTION, DAM_HAZARD,
+        PATCH, PATCH_SURVEY, PATCH_MEASURE_KIND, PATCH_ACCEPTANCE,
+        WATERSHED, WATERSHED_SPOT, WATERSHED_ACCEPTANCE, SPOT_CHECK,
+        PHOTO,
+    )  # fmt: skip
+}
+
+# The three objects that get a dock each, with their main record kind.
+OBJECT_KINDS = {
+    "patch": ("patch", "侵蚀沟/崩岗图斑", "Gully-erosion patches"),
+    "dam": ("dam", "淤地坝", "Check dams"),
+    "watershed": ("watershed", "小流域", "Small watersheds"),
+}
+
+
+def kind(name: str) -> RecordKind:
+    return RECORD_KINDS[name]

@@ -1,0 +1,214 @@
+"""Building blocks of the domain model: enumerations, fields, workflows, record kinds.
+
+Plain Python, no QGIS import: the plugin and the server share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Field types the model knows. Storage mapping: see STORAGE_TYPES.
+TEXT = "text"
+INT = "int"
+REAL = "real"
+BOOL = "bool"
+DATE = "date"  # ISO 8601 yyyy-mm-dd
+DATETIME = "datetime"  # ISO 8601 with offset, UTC preferred
+ENUM = "enum"  # one code of an Enumeration
+MULTI_ENUM = "multi_enum"  # JSON array of codes of an Enumeration
+REF = "ref"  # uuid of a parent record
+
+FIELD_TYPES = (TEXT, INT, REAL, BOOL, DATE, DATETIME, ENUM, MULTI_ENUM, REF)
+
+# How each type is stored in SQLite/GeoPackage and in PostgreSQL.
+STORAGE_TYPES = {
+    TEXT: ("TEXT", "text"),
+    INT: ("INTEGER", "bigint"),
+    REAL: ("REAL", "double precision"),
+    BOOL: ("BOOLEAN", "boolean"),
+    DATE: ("DATE", "date"),
+    DATETIME: ("DATETIME", "timestamptz"),
+    ENUM: ("TEXT", "text"),
+    MULTI_ENUM: ("TEXT", "text"),
+    REF: ("TEXT", "text"),
+}
+
+ROLES = ("inspector", "technician", "acceptor", "admin")
+ROLE_LABELS = {
+    "inspector": ("巡查员", "Inspector"),
+    "technician": ("技术员", "Technician"),
+    "acceptor": ("验收人", "Acceptor"),
+    "admin": ("管理员", "Administrator"),
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    name: str
+    choices: tuple[Choice, ...]
+    source: str = "V"  # V seen in a source, S unofficial copy, I inference
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.choices)
+
+    def label(self, code: str, lang: str = "zh") -> str:
+        for c in self.choices:
+            if c.code == code:
+                return c.zh if lang == "zh" else c.en
+        return code
+
+
+def enum(name: str, *choices: tuple[str, str, str], source: str = "V") -> Enumeration:
+    return Enumeration(name, tuple(Choice(*c) for c in choices), source)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    zh: str
+    en: str
+    unit: str | None = None
+    enum: Enumeration | None = None
+    # Workflow steps at which the field must have a value (a record at that step or later).
+    required_at: tuple[str, ...] = ()
+    default: Any = None
+    # Name of a rule in model.rules.DERIVATIONS that computes the value; the field is read-only.
+    derived: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    ref: str | None = None  # for REF fields: the parent record kind
+    max_length: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"{self.name}: unknown type {self.type}")
+        if (self.type in (ENUM, MULTI_ENUM)) != (self.enum is not None):
+            raise ValueError(f"{self.name}: enum fields need an enumeration and only they")
+        if (self.type == REF) != (self.ref is not None):
+            raise ValueError(f"{self.name}: ref fields name their parent kind and only they")
+
+    def label(self, lang: str = "zh") -> str:
+        text = self.zh if lang == "zh" else self.en
+        return f"{text} ({self.unit})" if self.unit else text
+
+
+@dataclass(frozen=True)
+class RequiredWhen:
+    """A conditional requirement: `field` must be set at `steps` when `when_field` is in `values`."""
+
+    field: str
+    when_field: str
+    values: tuple[Any, ...]
+    steps: tuple[str, ...]
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Step:
+    code: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: str
+    target: str
+    roles: tuple[str, ...]
+    zh: str  # action label, e.g. 提交
+    en: str
+
+
+@dataclass(frozen=True)
+class Workflow:
+    state_field: str
+    steps: tuple[Step, ...]
+    transitions: tuple[Transition, ...]
+    initial: str
+    final: tuple[str, ...] = ()
+
+    def step_codes(self) -> tuple[str, ...]:
+        return tuple(s.code for s in self.steps)
+
+    def step_index(self, code: str) -> int:
+        return self.step_codes().index(code)
+
+    def allowed(self, source: str, role: str | None = None) -> list[Transition]:
+        return [
+            t for t in self.transitions if t.source == source and (role is None or role in t.roles or role == "admin")
+        ]
+
+    def transition(self, source: str, target: str) -> Transition | None:
+        for t in self.transitions:
+            if t.source == source and t.target == target:
+                return t
+        return None
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    name: str  # table/layer name
+    zh: str
+    en: str
+    geometry: str | None  # "Point", "MultiPolygon" or None
+    fields: tuple[Field, ...]
+    workflow: Workflow | None = None
+    parent: str | None = None  # parent record kind
+    parent_field: str | None = None  # REF field that points to the parent
+    code_field: str | None = None  # human code shown in lists
+    title_field: str | None = None  # human name shown in lists
+    status_field: str | None = None  # field that drives the layer symbol
+    object_kind: str | None = None  # the dock it belongs to: dam, patch, watershed
+    rules: tuple[RequiredWhen, ...] = ()
+    delisting: bool = False  # has register_status/delist_reason/delist_date
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name}.{name}")
+
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Threshold:
+    name: str
+    value: float
+    unit: str | None
+    zh: str
+    en: str
+    source: str  # V, S or I (I = inference: configurable, say so in the UI)
+
+
+@dataclass
+class Thresholds:
+    """Configurable thresholds: model defaults overridden by site settings."""
+
+    defaults: dict[str, Threshold]
+    overrides: dict[str, float] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> float:
+        if name in self.overrides:
+            return self.overrides[name]
+        return self.defaults[name].value
+
+    def with_overrides(self, **values: float) -> Thresholds:
+        unknown = set(values) - set(self.defaults)
+        if unknown:
+            raise KeyError(f"unknown thresholds: {sorted(unknown)}")
+        return Thresholds(self.defaults, {**self.overrides, **values})
