@@ -51,9 +51,13 @@ _THRESHOLDS = (
     Threshold("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I"),
     Threshold("acceptance_min_pass_rate", 80, "%", "抽查合格率下限", "Minimum share of sampled spots passing", "I"),
     Threshold("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I"),
-    Threshold("patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"),
+    Threshold(
+        "patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"
+    ),
     Threshold("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S"),
-    Threshold("patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"),
+    Threshold(
+        "patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"
+    ),
     Threshold("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I"),
     Threshold("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I"),
     Threshold("main_flood_start", 715, "MMDD", "主汛期开始", "Main flood season start", "I"),
@@ -61,7 +65,14 @@ _THRESHOLDS = (
     Threshold("rain_heavy", 25, "mm/d", "加密巡查日雨量", "Daily rain that doubles patrols", "S"),
     Threshold("rain_storm", 50, "mm/d", "2小时内巡查日雨量", "Daily rain that needs a patrol within 2 h", "S"),
     Threshold("storm_response", 2, "h", "暴雨后巡查时限", "Patrol deadline after a storm", "S"),
-    Threshold("tolerable_loss_red_soil", 500, "t/(km²·a)", "南方红壤区容许土壤流失量", "Tolerable loss, southern red soil", "S"),
+    Threshold(
+        "tolerable_loss_red_soil",
+        500,
+        "t/(km²·a)",
+        "南方红壤区容许土壤流失量",
+        "Tolerable loss, southern red soil",
+        "S",
+    ),
 )
 THRESHOLDS = Thresholds({t.name: t for t in _THRESHOLDS})
 
@@ -162,7 +173,9 @@ BENGGANG_SHAPE = enum(
     ("arc", "弧形", "Arc"),
     ("mixed", "混合形", "Mixed"),
 )
-BENGGANG_ACTIVITY = enum("benggang_activity", ("active", "活动型", "Active"), ("stable", "相对稳定型", "Relatively stable"))
+BENGGANG_ACTIVITY = enum(
+    "benggang_activity", ("active", "活动型", "Active"), ("stable", "相对稳定型", "Relatively stable")
+)
 GULLY_STATUS = enum("gully_status", ("developing", "发展型", "Developing"), ("stable", "稳定型", "Stable"))
 DEVELOPMENT_STAGE = enum(
     "development_stage",
@@ -256,11 +269,35 @@ ACCEPTANCE_KIND = enum(
 ENUMERATIONS = {
     e.name: e
     for e in (
-        REGISTER_STATUS, DAM_SCALE, DAM_COMPOSITION, OUTLET_TYPE, DOWNSTREAM_EXPOSURE, HAZARD_STATUS,
-        INSPECTION_KIND, CRACK_TYPE, SEEPAGE, INSPECTION_RESULT, HAZARD_SEVERITY, POSITION_SOURCE,
-        PASS_FAIL, QUALITY, PATCH_KIND, SIZE_CLASS, BENGGANG_SHAPE, BENGGANG_ACTIVITY, GULLY_STATUS,
-        DEVELOPMENT_STAGE, GULLY_HAZARD, TREATMENT_STATUS, TREATMENT_MODE, UNIT, PATCH_MEASURE,
-        EROSION_INTENSITY, WATERSHED_PROJECT, SPOT_MEASURE, ACCEPTANCE_KIND,
+        REGISTER_STATUS,
+        DAM_SCALE,
+        DAM_COMPOSITION,
+        OUTLET_TYPE,
+        DOWNSTREAM_EXPOSURE,
+        HAZARD_STATUS,
+        INSPECTION_KIND,
+        CRACK_TYPE,
+        SEEPAGE,
+        INSPECTION_RESULT,
+        HAZARD_SEVERITY,
+        POSITION_SOURCE,
+        PASS_FAIL,
+        QUALITY,
+        PATCH_KIND,
+        SIZE_CLASS,
+        BENGGANG_SHAPE,
+        BENGGANG_ACTIVITY,
+        GULLY_STATUS,
+        DEVELOPMENT_STAGE,
+        GULLY_HAZARD,
+        TREATMENT_STATUS,
+        TREATMENT_MODE,
+        UNIT,
+        PATCH_MEASURE,
+        EROSION_INTENSITY,
+        WATERSHED_PROJECT,
+        SPOT_MEASURE,
+        ACCEPTANCE_KIND,
     )  # fmt: skip
 }
 
@@ -792,9 +829,17 @@ PHOTO = RecordKind(
 RECORD_KINDS: dict[str, RecordKind] = {
     k.name: k
     for k in (
-        DAM, DAM_INSPECTION, DAM_HAZARD,
-        PATCH, PATCH_SURVEY, PATCH_MEASURE_KIND, PATCH_ACCEPTANCE,
-        WATERSHED, WATERSHED_SPOT, WATERSHED_ACCEPTANCE, SPOT_CHECK,
+        DAM,
+        DAM_INSPECTION,
+        DAM_HAZARD,
+        PATCH,
+        PATCH_SURVEY,
+        PATCH_MEASURE_KIND,
+        PATCH_ACCEPTANCE,
+        WATERSHED,
+        WATERSHED_SPOT,
+        WATERSHED_ACCEPTANCE,
+        SPOT_CHECK,
         PHOTO,
     )  # fmt: skip
 }

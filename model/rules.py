@@ -329,12 +329,18 @@ def validate(
             continue
         if f.type in (INT, REAL):
             if f.minimum is not None and value < f.minimum:
-                problems.append(Problem(f.name, "range", f"{f.zh}不能小于{f.minimum:g}", f"{f.en} must be ≥ {f.minimum:g}"))
+                problems.append(
+                    Problem(f.name, "range", f"{f.zh}不能小于{f.minimum:g}", f"{f.en} must be ≥ {f.minimum:g}")
+                )
             if f.maximum is not None and value > f.maximum:
-                problems.append(Problem(f.name, "range", f"{f.zh}不能大于{f.maximum:g}", f"{f.en} must be ≤ {f.maximum:g}"))
+                problems.append(
+                    Problem(f.name, "range", f"{f.zh}不能大于{f.maximum:g}", f"{f.en} must be ≤ {f.maximum:g}")
+                )
         if f.max_length is not None and isinstance(value, str) and len(value) > f.max_length:
             problems.append(
-                Problem(f.name, "length", f"{f.zh}最多{f.max_length}个字符", f"{f.en}: at most {f.max_length} characters")
+                Problem(
+                    f.name, "length", f"{f.zh}最多{f.max_length}个字符", f"{f.en}: at most {f.max_length} characters"
+                )
             )
     if check_required:
         for name in required_fields(kind, values):
@@ -351,8 +357,10 @@ def validate(
         if isinstance(area, (int, float)) and area < t["benggang_min_area"]:
             problems.append(
                 Problem(
-                    "area", "rule",
-                    f"崩岗面积小于上图标准{t['benggang_min_area']:g} m²", f"a 崩岗 under {t['benggang_min_area']:g} m² is not mapped",
+                    "area",
+                    "rule",
+                    f"崩岗面积小于上图标准{t['benggang_min_area']:g} m²",
+                    f"a 崩岗 under {t['benggang_min_area']:g} m² is not mapped",
                 )  # fmt: skip
             )
     return problems
