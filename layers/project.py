@@ -1,0 +1,201 @@
+"""Load an offline store (GeoPackage) into a QGIS project as grouped, styled, labelled layers.
+
+Imports from qgis.core only: no widgets, so it runs in tests, Processing and qgis_process.
+Every layer added here carries custom properties ``shuibao/kind`` and ``shuibao/store``:
+the docks find their layers by them, and opening the same store twice reuses them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from qgis.core import (
+    QgsEditorWidgetSetup,
+    QgsLayerTreeGroup,
+    QgsProject,
+    QgsRelation,
+    QgsVectorLayer,
+)
+
+from ..model import OBJECT_KINDS, RECORD_KINDS, RecordKind
+from ..model.schema import ENUM, REF
+from . import styles
+
+KIND_PROPERTY = "shuibao/kind"
+STORE_PROPERTY = "shuibao/store"
+GROUP_PROPERTY = "shuibao/store_group"
+PROJECT_SCOPE = "shuibao"
+READ_ONLY_FIELDS = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
+
+
+class StoreError(Exception):
+    """The file is not a Shuibao store, or it cannot be read."""
+
+
+def default_language() -> str:
+    from ..settings import language
+
+    return language()
+
+
+def _norm(path: str) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def group_name(path: str) -> str:
+    return f"水保巡检 {os.path.basename(path)}"
+
+
+def layer_uri(path: str, kind: str) -> str:
+    return f"{path}|layername={kind}"
+
+
+def store_layers(project: QgsProject | None = None, path: str | None = None) -> dict[str, QgsVectorLayer]:
+    """The Shuibao layers already in the project, by kind (of one store when `path` is given)."""
+    project = project or QgsProject.instance()
+    wanted = _norm(path) if path else None
+    found: dict[str, QgsVectorLayer] = {}
+    for layer in project.mapLayers().values():
+        kind = layer.customProperty(KIND_PROPERTY)
+        if not kind or not isinstance(layer, QgsVectorLayer):
+            continue
+        if wanted is not None and layer.customProperty(STORE_PROPERTY) != wanted:
+            continue
+        found.setdefault(str(kind), layer)
+    return found
+
+
+def find_layer(kind: str, project: QgsProject | None = None) -> QgsVectorLayer | None:
+    """The first layer of `kind` in the project, from whichever store is open."""
+    return store_layers(project).get(kind)
+
+
+def _group(parent: QgsLayerTreeGroup, name: str, key: str) -> QgsLayerTreeGroup:
+    for child in parent.children():
+        if isinstance(child, QgsLayerTreeGroup) and child.customProperty(GROUP_PROPERTY) == key:
+            return child
+    group = parent.addGroup(name)
+    group.setCustomProperty(GROUP_PROPERTY, key)
+    return group
+
+
+def _value_map(field, lang: str) -> QgsEditorWidgetSetup:
+    entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in field.enum.choices]
+    return QgsEditorWidgetSetup("ValueMap", {"map": entries})
+
+
+def configure_layer(layer: QgsVectorLayer, kind: RecordKind, lang: str) -> None:
+    """Aliases, value maps, read-only derived fields, display expression and symbols."""
+    form = layer.editFormConfig()
+    fields = layer.fields()
+    for f in kind.fields:
+        idx = fields.indexFromName(f.name)
+        if idx < 0:
+            continue
+        layer.setFieldAlias(idx, f.label(lang))
+        if f.type == ENUM and f.enum is not None:
+            layer.setEditorWidgetSetup(idx, _value_map(f, lang))
+        if f.derived or f.name in READ_ONLY_FIELDS or f.type == REF:
+            form.setReadOnly(idx, True)
+    layer.setEditFormConfig(form)
+    if kind.code_field and kind.title_field and kind.code_field != kind.title_field:
+        layer.setDisplayExpression(f"coalesce(\"{kind.code_field}\", '') || ' ' || coalesce(\"{kind.title_field}\", '')")
+    elif kind.code_field:
+        layer.setDisplayExpression(f'"{kind.code_field}"')
+    styles.apply_style(layer, kind, lang)
+
+
+def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer], path: str, lang: str) -> None:
+    manager = project.relationManager()
+    suffix = hashlib.sha1(_norm(path).encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+    for name, kind in RECORD_KINDS.items():
+        if not kind.parent or not kind.parent_field or name not in layers or kind.parent not in layers:
+            continue
+        rel_id = f"shuibao_{name}_{suffix}"
+        if manager.relation(rel_id).isValid():
+            continue
+        relation = QgsRelation()
+        relation.setId(rel_id)
+        relation.setName(f"{RECORD_KINDS[kind.parent].label(lang)} → {kind.label(lang)}")
+        relation.setReferencingLayer(layers[name].id())
+        relation.setReferencedLayer(layers[kind.parent].id())
+        relation.addFieldPair(kind.parent_field, "uuid")
+        if relation.isValid():
+            manager.addRelation(relation)
+
+
+def _object_of(kind: RecordKind) -> str | None:
+    if kind.object_kind in OBJECT_KINDS:
+        return kind.object_kind
+    return None
+
+
+def open_store_in_project(
+    path: str, project: QgsProject | None = None, language: str | None = None
+) -> dict[str, QgsVectorLayer]:
+    """Add every layer of the store at `path` to `project`, grouped, styled and labelled.
+
+    Opening a store that is already in the project adds nothing and returns its layers.
+    Raises StoreError when the file holds none of the model's tables.
+    """
+    project = project or QgsProject.instance()
+    lang = language or default_language()
+    lang = "zh" if lang.startswith("zh") else "en"
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise StoreError(f"no such file: {path}")
+    key = _norm(path)
+    existing = store_layers(project, path)
+
+    root = project.layerTreeRoot()
+    top = _group(root, group_name(path), key)
+    groups: dict[str | None, QgsLayerTreeGroup] = {None: top}
+    # Dams above patches above watersheds, so points draw over polygons.
+    for obj in ("dam", "patch", "watershed"):
+        groups[obj] = _group(top, RECORD_KINDS[OBJECT_KINDS[obj][0]].label(lang), f"{key}#{obj}")
+
+    layers: dict[str, QgsVectorLayer] = {}
+    for name, kind in RECORD_KINDS.items():
+        if name in existing:
+            layers[name] = existing[name]
+            continue
+        layer = QgsVectorLayer(layer_uri(path, name), kind.label(lang), "ogr")
+        if not layer.isValid():
+            continue
+        layer.setCustomProperty(KIND_PROPERTY, name)
+        layer.setCustomProperty(STORE_PROPERTY, key)
+        configure_layer(layer, kind, lang)
+        project.addMapLayer(layer, False)
+        obj = _object_of(kind)
+        # Photos go on top of the store's group: their points draw over everything.
+        node = top.insertLayer(0, layer) if obj is None else groups[obj].addLayer(layer)
+        main = OBJECT_KINDS.get(kind.object_kind or "", (None,))[0] == name
+        if node is not None and kind.geometry is not None and not main and name != "watershed_spot":
+            node.setItemVisibilityChecked(False)  # child points overlap their object: off by default
+        if node is not None and not main:
+            node.setExpanded(False)
+        layers[name] = layer
+    if not layers:
+        if not top.children() or all(not g.children() for g in top.children()):
+            root.removeChildNode(top)
+        raise StoreError(f"{path} holds no Shuibao tables")
+    for obj in ("dam", "patch", "watershed"):
+        if not groups[obj].children():
+            top.removeChildNode(groups[obj])
+    _add_relations(project, layers, path, lang)
+    stores, _ok = project.readListEntry(PROJECT_SCOPE, "/stores")
+    if key not in stores:
+        project.writeEntry(PROJECT_SCOPE, "/stores", [*stores, key])
+    return layers
+
+
+def opened_stores(project: QgsProject | None = None) -> list[str]:
+    """Paths (normalised) of the stores that have layers in the project."""
+    project = project or QgsProject.instance()
+    paths: list[str] = []
+    for layer in project.mapLayers().values():
+        path = layer.customProperty(STORE_PROPERTY)
+        if path and path not in paths:
+            paths.append(str(path))
+    return paths

@@ -1,0 +1,106 @@
+"""The plugin class: wires actions, docks and the translator into QGIS, and undoes it all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTranslator
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .settings import qgis_locale
+from .ui import tr
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+ICONS = PLUGIN_DIR / "resources" / "icons"
+I18N = PLUGIN_DIR / "resources" / "i18n"
+MENU = "Shuibao 水保巡检"
+TOOLBAR_NAME = "ShuibaoToolbar"
+DOCK_ICONS = {"dam": "dam.svg", "patch": "patch.svg", "watershed": "watershed.svg"}
+
+
+class ShuibaoPlugin:
+    def __init__(self, iface):
+        self.iface = iface
+        self.translator: QTranslator | None = None
+        self.toolbar = None
+        self.actions: list[QAction] = []
+        self.docks: list = []
+        self._connections: list[tuple[object, object]] = []
+        self._install_translator()
+
+    # -- translator ----------------------------------------------------------------------------
+    def _install_translator(self) -> None:
+        locale = qgis_locale()
+        names = [locale, locale.replace("-", "_"), locale.split("_")[0]]
+        if locale.lower() in ("zh", "zh-hans", "zh_hans", "zh_sg"):
+            names.append("zh_CN")  # QGIS itself names Simplified Chinese zh-Hans
+        for name in names:
+            qm = I18N / f"shuibao_{name}.qm"
+            if qm.is_file():
+                translator = QTranslator()
+                if translator.load(str(qm)):
+                    QCoreApplication.installTranslator(translator)
+                    self.translator = translator
+                return
+
+    # -- GUI -----------------------------------------------------------------------------------
+    def _add_action(self, icon: str, text: str, slot=None, checkable: bool = False) -> QAction:
+        action = QAction(QIcon(str(ICONS / icon)), text, self.iface.mainWindow())
+        action.setCheckable(checkable)
+        if slot is not None:
+            action.triggered.connect(slot)
+            self._connections.append((action.triggered, slot))
+        self.iface.addPluginToMenu(MENU, action)
+        self.toolbar.addAction(action)
+        self.actions.append(action)
+        return action
+
+    def initGui(self) -> None:  # noqa: N802 - QGIS API
+        from .ui.docks import DOCK_CLASSES
+
+        self.toolbar = self.iface.addToolBar(tr("Shuibao"))
+        self.toolbar.setObjectName(TOOLBAR_NAME)
+        self.toolbar.setToolTip(MENU)
+        action = self._add_action("open_store.svg", tr("Open store…"), self.open_store)
+        action.setObjectName("ShuibaoOpenStoreAction")
+        for dock_class in DOCK_CLASSES:
+            dock = dock_class(self.iface, self.iface.mainWindow())
+            toggle = self._add_action(DOCK_ICONS[dock_class.OBJECT], dock.windowTitle(), checkable=True)
+            toggle.setObjectName(f"{dock_class.OBJECT_NAME}Action")
+            dock.setToggleVisibilityAction(toggle)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.docks.append(dock)
+
+    def open_store(self, *args, path: str | None = None) -> dict:
+        from .ui.open_store import ask_and_open_store, open_store
+
+        return open_store(self.iface, path) if path else ask_and_open_store(self.iface)
+
+    def dock(self, object_name: str):
+        return next((d for d in self.docks if d.objectName() == object_name), None)
+
+    def unload(self) -> None:
+        for dock in self.docks:
+            dock.disconnect_all()
+            self.iface.removeDockWidget(dock)
+            dock.setParent(None)
+            dock.deleteLater()
+        self.docks.clear()
+        for signal, slot in self._connections:
+            signal.disconnect(slot)
+        self._connections.clear()
+        for action in self.actions:
+            self.iface.removePluginMenu(MENU, action)
+            if self.toolbar is not None:
+                self.toolbar.removeAction(action)
+            action.deleteLater()
+        self.actions.clear()
+        if self.toolbar is not None:
+            self.iface.mainWindow().removeToolBar(self.toolbar)
+            self.toolbar.setParent(None)
+            self.toolbar.deleteLater()
+            self.toolbar = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None

@@ -1,0 +1,69 @@
+"""Typed access to the plugin's settings (QgsSettings keys under ``shuibao/``) and QGIS's locale."""
+
+from __future__ import annotations
+
+from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import QLocale
+
+PREFIX = "shuibao/"
+
+
+def _settings() -> QgsSettings:
+    return QgsSettings()
+
+
+def _get_str(key: str, default: str = "") -> str:
+    value = _settings().value(PREFIX + key, default)
+    return default if value is None else str(value)
+
+
+def _set(key: str, value: object) -> None:
+    _settings().setValue(PREFIX + key, value)
+
+
+def qgis_locale() -> str:
+    """The locale QGIS runs in, e.g. ``zh_CN`` or ``en_US``.
+
+    QGIS uses ``locale/userLocale`` when ``locale/overrideFlag`` is set, else the system locale.
+    """
+    s = _settings()
+    override = str(s.value("locale/overrideFlag", "false")).lower() in ("true", "1")
+    user = str(s.value("locale/userLocale", "") or "")
+    if override and user:
+        return user
+    return user or QLocale.system().name()
+
+
+def language() -> str:
+    """The model language for labels: ``zh`` or ``en``.
+
+    ``shuibao/language`` overrides it; by default Chinese when QGIS runs in a Chinese locale.
+    """
+    forced = _get_str("language")
+    if forced in ("zh", "en"):
+        return forced
+    return "zh" if qgis_locale().lower().startswith("zh") else "en"
+
+
+def set_language(value: str) -> None:
+    """``zh``, ``en`` or ``""`` to follow QGIS's locale."""
+    if value not in ("zh", "en", ""):
+        raise ValueError(f"unknown language {value!r}")
+    _set("language", value)
+
+
+def last_store_path() -> str:
+    return _get_str("last_store_path")
+
+
+def set_last_store_path(path: str) -> None:
+    _set("last_store_path", path)
+
+
+def server_url() -> str:
+    """Base URL of the sync server (credentials are kept in the QGIS auth database, never here)."""
+    return _get_str("server_url")
+
+
+def set_server_url(url: str) -> None:
+    _set("server_url", url)

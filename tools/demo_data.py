@@ -1,0 +1,571 @@
+"""Deterministic demo data: 赣县区 (Ganxian district, Ganzhou, Jiangxi; county code 360704).
+
+Red-soil hills with many 崩岗 (collapsing gullies), a few hundred check dams and silt-retaining
+dams, and two small watersheds with their treatment spots. Everything comes from one seeded
+random generator, so the same seed gives the same store on every machine.
+
+    python tools/demo_data.py build/demo/ganxian.gpkg [--small]
+
+Tests load this file with importlib (tools/ is not a package) and call `generate()` and
+`write_store()`. The township names are real townships of 赣县区; the dams, patches, people
+and phone numbers are invented.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from shapely import wkb
+from shapely.geometry import MultiPolygon, Point, Polygon
+from shuibao.model import RECORD_KINDS, rules
+from shuibao.model.rules import Context
+
+COUNTY_CODE = "360704"
+COUNTY_NAME = "赣县区"
+CENTER = (115.00, 25.86)
+# Rough extent of the district (lon/lat, EPSG:4490).
+EXTENT = (114.72, 25.55, 115.32, 26.20)
+M_PER_DEG_LAT = 110_900.0
+M_PER_DEG_LON = 111_320.0 * math.cos(math.radians(CENTER[1]))
+DEFAULT_SEED = 360704
+
+# Real townships of 赣县区 with an approximate seat position.
+TOWNSHIPS = (
+    ("梅林镇", 114.98, 25.87),
+    ("王母渡镇", 114.93, 25.63),
+    ("沙地镇", 114.82, 25.70),
+    ("江口镇", 115.13, 25.97),
+    ("田村镇", 115.16, 25.79),
+    ("南塘镇", 115.04, 25.73),
+    ("茅店镇", 115.03, 25.95),
+    ("吉埠镇", 115.09, 26.05),
+    ("五云镇", 114.90, 26.06),
+    ("湖江镇", 115.10, 26.12),
+    ("储潭镇", 114.96, 25.98),
+    ("韩坊镇", 115.22, 25.66),
+    ("阳埠乡", 115.26, 25.86),
+    ("大埠乡", 114.80, 25.93),
+    ("长洛乡", 115.22, 25.97),
+    ("大田乡", 114.89, 25.80),
+    ("白鹭乡", 115.28, 26.08),
+    ("三溪乡", 115.12, 25.60),
+)
+VILLAGE_PARTS = (
+    "社背", "高坑", "长岭", "樟树", "塘背", "竹山", "杨梅", "枫树", "石门", "桐子", "牛角", "茶园",
+    "老屋", "上坪", "下坝", "黄泥", "坳背", "松山", "田心", "水口", "新屋", "桥头", "岭下", "湖坑",
+)  # fmt: skip
+GULLY_PARTS = (
+    "黄泥", "石门", "桐子", "枫树", "杨梅", "牛角", "茶园", "塘背", "竹山", "樟树", "老屋", "社背",
+    "高坑", "长岭", "大坑", "小坑", "松岭", "狮子", "龙口", "鹅公", "大窝", "油茶", "坳头", "梨树",
+)  # fmt: skip
+SURNAMES = "刘钟陈黄谢曾李王张赖肖罗邱温廖杨朱胡郭彭"
+GIVEN = "建华明国平志勇文海军春林伟强红英秀兰金生福荣德"
+
+
+@dataclass
+class DemoSize:
+    dams: int = 300
+    patches: int = 320
+    watersheds: int = 2
+    spots_per_watershed: int = 60
+
+    @classmethod
+    def small(cls) -> DemoSize:
+        return cls(dams=24, patches=30, watersheds=2, spots_per_watershed=6)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry helpers (local metres around a centre, converted to lon/lat)
+# ---------------------------------------------------------------------------------------------
+def _to_lonlat(cx: float, cy: float, x: float, y: float) -> tuple[float, float]:
+    return round(cx + x / M_PER_DEG_LON, 7), round(cy + y / M_PER_DEG_LAT, 7)
+
+
+def _blob(
+    rng: random.Random,
+    cx: float,
+    cy: float,
+    radius_m: float,
+    n: int = 12,
+    irregularity: float = 0.35,
+    elongation: float = 1.0,
+    angle: float = 0.0,
+) -> Polygon:
+    """A simple star-shaped polygon: increasing angles and positive radii never self-intersect."""
+    ca, sa = math.cos(angle), math.sin(angle)
+    # Radius as a few low harmonics plus a little noise: lobed like terrain, not spiky.
+    harmonics = [(k, rng.uniform(0, irregularity) / k**0.7, rng.uniform(0, 2 * math.pi)) for k in range(2, 6)]
+    pts = []
+    for i in range(n):
+        a = 2 * math.pi * (i + rng.uniform(-0.2, 0.2)) / n
+        wave = sum(amp * math.cos(k * a + phase) for k, amp, phase in harmonics)
+        r = radius_m * max(0.25, 1 + wave + rng.uniform(-irregularity, irregularity) * 0.25)
+        x, y = r * math.cos(a) * elongation, r * math.sin(a) / elongation
+        pts.append(_to_lonlat(cx, cy, x * ca - y * sa, x * sa + y * ca))
+    return Polygon(pts)
+
+
+def _rings(geom) -> list[list[list[tuple[float, float]]]]:
+    polys = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
+    return [[list(p.exterior.coords)[:-1], *[list(h.coords)[:-1] for h in p.interiors]] for p in polys]
+
+
+def _area_m2(geom) -> float:
+    return rules.geodesy.polygon_area_m2(_rings(geom))
+
+
+def _scaled_blob(rng: random.Random, cx: float, cy: float, target_m2: float, **kw) -> MultiPolygon:
+    poly = _blob(rng, cx, cy, math.sqrt(target_m2 / math.pi), **kw)
+    # Rescale the vertices around the centre so the GK area hits the target.
+    f = math.sqrt(target_m2 / _area_m2(poly))
+    pts = [_to_lonlat(cx, cy, (x - cx) * M_PER_DEG_LON * f, (y - cy) * M_PER_DEG_LAT * f) for x, y in poly.exterior.coords]
+    return MultiPolygon([Polygon(pts)])
+
+
+def _wkb(geom) -> bytes:
+    return wkb.dumps(geom)
+
+
+# ---------------------------------------------------------------------------------------------
+# Generator
+# ---------------------------------------------------------------------------------------------
+class _Gen:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)  # noqa: S311 - demo data, not security
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def person(self) -> str:
+        r = self.rng
+        return r.choice(SURNAMES) + "".join(r.choice(GIVEN) for _ in range(r.choice((1, 2))))
+
+    def phone(self) -> str:
+        return f"1{self.rng.choice('3579')}{self.rng.randrange(10**9):09d}"
+
+    def weighted(self, options: Iterable[tuple[str, float]]) -> str:
+        codes, weights = zip(*options)
+        return self.rng.choices(codes, weights=weights)[0]
+
+    def date(self, year0: int, year1: int) -> str:
+        start = (year0 - 1970) * 365
+        day = self.rng.randrange(start, (year1 - 1970) * 365)
+        import datetime as dt
+
+        return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
+
+    def datetime(self, year0: int, year1: int) -> str:
+        return f"{self.date(year0, year1)}T{self.rng.randrange(7, 18):02d}:{self.rng.randrange(60):02d}:00Z"
+
+    def point_in_extent(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = EXTENT
+        return self.rng.uniform(x0, x1), self.rng.uniform(y0, y1)
+
+    def near(self, cx: float, cy: float, sigma_m: float) -> tuple[float, float]:
+        return _to_lonlat(cx, cy, self.rng.gauss(0, sigma_m), self.rng.gauss(0, sigma_m))
+
+
+def township_of(lon: float, lat: float) -> str:
+    def d2(t):
+        return ((t[1] - lon) * M_PER_DEG_LON) ** 2 + ((t[2] - lat) * M_PER_DEG_LAT) ** 2
+
+    return min(TOWNSHIPS, key=d2)[0]
+
+
+def _audit(g: _Gen, year: int = 2023) -> dict:
+    return {
+        "uuid": g.uuid(),
+        "county_code": COUNTY_CODE,
+        "created_at": g.datetime(year, year + 1),
+        "created_by": "demo",
+        "server_rev": 0,
+    }
+
+
+def _watersheds(g: _Gen, size: DemoSize) -> list[dict]:
+    specs = (
+        ("360704-XLY-001", "梅林河生态清洁小流域", 114.99, 25.88, 24e6, "eco_clean", 2023, "treating"),
+        ("360704-XLY-002", "白鹭小流域", 115.25, 26.05, 16e6, "comprehensive", 2021, "accepted"),
+        ("360704-XLY-003", "韩坊小流域", 115.21, 25.67, 31e6, "comprehensive", 2024, "untreated"),
+    )
+    out = []
+    for code, name, cx, cy, area, project, year, status in specs[: size.watersheds]:
+        geom = _scaled_blob(g.rng, cx, cy, area, n=72, irregularity=0.3, elongation=1.3, angle=g.rng.uniform(0, 3))
+        rec = {
+            **_audit(g, year - 1),
+            "code": code,
+            "name": name,
+            "county_codes": COUNTY_CODE,
+            "project_type": project,
+            "year": year,
+            "batch": f"{year}年第{g.rng.choice('一二')}批",
+            "erosion_modulus": round(g.rng.uniform(900, 3200), 0),
+            "forest_grass_cover": round(g.rng.uniform(62, 81), 1),
+            "treatment_degree": round(g.rng.uniform(45, 92), 1),
+            "treatment_status": status,
+            "register_status": "registered",
+        }
+        rec.update(rules.derive("watershed", rec, Context(polygons=_rings(geom))))
+        rec["eroded_area"] = round(rec["area"] * g.rng.uniform(0.12, 0.3), 2)
+        rec.update(rules.derive("watershed", rec, Context(polygons=_rings(geom))))
+        rec["geom"] = _wkb(geom)
+        rec["_shape"] = geom
+        out.append(rec)
+    return out
+
+
+_SPOT_SIZES = {  # measure -> (unit, min hm², max hm²) [DOMAIN: acceptance units]
+    "terrace": ("hm2", 5, 10),
+    "afforestation": ("hm2", 10, 30),
+    "grass": ("hm2", 3, 12),
+    "orchard": ("hm2", 1, 10),
+    "closure": ("hm2", 10, 30),
+    "check_weir": ("count", 0.02, 0.06),
+    "silt_dam": ("count", 0.05, 0.15),
+    "pond": ("count", 0.1, 0.4),
+    "gully_head": ("count", 0.05, 0.2),
+    "drainage_ditch": ("m", 0.05, 0.15),
+}
+
+
+def _spots(g: _Gen, watershed: dict, n: int) -> list[dict]:
+    shed = watershed["_shape"]
+    x0, y0, x1, y1 = shed.bounds
+    placed: list = []
+    out = []
+    weights = (("afforestation", 3), ("terrace", 2), ("orchard", 3), ("grass", 1), ("closure", 1),
+               ("check_weir", 2), ("silt_dam", 1), ("pond", 1), ("gully_head", 1), ("drainage_ditch", 1))  # fmt: skip
+    done_share = 0.9 if watershed["treatment_status"] == "accepted" else 0.45
+    for i in range(n):
+        measure = g.weighted(weights)
+        unit, lo, hi = _SPOT_SIZES[measure]
+        target = g.rng.uniform(lo, hi) * 10_000
+        geom = None
+        for _ in range(60):
+            cx, cy = g.rng.uniform(x0, x1), g.rng.uniform(y0, y1)
+            cand = _scaled_blob(g.rng, cx, cy, target, n=8, irregularity=0.2, elongation=g.rng.uniform(1, 1.8))
+            if shed.contains(cand) and not any(cand.intersects(p) for p in placed):
+                geom = cand
+                break
+        if geom is None:
+            continue
+        placed.append(geom)
+        if unit == "hm2":
+            design = round(target / 10_000, 2)
+        elif unit == "m":
+            design = float(g.rng.randrange(50, 101))
+        else:
+            design = 1.0
+        completed = g.rng.random() < done_share
+        rec = {
+            **_audit(g, watershed["year"]),
+            "watershed_uuid": watershed["uuid"],
+            "spot_code": f"{watershed['code']}-{i + 1:03d}",
+            "measure_type": measure,
+            "unit": unit,
+            "design_qty": design,
+            "step": "completed" if completed else "planned",
+        }
+        if completed:
+            rec["completed_qty"] = round(design * g.rng.uniform(0.85, 1.0), 2) if unit != "count" else 1.0
+            if unit == "hm2" and measure not in ("terrace",):
+                rec["survival_rate"] = round(g.rng.uniform(72, 97), 1)
+            rec["quality"] = "qualified" if g.rng.random() < 0.9 else "unqualified"
+        rec.update(rules.derive("watershed_spot", rec, Context(polygons=_rings(geom))))
+        rec["geom"] = _wkb(geom)
+        out.append(rec)
+    return out
+
+
+def _patches(g: _Gen, size: DemoSize, watersheds: list[dict]) -> tuple[list[dict], list[dict]]:
+    # 崩岗 come in clusters on granite hills: hot spots, some inside the watersheds.
+    hot = [g.point_in_extent() for _ in range(max(3, size.patches // 14))]
+    for w in watersheds:
+        c = w["_shape"].representative_point()
+        hot.extend([(c.x, c.y)] * 2)
+    out, measures = [], []
+    n_bg = n_gully = 0
+    for _ in range(size.patches):
+        cx, cy = g.near(*g.rng.choice(hot), 1800)
+        is_gully = g.rng.random() < 0.12
+        if is_gully:
+            n_gully += 1
+            target = g.rng.uniform(2000, 20000)
+            geom = _scaled_blob(g.rng, cx, cy, target, n=14, irregularity=0.25, elongation=g.rng.uniform(2.5, 4),
+                                angle=g.rng.uniform(0, math.pi))  # fmt: skip
+        else:
+            n_bg += 1
+            target = math.exp(g.rng.triangular(math.log(70), math.log(20000), math.log(700)))
+            geom = _scaled_blob(g.rng, cx, cy, target, n=g.rng.randrange(9, 15), irregularity=0.4,
+                                elongation=g.rng.uniform(1, 1.8), angle=g.rng.uniform(0, math.pi))  # fmt: skip
+        village = g.rng.choice(VILLAGE_PARTS) + "村"
+        status = g.weighted((("untreated", 45), ("treating", 20), ("completed", 15), ("accepted", 20)))
+        shed = next((w for w in watersheds if w["_shape"].contains(geom)), None)
+        rec = {
+            **_audit(g, 2022),
+            "kind": "gully" if is_gully else "benggang",
+            "code": f"{COUNTY_CODE}-{'QSG' if is_gully else 'BG'}-{(n_gully if is_gully else n_bg):05d}",
+            "name": f"{village}{n_gully if is_gully else n_bg}号{'侵蚀沟' if is_gully else '崩岗'}",
+            "township": township_of(cx, cy),
+            "village": village,
+            "watershed_code": shed["code"] if shed else None,
+            "depth": round(g.rng.uniform(2, 15), 1),
+            "vegetation_cover": round(g.rng.uniform(5, 60), 0),
+            "soil_type": "花岗岩红壤",
+            "people_threatened": g.rng.choice((0, 0, 0, 3, 8, 15, 30)),
+            "farmland_threatened": round(g.rng.choice((0, 0, 0.2, 0.5, 1.2)), 2),
+            "treatment_status": status,
+            "register_status": "registered",
+        }
+        if is_gully:
+            length = math.sqrt(target) * g.rng.uniform(3, 4)
+            rec.update(
+                gully_status=g.weighted((("developing", 6), ("stable", 4))),
+                length=round(length, 0),
+                top_width=round(target / length * 1.3, 1),
+                bottom_width=round(target / length * 0.5, 1),
+                gradient=round(g.rng.uniform(3, 18), 1),
+                size_class="large" if length >= 300 else "medium" if length >= 150 else "small",
+                hazard_types=g.rng.sample(["houses", "roads", "farmland", "water"], g.rng.randrange(0, 3)),
+            )
+        else:
+            rec.update(
+                shape=g.weighted((("scoop", 4), ("strip", 2), ("claw", 2), ("arc", 1), ("mixed", 1))),
+                activity=g.weighted((("active", 6), ("stable", 4))),
+                is_cluster=g.rng.random() < 0.15,
+            )
+            if rec["is_cluster"]:
+                rec["cluster_members"] = g.rng.randrange(2, 9)
+        if status != "untreated":
+            rec["treatment_mode"] = g.weighted((("ecological", 5), ("economic", 2), ("integrated", 3)))
+        rec.update(rules.derive("patch", rec, Context(polygons=_rings(geom))))
+        rec["geom"] = _wkb(geom)
+        out.append(rec)
+        if status != "untreated":
+            for measure, unit in (("intercept_ditch", "m"), ("check_weir", "count"), ("trees", "hm2")):
+                design = {"m": round(g.rng.uniform(40, 300), 0), "count": float(g.rng.randrange(1, 4)),
+                          "hm2": round(rec["area"] / 10_000 * 1.5, 2)}[unit]  # fmt: skip
+                built = status in ("completed", "accepted") or g.rng.random() < 0.4
+                m = {
+                    **_audit(g, 2023),
+                    "patch_uuid": rec["uuid"],
+                    "measure_type": measure,
+                    "unit": unit,
+                    "design_qty": design,
+                    "unit_cost": {"m": 180.0, "count": 12000.0, "hm2": 9000.0}[unit],
+                    "step": ("accepted" if status == "accepted" else "built") if built else "planned",
+                }
+                if built:
+                    m["completed_qty"] = design
+                    m["completed_at"] = g.date(2023, 2025)
+                measures.append(m)
+    return out, measures
+
+
+def _dams(g: _Gen, size: DemoSize, watersheds: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    dams, inspections, hazards = [], [], []
+    gully_counts: dict[str, int] = {}
+    for i in range(size.dams):
+        if watersheds and g.rng.random() < 0.25:
+            w = g.rng.choice(watersheds)["_shape"]
+            x0, y0, x1, y1 = w.bounds
+            while True:
+                lon, lat = g.rng.uniform(x0, x1), g.rng.uniform(y0, y1)
+                if w.contains(Point(lon, lat)):
+                    break
+        else:
+            lon, lat = g.point_in_extent()
+        lon, lat = round(lon, 6), round(lat, 6)
+        gully = g.rng.choice(GULLY_PARTS)
+        gully_counts[gully] = gully_counts.get(gully, 0) + 1
+        storage = round(math.exp(g.rng.triangular(math.log(0.6), math.log(90), math.log(6))), 2)
+        height = round(min(35.0, 4 + 5 * storage**0.4 + g.rng.uniform(-1, 2)), 1)
+        n_exposed = int(g.weighted((("0", 5), ("1", 4), ("2", 1))))
+        exposure = g.rng.sample(["residents", "school", "industry", "traffic"], n_exposed)
+        status = g.weighted((("normal", 80), ("dangerous", 8), ("reinforcing", 6), ("cleared", 6)))
+        year_built = g.rng.randrange(1972, 2016)
+        silted = round(storage * g.rng.uniform(0.1, 0.8), 2)
+        shed = next((w for w in watersheds if w["_shape"].contains(Point(lon, lat))), None)
+        dam = {
+            **_audit(g, 2021),
+            "code": f"{COUNTY_CODE}-YDB-{i + 1:04d}",
+            "name": f"{gully}沟{gully_counts[gully]}号坝",
+            "township": township_of(lon, lat),
+            "village": g.rng.choice(VILLAGE_PARTS) + "村",
+            "watershed_code": shed["code"] if shed else None,
+            "control_area": round(max(0.2, storage * g.rng.uniform(0.08, 0.2)), 2),
+            "dam_height": height,
+            "crest_length": round(g.rng.uniform(40, 220), 0),
+            "crest_width": round(g.rng.uniform(3, 8), 1),
+            "crest_elevation": round(g.rng.uniform(140, 420), 1),
+            "total_storage": storage,
+            "silt_storage": round(storage * 0.7, 2),
+            "flood_storage": round(storage * 0.3, 2),
+            "silted_storage": silted,
+            "silted_farmland": round(silted * g.rng.uniform(0.5, 2), 2),
+            "year_built": year_built,
+            "composition": "three" if storage >= 50 else g.weighted((("one", 2), ("two", 5), ("three", 3))),
+            "outlet_type": g.weighted((("inclined_pipe", 5), ("shaft", 2), ("culvert", 3), ("none", 1))),
+            "has_spillway": storage >= 10 or g.rng.random() < 0.4,
+            "downstream_exposure": exposure or ["none"],
+            "admin_person": g.person(),
+            "admin_phone": g.phone(),
+            "tech_person": g.person(),
+            "tech_phone": g.phone(),
+            "patrol_person": g.person(),
+            "patrol_phone": g.phone(),
+            "dedicated_patroller": bool(exposure) and silted < storage * 0.7,
+            "maintenance_body": f"{township_of(lon, lat)}水利站",
+            "hazard_status": status,
+            "register_status": "registered",
+            "geom": _wkb(Point(lon, lat)),
+        }
+        if status == "cleared":
+            dam["year_reinforced"] = g.rng.randrange(max(year_built + 5, 2016), 2025)
+        dam.update(rules.derive("dam", dam))
+        # Inspections: every dangerous dam and a third of the others, 1–3 each.
+        if status != "normal" or g.rng.random() < 0.33:
+            last = None
+            for _ in range(g.rng.randrange(1, 4)):
+                insp, hazard = _inspection(g, dam, lon, lat, status)
+                inspections.append(insp)
+                last = max(last or "", insp["inspected_at"])
+                if hazard:
+                    hazards.append(hazard)
+            dam["last_inspected_at"] = last
+        dams.append(dam)
+    return dams, inspections, hazards
+
+
+def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tuple[dict, dict | None]:
+    result = g.weighted((("no_hazard", 70), ("general", 22), ("major", 8)))
+    if status in ("dangerous", "reinforcing"):
+        result = g.weighted((("general", 5), ("major", 5)))
+    crack = "none" if result == "no_hazard" else g.weighted((("none", 4), ("longitudinal", 2), ("transverse", 2), ("mesh", 1)))
+    seepage = "none" if result == "no_hazard" else g.weighted((("none", 5), ("diffuse", 3), ("concentrated", 1), ("piping", 1)))
+    submitted = g.rng.random() < 0.85
+    plon, plat = g.near(lon, lat, 25)
+    insp = {
+        **_audit(g, 2024),
+        "dam_uuid": dam["uuid"],
+        "kind": g.weighted((("pre_flood", 3), ("flood_patrol", 5), ("post_flood", 2), ("special", 1), ("hazard_survey", 2))),
+        "inspected_at": g.datetime(2024, 2026),
+        "inspector": dam["patrol_person"] if g.rng.random() < 0.6 else g.person(),
+        "flood_storage_ok": result != "major",
+        "settlement": round(g.rng.uniform(0, 8), 1) if result != "no_hazard" else 0.0,
+        "crack_type": crack,
+        "seepage": seepage,
+        "result": result,
+        "position_source": "gps",
+        "signature": "已签名",
+        "step": "submitted" if submitted else "draft",
+        "geom": _wkb(Point(plon, plat)),
+    }
+    if crack != "none":
+        insp["crack_length"] = round(g.rng.uniform(0.5, 12), 1)
+        insp["crack_width"] = round(g.rng.uniform(0.5, 15), 1)
+    if seepage != "none":
+        insp["seepage_location"] = g.rng.choice(("坝脚右侧", "背水坡中部", "涵管出口", "坝肩左侧"))
+        insp["seepage_flow"] = round(g.rng.uniform(0.01, 0.8), 2)
+    if result != "no_hazard":
+        insp["measures"] = g.rng.choice(("裂缝灌浆封堵", "清理进水口淤堵", "坝坡回填夯实", "设置警示标志并加密巡查"))
+        insp["deadline"] = g.date(2025, 2026)
+    insp.update(rules.derive("dam_inspection", insp, Context(point=(plon, plat), parent_point=(lon, lat))))
+    hazard = None
+    if result != "no_hazard" and submitted:
+        step = g.weighted((("open", 5), ("rectified", 2), ("rechecked", 1), ("closed", 2)))
+        hazard = {
+            **_audit(g, 2024),
+            "dam_uuid": dam["uuid"],
+            "inspection_uuid": insp["uuid"],
+            "description": {"longitudinal": "坝顶纵向裂缝", "transverse": "坝体横向裂缝", "mesh": "坝坡龟裂"}.get(
+                crack, "放水设施淤堵" if seepage == "none" else "背水坡渗漏"
+            ),
+            "severity": result,
+            "measure": insp["measures"],
+            "responsible_person": dam["tech_person"],
+            "deadline": insp["deadline"],
+            "step": step,
+        }
+        if step in ("rectified", "rechecked", "closed"):
+            hazard.update(rectified_at=g.date(2025, 2026), rectification_note="已按要求整改")
+        if step in ("rechecked", "closed"):
+            hazard.update(rechecked_at=g.date(2025, 2026), rechecked_by=g.person(), recheck_result="pass")
+        if step == "closed":
+            hazard.update(closed_at=g.date(2025, 2026), closed_by=dam["tech_person"])
+    return insp, hazard
+
+
+# Parents before children.
+KIND_ORDER = ("watershed", "watershed_spot", "patch", "patch_measure", "dam", "dam_inspection", "dam_hazard")
+
+
+def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None) -> dict[str, list[dict]]:
+    """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat)."""
+    size = size or DemoSize()
+    g = _Gen(seed)
+    watersheds = _watersheds(g, size)
+    spots = [s for w in watersheds for s in _spots(g, w, size.spots_per_watershed)]
+    patches, measures = _patches(g, size, watersheds)
+    dams, inspections, hazards = _dams(g, size, watersheds)
+    for w in watersheds:
+        del w["_shape"]
+    data = {
+        "watershed": watersheds,
+        "watershed_spot": spots,
+        "patch": patches,
+        "patch_measure": measures,
+        "dam": dams,
+        "dam_inspection": inspections,
+        "dam_hazard": hazards,
+    }
+    for kind in data:
+        assert kind in RECORD_KINDS
+    return {k: [{n: v for n, v in r.items() if v is not None} for r in data[k]] for k in KIND_ORDER}
+
+
+def problems(data: dict[str, list[dict]]) -> list[str]:
+    """Every validation problem of the demo records (there should be none)."""
+    out = []
+    for kind, records in data.items():
+        for r in records:
+            values = {k: v for k, v in r.items() if k != "geom"}
+            for p in rules.validate(kind, values):
+                out.append(f"{kind} {r.get('code') or r['uuid']}: {p.en}")
+    return out
+
+
+def write_store(path: str | Path, data: dict[str, list[dict]]):
+    """Write the records into a new store at `path` (overwriting it) through the store API."""
+    from shuibao.layers.store import create_store
+
+    store = create_store(str(path), overwrite=True)
+    for kind in KIND_ORDER:
+        if data.get(kind):
+            store.insert_records(kind, data[kind])
+    return store
+
+
+def build(path: str | Path, seed: int = DEFAULT_SEED, size: DemoSize | None = None):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_store(path, generate(seed, size))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", nargs="?", default="build/demo/ganxian.gpkg")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--small", action="store_true")
+    args = parser.parse_args()
+    build(args.path, args.seed, DemoSize.small() if args.small else None)
+    print(args.path)
+
+
+if __name__ == "__main__":
+    main()
