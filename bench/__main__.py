@@ -1,0 +1,31 @@
+"""Run every bench/bench_*.py module that has a `run(results: dict)` function."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from .common import merge_results, scale
+
+
+def main(argv: list[str]) -> int:
+    here = Path(__file__).resolve().parent
+    names = sorted(p.stem for p in here.glob("bench_*.py"))
+    if argv:
+        names = [n for n in names if any(a in n for a in argv)]
+    print(f"benchmarks: {', '.join(names)} (scale {scale():g})")
+    for name in names:
+        module = importlib.import_module(f"{__package__}.{name}")
+        run = getattr(module, "run", None)
+        if run is None:
+            continue
+        results: dict[str, float] = {}
+        print(f"--- {name}")
+        run(results)
+        merge_results(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

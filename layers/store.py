@@ -1,0 +1,547 @@
+"""The offline store: one GeoPackage per laptop, made from the model, with change capture in the file.
+
+Layout
+    One table per record kind (table/layer name = kind name), ``fid INTEGER PRIMARY KEY AUTOINCREMENT``,
+    geometry column ``geom`` in EPSG:4490 with GDAL's R-tree index; model columns with their
+    ``STORAGE_TYPES`` SQLite type; ``uuid`` UNIQUE and never NULL (the insert trigger gives a record
+    written without one, e.g. digitized in QGIS, a fresh uuid v4; changing it later is refused);
+    ``created_at`` NOT NULL, a NULL becomes the current UTC time (``ON CONFLICT REPLACE`` default).
+
+Change log (see :mod:`.migrations` for the triggers)
+    ``sb_change(seq, op, kind, uuid, fid, changed_at, synced_at)``: one row per edit, ``seq`` from
+    AUTOINCREMENT so numbers never repeat; ``sb_change_field(seq, field, old, new)``: one row per
+    changed field with the exact SQLite values (geometry as its GeoPackage blob). Inserts log every
+    non-NULL field, updates only the fields whose value changed (``IS NOT``), deletes only the uuid.
+    Entries are marked synced (``synced_at``), never dropped silently; :meth:`Store.purge_synced`
+    removes confirmed ones on request.
+
+Journal mode
+    WAL, set on every connection this module opens (QGIS's OGR provider also switches GeoPackages to
+    WAL while it edits them and back to DELETE when it closes them). WAL lets QGIS read while a sync
+    writes and the other way round; writers queue on the busy timeout. ``synchronous=FULL``: a commit
+    survives a process kill and also a power cut (field laptops run out of battery). WAL does not
+    work on network filesystems; the store is a local file.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from ..model import MODEL_VERSION, RECORD_KINDS
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, TEXT, RecordKind
+from . import gpkg, migrations
+from .migrations import q
+
+SCHEMA_VERSION: int = migrations.LATEST
+BUSY_TIMEOUT_S = 30.0
+GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or written; the message is meant for the user."""
+
+
+class StoreTooNew(StoreError):
+    """The store was made by a newer plugin than this one."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One logged edit. ``fields`` maps a field name to ``(old, new)``; geometry as a GeoPackage blob."""
+
+    seq: int
+    op: str
+    kind: str
+    uuid: str
+    fid: int | None
+    changed_at: str
+    synced_at: str | None
+    fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+
+
+def utc_now() -> str:
+    """Current UTC time in the GeoPackage/GDAL format ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
+    return format_datetime(datetime.now(timezone.utc))
+
+
+def format_datetime(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _to_sql(ftype: str, value: Any) -> Any:
+    """A model value as stored: lists as JSON, booleans as 0/1, datetimes as GDAL writes them."""
+    if value is None:
+        return None
+    if ftype == MULTI_ENUM and isinstance(value, (list, tuple, set)):
+        return json.dumps(list(value), ensure_ascii=False)
+    if ftype == BOOL:
+        return int(bool(value))
+    if ftype == DATETIME:
+        if isinstance(value, datetime):
+            return format_datetime(value)
+        if isinstance(value, str):
+            try:
+                return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+            except ValueError:
+                return value
+    if ftype == DATE and isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _kind(name: str) -> RecordKind:
+    try:
+        return RECORD_KINDS[name]
+    except KeyError:
+        raise StoreError(f"unknown record kind {name!r}") from None
+
+
+_PASSTHROUGH = frozenset((TEXT, INT, REAL, ENUM, REF))
+
+
+@cache
+def _field_types(kind: str) -> dict[str, str]:
+    types = {f.name: f.type for f in RECORD_KINDS[kind].fields}
+    types["geom"] = "geometry"
+    return types
+
+
+def _prepare(kind: RecordKind, record: dict[str, Any], fill: bool) -> tuple[tuple[str, ...], list[Any], Any]:
+    """Column names, values and XY envelope of one record dict."""
+    types = _field_types(kind.name)
+    if not record.keys() <= types.keys():
+        unknown = set(record) - set(types)
+        raise StoreError(f"{kind.name}: unknown fields {sorted(unknown)}")
+    values = dict(record)
+    if fill:
+        if values.get("uuid") is None:
+            values["uuid"] = str(uuidlib.uuid4())
+        if values.get("created_at") is None:
+            values["created_at"] = utc_now()
+    env = None
+    out = []
+    for name, value in values.items():
+        if name == "geom":
+            if not kind.geometry:
+                raise StoreError(f"{kind.name} has no geometry")
+            blob = gpkg.encode(value)
+            env = gpkg.envelope(blob) if blob is not None else None
+            out.append(blob)
+        else:
+            ftype = types[name]
+            out.append(value if value is None or ftype in _PASSTHROUGH else _to_sql(ftype, value))
+    return tuple(values), out, env
+
+
+class _Extent:
+    def __init__(self) -> None:
+        self.box: list[float] = []
+
+    def add(self, env: Sequence[float] | None) -> None:
+        if env is None:
+            return
+        if not self.box:
+            self.box = list(env)
+        else:
+            b = self.box
+            b[0], b[1], b[2], b[3] = min(b[0], env[0]), max(b[1], env[1]), min(b[2], env[2]), max(b[3], env[3])
+
+    def write(self, conn: sqlite3.Connection, table: str) -> None:
+        if not self.box:
+            return
+        minx, maxx, miny, maxy = self.box
+        conn.execute(
+            "UPDATE gpkg_contents SET"
+            " min_x = CASE WHEN min_x IS NULL OR min_x > ? THEN ? ELSE min_x END,"
+            " max_x = CASE WHEN max_x IS NULL OR max_x < ? THEN ? ELSE max_x END,"
+            " min_y = CASE WHEN min_y IS NULL OR min_y > ? THEN ? ELSE min_y END,"
+            " max_y = CASE WHEN max_y IS NULL OR max_y < ? THEN ? ELSE max_y END,"
+            " last_change = ? WHERE table_name = ?",
+            (minx, minx, maxx, maxx, miny, miny, maxy, maxy, utc_now(), table),
+        )
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); joins a transaction already open."""
+    if conn.in_transaction:
+        yield conn
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.rollback()
+        raise
+    conn.commit()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+    gpkg.register_functions(conn)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    except sqlite3.OperationalError:
+        pass  # another program holds the file; it keeps its journal mode, we keep working
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class Store:
+    """An open offline store. Cheap to keep around; open connections with :meth:`connect`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # --- connections --------------------------------------------------------------------------
+
+    def connect(self) -> sqlite3.Connection:
+        """A sqlite3 connection with the GeoPackage SQL functions, WAL and a busy timeout.
+
+        One connection per thread. Plain Python transaction handling; Store methods run their
+        writes in ``BEGIN IMMEDIATE`` transactions or join the caller's open transaction.
+        """
+        return _connect(self.path)
+
+    @contextmanager
+    def _conn(self, conn: sqlite3.Connection | None) -> Iterator[sqlite3.Connection]:
+        if conn is not None:
+            yield conn
+            return
+        own = self.connect()
+        try:
+            yield own
+        finally:
+            own.close()
+
+    # --- metadata -----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, *, conn: sqlite3.Connection | None = None) -> str | None:
+        with self._conn(conn) as c:
+            row = c.execute("SELECT value FROM sb_meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str | None, *, conn: sqlite3.Connection | None = None) -> None:
+        """Set a metadata value (e.g. the pull cursor, inside the transaction that applied the page)."""
+        with self._conn(conn) as c, transaction(c):
+            c.execute("INSERT OR REPLACE INTO sb_meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.get_meta("schema_version") or 0)
+
+    @property
+    def model_version(self) -> str | None:
+        return self.get_meta("model_version")
+
+    @property
+    def device_id(self) -> str:
+        return self.get_meta("device_id") or ""
+
+    # --- records ------------------------------------------------------------------------------
+
+    def count(self, kind: str, *, conn: sqlite3.Connection | None = None) -> int:
+        k = _kind(kind)
+        with self._conn(conn) as c:
+            return c.execute(f"SELECT count(*) FROM {q(k.name)}").fetchone()[0]
+
+    def insert_records(
+        self, kind: str, records: Iterable[dict[str, Any]], *, conn: sqlite3.Connection | None = None
+    ) -> int:
+        """Insert records (a local edit: logged). ``geom`` is ISO WKB lon/lat EPSG:4490."""
+        k = _kind(kind)
+        extent = _Extent()
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        n = 0
+        for rec in records:
+            cols, vals, env = _prepare(k, rec, fill=True)
+            extent.add(env)
+            groups.setdefault(cols, []).append(vals)
+            n += 1
+        with self._conn(conn) as c, transaction(c):
+            for cols, rows in groups.items():
+                c.executemany(
+                    f"INSERT INTO {q(k.name)} ({', '.join(q(x) for x in cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    rows,
+                )
+            extent.write(c, k.name)
+        return n
+
+    def get_record(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
+        """Current values of one record (``geom`` as ISO WKB), or None."""
+        k = _kind(kind)
+        with self._conn(conn) as c:
+            cur = c.execute(f"SELECT * FROM {q(k.name)} WHERE uuid = ?", (uuid,))
+            row = cur.fetchone()
+            if row is None:
+                return None
+            rec = dict(zip([d[0] for d in cur.description], row))
+        if "geom" in rec:
+            rec["geom"] = gpkg.decode(rec["geom"])
+        return rec
+
+    # --- sync side ----------------------------------------------------------------------------
+
+    @contextmanager
+    def applying_remote(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+        """Write server data without logging it: the capture triggers are off inside the block.
+
+        The flag is set and reset inside one transaction, so no other connection ever sees it set.
+        """
+        with transaction(conn):
+            conn.execute("UPDATE sb_sync_state SET applying = 1 WHERE id = 1")
+            try:
+                yield conn
+            finally:
+                conn.execute("UPDATE sb_sync_state SET applying = 0 WHERE id = 1")
+
+    def apply_remote(
+        self,
+        kind: str,
+        rows: Iterable[dict[str, Any]],
+        *,
+        conn: sqlite3.Connection | None = None,
+        rebase: bool = True,
+    ) -> int:
+        """Upsert server records by uuid without logging them, and record them as the base copy.
+
+        A row is a record dict as for :meth:`insert_records` (with ``server_rev``); a row with
+        ``"_deleted": True`` is a tombstone and removes the record. With ``rebase`` the record's
+        pending local edits are put back on top of the server values (SYNC.md: server base, then
+        local edits), and a record deleted locally stays deleted.
+        """
+        k = _kind(kind)
+        table = q(k.name)
+        extent = _Extent()
+        n = 0
+        with self._conn(conn) as c, self.applying_remote(c):
+            pending = (
+                rebase
+                and c.execute(
+                    "SELECT 1 FROM sb_change WHERE synced_at IS NULL AND kind = ? LIMIT 1", (k.name,)
+                ).fetchone()
+            )
+            groups: dict[tuple[str, ...], list[list[Any]]] = {}
+            bases: list[tuple[Any, ...]] = []
+            deletes: list[tuple[str]] = []
+            touched: list[str] = []
+            for rec in rows:
+                n += 1
+                rec = dict(rec)
+                if rec.pop("_deleted", False):
+                    deletes.append((rec["uuid"],))
+                    continue
+                if rec.get("uuid") is None:
+                    raise StoreError(f"{k.name}: a server record without uuid")
+                cols, vals, env = _prepare(k, rec, fill=False)
+                extent.add(env)
+                groups.setdefault(cols, []).append(vals)
+                data = {col: v for col, v in zip(cols, vals) if col != "geom"}
+                geom = vals[cols.index("geom")] if "geom" in cols else None
+                bases.append((k.name, rec["uuid"], rec.get("server_rev"), json.dumps(data, ensure_ascii=False), geom))
+                touched.append(rec["uuid"])
+            for cols, vals_list in groups.items():
+                updates = ", ".join(f"{q(x)} = excluded.{q(x)}" for x in cols if x != "uuid") or "uuid = uuid"
+                c.executemany(
+                    f"INSERT INTO {table} ({', '.join(q(x) for x in cols)}) VALUES ({', '.join('?' * len(cols))})"
+                    f" ON CONFLICT (uuid) DO UPDATE SET {updates}",
+                    vals_list,
+                )
+            c.executemany(
+                "INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)", bases
+            )
+            if deletes:
+                c.executemany(f"DELETE FROM {table} WHERE uuid = ?", deletes)
+                c.executemany("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", [(k.name, u) for (u,) in deletes])
+            if pending:
+                for u in touched:
+                    self._rebase(c, k, u)
+            extent.write(c, k.name)
+        return n
+
+    def _rebase(self, c: sqlite3.Connection, k: RecordKind, uuid: str) -> None:
+        latest: dict[str, Any] = {}
+        deleted = False
+        for op, fname, new in c.execute(
+            "SELECT c.op, f.field, f.new FROM sb_change c LEFT JOIN sb_change_field f ON f.seq = c.seq"
+            " WHERE c.kind = ? AND c.uuid = ? AND c.synced_at IS NULL ORDER BY c.seq",
+            (k.name, uuid),
+        ):
+            if op == "delete":
+                deleted = True
+            elif fname is not None and op == "update":
+                latest[fname] = new
+        if deleted:
+            c.execute(f"DELETE FROM {q(k.name)} WHERE uuid = ?", (uuid,))
+        elif latest:
+            sets = ", ".join(f"{q(f)} = ?" for f in latest)
+            c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*latest.values(), uuid))
+
+    def base(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
+        """The last server values of a record (``geom`` as GeoPackage blob), with ``server_rev``."""
+        with self._conn(conn) as c:
+            row = c.execute(
+                "SELECT server_rev, data, geom FROM sb_base WHERE kind = ? AND uuid = ?", (kind, uuid)
+            ).fetchone()
+        if row is None:
+            return None
+        values = json.loads(row[1])
+        values["server_rev"] = row[0]
+        if row[2] is not None:
+            values["geom"] = row[2]
+        return values
+
+    def changes(self, since_seq: int = 0, *, conn: sqlite3.Connection | None = None) -> list[Change]:
+        """Every log entry after ``since_seq`` (synced or not), oldest first."""
+        return self._changes("c.seq > ?", (since_seq,), conn)
+
+    def pending_changes(self, *, conn: sqlite3.Connection | None = None) -> list[Change]:
+        """Log entries not yet confirmed by the server, oldest first."""
+        return self._changes("c.synced_at IS NULL", (), conn)
+
+    def _changes(self, where: str, params: tuple[Any, ...], conn: sqlite3.Connection | None) -> list[Change]:
+        out: dict[int, Change] = {}
+        with self._conn(conn) as c:
+            for seq, op, kind, uuid, fid, at, synced, fname, old, new in c.execute(
+                "SELECT c.seq, c.op, c.kind, c.uuid, c.fid, c.changed_at, c.synced_at, f.field, f.old, f.new"
+                " FROM sb_change c LEFT JOIN sb_change_field f ON f.seq = c.seq"
+                f" WHERE {where} ORDER BY c.seq",
+                params,
+            ):
+                ch = out.get(seq)
+                if ch is None:
+                    ch = out[seq] = Change(seq, op, kind, uuid, fid, at, synced)
+                if fname is not None:
+                    ch.fields[fname] = (old, new)
+        return list(out.values())
+
+    def mark_synced(self, seqs: int | Iterable[int], *, conn: sqlite3.Connection | None = None) -> int:
+        """Mark entries confirmed by the server: every pending one up to ``seqs`` (an int) or those listed."""
+        now = utc_now()
+        with self._conn(conn) as c, transaction(c):
+            if isinstance(seqs, int):
+                cur = c.execute("UPDATE sb_change SET synced_at = ? WHERE synced_at IS NULL AND seq <= ?", (now, seqs))
+                return cur.rowcount
+            cur = c.executemany(
+                "UPDATE sb_change SET synced_at = ? WHERE synced_at IS NULL AND seq = ?", [(now, s) for s in seqs]
+            )
+            return cur.rowcount
+
+    def purge_synced(self, *, conn: sqlite3.Connection | None = None) -> int:
+        """Delete log entries already confirmed by the server (seq numbers are never reused)."""
+        with self._conn(conn) as c, transaction(c):
+            c.execute(
+                "DELETE FROM sb_change_field WHERE seq IN (SELECT seq FROM sb_change WHERE synced_at IS NOT NULL)"
+            )
+            return c.execute("DELETE FROM sb_change WHERE synced_at IS NOT NULL").rowcount
+
+
+def collapse(changes: Iterable[Change]) -> list[Change]:
+    """One net change per record: the sync client's outbox view of a list of log entries.
+
+    insert + updates → insert with the last values; insert … delete → nothing; updates → one update
+    with the first old and last new value per field (fields back at their old value dropped);
+    … delete → delete. The result carries the seq of the last entry it covers.
+    """
+    net: dict[tuple[str, str], Change] = {}
+    for ch in changes:
+        key = (ch.kind, ch.uuid)
+        prev = net.get(key)
+        if prev is None:
+            net[key] = Change(ch.seq, ch.op, ch.kind, ch.uuid, ch.fid, ch.changed_at, ch.synced_at, dict(ch.fields))
+            continue
+        if ch.op == "delete":
+            if prev.op == "insert":
+                del net[key]
+            else:
+                net[key] = Change(ch.seq, "delete", ch.kind, ch.uuid, ch.fid, ch.changed_at, ch.synced_at, {})
+            continue
+        fields = dict(prev.fields)
+        for name, (old, new) in ch.fields.items():
+            fields[name] = (fields[name][0] if name in fields else old, new)
+        op = "insert" if prev.op == "insert" else "update" if prev.op == "update" else "update"
+        net[key] = Change(ch.seq, op, ch.kind, ch.uuid, ch.fid, ch.changed_at, ch.synced_at, fields)
+    result = []
+    for ch in sorted(net.values(), key=lambda c: c.seq):
+        if ch.op == "update":
+            fields = {k: v for k, v in ch.fields.items() if v[0] != v[1] or type(v[0]) is not type(v[1])}
+            if not fields:
+                continue
+            ch = Change(ch.seq, ch.op, ch.kind, ch.uuid, ch.fid, ch.changed_at, ch.synced_at, fields)
+        result.append(ch)
+    return result
+
+
+# --- creation and opening -------------------------------------------------------------------------
+
+
+def _remove(path: Path) -> None:
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        if p.exists():
+            p.unlink()
+
+
+def create_store(path: str | Path, *, overwrite: bool = False) -> Store:
+    """Make an empty store at ``path`` (GeoPackage 1.2, EPSG:4490, every record kind, change capture)."""
+    path = Path(path)
+    if path.exists():
+        if not overwrite:
+            raise FileExistsError(f"store exists: {path}")
+        _remove(path)
+    gpkg.create_skeleton(str(path), [(k.name, k.geometry, k.zh) for k in RECORD_KINDS.values()])
+    conn = _connect(path)
+    try:
+        with transaction(conn):
+            migrations.build_tables(conn)
+            migrations.create_schema(conn)
+            conn.executemany(
+                "INSERT OR REPLACE INTO sb_meta (key, value) VALUES (?, ?)",
+                [("model_version", MODEL_VERSION), ("created_at", utc_now()), ("device_id", str(uuidlib.uuid4()))],
+            )
+    finally:
+        conn.close()
+    return Store(path)
+
+
+def open_store(path: str | Path) -> Store:
+    """Open a store, migrating an older one in place (one transaction); refuse a newer one."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(f"no store at {path}")
+    conn = _connect(path)
+    try:
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            row = conn.execute("SELECT value FROM sb_meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a Shuibao store: {exc}") from exc
+        if app_id != GPKG_APPLICATION_ID or row is None:
+            raise StoreError(f"{path} is not a Shuibao store")
+        version = int(row[0])
+        if version > SCHEMA_VERSION:
+            raise StoreTooNew(
+                f"{path} has store schema {version}, this plugin knows up to {SCHEMA_VERSION}: update the plugin "
+                f"(数据文件版本 {version} 高于插件支持的 {SCHEMA_VERSION}，请升级插件)"
+            )
+        model = conn.execute("SELECT value FROM sb_meta WHERE key = 'model_version'").fetchone()
+        if version < SCHEMA_VERSION or (model and model[0] != MODEL_VERSION):
+            with transaction(conn):
+                migrations.migrate(conn, version, SCHEMA_VERSION)
+                conn.execute(
+                    "INSERT OR REPLACE INTO sb_meta (key, value) VALUES ('model_version', ?)", (MODEL_VERSION,)
+                )
+    finally:
+        conn.close()
+    return Store(path)

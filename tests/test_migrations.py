@@ -1,0 +1,128 @@
+"""Store schema migrations: an older store with data and a log is upgraded in place."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import struct
+
+import pytest
+from shuibao.layers import gpkg, migrations
+from shuibao.layers.store import SCHEMA_VERSION, open_store
+
+UID = "00000000-0000-4000-8000-000000000001"
+
+
+def point(x: float, y: float) -> bytes:
+    return struct.pack("<BI2d", 1, 1, x, y)
+
+
+@pytest.fixture
+def v1_path(tmp_path):
+    """A version-1 store holding a server record with a local edit, and a local record."""
+    path = tmp_path / "v1.gpkg"
+    migrations.create_v1_store(str(path))
+    conn = sqlite3.connect(path)
+    gpkg.register_functions(conn)
+    with conn:
+        conn.execute("UPDATE sb_sync_state SET applying = 1")
+        conn.execute(
+            "INSERT INTO dam (uuid, code, name, server_rev, geom) VALUES (?, 'S1', 'server', 3, ?)",
+            (UID, gpkg.encode(point(114.5, 25.5))),
+        )
+        conn.execute("UPDATE sb_sync_state SET applying = 0")
+    with conn:
+        conn.execute("UPDATE dam SET name = 'local', geom = ? WHERE uuid = ?", (gpkg.encode(point(114.6, 25.6)), UID))
+        conn.execute("UPDATE dam SET name = 'local2' WHERE uuid = ?", (UID,))
+        conn.execute("INSERT INTO patch (code, area) VALUES ('P1', 12.5)")
+    conn.close()
+    return path
+
+
+def _log(path):
+    conn = sqlite3.connect(path)
+    return conn.execute(
+        "SELECT c.seq, c.op, c.kind, c.uuid, f.field, f.old, f.new FROM sb_change c"
+        " LEFT JOIN sb_change_field f USING (seq) ORDER BY c.seq, f.field"
+    ).fetchall()
+
+
+def test_v1_store_is_v1(v1_path):
+    conn = sqlite3.connect(v1_path)
+    assert conn.execute("SELECT value FROM sb_meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sb_base'").fetchone()[0] == 0
+    assert len({r[0] for r in _log(v1_path)}) == 3
+
+
+def test_migrate_v1_to_current_keeps_data_and_log(v1_path):
+    log_before = _log(v1_path)
+    store = open_store(v1_path)
+    assert store.schema_version == SCHEMA_VERSION == 2
+    assert _log(v1_path) == log_before
+    rec = store.get_record("dam", UID)
+    assert (rec["name"], rec["geom"]) == ("local2", point(114.6, 25.6))
+    assert store.count("patch") == 1
+    # the base copy is what the server last said: local edits undone
+    base = store.base("dam", UID)
+    assert base["name"] == "server" and base["server_rev"] == 3 and base["code"] == "S1"
+    assert gpkg.decode(base["geom"]) == point(114.5, 25.5)
+    # only records from the server have a base
+    conn = store.connect()
+    assert conn.execute("SELECT count(*) FROM sb_base").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sb_change_record'").fetchone()[0] == 1
+    # triggers still capture, and seq numbers go on
+    with conn:
+        conn.execute("UPDATE patch SET area = 13 WHERE code = 'P1'")
+    last = store.changes()[-1]
+    assert last.fields == {"area": (12.5, 13.0)} and last.seq > max(r[0] for r in log_before)
+    # sync apply works on the migrated store
+    store.apply_remote("dam", [{"uuid": UID, "server_rev": 4, "name": "server", "code": "S2"}])
+    assert json.loads(conn.execute("SELECT data FROM sb_base").fetchone()[0])["code"] == "S2"
+    assert store.get_record("dam", UID)["name"] == "local2"
+    # opening again is a no-op
+    assert open_store(v1_path).schema_version == SCHEMA_VERSION
+
+
+def test_failed_migration_leaves_store_untouched(v1_path, monkeypatch):
+    def broken(conn):
+        conn.execute("CREATE TABLE sb_base (x)")
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(migrations.MIGRATIONS, 1, broken)
+    with pytest.raises(RuntimeError):
+        open_store(v1_path)
+    conn = sqlite3.connect(v1_path)
+    assert conn.execute("SELECT value FROM sb_meta WHERE key = 'schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sb_base'").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM dam").fetchone()[0] == 1
+
+
+def test_model_fields_added_on_open(v1_path):
+    """A store made before the model gained a field gets the column and triggers that log it."""
+    conn = sqlite3.connect(v1_path)
+    with conn:
+        migrations.drop_capture(conn)
+        conn.execute("ALTER TABLE photo DROP COLUMN caption")
+    conn.close()
+    store = open_store(v1_path)
+    conn = store.connect()
+    assert "caption" in {r[1] for r in conn.execute("PRAGMA table_info(photo)")}
+    with conn:
+        conn.execute("INSERT INTO photo (caption, geom) VALUES ('坝体裂缝', ?)", (gpkg.encode(point(114.1, 25.1)),))
+    assert store.changes()[-1].fields["caption"] == (None, "坝体裂缝")
+
+
+def test_fresh_store_equals_migrated_v1(v1_path, tmp_path):
+    """Creating new and migrating v1 give the same schema objects."""
+    from shuibao.layers.store import create_store
+
+    fresh = create_store(tmp_path / "fresh.gpkg")
+    open_store(v1_path)
+
+    def objects(path):
+        conn = sqlite3.connect(path)
+        return sorted(
+            (t, n, s) for t, n, s in conn.execute("SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'sb%'")
+        )
+
+    assert objects(fresh.path) == objects(v1_path)
