@@ -1,0 +1,159 @@
+"""`shuibao-server`: init, serve, user add/list/disable, token revoke, seed-demo, import."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import auth, db
+from .config import Settings
+
+
+def _settings(args) -> Settings:
+    if args.data_dir:
+        os.environ["SHUIBAO_DATA_DIR"] = str(args.data_dir)
+    if args.database_url:
+        os.environ["SHUIBAO_DATABASE_URL"] = args.database_url
+    return Settings()
+
+
+def _engine(args):
+    return db.make_engine(_settings(args).url)
+
+
+def cmd_init(args) -> int:
+    engine = _engine(args)
+    before = db.current_revision(engine)
+    db.migrate(engine)
+    print(f"database at revision {db.current_revision(engine)} (was {before or 'empty'})")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    engine = db.make_engine(settings.url)
+    if db.current_revision(engine) != db.head_revision():
+        db.migrate(engine)
+    engine.dispose()
+    if settings.url.startswith("sqlite") and args.workers > 1:
+        print("SQLite has a single writer: use one worker (or PostgreSQL)", file=sys.stderr)
+    uvicorn.run(
+        "shuibao_server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        log_level=args.log_level, proxy_headers=True,
+    )  # fmt: skip
+    return 0
+
+
+def cmd_user(args) -> int:
+    engine = _engine(args)
+    if args.user_cmd == "add":
+        password = args.password or getpass.getpass(f"password for {args.username}: ")
+        auth.add_user(engine, args.username, password, args.role, args.county or [], args.display_name)
+        print(f"user {args.username} ({args.role}, counties {', '.join(sorted(set(args.county or [])))}) added")
+    elif args.user_cmd == "list":
+        for u in auth.list_users(engine):
+            flag = " (disabled)" if u["disabled"] else ""
+            print(f"{u['username']}\t{u['role']}\t{','.join(u['counties'])}{flag}")
+    elif args.user_cmd == "disable":
+        if not auth.set_disabled(engine, args.username, True):
+            print(f"no such user: {args.username}", file=sys.stderr)
+            return 1
+        print(f"user {args.username} disabled, tokens revoked")
+    elif args.user_cmd == "enable":
+        auth.set_disabled(engine, args.username, False)
+        print(f"user {args.username} enabled")
+    return 0
+
+
+def cmd_token(args) -> int:
+    n = auth.revoke_user_tokens(_engine(args), args.username, args.device)
+    print(f"{n} token(s) revoked")
+    return 0
+
+
+def cmd_seed(args) -> int:
+    from .demo import seed
+
+    engine = _engine(args)
+    if db.current_revision(engine) != db.head_revision():
+        db.migrate(engine)
+    out = seed(engine, args.county, dams=args.dams, patches=args.patches, spots=args.spots)
+    print(f"demo data for county {args.county}: {json.dumps(out['counts'])}")
+    for r in out["rejects"][:5]:
+        print("  rejected:", json.dumps(r, ensure_ascii=False))
+    print("demo users (user / role / password):")
+    for name, role, password in out["users"]:
+        print(f"  {name}\t{role}\t{password}")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from .gpkg import import_gpkg
+
+    out = import_gpkg(_engine(args), Path(args.file), args.county, args.user)
+    print(json.dumps(out["counts"]))
+    for r in out["rejects"][:20]:
+        print("  rejected:", json.dumps(r, ensure_ascii=False))
+    return 0 if not out["rejects"] else 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shuibao-server", description="Shuibao central sync server (水保巡检同步服务)")
+    p.add_argument("--database-url", help="e.g. postgresql://user@host/db (default: SQLite in the data dir)")
+    p.add_argument("--data-dir", type=Path, help="data folder (default ./shuibao-data or SHUIBAO_DATA_DIR)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("init", help="create or migrate the database").set_defaults(func=cmd_init)
+    s = sub.add_parser("serve", help="run the API (OpenAPI at /openapi.json)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1)
+    s.add_argument("--log-level", default="info")
+    s.set_defaults(func=cmd_serve)
+    u = sub.add_parser("user", help="manage users").add_subparsers(dest="user_cmd", required=True)
+    ua = u.add_parser("add")
+    ua.add_argument("username")
+    ua.add_argument("--role", required=True, choices=("inspector", "technician", "acceptor", "admin"))
+    ua.add_argument("--county", action="append", help="6-digit county code; repeat for several")
+    ua.add_argument("--password", help="(prompted when omitted)")
+    ua.add_argument("--display-name")
+    u.add_parser("list")
+    for name in ("disable", "enable"):
+        u.add_parser(name).add_argument("username")
+    for sp in u.choices.values():
+        sp.set_defaults(func=cmd_user)
+    tk = sub.add_parser("token", help="revoke tokens").add_subparsers(dest="token_cmd", required=True)
+    tr = tk.add_parser("revoke")
+    tr.add_argument("username")
+    tr.add_argument("--device", help="only this client_id")
+    tr.set_defaults(func=cmd_token)
+    sd = sub.add_parser("seed-demo", help="demo county, records and users")
+    sd.add_argument("--county", default="360721")
+    sd.add_argument("--dams", type=int, default=300)
+    sd.add_argument("--patches", type=int, default=300)
+    sd.add_argument("--spots", type=int, default=40)
+    sd.set_defaults(func=cmd_seed)
+    im = sub.add_parser("import", help="import a GeoPackage of records for a county")
+    im.add_argument("file")
+    im.add_argument("--county", required=True)
+    im.add_argument("--user", default="import")
+    im.set_defaults(func=cmd_import)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The server's tables (SQLAlchemy Core). The Alembic migrations create exactly these.
+
+One table `records` holds every record kind: the model's field values live in a JSON
+column, the geometry in its own column (PostGIS geometry on PostgreSQL, WKB on SQLite).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.types import UserDefinedType
+
+
+class Geometry(UserDefinedType):
+    """PostGIS geometry in EPSG:4490. Written with ST_GeomFromWKB, read with ST_AsBinary."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "geometry(Geometry,4490)"
+
+
+GEOM_TYPE = sa.LargeBinary().with_variant(Geometry(), "postgresql")
+JSON = sa.JSON()
+
+metadata = sa.MetaData()
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(128)),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("counties", JSON, nullable=False),  # list of 6-digit county codes
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("client_id", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(128)),
+    sa.Column("last_mutation_id", sa.BigInteger, nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("user_id", "client_id", name="uq_devices_user_client"),
+)  # fmt: skip
+
+tokens = sa.Table(
+    "tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("device_id", sa.Integer, sa.ForeignKey("devices.id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),  # added in revision 0002
+)  # fmt: skip
+
+county_seq = sa.Table(
+    "county_seq", metadata,
+    sa.Column("county_code", sa.String(6), primary_key=True),
+    sa.Column("last_seq", sa.BigInteger, nullable=False, default=0),
+)  # fmt: skip
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("rev", sa.BigInteger, nullable=False),  # county sequence number of the last change
+    sa.Column("version", sa.Integer, nullable=False),  # number of accepted changes
+    sa.Column("data", JSON, nullable=False),  # model field values (no geometry)
+    sa.Column("field_meta", JSON, nullable=False),  # {field: [rev, username, iso time]}
+    sa.Column("geom", GEOM_TYPE),
+    sa.Column("geom_hash", sa.String(64)),  # added in revision 0002
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_op", sa.String(8), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(64), nullable=False),
+    sa.Index("ix_records_county_rev", "county_code", "rev"),
+    sa.Index("ix_records_kind", "kind"),
+)  # fmt: skip
+
+history = sa.Table(
+    "history", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.Column("op", sa.String(8), nullable=False),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("device_id", sa.Integer),
+    sa.Column("mutation_id", sa.BigInteger),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("old", JSON, nullable=False),
+    sa.Column("new", JSON, nullable=False),
+    sa.Index("ix_history_uuid", "uuid"),
+    sa.UniqueConstraint("county_code", "seq", name="uq_history_county_seq"),
+)  # fmt: skip
+
+mutations = sa.Table(
+    "mutations", metadata,
+    sa.Column("device_id", sa.Integer, sa.ForeignKey("devices.id"), primary_key=True),
+    sa.Column("mutation_id", sa.BigInteger, primary_key=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("result", JSON, nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
+
+conflicts = sa.Table(
+    "conflicts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("county_code", sa.String(6), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.Column("field", sa.String(64), nullable=False),
+    sa.Column("reason", sa.String(16), nullable=False),  # field, delisted, deleted, delete
+    sa.Column("base", JSON),
+    sa.Column("server", JSON),
+    sa.Column("client", JSON),
+    sa.Column("server_rev", sa.BigInteger),
+    sa.Column("server_by", sa.String(64)),
+    sa.Column("server_at", sa.String(40)),
+    sa.Column("client_by", sa.String(64), nullable=False),
+    sa.Column("device_id", sa.Integer),
+    sa.Column("mutation_id", sa.BigInteger),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # open, resolved
+    sa.Column("resolution", sa.String(16)),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Index("ix_conflicts_county_status", "county_code", "status"),
+)  # fmt: skip
+
+blobs = sa.Table(  # added in revision 0002
+    "blobs", metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("mime_type", sa.String(32), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+)  # fmt: skip
