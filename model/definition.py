@@ -648,6 +648,7 @@ PATCH = RecordKind(
     ),
     workflow=WF_TREATMENT,
     code_field="code", title_field="name", status_field="treatment_status", delisting=True,
+    delist_workflow=WF_REGISTER,
 )  # fmt: skip
 
 PATCH_SURVEY = RecordKind(

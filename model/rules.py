@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import geodesy
-from .definition import RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS
+from .definition import AUDIT_FIELD_NAMES, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS
 from .schema import (
     BOOL,
     DATE,
@@ -232,7 +232,10 @@ def derive(kind: RecordKind | str, values: Mapping[str, Any], ctx: Context | Non
     out: dict[str, Any] = {}
     for f in kind.fields:
         if f.derived:
-            value = DERIVATIONS[f.derived](current, ctx)
+            try:
+                value = DERIVATIONS[f.derived](current, ctx)
+            except (TypeError, ValueError, ZeroDivisionError):
+                value = KEEP  # inputs of the wrong type: validation reports them, derivation skips
             if value is not KEEP:
                 current[f.name] = out[f.name] = value
     return out
@@ -366,10 +369,16 @@ def validate(
     return problems
 
 
-def check_transition(kind: RecordKind | str, source: str, target: str, role: str) -> Problem | None:
-    """None when `role` may move a record of `kind` from step `source` to `target`."""
+def check_transition(
+    kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None
+) -> Problem | None:
+    """None when `role` may move a record of `kind` from step `source` to `target`.
+
+    `state_field` picks the workflow (e.g. register_status for de-listing a patch); the
+    kind's main workflow by default.
+    """
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
-    wf = kind.workflow
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
     if wf is None or source == target:
         return None
     t = wf.transition(source, target)
@@ -388,7 +397,7 @@ def check_transition(kind: RecordKind | str, source: str, target: str, role: str
 
 def defaults(kind: RecordKind | str) -> dict[str, Any]:
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
-    return {f.name: f.default for f in kind.fields if f.default is not None}
+    return {f.name: f.default for f in kind.fields if f.default is not None and f.name not in AUDIT_FIELD_NAMES}
 
 
 # --------------------------------------------------------------------------------------------

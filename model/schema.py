@@ -171,6 +171,18 @@ class RecordKind:
     object_kind: str | None = None  # the dock it belongs to: dam, patch, watershed
     rules: tuple[RequiredWhen, ...] = ()
     delisting: bool = False  # has register_status/delist_reason/delist_date
+    # De-listing (销号) workflow of kinds whose main workflow is another one (e.g. patches).
+    delist_workflow: Workflow | None = None
+
+    def workflows(self) -> tuple[Workflow, ...]:
+        """Every workflow of the kind: its main one, then its de-listing one if separate."""
+        return tuple(w for w in (self.workflow, self.delist_workflow) if w is not None)
+
+    def workflow_for(self, state_field: str) -> Workflow | None:
+        for w in self.workflows():
+            if w.state_field == state_field:
+                return w
+        return None
 
     def field(self, name: str) -> Field:
         for f in self.fields:

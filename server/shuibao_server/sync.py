@@ -201,7 +201,6 @@ def load_records(conn: sa.Connection, uuids: set[str]) -> dict[str, Rec]:
 # ------------------------------------------------------------------------------------------
 # Workflow transitions
 # ------------------------------------------------------------------------------------------
-_DELIST_WORKFLOW = RECORD_KINDS["dam"].workflow  # registered → delisted (technician), back (admin)
 
 
 def _reachable(workflow, source: str, target: str, role: str) -> bool:
@@ -220,12 +219,7 @@ def _reachable(workflow, source: str, target: str, role: str) -> bool:
 
 def _transition_problems(kind: RecordKind, before: dict, after: dict, role: str, insert: bool) -> list[dict]:
     problems = []
-    flows = []
-    if kind.workflow is not None:
-        flows.append(kind.workflow)
-    if kind.delisting and (kind.workflow is None or kind.workflow.state_field != "register_status"):
-        flows.append(_DELIST_WORKFLOW)
-    for wf in flows:
+    for wf in kind.workflows():
         name = wf.state_field
         src = wf.initial if insert else (before.get(name) or wf.initial)
         dst = after.get(name) or wf.initial
@@ -234,18 +228,11 @@ def _transition_problems(kind: RecordKind, before: dict, after: dict, role: str,
         if dst not in wf.step_codes():
             continue  # an unknown step is reported by validation as an enum problem
         if not _reachable(wf, src, dst, role):
-            p = rules.check_transition(kind, src, dst, role) if wf is kind.workflow else None
-            if p is None:  # multi-step path, or the delisting flow of a kind with another workflow
-                tr = wf.transition(src, dst)
-                if tr is None:
-                    p = rules.Problem(
-                        name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'"
-                    )
-                else:
-                    p = rules.Problem(
-                        name, "role", f"“{tr.zh}”需要以下角色之一：{', '.join(tr.roles)}",
-                        f"'{tr.en}' needs one of the roles {', '.join(tr.roles)}",
-                    )  # fmt: skip
+            p = rules.check_transition(kind, src, dst, role, state_field=name)
+            if p is None:  # a multi-step path whose first step the role may take, but not the rest
+                p = rules.Problem(
+                    name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'"
+                )
             problems.append(p.as_dict())
     return problems
 
