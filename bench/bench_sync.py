@@ -1,0 +1,231 @@
+"""Sync benchmarks: end-to-end push + pull-and-apply, local apply vs geodiff, QGIS offline editing.
+
+``run(results)`` fills flat figures (seconds). SHUIBAO_BENCH_SCALE shrinks N and K;
+SHUIBAO_BENCH_OFFLINE=1 also times QgsOfflineEditing (slow); SHUIBAO_BENCH_POSTGIS=0 skips PostGIS.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import shapely
+from shapely.geometry import Point
+from shuibao.layers import gpkg
+from shuibao.sync.api import ApiClient
+from shuibao.sync.engine import SyncEngine, SyncSettings
+
+from .common import scaled
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _harness():
+    name = "shuibao_sync_harness"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "tests" / "sync_harness.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+SETTINGS = SyncSettings(batch_size=5000, page_size=5000)
+
+
+def _sync(store, url: str, user: str) -> object:
+    h = _harness()
+    api = ApiClient(url)
+    try:
+        with SyncEngine(store, api, username=user, password=h.PASSWORD, settings=SETTINGS) as e:
+            return e.sync()
+    finally:
+        api.close()
+
+
+def _fill(store, n: int) -> list[str]:
+    h = _harness()
+    uuids = []
+    for start in range(0, n, 20000):
+        dams = [h.dam(name=f"坝{i}", geom=h.point_wkb(110 + (i % 1000) / 100, 30 + (i // 1000) / 1000))
+                for i in range(start, min(n, start + 20000))]  # fmt: skip
+        store.insert_records("dam", dams)
+        uuids += [d["uuid"] for d in dams]
+    return uuids
+
+
+def _edit(path: Path, uuids: list[str], k: int, tag: str) -> None:
+    conn = sqlite3.connect(str(path))
+    gpkg.register_functions(conn)
+    step = max(1, len(uuids) // k)
+    rows = []
+    for j, u in enumerate(uuids[::step][:k]):
+        geom = gpkg.encode(shapely.to_wkb(Point(112 + j / 1e5, 31), flavor="iso"))
+        rows.append((f"{tag}{j}", float(j % 90), geom, u))
+    conn.executemany("UPDATE dam SET name = ?, dam_height = ?, geom = ? WHERE uuid = ?", rows)
+    conn.commit()
+    conn.close()
+
+
+class Setup:
+    """A server with N dams pushed by client A and pulled by client B."""
+
+    def __init__(self, n: int, work: Path, database_url: str | None = None):
+        h = _harness()
+        self.dir = work / f"n{n}-{'pg' if database_url else 'sqlite'}"
+        (self.dir / "server").mkdir(parents=True)
+        self.server = h.Server(self.dir / "server", database_url)
+        self.server.add_user("ann")
+        self.server.add_user("bob")
+        self.server.start()
+        self.a = h.new_store(self.dir / "a.gpkg")
+        self.b = h.new_store(self.dir / "b.gpkg")
+        self.uuids = _fill(self.a, n)
+        t0 = time.perf_counter()
+        _sync(self.a, self.server.url, "ann")
+        _sync(self.b, self.server.url, "bob")
+        self.build_s = time.perf_counter() - t0
+
+    def e2e(self, k: int, tag: str) -> float:
+        _edit(self.a.path, self.uuids, k, tag)
+        t0 = time.perf_counter()
+        _sync(self.a, self.server.url, "ann")
+        _sync(self.b, self.server.url, "bob")
+        return time.perf_counter() - t0
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+def _local_vs_geodiff(setup: Setup, k: int, results: dict, suffix: str) -> None:
+    """Apply the same K edits: our pull apply vs pygeodiff create+apply changeset."""
+    import pygeodiff
+
+    base = setup.dir / "geodiff-base.gpkg"
+    shutil.copy(setup.b.path, base)
+    _edit(setup.a.path, setup.uuids, k, "gd")
+    _sync(setup.a, setup.server.url, "ann")
+    # our side: fetch the pages first, time only the local apply
+    h = _harness()
+    api = ApiClient(setup.server.url)
+    with SyncEngine(setup.b, api, username="bob", password=h.PASSWORD, settings=SETTINGS) as e:
+        e.login()
+        from shuibao.sync import state
+
+        cursor = state.get(e.conn, state.K_CURSOR)
+        pages = []
+        while True:
+            page = api.pull(cursor, 5000)
+            pages.append(page)
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        t0 = time.perf_counter()
+        for page in pages:
+            with e.conn:
+                e._apply_items(page["items"])
+                state.put(e.conn, state.K_CURSOR, page["cursor"])
+        results[f"local_apply_s_{suffix}"] = time.perf_counter() - t0
+    api.close()
+    modified = setup.dir / "geodiff-mod.gpkg"
+    shutil.copy(setup.b.path, modified)
+    target = setup.dir / "geodiff-target.gpkg"
+    shutil.copy(base, target)
+    gd = pygeodiff.GeoDiff()
+    changeset = str(setup.dir / "changeset.bin")
+    t0 = time.perf_counter()
+    gd.create_changeset(str(base), str(modified), changeset)
+    results[f"geodiff_create_s_{suffix}"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    gd.apply_changeset(str(target), changeset)
+    results[f"geodiff_apply_s_{suffix}"] = time.perf_counter() - t0
+
+
+def _offline_editing(n: int, k: int, results: dict, work: Path) -> None:
+    from qgis.core import QgsApplication, QgsOfflineEditing, QgsProject, QgsVectorLayer
+
+    h = _harness()
+    app = QgsApplication.instance() or QgsApplication([], False)
+    app.initQgis()
+    src = h.new_store(work / "offline-src.gpkg")
+    uuids = _fill(src, n)
+    layer = QgsVectorLayer(f"{src.path}|layername=dam", "dam", "ogr")
+    QgsProject.instance().addMapLayer(layer)
+    off = QgsOfflineEditing()
+    off.convertToOfflineProject(str(work), "offline.gpkg", [layer.id()], False, QgsOfflineEditing.GPKG)
+    lyr = next(iter(QgsProject.instance().mapLayers().values()))
+    idx = lyr.fields().indexOf("name")
+    step = max(1, len(uuids) // k)
+    wanted = set(uuids[::step][:k])
+    lyr.startEditing()
+    for f in lyr.getFeatures():
+        if f["uuid"] in wanted:
+            lyr.changeAttributeValue(f.id(), idx, "离线")
+    lyr.commitChanges()
+    t0 = time.perf_counter()
+    off.synchronize()
+    results[f"offline_editing_sync_s_K{k}_N{n}"] = time.perf_counter() - t0
+    QgsProject.instance().clear()
+
+
+def run(results: dict) -> None:
+    work = Path(tempfile.mkdtemp(prefix="sb-bench-sync-"))
+    k1 = scaled(1000, 50)
+    sizes = {10_000: scaled(10_000, 500), 100_000: scaled(100_000, 1000), 300_000: scaled(300_000, 3000)}
+    try:
+        for label, n in sizes.items():
+            setup = Setup(n, work)
+            try:
+                results[f"build_base_s_N{label}_sqlite"] = setup.build_s
+                setup.e2e(k1, "warm")  # first edit round warms caches
+                results[f"e2e_sync_s_K1000_N{label}_sqlite"] = setup.e2e(k1, "e")
+                if label == 100_000:
+                    results["e2e_sync_s_K10000_N100000_sqlite"] = setup.e2e(scaled(10_000, 100), "f")
+                if label == 300_000:
+                    _local_vs_geodiff(setup, scaled(10_000, 100), results, "K10000_N300000")
+            finally:
+                setup.close()
+        if results.get("e2e_sync_s_K1000_N10000_sqlite"):
+            results["e2e_growth_N10000_to_N300000"] = (
+                results["e2e_sync_s_K1000_N300000_sqlite"] / results["e2e_sync_s_K1000_N10000_sqlite"]
+            )
+        if os.environ.get("SHUIBAO_BENCH_POSTGIS", "1") != "0":
+            _postgis(sizes[100_000], k1, work, results)
+        if os.environ.get("SHUIBAO_BENCH_OFFLINE") == "1":
+            _offline_editing(sizes[100_000], k1, results, work / "offline")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _postgis(n: int, k: int, work: Path, results: dict) -> None:
+    try:
+        from shuibao_server.testing.pg import PgCluster, pg_bin
+    except ImportError:
+        return
+    if pg_bin() is None:
+        return
+    cluster = PgCluster().start()
+    try:
+        url = cluster.create_database("shuibao_bench")
+        setup = Setup(n, work, url)
+        try:
+            results["build_base_s_N100000_postgis"] = setup.build_s
+            setup.e2e(k, "warm")
+            results["e2e_sync_s_K1000_N100000_postgis"] = setup.e2e(k, "e")
+        finally:
+            setup.close()
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    out: dict = {}
+    run(out)
+    for key, value in sorted(out.items()):
+        print(f"{key:<45} {value:.3f}")
