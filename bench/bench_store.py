@@ -22,13 +22,7 @@ N_DAMS = 100_000
 N_PATCHES = 100_000
 N_EDITS = 10_000
 
-LOG_OBJECTS = (
-    "sb_change",
-    "sb_change_field",
-    "sb_change_pending",
-    "sb_change_record",
-    "sqlite_autoindex_sb_change_field_1",
-)
+LOG_OBJECTS = ("sb_change", "sb_change_field")
 
 
 def _point(x: float, y: float) -> bytes:

@@ -191,10 +191,15 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     gpkg.register_functions(conn)
-    try:
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    except sqlite3.OperationalError:
-        pass  # another program holds the file; it keeps its journal mode, we keep working
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        # Switching needs the file to itself: try briefly, never wait out the busy timeout for it.
+        conn.execute("PRAGMA busy_timeout = 250")
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError:
+            pass  # another program is reading in rollback mode; we work in its mode
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
 
@@ -366,28 +371,32 @@ class Store:
                 c.executemany(f"DELETE FROM {table} WHERE uuid = ?", deletes)
                 c.executemany("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", [(k.name, u) for (u,) in deletes])
             if pending:
-                for u in touched:
-                    self._rebase(c, k, u)
+                self._rebase(c, k, set(touched))
             extent.write(c, k.name)
         return n
 
-    def _rebase(self, c: sqlite3.Connection, k: RecordKind, uuid: str) -> None:
-        latest: dict[str, Any] = {}
-        deleted = False
-        for op, fname, new in c.execute(
-            "SELECT c.op, f.field, f.new FROM sb_change c LEFT JOIN sb_change_field f ON f.seq = c.seq"
-            " WHERE c.kind = ? AND c.uuid = ? AND c.synced_at IS NULL ORDER BY c.seq",
-            (k.name, uuid),
+    def _rebase(self, c: sqlite3.Connection, k: RecordKind, uuids: set[str]) -> None:
+        """Put pending local edits of the given records back on top of the server values just written."""
+        latest: dict[str, dict[str, Any]] = {}
+        deleted: set[str] = set()
+        for op, uuid, fname, new in c.execute(
+            "SELECT c.op, c.uuid, f.field, f.new FROM sb_change c LEFT JOIN sb_change_field f ON f.seq = c.seq"
+            " WHERE c.kind = ? AND c.synced_at IS NULL ORDER BY c.seq",
+            (k.name,),
         ):
+            if uuid not in uuids:
+                continue
             if op == "delete":
-                deleted = True
+                deleted.add(uuid)
             elif fname is not None and op == "update":
-                latest[fname] = new
-        if deleted:
+                latest.setdefault(uuid, {})[fname] = new
+        for uuid in deleted:
             c.execute(f"DELETE FROM {q(k.name)} WHERE uuid = ?", (uuid,))
-        elif latest:
-            sets = ", ".join(f"{q(f)} = ?" for f in latest)
-            c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*latest.values(), uuid))
+        for uuid, fields in latest.items():
+            if uuid in deleted:
+                continue
+            sets = ", ".join(f"{q(f)} = ?" for f in fields)
+            c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*fields.values(), uuid))
 
     def base(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
         """The last server values of a record (``geom`` as GeoPackage blob), with ``server_rev``."""
@@ -439,13 +448,17 @@ class Store:
             )
             return cur.rowcount
 
-    def purge_synced(self, *, conn: sqlite3.Connection | None = None) -> int:
-        """Delete log entries already confirmed by the server (seq numbers are never reused)."""
+    def purge_synced(self, older_than: str | None = None, *, conn: sqlite3.Connection | None = None) -> int:
+        """Delete log entries the server confirmed (before ``older_than``, an ISO UTC time, if given).
+
+        Seq numbers are never reused (AUTOINCREMENT). The log has no secondary index, so the sync
+        client should purge confirmed entries now and then to keep :meth:`pending_changes` fast.
+        """
+        cond = "synced_at IS NOT NULL AND synced_at < ?" if older_than else "synced_at IS NOT NULL"
+        params = (older_than,) if older_than else ()
         with self._conn(conn) as c, transaction(c):
-            c.execute(
-                "DELETE FROM sb_change_field WHERE seq IN (SELECT seq FROM sb_change WHERE synced_at IS NOT NULL)"
-            )
-            return c.execute("DELETE FROM sb_change WHERE synced_at IS NOT NULL").rowcount
+            c.execute(f"DELETE FROM sb_change_field WHERE seq IN (SELECT seq FROM sb_change WHERE {cond})", params)
+            return c.execute(f"DELETE FROM sb_change WHERE {cond}", params).rowcount
 
 
 def collapse(changes: Iterable[Change]) -> list[Change]:

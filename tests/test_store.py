@@ -143,6 +143,25 @@ def test_ogrinfo_clean(store):
     assert "sb_change" not in listed.stdout
 
 
+def test_connect_does_not_wait_for_a_rollback_mode_reader(store):
+    """A reader in rollback-journal mode (e.g. QGIS after closing its edit session) does not stall us."""
+    store.insert_records("dam", _dams(2))
+    conn = store.connect()
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.close()
+    reader = sqlite3.connect(store.path)
+    reader.execute("BEGIN")
+    reader.execute("SELECT * FROM dam").fetchone()  # holds a SHARED lock
+    start = time.perf_counter()
+    other = store.connect()
+    assert time.perf_counter() - start < 2
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert store.count("dam", conn=other) == 2
+    reader.rollback()
+    other.close()
+    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_create_refuses_existing_and_overwrites(store):
     with pytest.raises(FileExistsError):
         create_store(store.path)
@@ -406,6 +425,7 @@ def test_sigkill_after_commit_loses_nothing(store):
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        proc.stdout.close()
     again = open_store(store.path)
     last = again.changes()[-1]
     assert last.op == "update" and last.fields == {"name": ("坝0", "after-kill")}

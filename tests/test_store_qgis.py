@@ -246,8 +246,28 @@ def test_qgis_killed_after_commit_loses_nothing(store):
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+        proc.stdout.close()
     again = open_store(store.path)
     (ch,) = again.pending_changes()
     assert ch.fields == {"name": ("坝0", "killed")}
     assert again.get_record("dam", ch.uuid)["name"] == "killed"
     assert sqlite3.connect(again.path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_processing_algorithm_edits_in_place_are_logged(store):
+    """A Processing algorithm that writes into the layer (Truncate table) is captured like any edit."""
+    from qgis.analysis import QgsNativeAlgorithms
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+    registry = QgsApplication.processingRegistry()
+    if registry.providerById("native") is None:
+        registry.addProvider(QgsNativeAlgorithms())
+    alg = registry.createAlgorithmById("native:truncatetable")
+    lyr = layer(store, "dam")
+    uuids = {f["uuid"] for f in lyr.getFeatures()}
+    _results, ok = alg.run({"INPUT": lyr}, QgsProcessingContext(), QgsProcessingFeedback())
+    assert ok
+    assert store.count("dam") == 0
+    pending = store.pending_changes()
+    assert {c.op for c in pending} == {"delete"}
+    assert {c.uuid for c in pending} == uuids
