@@ -1,0 +1,238 @@
+"""The "Server and login…" dialog: server URL, user name, password, "remember password", test connection.
+
+Secrets never go to plain settings: the user name, the token (and the password when "remember" is
+ticked) are written to the QGIS authentication database through ``sync.credentials``; only the
+server URL and the auth config id are kept in QgsSettings. Network calls run in QgsTasks.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid as uuidlib
+from collections.abc import Callable
+
+from qgis.core import Qgis, QgsApplication, QgsSettings, QgsTask
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..model import MODEL_VERSION
+from ..model.version import is_compatible
+from ..sync import credentials
+from ..sync.api import ApiClient, AuthError, ModelVersionError, NetworkError, SyncError
+from . import tr
+
+KEY_LOGIN_CLIENT = "shuibao/login_client_id"
+
+
+def error_text(exc: BaseException | None, fallback: str | None = None) -> str:
+    """A clear message in the user's language for a sync/login failure."""
+    if isinstance(exc, NetworkError):
+        return tr("Cannot reach the server. Check the network connection and the server URL, then try again.")
+    if isinstance(exc, AuthError):
+        return tr("Login failed: wrong user name or password, or the login has expired. Log in again.")
+    if isinstance(exc, ModelVersionError):
+        return tr("The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your "
+                  "edits are kept; update the plugin or the server.").format(MODEL_VERSION)  # fmt: skip
+    if isinstance(exc, SyncError):
+        return exc.user_message()
+    if exc is not None:
+        return str(exc)
+    return fallback or tr("Unknown error")
+
+
+class CallTask(QgsTask):
+    """Run one function off the GUI thread; ``done(result, exception)`` runs on the main thread."""
+
+    def __init__(self, description: str, func: Callable[[], object], done: Callable[[object, BaseException | None], None]):
+        super().__init__(description, QgsTask.Flag.CanCancel)
+        self.func, self.done = func, done
+        self.result: object = None
+        self.exception: BaseException | None = None
+
+    def run(self) -> bool:
+        try:
+            self.result = self.func()
+        except Exception as exc:  # reported in finished(), on the main thread
+            self.exception = exc
+            return False
+        return True
+
+    def finished(self, result: bool) -> None:
+        self.done(self.result, self.exception)
+
+
+def login_client_id() -> str:
+    """A per-laptop client id for logins made outside a store (no store open yet)."""
+    s = QgsSettings()
+    value = str(s.value(KEY_LOGIN_CLIENT, "", type=str) or "")
+    if not value:
+        value = "login-" + str(uuidlib.uuid4())
+        s.setValue(KEY_LOGIN_CLIENT, value)
+    return value
+
+
+def login_for_store(url: str, username: str, password: str, store_path: str | None) -> dict:
+    """Log in (in a worker thread). With a store, the token is bound to that store's client id."""
+    api = ApiClient(url, retries=1)
+    try:
+        api.check_model()
+        if store_path:
+            from ..sync.engine import SyncEngine
+
+            with SyncEngine(store_path, api, username=username, password=password) as engine:
+                engine.login()
+                return {"token": api.token, "username": engine.username, "client_id": engine.client_id}
+        out = api.login(username, password, login_client_id(), device_name=socket.gethostname())
+        return {"token": out["token"], "username": (out.get("user") or {}).get("username", username)}
+    finally:
+        api.close()
+
+
+class LoginDialog(QDialog):
+    """Edit the server URL and log in. ``accepted`` only after a successful login."""
+
+    def __init__(self, parent: QWidget | None = None, store_path: str | None = None):
+        super().__init__(parent)
+        self.setObjectName("ShuibaoLoginDialog")
+        self.setWindowTitle(tr("Shuibao server and login"))
+        self.store_path = store_path
+        self.task: CallTask | None = None
+        self.token: str | None = None
+        self.password_for_session: str | None = None
+
+        saved = credentials.load()
+        self.url_edit = QLineEdit(credentials.server_url())
+        self.url_edit.setPlaceholderText("https://shuibao.example.cn")
+        self.user_edit = QLineEdit(saved["username"])
+        self.password_edit = QLineEdit(saved["password"])
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.remember_box = QCheckBox(tr("Remember the password (in the QGIS authentication database)"))
+        self.remember_box.setChecked(bool(saved["password"]))
+        self.test_button = QPushButton(tr("Test connection"))
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setMinimumHeight(40)
+
+        form = QFormLayout()
+        form.addRow(tr("Server URL"), self.url_edit)
+        form.addRow(tr("User name"), self.user_edit)
+        form.addRow(tr("Password"), self.password_edit)
+        form.addRow("", self.remember_box)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button)
+        row.addStretch(1)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Log in"))
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+
+        self.test_button.clicked.connect(self.test_connection)
+        self.buttons.accepted.connect(self.log_in)
+        self.buttons.rejected.connect(self.reject)
+
+    # -- state -----------------------------------------------------------------------------
+    def url(self) -> str:
+        return self.url_edit.text().strip().rstrip("/")
+
+    def _busy(self, busy: bool) -> None:
+        self.test_button.setEnabled(not busy)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not busy)
+
+    def _status(self, text: str, level: Qgis.MessageLevel = Qgis.MessageLevel.Info) -> None:
+        colour = {Qgis.MessageLevel.Critical: "#b00020", Qgis.MessageLevel.Success: "#1b7d1b",
+                  Qgis.MessageLevel.Warning: "#a05a00"}.get(level, "")  # fmt: skip
+        self.status_label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.status_label.setText(text)
+
+    def _run(self, description: str, func: Callable[[], object], done: Callable) -> None:
+        def finish(result, exc):
+            self.task = None
+            self._busy(False)
+            done(result, exc)
+
+        self._busy(True)
+        self.task = CallTask(description, func, finish)
+        QgsApplication.taskManager().addTask(self.task)
+
+    # -- test connection -------------------------------------------------------------------
+    def test_connection(self) -> None:
+        url = self.url()
+        if not url:
+            self._status(tr("Enter the server URL first."), Qgis.MessageLevel.Warning)
+            return
+        self._status(tr("Connecting to {0}…").format(url))
+
+        def fetch() -> dict:
+            api = ApiClient(url, retries=1, timeout=(5.0, 15.0))
+            try:
+                return api.info()
+            finally:
+                api.close()
+
+        self._run(tr("Shuibao: test connection"), fetch, self._tested)
+
+    def _tested(self, info, exc) -> None:
+        if exc is not None:
+            self._status(error_text(exc), Qgis.MessageLevel.Critical)
+            return
+        server = str((info or {}).get("model_version", "?"))
+        if is_compatible(MODEL_VERSION, server):
+            self._status(tr("Connected. Server data model {0}: compatible with this plugin ({1}).")
+                         .format(server, MODEL_VERSION), Qgis.MessageLevel.Success)  # fmt: skip
+        else:
+            self._status(tr("Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): "
+                            "update the plugin or the server.").format(server, MODEL_VERSION),
+                         Qgis.MessageLevel.Critical)  # fmt: skip
+
+    # -- log in ----------------------------------------------------------------------------
+    def log_in(self) -> None:
+        url, user, password = self.url(), self.user_edit.text().strip(), self.password_edit.text()
+        if not url or not user or not password:
+            self._status(tr("Enter the server URL, the user name and the password."), Qgis.MessageLevel.Warning)
+            return
+        self._status(tr("Logging in to {0}…").format(url))
+        store = self.store_path
+        self._run(tr("Shuibao: log in"), lambda: login_for_store(url, user, password, store), self._logged_in)
+
+    def _logged_in(self, result, exc) -> None:
+        if exc is not None:
+            self._status(error_text(exc), Qgis.MessageLevel.Critical)
+            return
+        self.save(result["token"])
+        self.accept()
+
+    def save(self, token: str | None) -> str:
+        """Write URL (settings) and user/token/password (auth DB). Returns the auth config id."""
+        credentials.set_server_url(self.url())
+        remember = self.remember_box.isChecked()
+        password = self.password_edit.text()
+        self.token = token
+        self.password_for_session = password
+        # An empty password clears a previously remembered one.
+        return credentials.store(self.user_edit.text().strip(), password if remember else "", token, url=self.url())
+
+    def wait(self) -> None:
+        """Block until a running task ended (tests only)."""
+        if self.task is not None:
+            self.task.waitForFinished(30000)
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt API
+        if self.task is not None:
+            self.task.cancel()
+        super().done(result)
