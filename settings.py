@@ -67,3 +67,46 @@ def server_url() -> str:
 
 def set_server_url(url: str) -> None:
     _set("server_url", url)
+
+
+ROLES = ("inspector", "technician", "acceptor", "admin")
+
+
+def user_name() -> str:
+    """The name written into inspections and signatures: ``shuibao/user_name`` or the OS user."""
+    name = _get_str("user_name")
+    if name:
+        return name
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def set_user_name(name: str) -> None:
+    _set("user_name", name)
+
+
+def role() -> str:
+    """The user's workflow role (``shuibao/role``): inspector (default), technician, acceptor or admin."""
+    value = _get_str("role", "inspector")
+    return value if value in ROLES else "inspector"
+
+
+def set_role(value: str) -> None:
+    if value not in ROLES:
+        raise ValueError(f"unknown role {value!r}")
+    _set("role", value)
+
+
+def sample_share() -> float:
+    """Share of the non-structure spots drawn for a watershed acceptance (``shuibao/sample_share``)."""
+    from .model import THRESHOLDS
+
+    try:
+        value = float(_get_str("sample_share") or THRESHOLDS["acceptance_sample_share"])
+    except ValueError:
+        value = THRESHOLDS["acceptance_sample_share"]
+    return min(max(value, 0.0), 1.0)

@@ -12,6 +12,7 @@ import os
 
 from qgis.core import (
     QgsEditorWidgetSetup,
+    QgsExpressionContextUtils,
     QgsLayerTreeGroup,
     QgsProject,
     QgsRelation,
@@ -20,7 +21,7 @@ from qgis.core import (
 
 from ..model import OBJECT_KINDS, RECORD_KINDS, RecordKind
 from ..model.schema import ENUM, REF
-from . import styles
+from . import forms, styles
 
 KIND_PROPERTY = "shuibao/kind"
 STORE_PROPERTY = "shuibao/store"
@@ -100,20 +101,32 @@ def configure_layer(layer: QgsVectorLayer, kind: RecordKind, lang: str) -> None:
             form.setReadOnly(idx, True)
     layer.setEditFormConfig(form)
     if kind.code_field and kind.title_field and kind.code_field != kind.title_field:
-        layer.setDisplayExpression(f"coalesce(\"{kind.code_field}\", '') || ' ' || coalesce(\"{kind.title_field}\", '')")
+        layer.setDisplayExpression(
+            f"coalesce(\"{kind.code_field}\", '') || ' ' || coalesce(\"{kind.title_field}\", '')"
+        )
     elif kind.code_field:
         layer.setDisplayExpression(f'"{kind.code_field}"')
     styles.apply_style(layer, kind, lang)
 
 
-def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer], path: str, lang: str) -> None:
+def relation_id(path: str, kind: str) -> str:
+    suffix = hashlib.sha1(_norm(path).encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
+    return f"shuibao_{kind}_{suffix}"
+
+
+def _add_relations(
+    project: QgsProject, layers: dict[str, QgsVectorLayer], path: str, lang: str
+) -> dict[str, QgsRelation]:
+    """Parent → child relations; returns them by child kind."""
     manager = project.relationManager()
+    found: dict[str, QgsRelation] = {}
     suffix = hashlib.sha1(_norm(path).encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
     for name, kind in RECORD_KINDS.items():
         if not kind.parent or not kind.parent_field or name not in layers or kind.parent not in layers:
             continue
         rel_id = f"shuibao_{name}_{suffix}"
         if manager.relation(rel_id).isValid():
+            found[name] = manager.relation(rel_id)
             continue
         relation = QgsRelation()
         relation.setId(rel_id)
@@ -123,6 +136,31 @@ def _add_relations(project: QgsProject, layers: dict[str, QgsVectorLayer], path:
         relation.addFieldPair(kind.parent_field, "uuid")
         if relation.isValid():
             manager.addRelation(relation)
+            found[name] = manager.relation(rel_id)
+    return found
+
+
+def _configure_forms(
+    project: QgsProject, layers: dict[str, QgsVectorLayer], new: set[str], relations: dict[str, QgsRelation], lang: str
+) -> None:
+    """Attribute forms of the newly added layers (tabs, widgets, constraints, defaults, children)."""
+    from ..settings import user_name
+
+    QgsExpressionContextUtils.setProjectVariable(project, forms.USER_VARIABLE, user_name())
+    county = None
+    for name in ("dam", "patch", "watershed"):
+        layer = layers.get(name)
+        if layer is not None and county is None:
+            idx = layer.fields().indexFromName("county_code")
+            values = layer.uniqueValues(idx, 1) if idx >= 0 else set()
+            county = next((v for v in values if v), None)
+    if county:
+        QgsExpressionContextUtils.setProjectVariable(project, forms.COUNTY_VARIABLE, str(county))
+    ids = {name: layer.id() for name, layer in layers.items()}
+    for name in new:
+        kind = RECORD_KINDS[name]
+        children = {child: rel for child, rel in relations.items() if RECORD_KINDS[child].parent == name}
+        forms.configure_form(layers[name], kind, lang, children, ids)
 
 
 def _object_of(kind: RecordKind) -> str | None:
@@ -183,7 +221,8 @@ def open_store_in_project(
     for obj in ("dam", "patch", "watershed"):
         if not groups[obj].children():
             top.removeChildNode(groups[obj])
-    _add_relations(project, layers, path, lang)
+    relations = _add_relations(project, layers, path, lang)
+    _configure_forms(project, layers, set(layers) - set(existing), relations, lang)
     stores, _ok = project.readListEntry(PROJECT_SCOPE, "/stores")
     if key not in stores:
         project.writeEntry(PROJECT_SCOPE, "/stores", [*stores, key])

@@ -1,0 +1,89 @@
+"""Dock benchmark: fill, filter and map-selection sync of the dam dock on a 100,000-dam store.
+
+The store is made with layers.store.create_store + insert_records (SHUIBAO_BENCH_SCALE shrinks it).
+Figures: dock_fill_s_100k, dock_filter_s_100k, dock_select_1000_s_100k (targets < 0.5 s each).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import struct
+import tempfile
+import uuid
+from pathlib import Path
+
+from .common import scaled, timer
+
+N_DAMS = 100_000
+TOWNSHIPS = ("梅林", "王母渡", "韩坊", "大埠", "江口", "田村", "白石", "吉埠", "石芫", "五云")
+
+
+def _dams(n: int):
+    rng = random.Random(7)
+    for i in range(n):
+        lon, lat = 114.6 + rng.random() * 0.8, 25.5 + rng.random() * 0.7
+        yield {
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "county_code": "360704",
+            "code": f"YDB{i:06d}",
+            "name": f"测试{i}号坝",
+            "township": rng.choice(TOWNSHIPS),
+            "total_storage": round(rng.uniform(0.5, 80), 2),
+            "hazard_status": rng.choice(("normal", "normal", "dangerous", "reinforcing", "cleared")),
+            "register_status": "registered",
+            "last_inspected_at": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00Z",
+            "geom": struct.pack("<BI2d", 1, 1, lon, lat),
+        }
+
+
+def run(results: dict) -> None:
+    from qgis.core import QgsApplication, QgsProject
+
+    app = QgsApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QgsApplication([], True)
+        app.initQgis()
+    from shuibao.layers.project import open_store_in_project
+    from shuibao.layers.store import create_store
+    from shuibao.ui.docks import DamDock
+
+    n = scaled(N_DAMS)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench-ui.gpkg"
+        store = create_store(path)
+        store.insert_records("dam", _dams(n))
+        project = QgsProject.instance()
+        layers = open_store_in_project(str(path), project, language="zh")
+        layer = layers["dam"]
+        dock = DamDock(None, project=project, lang="zh")
+        try:
+            with timer() as t:
+                dock.reload()
+            assert dock.count() == n, (dock.count(), n)
+            results["dock_fill_s_100k"] = t[0]
+            c = dock.contents
+            steps = (
+                lambda: c.filterEdit.setText("YDB0012"),
+                lambda: c.statusCombo.setCurrentIndex(c.statusCombo.findData("dangerous")),
+                lambda: c.filterEdit.clear(),
+                lambda: c.statusCombo.setCurrentIndex(0),
+            )
+            worst = 0.0
+            for step in steps:  # the slowest single filter change counts
+                with timer() as t:
+                    step()
+                    dock.proxy.rowCount()
+                worst = max(worst, t[0])
+            assert dock.proxy.rowCount() == n
+            results["dock_filter_s_100k"] = worst
+            fids = random.Random(3).sample(layer.allFeatureIds(), min(1000, n))
+            with timer() as t:
+                layer.selectByIds(fids)
+            assert len(dock.selected_fids()) == len(fids)
+            results["dock_select_1000_s_100k"] = t[0]
+        finally:
+            dock.disconnect_all()
+            project.removeAllMapLayers()
+            project.clear()

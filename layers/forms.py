@@ -1,0 +1,415 @@
+"""QGIS-native attribute forms configured from the model (QgsEditFormConfig, qgis.core only).
+
+For each record kind: a tab layout that follows the steps and checklist sections, editor widgets
+(value maps with labels in the user's language, check boxes, date/time pickers, multi-line text),
+soft constraints built from the model's per-step required fields, ranges and RequiredWhen rules
+(a draft that fails them can still be saved; the workflow action refuses the step), default
+values (inspector from the settings or the OS user, ``now()``, the parent's county), derived fields
+read-only with default-value expressions applied on update where QGIS can compute them, and
+relation editors for the children.
+"""
+
+from __future__ import annotations
+
+from qgis.core import (
+    QgsAttributeEditorContainer,
+    QgsAttributeEditorField,
+    QgsAttributeEditorRelation,
+    QgsDefaultValue,
+    QgsEditFormConfig,
+    QgsEditorWidgetSetup,
+    QgsFieldConstraints,
+    QgsRelation,
+    QgsVectorLayer,
+)
+
+from ..model import RECORD_KINDS, THRESHOLDS, RecordKind
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, REF, TEXT, Field
+
+USER_VARIABLE = "shuibao_user"
+COUNTY_VARIABLE = "shuibao_county_code"
+USER_EXPRESSION = f"coalesce(@{USER_VARIABLE}, @user_full_name, @user_account_name)"
+MULTILINE = ("description", "measures", "measure", "opinion", "note", "rectification_note", "delist_reason")
+# Fields filled with the current user / the current time when a record is created.
+USER_FIELDS = ("inspector", "surveyor")
+NOW_FIELDS = ("inspected_at", "surveyed_at")
+
+RECORD_TAB = ("记录信息", "Record")
+OTHER_TAB = ("其他", "Other")
+
+# Tabs per kind: (zh, en, fields). Fields of the kind not listed land in "Other".
+SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "dam": (
+        ("基本信息", "Basic", ("code", "name", "township", "village", "watershed_code", "hazard_status",
+                             "last_inspected_at", "maintenance_body")),
+        ("工程规模", "Structure", ("scale", "total_storage", "silt_storage", "flood_storage", "silted_storage",
+                               "control_area", "dam_height", "crest_length", "crest_width", "crest_elevation",
+                               "design_silt_elevation", "current_silt_elevation", "silted_farmland",
+                               "year_built", "year_reinforced", "composition", "outlet_type", "has_spillway")),
+        ("安全责任", "Safety duty", ("downstream_exposure", "admin_person", "admin_phone", "tech_person",
+                                 "tech_phone", "patrol_person", "patrol_phone", "dedicated_patroller",
+                                 "monitoring")),
+        ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
+    ),
+    "dam_inspection": (
+        ("基本信息", "Basic", ("dam_uuid", "kind", "inspected_at", "inspector", "step", "position_source",
+                             "distance_to_object")),
+        ("坝体", "Dam body", ("flood_storage_ok", "settlement", "collapse_slide", "crack_type", "crack_length",
+                            "crack_width", "face_scour", "animal_burrows", "seepage", "seepage_location",
+                            "seepage_flow")),
+        ("放水建筑物", "Outlet works", ("outlet_blocked", "outlet_damaged", "outlet_basin_damaged",
+                                     "outlet_operable")),
+        ("溢洪道", "Spillway", ("spillway_blocked", "spillway_scour", "spillway_lining_damaged")),
+        ("淤积", "Silting", ("silt_elevation", "height_to_spillway", "remaining_flood_storage", "illegal_storage")),
+        ("防汛准备", "Flood readiness", ("persons_on_duty", "emergency_plan", "materials_ready", "warning_signs",
+                                      "monitoring_online")),
+        ("结论", "Result", ("result", "measures", "deadline", "signature")),
+    ),
+    "dam_hazard": (
+        ("隐患", "Hazard", ("dam_uuid", "inspection_uuid", "step", "severity", "description")),
+        ("整改", "Rectification", ("measure", "responsible_person", "deadline", "rectified_at",
+                                 "rectification_note")),
+        ("复查销号", "Re-check and close", ("rechecked_at", "rechecked_by", "recheck_result", "closed_at",
+                                         "closed_by")),
+    ),
+    "patch": (
+        ("基本信息", "Basic", ("code", "name", "kind", "township", "village", "watershed_code",
+                             "treatment_status", "treatment_mode")),
+        ("形态", "Form", ("area", "size_class", "shape", "is_cluster", "cluster_members", "activity",
+                        "gully_status", "depth", "width", "length", "top_width", "bottom_width", "gradient",
+                        "catchment_area", "head_lon", "head_lat", "mouth_lon", "mouth_lat")),
+        ("危害", "Threats", ("hazard_types", "soil_type", "vegetation_cover", "farmland_threatened",
+                           "people_threatened")),
+        ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
+    ),
+    "patch_survey": (
+        ("基本信息", "Basic", ("patch_uuid", "surveyed_at", "surveyor", "step", "position_source")),
+        ("尺寸", "Dimensions", ("area", "depth", "width", "length", "shape", "development_stage", "activity")),
+        ("典型调查", "Detailed survey", ("catchment_area", "alluvial_fan_area", "channel_length", "channel_width",
+                                      "channel_gradient", "mouth_width", "branch_count", "vegetation_cover",
+                                      "erosion_volume", "erosion_modulus", "erosion_intensity")),
+        ("危害与治理", "Threats and treatment", ("farmland_threatened", "people_threatened", "unit_cost", "note")),
+    ),
+    "watershed": (
+        ("基本信息", "Basic", ("code", "name", "county_codes", "project_type", "year", "batch",
+                             "treatment_status")),
+        ("指标", "Figures", ("area", "eroded_area", "erosion_modulus", "forest_grass_cover", "conservation_rate",
+                           "treatment_degree")),
+        ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
+    ),
+    "watershed_acceptance": (
+        ("基本信息", "Basic", ("watershed_uuid", "kind", "year", "step")),
+        ("抽样", "Sample", ("sample_share", "sample_seed", "sampled_count", "checked_count")),
+        ("结论", "Verdict", ("pass_rate", "survival_rate", "verdict", "opinion", "acceptor", "signed_at")),
+    ),
+}  # fmt: skip
+
+# Child kinds shown as relation editors in their parent's form, with the tab title.
+CHILD_TABS = {
+    "dam": ("dam_inspection", "dam_hazard"),
+    "patch": ("patch_survey", "patch_measure", "patch_acceptance"),
+    "watershed": ("watershed_spot", "watershed_acceptance"),
+    "watershed_acceptance": ("spot_check",),
+    "dam_inspection": (),
+}
+
+
+def _lit(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# -- derived fields ----------------------------------------------------------------------------
+def gk_area_expression() -> str:
+    """Area in m² in the CGCS2000 3-degree Gauss-Kruger zone (EPSG:4534–4554) of the feature."""
+    zone = "'EPSG:' || to_string(4534 + round(x(centroid($geometry)) / 3) - 25)"
+    return f"area(transform($geometry, 'EPSG:4490', {zone}))"
+
+
+def _case(value: str, bounds: list[tuple[float, str]], last: str) -> str:
+    whens = " ".join(f"WHEN {value} >= {b!r} THEN '{code}'" for b, code in bounds)
+    return f"CASE WHEN {value} IS NULL THEN NULL {whens} ELSE '{last}' END"
+
+
+def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None = None) -> str | None:
+    """A QGIS expression computing a derived field, or None when QGIS cannot compute it in a form."""
+    t = THRESHOLDS
+    area = gk_area_expression()
+    if f.derived == "area_m2":
+        return f"round({area}, 1)"
+    if f.derived == "area_hm2":
+        return f"round({area} / 10000.0, 4)"
+    if f.derived == "area_km2":
+        return f"round({area} / 1000000.0, 6)"
+    if f.derived == "dam_scale":
+        bounds = [
+            (t["dam_backbone_min_storage"], "backbone"),
+            (t["dam_medium_min_storage"], "medium"),
+            (t["dam_small_min_storage"], "small"),
+        ]
+        return _case('"total_storage"', bounds, "tiny")
+    if f.derived == "patch_size_class":
+        bounds = [(t["benggang_large_min_area"], "large"), (t["benggang_medium_min_area"], "medium")]
+        return f'CASE WHEN "kind" = \'benggang\' THEN {_case(area, bounds, "small")} ELSE "size_class" END'
+    if f.derived == "conservation_rate":
+        return 'CASE WHEN "area" > 0 AND "eroded_area" IS NOT NULL THEN round(100.0 * ("area" - "eroded_area") / "area", 1) END'
+    if f.derived == "erosion_intensity":
+        m = '"erosion_modulus"'
+        bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]
+        inner = " ".join(f"WHEN {m} >= {b} THEN '{c}'" for b, c in bounds)
+        tolerable = t["tolerable_loss_red_soil"]
+        return f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {tolerable!r} THEN 'light' ELSE 'slight' END"
+    if f.derived == "distance_to_parent" and kind.parent and layer_ids and kind.parent in layer_ids:
+        parent = f"geometry(get_feature('{layer_ids[kind.parent]}', 'uuid', {_q(kind.parent_field or '')}))"
+        zone = "'EPSG:' || to_string(4534 + round(x($geometry) / 3) - 25)"
+        return (
+            f"CASE WHEN $geometry IS NULL OR {parent} IS NULL THEN NULL ELSE "
+            f"round(distance(transform($geometry, 'EPSG:4490', {zone}), "
+            f"transform({parent}, 'EPSG:4490', {zone})), 1) END"
+        )
+    return None
+
+
+# -- constraints -------------------------------------------------------------------------------
+def _step_condition(kind: RecordKind, steps: tuple[str, ...]) -> tuple[str | None, list[str]]:
+    """An expression true when a record has reached any of `steps`, and the step codes it names.
+
+    Returns (None, []) for "always" (``*``).
+    """
+    if "*" in steps:
+        return None, []
+    parts: list[str] = []
+    named: list[str] = []
+    wf = kind.workflow
+    if wf is not None:
+        codes = wf.step_codes()
+        idx = [codes.index(s) for s in steps if s in codes]
+        if idx:
+            reached = codes[min(idx) :]
+            named.append(codes[min(idx)])
+            values = ", ".join(_lit(c) for c in reached)
+            parts.append(f"coalesce({_q(wf.state_field)}, {_lit(wf.initial)}) IN ({values})")
+    if kind.delisting and wf is not None and wf.state_field != "register_status":
+        if "registered" in steps:
+            parts.append("coalesce(\"register_status\", 'registered') = 'registered'")
+            named.append("registered")
+        if "delisted" in steps:
+            parts.append("\"register_status\" = 'delisted'")
+            named.append("delisted")
+    if not parts:
+        return "false", []
+    return " OR ".join(f"({p})" for p in parts), named
+
+
+def _filled(f: Field) -> str:
+    if f.type in (TEXT, REF, ENUM) or f.type not in (INT, REAL, BOOL, DATE, DATETIME):
+        return f"({_q(f.name)} IS NOT NULL AND trim(to_string({_q(f.name)})) <> '' AND {_q(f.name)} <> '[]')"
+    return f"{_q(f.name)} IS NOT NULL"
+
+
+def _step_label(kind: RecordKind, code: str, lang: str) -> str:
+    if kind.workflow is not None:
+        for s in kind.workflow.steps:
+            if s.code == code:
+                return s.zh if lang == "zh" else s.en
+    labels = {"registered": ("在册", "Registered"), "delisted": ("销号", "De-listed")}
+    zh, en = labels.get(code, (code, code))
+    return zh if lang == "zh" else en
+
+
+def field_constraints(kind: RecordKind, lang: str = "zh") -> dict[str, tuple[str, str]]:
+    """Per field: (expression, message in `lang`) from required steps, RequiredWhen rules and ranges."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for f in kind.fields:
+        if f.derived or f.name in ("uuid", "server_rev", "created_at"):
+            continue
+        if f.required_at:
+            cond, named = _step_condition(kind, f.required_at)
+            label = f.zh if lang == "zh" else f.en
+            if cond is None:
+                expr = _filled(f)
+                msg = f"必须填写{label}" if lang == "zh" else f"{label} is required"
+            else:
+                expr = f"NOT ({cond}) OR {_filled(f)}"
+                steps = "、".join(_step_label(kind, c, lang) for c in named)
+                msg = f"“{steps}”时必须填写{label}" if lang == "zh" else f"{label} is required at '{steps}'"
+            out.setdefault(f.name, ([], []))[0].append(expr)
+            out[f.name][1].append(msg)
+        if f.type in (INT, REAL) and (f.minimum is not None or f.maximum is not None):
+            label = f.zh if lang == "zh" else f.en
+            checks, texts = [], []
+            if f.minimum is not None:
+                checks.append(f"{_q(f.name)} >= {f.minimum!r}")
+                texts.append(f"不能小于{f.minimum:g}" if lang == "zh" else f"≥ {f.minimum:g}")
+            if f.maximum is not None:
+                checks.append(f"{_q(f.name)} <= {f.maximum!r}")
+                texts.append(f"不能大于{f.maximum:g}" if lang == "zh" else f"≤ {f.maximum:g}")
+            expr = f"{_q(f.name)} IS NULL OR ({' AND '.join(checks)})"
+            msg = f"{label}{'，'.join(texts)}" if lang == "zh" else f"{label} must be {' and '.join(texts)}"
+            out.setdefault(f.name, ([], []))[0].append(expr)
+            out[f.name][1].append(msg)
+    for rule in kind.rules:
+        cond, _named = _step_condition(kind, rule.steps)
+        when = f"{_q(rule.when_field)} IN ({', '.join(_lit(v) for v in rule.values)})"
+        if cond is not None:
+            when = f"({cond}) AND {when}"
+        expr = f"NOT ({when}) OR {_filled(kind.field(rule.field))}"
+        out.setdefault(rule.field, ([], []))[0].append(expr)
+        out[rule.field][1].append(rule.zh if lang == "zh" else rule.en)
+    sep = "；" if lang == "zh" else "; "
+    return {name: (" AND ".join(f"({e})" for e in exprs), sep.join(msgs)) for name, (exprs, msgs) in out.items()}
+
+
+# -- widgets and defaults ----------------------------------------------------------------------
+def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
+    if f.type == ENUM and f.enum is not None:
+        entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices]
+        return QgsEditorWidgetSetup("ValueMap", {"map": entries})
+    if f.type == BOOL:
+        return QgsEditorWidgetSetup("CheckBox", {"CheckedState": "", "UncheckedState": "", "TextDisplayMethod": 1})
+    if f.type == DATETIME:
+        return QgsEditorWidgetSetup(
+            "DateTime",
+            {"field_format": "yyyy-MM-ddTHH:mm:ss", "display_format": "yyyy-MM-dd HH:mm",
+             "calendar_popup": True, "allow_null": True, "field_iso_format": True},
+        )  # fmt: skip
+    if f.type == DATE:
+        return QgsEditorWidgetSetup(
+            "DateTime",
+            {"field_format": "yyyy-MM-dd", "display_format": "yyyy-MM-dd", "calendar_popup": True, "allow_null": True},
+        )
+    if f.type == TEXT and f.name in MULTILINE:
+        return QgsEditorWidgetSetup("TextEdit", {"IsMultiline": True, "UseHtml": False})
+    return None
+
+
+def default_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None) -> str | None:
+    if f.name in USER_FIELDS:
+        return USER_EXPRESSION
+    if f.name in NOW_FIELDS:
+        return "now()"
+    if f.name == "county_code":
+        if kind.parent and layer_ids and kind.parent in layer_ids:
+            parent = f"get_feature('{layer_ids[kind.parent]}', 'uuid', {_q(kind.parent_field or '')})"
+            return f"coalesce(attribute({parent}, 'county_code'), @{COUNTY_VARIABLE})"
+        return f"@{COUNTY_VARIABLE}"
+    if f.default is not None:
+        return _lit(f.default)
+    return None
+
+
+# -- layout ------------------------------------------------------------------------------------
+def _tab(name: str, parent) -> QgsAttributeEditorContainer:
+    tab = QgsAttributeEditorContainer(name, parent)
+    tab.setIsGroupBox(False)
+    tab.setColumnCount(1)
+    return tab
+
+
+def _layout(
+    layer: QgsVectorLayer, kind: RecordKind, lang: str, relations: dict[str, QgsRelation], root
+) -> list[QgsAttributeEditorContainer]:
+    fields = layer.fields()
+    placed: set[str] = set()
+    tabs: list[QgsAttributeEditorContainer] = []
+    pick = 0 if lang == "zh" else 1
+
+    def add_field(tab, name):
+        idx = fields.indexFromName(name)
+        if idx >= 0 and name not in placed:
+            tab.addChildElement(QgsAttributeEditorField(name, idx, tab))
+            placed.add(name)
+
+    sections = SECTIONS.get(kind.name)
+    audit = [f.name for f in kind.fields if f.name in ("uuid", "county_code", "created_at", "created_by",
+                                                        "updated_at", "updated_by", "server_rev")]  # fmt: skip
+    if sections is None:
+        title = kind.label(lang)
+        sections = ((title, title, tuple(f.name for f in kind.fields if f.name not in audit)),)
+    for section in sections:
+        tab = _tab(section[pick], root)
+        for name in section[2]:
+            add_field(tab, name)
+        tabs.append(tab)
+    rest = [f.name for f in kind.fields if f.name not in placed and f.name not in audit]
+    if rest:
+        tab = _tab(OTHER_TAB[pick], root)
+        for name in rest:
+            add_field(tab, name)
+        tabs.append(tab)
+    for child in CHILD_TABS.get(kind.name, ()):
+        relation = relations.get(child)
+        if relation is None or not relation.isValid():
+            continue
+        tab = _tab(RECORD_KINDS[child].label(lang), root)
+        editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setLabel(RECORD_KINDS[child].label(lang))
+        editor.setShowLabel(False)
+        tab.addChildElement(editor)
+        tabs.append(tab)
+    tab = _tab(RECORD_TAB[pick], root)
+    for name in audit:
+        add_field(tab, name)
+    tabs.append(tab)
+    return tabs
+
+
+def configure_form(
+    layer: QgsVectorLayer,
+    kind: RecordKind,
+    lang: str = "zh",
+    relations: dict[str, QgsRelation] | None = None,
+    layer_ids: dict[str, str] | None = None,
+) -> None:
+    """Configure `layer`'s attribute form from the model.
+
+    `relations` maps a child kind to the QgsRelation from this layer to it; `layer_ids` maps kinds
+    to layer ids (parent look-ups in default values).
+    """
+    relations = relations or {}
+    fields = layer.fields()
+    form = layer.editFormConfig()
+    form.clearTabs()
+    for tab in _layout(layer, kind, lang, relations, form.invisibleRootContainer()):
+        form.addTab(tab)
+    form.setLayout(QgsEditFormConfig.EditorLayout.TabLayout)
+    read_only = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
+    for f in kind.fields:
+        idx = fields.indexFromName(f.name)
+        if idx < 0:
+            continue
+        if f.derived or f.name in read_only or f.type == REF:
+            form.setReadOnly(idx, True)
+    layer.setEditFormConfig(form)
+
+    constraints = field_constraints(kind, lang)
+    for f in kind.fields:
+        idx = fields.indexFromName(f.name)
+        if idx < 0:
+            continue
+        setup = widget_setup(f, lang)
+        if setup is not None:
+            layer.setEditorWidgetSetup(idx, setup)
+        if f.derived:
+            expr = derived_expression(kind, f, layer_ids)
+            if expr is not None:
+                layer.setDefaultValueDefinition(idx, QgsDefaultValue(expr, True))
+        else:
+            expr = default_expression(kind, f, layer_ids)
+            if expr is not None:
+                layer.setDefaultValueDefinition(idx, QgsDefaultValue(expr, False))
+        if f.name in constraints:
+            expression, message = constraints[f.name]
+            layer.setConstraintExpression(idx, expression, message)
+            layer.setFieldConstraint(
+                idx,
+                QgsFieldConstraints.Constraint.ConstraintExpression,
+                QgsFieldConstraints.ConstraintStrength.ConstraintStrengthSoft,
+            )
