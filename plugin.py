@@ -26,6 +26,7 @@ class ShuibaoPlugin:
         self.toolbar = None
         self.actions: list[QAction] = []
         self.docks: list = []
+        self.sync_ui = None
         self._connections: list[tuple[object, object]] = []
         self._install_translator()
 
@@ -71,6 +72,26 @@ class ShuibaoPlugin:
             dock.setToggleVisibilityAction(toggle)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks.append(dock)
+        self._init_sync()
+
+    def _init_sync(self) -> None:
+        from .ui.sync_ui import SyncUi
+
+        if self.sync_ui is None:
+            self.sync_ui = SyncUi(self.iface, self.iface.mainWindow(), on_synced=self._after_sync)
+        self.sync_ui.init_gui(MENU, self.toolbar)
+
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API: also called by qgis_process
+        from .ui.sync_ui import SyncUi
+
+        if self.sync_ui is None:
+            self.sync_ui = SyncUi(self.iface, self.iface.mainWindow() if self.iface else None,
+                                  on_synced=self._after_sync)  # fmt: skip
+        self.sync_ui.init_processing()
+
+    def _after_sync(self, store_path: str, summary) -> None:
+        for dock in self.docks:
+            dock.schedule_reload()
 
     def open_store(self, *args, path: str | None = None) -> dict:
         from .ui.open_store import ask_and_open_store, open_store
@@ -81,6 +102,9 @@ class ShuibaoPlugin:
         return next((d for d in self.docks if d.objectName() == object_name), None)
 
     def unload(self) -> None:
+        if self.sync_ui is not None:
+            self.sync_ui.unload()
+            self.sync_ui = None
         for dock in self.docks:
             dock.disconnect_all()
             self.iface.removeDockWidget(dock)

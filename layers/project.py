@@ -226,6 +226,9 @@ def open_store_in_project(
     stores, _ok = project.readListEntry(PROJECT_SCOPE, "/stores")
     if key not in stores:
         project.writeEntry(PROJECT_SCOPE, "/stores", [*stores, key])
+    from .conflicts import add_conflict_layer  # conflicts imports this module
+
+    add_conflict_layer(path, project, lang)
     return layers
 
 

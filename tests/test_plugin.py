@@ -6,7 +6,7 @@ import configparser
 from pathlib import Path
 
 import shuibao
-from qgis.core import Qgis
+from qgis.core import Qgis, QgsApplication
 from qgis.PyQt.QtWidgets import QDockWidget, QToolBar
 from shuibao.plugin import MENU, TOOLBAR_NAME
 
@@ -57,8 +57,14 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 4
+        assert len(plugin.actions) == 4  # open store and the three dock toggles
+        toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
+        names = {a.objectName() for a in toolbar.actions()}
+        assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"} <= names
+        plugin.initProcessing()
+        assert QgsApplication.processingRegistry().algorithmById("shuibao:sync") is not None
         plugin.unload()
+        assert QgsApplication.processingRegistry().algorithmById("shuibao:sync") is None
         flush_deletes()
         assert _leftovers(window) == (set(), set(), [])
         assert plugin.docks == [] and plugin.actions == [] and plugin.toolbar is None
