@@ -22,10 +22,15 @@ $(VENV)/.installed: build/.system requirements-dev.txt server/pyproject.toml
 lint: setup
 	$(VENV)/bin/ruff check .
 
-test: lint
+# resources/i18n/*.ts -> .qm (also done by the zip build); `tools/i18n.py update` adds new strings.
+translations: setup
+	$(PY) -c "import runpy; runpy.run_path('tools/build_zip.py')['release_translations']()"
+	$(PY) tools/i18n.py check
+
+test: lint translations
 	$(VENV)/bin/pytest -q
 
-demo: setup
+demo: setup translations
 	$(PY) tools/demo.py
 
 bench: setup

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTranslator
+from qgis.core import QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -16,6 +17,7 @@ ICONS = PLUGIN_DIR / "resources" / "icons"
 I18N = PLUGIN_DIR / "resources" / "i18n"
 MENU = "Shuibao 水保巡检"
 TOOLBAR_NAME = "ShuibaoToolbar"
+DOCKS_ARRANGED_KEY = "shuibao/ui/docks_arranged"
 DOCK_ICONS = {"dam": "dam.svg", "patch": "patch.svg", "watershed": "watershed.svg"}
 
 
@@ -72,7 +74,28 @@ class ShuibaoPlugin:
             dock.setToggleVisibilityAction(toggle)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks.append(dock)
+        # QGIS restores its saved window state after loading plugins at start-up: arrange after that.
+        started = getattr(self.iface, "initializationCompleted", None)
+        if started is not None and not self.iface.mainWindow().isVisible():
+            started.connect(self.arrange_docks_once)
+            self._connections.append((started, self.arrange_docks_once))
+        else:
+            QTimer.singleShot(0, self.arrange_docks_once)
         self._init_sync()
+
+    def arrange_docks_once(self) -> None:
+        """On the first start, put the three docks in tabs: each list gets the full height of the
+        right dock area. Later starts keep whatever layout the user made (QGIS saves it)."""
+        settings = QgsSettings()
+        if not self.docks or settings.value(DOCKS_ARRANGED_KEY, False, type=bool):
+            return
+        window = self.iface.mainWindow()
+        for dock in self.docks[1:]:
+            window.tabifyDockWidget(self.docks[0], dock)
+        dam = self.dock("ShuibaoDamDock")
+        if dam is not None:
+            dam.raise_()
+        settings.setValue(DOCKS_ARRANGED_KEY, True)
 
     def _init_sync(self) -> None:
         from .ui.sync_ui import SyncUi

@@ -26,7 +26,7 @@ COUNTS = ("sent", "received", "merged", "conflicts", "rejected", "photos_up", "p
 
 
 def tr(text: str) -> str:
-    return QCoreApplication.translate("shuibao", text)
+    return QCoreApplication.translate("Shuibao", text)  # the context of ui.tr()
 
 
 class SyncAlgorithm(QgsProcessingAlgorithm):

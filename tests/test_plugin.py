@@ -130,3 +130,29 @@ def test_translator_follows_qgis_locale(iface, tool, flush_deletes):
                 settings.remove(key)
             else:
                 settings.setValue(key, value)
+
+
+def test_docks_in_tabs_on_first_start_only(iface, flush_deletes):
+    from qgis.core import QgsSettings
+    from shuibao.plugin import DOCKS_ARRANGED_KEY
+
+    settings = QgsSettings()
+    settings.remove(DOCKS_ARRANGED_KEY)
+    plugin = shuibao.classFactory(iface)
+    plugin.initGui()
+    try:
+        window = iface.mainWindow()
+        plugin.arrange_docks_once()
+        dam = plugin.dock("ShuibaoDamDock")
+        tabbed = {d.objectName() for d in window.tabifiedDockWidgets(dam)}
+        assert tabbed == DOCK_NAMES - {"ShuibaoDamDock"}
+        assert settings.value(DOCKS_ARRANGED_KEY, False, type=bool)
+        from qgis.PyQt.QtCore import Qt
+
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, plugin.dock("ShuibaoPatchDock"))  # user's move
+        plugin.arrange_docks_once()
+        assert "ShuibaoPatchDock" not in {d.objectName() for d in window.tabifiedDockWidgets(dam)}
+    finally:
+        settings.remove(DOCKS_ARRANGED_KEY)
+        plugin.unload()
+        flush_deletes()

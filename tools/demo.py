@@ -1,6 +1,12 @@
-"""`make demo`: build the demo county's store, then open QGIS with the plugin and the store.
+"""`make demo`: start the sync server with the demo county, download it into a store, open QGIS.
 
-    .venv/bin/python tools/demo.py [--no-qgis] [--screenshot] [--seed N]
+    .venv/bin/python tools/demo.py [--no-qgis] [--no-server] [--screenshot] [--seed N]
+
+The server (tools/demo_server.py: `shuibao-server` on its embedded SQLite, data in
+build/demo/server) serves 赣县区 (360704) on http://127.0.0.1:8765 with the demo logins it
+prints. The store build/demo/ganxian.gpkg is a first sync of `demo_inspector`, so the Sync
+button works at once. A store with edits not yet sent is kept, never replaced. Without the
+server package (or with --no-server) the store is written straight from the generator.
 
 Without a DISPLAY it re-runs itself under Xvfb, waits until QGIS has drawn the map, saves
 build/demo/screenshot.png with ImageMagick's `import -window root`, and stops QGIS. With a
@@ -51,6 +57,9 @@ newProjectDefault=false
 [app]
 system\\firstRunVersionFlag={version}
 
+[shuibao]
+server_url={server_url}
+
 [core]
 NewsFeed\\https%3A%2F%2Ffeed.qgis.org\\disabled=true
 """
@@ -60,7 +69,7 @@ STARTUP = r'''
 import traceback
 from pathlib import Path
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsProject, QgsRectangle
+from qgis.core import QgsCoordinateReferenceSystem, QgsFeatureRequest, QgsProject, QgsRectangle
 from qgis.PyQt.QtCore import QTimer, Qt
 from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
@@ -78,6 +87,13 @@ def log(text):
 
 
 def mark_ready():
+    try:
+        from qgis.core import QgsProject
+        for layer in QgsProject.instance().mapLayers().values():
+            if layer.customProperty("shuibao/kind") == "dam":
+                log("DEBUG selected at ready: %s" % layer.selectedFeatureIds())
+    except Exception:
+        log(traceback.format_exc())
     READY.write_text("drawn")
     log("ready")
 
@@ -103,7 +119,7 @@ def open_store():
             browser.hide()
         dam_dock = plugin.dock("ShuibaoDamDock")
         if dam_dock is not None:
-            dam_dock.contents.tableView.selectRow(0)
+            dam_dock.raise_()
         # QGIS zooms to the first layers once the event loop runs: zoom afterwards.
         QTimer.singleShot(1500, lambda: zoom(layers))
     except Exception:  # noqa: BLE001 - report anything to the demo runner
@@ -121,6 +137,15 @@ def zoom(layers):
             feature = next(shed.getFeatures())
             canvas.zoomToFeatureIds(shed, [feature.id()])
             canvas.zoomByFactor(1.05)
+        dams = layers.get("dam")
+        if dams is not None and shed is not None and shed.featureCount():
+            # A dangerous dam inside the watershed: its detail shows inspections and open hazards.
+            request = QgsFeatureRequest().setFilterExpression("hazard_status = 'dangerous'")
+            request.setFilterRect(feature.geometry().boundingBox())  # both layers are in EPSG:4490
+            dam = next(dams.getFeatures(request), None)
+            if dam is not None:
+                dams.selectByIds([dam.id()])
+            log("selected dam: %s" % (dam["name"] if dam is not None else None))
         QgsProject.instance().setDirty(False)
         canvas.mapCanvasRefreshed.connect(lambda: QTimer.singleShot(2500, mark_ready))
         canvas.refreshAllLayers()
@@ -164,19 +189,64 @@ def build_translations() -> None:
     build_zip.release_translations(ROOT)
 
 
-def start_server_if_available() -> subprocess.Popen | None:
-    """TODO(lead): wire the seeded sync server into the demo.
+DEMO_PORT = 8765
+DEMO_USER, DEMO_PASSWORD = "demo_inspector", "demo-inspector-pass"
 
-    When `shuibao_server` is importable, start `shuibao-server seed-demo` and then
-    `shuibao-server serve` in the background here, return the Popen, and let main() stop it
-    by its pid. Left as a hook: the server commands are being written in server/.
-    """
+
+def _free_port(preferred: int) -> int:
+    import socket
+
+    for port in (preferred, 0):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
+    raise RuntimeError("no free port")
+
+
+def start_server_if_available() -> tuple[subprocess.Popen, str] | None:
+    """Start the demo sync server (embedded SQLite, demo county, demo users) in the background."""
     if importlib.util.find_spec("shuibao_server") is None:
+        print("shuibao_server is not installed: the demo runs without a sync server")
         return None
-    return None
+    demo_server = _load_tool("demo_server")
+    print("starting the demo sync server …", flush=True)
+    process, url, users = demo_server.start_demo_server(DEMO / "server", _free_port(DEMO_PORT))
+    print(f"sync server {url} (OpenAPI {url}/openapi.json, log build/demo/server/server.log)")
+    print("demo logins (user / role / password):")
+    for name, role, password in users:
+        print(f"  {name:16} {role:11} {password}")
+    return process, url
 
 
-def write_profile() -> None:
+def _unsent_edits(path: Path) -> int:
+    """Edits of a store synced with a server that are not sent yet (0 for a never-synced store)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            if not conn.execute("SELECT 1 FROM sb_meta WHERE key = 'sync.server_url'").fetchone():
+                return 0
+            return conn.execute("SELECT count(*) FROM sb_change WHERE synced_at IS NULL").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def sync_store(url: str) -> Path:
+    """The demo store as a first sync from the server; a store with unsent edits is kept."""
+    pending = _unsent_edits(STORE) if STORE.exists() else 0
+    if pending:
+        print(f"keeping {STORE.relative_to(ROOT)}: it holds {pending} edits not yet synced (press Sync in QGIS)")
+        return STORE
+    demo_server = _load_tool("demo_server")
+    summary = demo_server.first_sync_store(url, DEMO_USER, DEMO_PASSWORD, STORE, overwrite=True)
+    print(f"demo store {STORE.relative_to(ROOT)}: first sync as {DEMO_USER}, {summary.received} records received")
+    return STORE
+
+
+def write_profile(server_url: str = "") -> None:
     from qgis.core import Qgis
 
     profile = PROFILES / "profiles" / "default" / "QGIS"
@@ -184,7 +254,7 @@ def write_profile() -> None:
         shutil.rmtree(PROFILES)
     profile.mkdir(parents=True)
     version = Qgis.QGIS_VERSION_INT
-    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version), encoding="utf-8")
+    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version, server_url=server_url), encoding="utf-8")
     (PROFILES / "profiles" / "profiles.ini").write_text("[core]\ndefaultProfile=default\n", encoding="utf-8")
 
 
@@ -254,6 +324,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=360704)
     parser.add_argument("--no-qgis", action="store_true", help="only build the demo store")
     parser.add_argument("--screenshot", action="store_true", help="save a screenshot and stop QGIS")
+    parser.add_argument("--no-server", action="store_true", help="no sync server; write the store directly")
     parser.add_argument("--skip-store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -261,21 +332,23 @@ def main() -> int:
         if shutil.which("xvfb-run") is None:
             sys.exit("no DISPLAY and no xvfb-run: install xvfb or run with --no-qgis")
         command = [sys.executable, __file__, "--screenshot", "--seed", str(args.seed)]
+        command += ["--no-server"] if args.no_server else []
         return subprocess.call(["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}x24", *command])  # noqa: S603
 
-    if not args.skip_store:
-        build_store(args.seed)
-    if args.no_qgis:
-        return 0
-    build_translations()
-    server = start_server_if_available()
-    write_profile()
+    server = None if args.no_server else start_server_if_available()
     try:
+        if server is not None:
+            sync_store(server[1])
+        elif not args.skip_store:
+            build_store(args.seed)
+        if args.no_qgis:
+            return 0
+        build_translations()
+        write_profile(server[1] if server else "")
         return run_qgis(args.screenshot)
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            server.wait(20)
+        if server is not None:
+            _load_tool("demo_server").stop_server(server[0])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ and phone numbers are invented.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import math
 import random
 import uuid
@@ -506,14 +507,48 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
 KIND_ORDER = ("watershed", "watershed_spot", "patch", "patch_measure", "dam", "dam_inspection", "dam_hazard")
 
 
-def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None) -> dict[str, list[dict]]:
-    """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat)."""
+def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
+    """The latest routine patrol of most dams, relative to `today`, so that the demo's due list is
+    realistic: most dams patrolled within their interval, some due soon, about one in seven overdue."""
+    g = _Gen(seed + 1)  # its own stream: the rest of the county does not depend on the date
+    now = dt.datetime(today.year, today.month, today.day, 17, 0, tzinfo=dt.timezone.utc)
+    interval = rules.patrol_interval_hours(today)
+    md = today.month * 100 + today.day
+    t = rules.THRESHOLDS
+    kind = "flood_patrol" if t["flood_season_start"] <= md <= t["flood_season_end"] else "hazard_survey"
+    patrols = []
+    for dam in dams:
+        if dam["hazard_status"] == "dangerous" or g.rng.random() < 0.14:
+            continue  # not patrolled lately: overdue
+        hours_ago = interval * g.rng.uniform(0.05, 0.95)
+        at = (now - dt.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:00Z")
+        lon, lat = wkb.loads(dam["geom"]).coords[0]
+        plon, plat = g.near(lon, lat, 15)
+        insp = {
+            **_audit(g, today.year),
+            "created_at": at, "dam_uuid": dam["uuid"], "kind": kind, "inspected_at": at,
+            "inspector": dam["patrol_person"],
+            "flood_storage_ok": True, "settlement": 0.0, "crack_type": "none", "seepage": "none",
+            "result": "no_hazard", "position_source": "gps", "signature": "已签名", "step": "submitted",
+            "geom": _wkb(Point(plon, plat)),
+        }  # fmt: skip
+        insp.update(rules.derive("dam_inspection", insp, Context(point=(plon, plat), parent_point=(lon, lat))))
+        patrols.append(insp)
+        dam["last_inspected_at"] = max(dam.get("last_inspected_at") or "", at)
+    return patrols
+
+
+def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None) -> dict[str, list[dict]]:
+    """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
+
+    Recent patrols are dated relative to `today` (default: the real date)."""
     size = size or DemoSize()
     g = _Gen(seed)
     watersheds = _watersheds(g, size)
     spots = [s for w in watersheds for s in _spots(g, w, size.spots_per_watershed)]
     patches, measures = _patches(g, size, watersheds)
     dams, inspections, hazards = _dams(g, size, watersheds)
+    inspections += _recent_patrols(seed, dams, today or dt.date.today())
     for w in watersheds:
         del w["_shape"]
     data = {

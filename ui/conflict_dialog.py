@@ -37,10 +37,11 @@ from . import tr
 
 COL_FIELD, COL_BASE, COL_MINE, COL_THEIRS, COL_WHO, COL_CHOICE, COL_VALUE = range(7)
 CHOICES = ("", "mine", "theirs", "value")
-REASONS = {
-    "deleted": "The record was deleted on the server",
-    "delisted": "The record was de-listed on the server",
-}
+def reason_text(reason: str) -> str | None:
+    return {
+        "deleted": tr("The record was deleted on the server"),
+        "delisted": tr("The record was de-listed on the server"),
+    }.get(reason)
 
 
 def _lang() -> str:
@@ -182,8 +183,8 @@ class ConflictDialog(QDialog):
                 top.setFirstColumnSpanned(True)
                 groups[key] = top
             label = field_label(kind, c["field"], self.lang)
-            if c["reason"] in REASONS:
-                label = f"{label} — {tr(REASONS[c['reason']])}"
+            if reason_text(c["reason"]):
+                label = f"{label} — {reason_text(c['reason'])}"
             who = " ".join(x for x in (c.get("server_by") or "", _short_time(c.get("server_at"))) if x)
             item = QTreeWidgetItem([
                 label, display_value(kind, c["field"], c["base"], self.lang),

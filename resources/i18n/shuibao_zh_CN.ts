@@ -1,67 +1,687 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN" sourcelanguage="en">
-<context>
-    <name>Shuibao</name>
-    <message>
-        <source>Shuibao</source>
-        <translation>水保巡检</translation>
-    </message>
-    <message>
-        <source>Open store…</source>
-        <translation>打开数据库…</translation>
-    </message>
-    <message>
-        <source>Check dams</source>
-        <translation>淤地坝</translation>
-    </message>
-    <message>
-        <source>Gully-erosion patches</source>
-        <translation>侵蚀沟·崩岗图斑</translation>
-    </message>
-    <message>
-        <source>Small watersheds</source>
-        <translation>小流域</translation>
-    </message>
-    <message>
-        <source>Filter by code, name or status…</source>
-        <translation>按编码、名称或状态筛选…</translation>
-    </message>
-    <message>
-        <source>No layer: open a Shuibao store first</source>
-        <translation>无图层：请先打开水保巡检数据库</translation>
-    </message>
-    <message>
-        <source>{0} features</source>
-        <translation>共 {0} 条</translation>
-    </message>
-    <message>
-        <source>{0} of {1} features shown</source>
-        <translation>显示 {0} / {1} 条</translation>
-    </message>
-    <message>
-        <source>Opened {0}: {1} layers</source>
-        <translation>已打开 {0}：{1} 个图层</translation>
-    </message>
-    <message>
-        <source>Open a Shuibao store</source>
-        <translation>打开水保巡检数据库</translation>
-    </message>
-    <message>
-        <source>Shuibao store (*.gpkg);;All files (*)</source>
-        <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>Code</source>
-        <translation>编码</translation>
-    </message>
-    <message>
-        <source>Name</source>
-        <translation>名称</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-</context>
+    <context>
+        <name>Shuibao</name>
+        <message>
+            <location filename="plugin.py" line="65" />
+            <source>Shuibao</source>
+            <translation>水保巡检</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="68" />
+            <source>Open store…</source>
+            <translation>打开数据库…</translation>
+        </message>
+        <message>
+            <location filename="sync/processing.py" line="39" />
+            <source>Synchronise store with server (同步)</source>
+            <translation>与服务器同步数据库</translation>
+        </message>
+        <message>
+            <location filename="sync/processing.py" line="42" />
+            <source>Pushes the store's local edits to the Shuibao server and pulls the changes of others. Log in with a user name and password, or with a QGIS authentication configuration.</source>
+            <translation>把数据库中本机的编辑推送到水保巡检服务器，并拉取他人的修改。可用用户名和密码登录，也可用QGIS认证配置登录。</translation>
+        </message>
+        <message>
+            <location filename="sync/processing.py" line="51" />
+            <source>Store (GeoPackage)</source>
+            <translation>数据库（GeoPackage）</translation>
+        </message>
+        <message>
+            <location filename="sync/processing.py" line="55" />
+            <source>Authentication configuration</source>
+            <translation>认证配置</translation>
+        </message>
+        <message>
+            <location filename="sync/processing.py" line="57" />
+            <source>Download all photos</source>
+            <translation>下载全部照片</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="42" />
+            <source>The record was deleted on the server</source>
+            <translation>该记录已在服务器上删除</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="43" />
+            <source>The record was de-listed on the server</source>
+            <translation>该记录已在服务器上销号</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="56" />
+            <source>(empty)</source>
+            <translation>（空）</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="58" />
+            <source>(geometry)</source>
+            <translation>（几何）</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="60" />
+            <source>(deleted)</source>
+            <translation>（已删除）</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="60" />
+            <source>(record)</source>
+            <translation>（记录）</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="78" />
+            <source>yes</source>
+            <translation>是</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="78" />
+            <source>no</source>
+            <translation>否</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="88" />
+            <source>Whole record (deleted here, changed on the server)</source>
+            <translation>整条记录（本机已删除，服务器上已修改）</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="90" />
+            <source>Location / shape</source>
+            <translation>位置/形状</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="121" />
+            <source>Resolve sync conflicts</source>
+            <translation>处理同步冲突</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="133" />
+            <source>Field</source>
+            <translation>字段</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="133" />
+            <source>Base</source>
+            <translation>原值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="133" />
+            <source>Mine</source>
+            <translation>我的值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="133" />
+            <source>Theirs (server)</source>
+            <translation>服务器的值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="134" />
+            <source>Changed on the server by</source>
+            <translation>服务器上修改人</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="134" />
+            <source>Keep</source>
+            <translation>保留</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="134" />
+            <source>Edited value</source>
+            <translation>修改后的值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="142" />
+            <source>Apply</source>
+            <translation>应用</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="143" />
+            <source>Close</source>
+            <translation>关闭</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="214" />
+            <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
+            <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="217" />
+            <source>No open conflicts.</source>
+            <translation>没有未处理的冲突。</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="222" />
+            <source>Choose…</source>
+            <translation>请选择…</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="223" />
+            <source>Keep mine</source>
+            <translation>保留我的</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="224" />
+            <source>Keep theirs</source>
+            <translation>保留服务器的</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="318" />
+            <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
+            <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="54" />
+            <source>Start inspection</source>
+            <translation>开始检查</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="55" />
+            <source>Open hazard</source>
+            <translation>登记隐患</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="56" />
+            <source>Survey</source>
+            <translation>调查</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="57" />
+            <source>Record measure</source>
+            <translation>登记治理措施</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="58" />
+            <source>Acceptance</source>
+            <translation>验收</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="96" />
+            <source>Search by code or name…</source>
+            <translation>按编码或名称搜索…</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="97" />
+            <source>Has open hazards</source>
+            <translation>有未销号隐患</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="100" />
+            <source>Any due date</source>
+            <translation>不限检查期限</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="101" />
+            <source>Due this week</source>
+            <translation>本周到期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="102" />
+            <source>Overdue</source>
+            <translation>已逾期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="103" />
+            <source>All statuses</source>
+            <translation>全部状态</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="107" />
+            <source>All steps</source>
+            <translation>全部步骤</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="110" />
+            <source>All townships</source>
+            <translation>全部乡镇</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="285" />
+            <source>No layer: open a Shuibao store first</source>
+            <translation>无图层：请先打开水保巡检数据库</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="287" />
+            <source>{0} features</source>
+            <translation>共 {0} 条</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="289" />
+            <source>{0} of {1} features shown</source>
+            <translation>显示 {0} / {1} 条</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="297" />
+            <source>due this week {0}, overdue {1}, with open hazards {2}</source>
+            <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="388" />
+            <source>Select an object to see its details.</source>
+            <translation>选择一个对象以查看详情。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="436" />
+            <source>{0:.0f} m from the dam</source>
+            <translation>距坝 {0:.0f} 米</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="437" />
+            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
+            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="457" />
+            <source>The next patrol of this dam is overdue.</source>
+            <translation>该坝的下次巡查已逾期。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="516" />
+            <source>Open form</source>
+            <translation>打开表单</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="553" />
+            <source>Created.</source>
+            <translation>已创建。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="589" />
+            <source>Saved.</source>
+            <translation>已保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="612" />
+            <source>Check dams</source>
+            <translation>淤地坝</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="620" />
+            <source>Gully-erosion patches</source>
+            <translation>侵蚀沟·崩岗图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="628" />
+            <source>Small watersheds</source>
+            <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="39" />
+            <source>Local only</source>
+            <translation>仅本机</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="39" />
+            <source>Pending</source>
+            <translation>待同步</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="39" />
+            <source>Synced</source>
+            <translation>已同步</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="39" />
+            <source>Conflict</source>
+            <translation>冲突</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="131" />
+            <source>Code</source>
+            <translation>编码</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="132" />
+            <source>Name</source>
+            <translation>名称</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="133" />
+            <source>Township</source>
+            <translation>乡镇</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="134" />
+            <source>Status</source>
+            <translation>状态</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="135" />
+            <source>Sync</source>
+            <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="41" />
+            <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
+            <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="43" />
+            <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
+            <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="45" />
+            <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
+            <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="51" />
+            <source>Unknown error</source>
+            <translation>未知错误</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="108" />
+            <source>Shuibao server and login</source>
+            <translation>水保巡检服务器与登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="120" />
+            <source>Remember the password (in the QGIS authentication database)</source>
+            <translation>记住密码（保存在QGIS认证数据库中）</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="122" />
+            <source>Test connection</source>
+            <translation>测试连接</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="129" />
+            <source>Server URL</source>
+            <translation>服务器地址</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="130" />
+            <source>User name</source>
+            <translation>用户名</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="131" />
+            <source>Password</source>
+            <translation>密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="137" />
+            <source>Log in</source>
+            <translation>登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="177" />
+            <source>Enter the server URL first.</source>
+            <translation>请先输入服务器地址。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="179" />
+            <source>Connecting to {0}…</source>
+            <translation>正在连接 {0}…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="188" />
+            <source>Shuibao: test connection</source>
+            <translation>水保巡检：测试连接</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="196" />
+            <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
+            <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="199" />
+            <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
+            <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="207" />
+            <source>Enter the server URL, the user name and the password.</source>
+            <translation>请输入服务器地址、用户名和密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="209" />
+            <source>Logging in to {0}…</source>
+            <translation>正在登录 {0}…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="211" />
+            <source>Shuibao: log in</source>
+            <translation>水保巡检：登录</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="25" />
+            <source>Opened {0}: {1} layers</source>
+            <translation>已打开 {0}：{1} 个图层</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="37" />
+            <source>Open a Shuibao store</source>
+            <translation>打开水保巡检数据库</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="39" />
+            <source>Shuibao store (*.gpkg);;All files (*)</source>
+            <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="78" />
+            <source>{0} cannot be read: {1}</source>
+            <translation>无法读取 {0}：{1}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="80" />
+            <source>{0} is too large ({1:.1f} MB; at most {2:.0f} MB).</source>
+            <translation>{0} 太大（{1:.1f} MB，上限 {2:.0f} MB）。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="82" />
+            <source>{0} is not a JPEG or PNG photo.</source>
+            <translation>{0} 不是JPEG或PNG照片。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="245" />
+            <source>Photo</source>
+            <translation>照片</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="254" />
+            <source>Fit to window</source>
+            <translation>适应窗口</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="259" />
+            <source>This photo cannot be shown: {0}</source>
+            <translation>无法显示这张照片：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="313" />
+            <source>Not downloaded</source>
+            <translation>未下载</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="314" />
+            <source>Cannot show</source>
+            <translation>无法显示</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="320" />
+            <source>The record new photos are attached to</source>
+            <translation>新照片所属的记录</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="323" />
+            <source>Add photo…</source>
+            <translation>添加照片…</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="325" />
+            <source>Attach JPEG or PNG photos to the chosen record</source>
+            <translation>为所选记录添加JPEG或PNG照片</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="488" />
+            <source>Photos ({0})</source>
+            <translation>照片（{0}）</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="502" />
+            <source>Taken {0}</source>
+            <translation>拍摄于 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="504" />
+            <source>Added {0}</source>
+            <translation>添加于 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="509" />
+            <source>Double-click to open at full size.</source>
+            <translation>双击查看原图。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="510" />
+            <source>Not downloaded yet: double-click to download it.</source>
+            <translation>尚未下载：双击下载。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="555" />
+            <source>Add photos</source>
+            <translation>添加照片</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="555" />
+            <source>Photos (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</source>
+            <translation>照片 (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="581" />
+            <source>Select an object first.</source>
+            <translation>请先选择一个对象。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="584" />
+            <source>No photo layer: open a Shuibao store first.</source>
+            <translation>没有照片图层：请先打开水保巡检数据库。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="587" />
+            <source>Save or discard the edits of the photo layer first.</source>
+            <translation>请先保存或放弃照片图层的编辑。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="602" />
+            <source>{0} was not added: {1}</source>
+            <translation>{0} 未添加：{1}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="617" />
+            <source>{0} photo(s) added to {1}.</source>
+            <translation>已为 {1} 添加 {0} 张照片。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="654" />
+            <source>This photo is not on this laptop yet: log in with “Server and login…” to download it.</source>
+            <translation>本机上还没有这张照片：请通过“服务器与登录…”登录后下载。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="662" />
+            <source>Your login has expired: log in again with “Server and login…” to download photos.</source>
+            <translation>登录已过期：请通过“服务器与登录…”重新登录后下载照片。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="665" />
+            <source>The photo could not be downloaded: {0}</source>
+            <translation>照片下载失败：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="65" />
+            <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
+            <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="68" />
+            <source>; {0} edits refused by the server (kept, see the log)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="128" />
+            <source>Send local edits to the server and receive the changes of others</source>
+            <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="129" />
+            <source>Server and login…</source>
+            <translation>服务器与登录…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="130" />
+            <source>Resolve conflicts…</source>
+            <translation>处理冲突…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="206" />
+            <source>Shuibao sync</source>
+            <translation>水保巡检同步</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="225" />
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="260" />
+            <source>A sync is already running.</source>
+            <translation>同步正在进行中。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="284" />
+            <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
+            <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="294" />
+            <source>Downloading your counties into {0}…</source>
+            <translation>正在下载您负责的县（区）数据到 {0}…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="295" />
+            <source>Synchronising {0} with {1}…</source>
+            <translation>正在同步 {0} 与 {1}…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="331" />
+            <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
+            <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="352" />
+            <source>Log in…</source>
+            <translation>登录…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="355" />
+            <source>Retry</source>
+            <translation>重试</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="371" />
+            <source>No store is open. Download your counties from {0} into a new store file?</source>
+            <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="378" />
+            <source>New Shuibao store</source>
+            <translation>新建水保巡检数据库</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="380" />
+            <source>Shuibao store (*.gpkg)</source>
+            <translation>水保巡检数据库 (*.gpkg)</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="386" />
+            <source>{0} already exists: choose a new file name for the new store.</source>
+            <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="420" />
+            <source>Open a store first.</source>
+            <translation>请先打开数据库。</translation>
+        </message>
+    </context>
 </TS>
