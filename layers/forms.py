@@ -5,15 +5,20 @@ For each record kind: a tab layout that follows the steps and checklist sections
 soft constraints built from the model's per-step required fields, ranges and RequiredWhen rules
 (a draft that fails them can still be saved; the workflow action refuses the step), default
 values (inspector from the settings or the OS user, ``now()``, the parent's county), derived fields
-read-only with default-value expressions applied on update where QGIS can compute them, and
-relation editors for the children.
+read-only with default-value expressions applied on update where QGIS can compute them, relation
+editors for the children, and a "Photos" tab showing the record's photos. A photo's own form shows
+the picture with its caption and time; its file fields (hash, type, size, parent) are read only,
+because the file lies beside the store under its hash (sync.engine) and is added from the docks.
 """
 
 from __future__ import annotations
 
+import json
+
 from qgis.core import (
     QgsAttributeEditorContainer,
     QgsAttributeEditorField,
+    QgsAttributeEditorHtmlElement,
     QgsAttributeEditorRelation,
     QgsDefaultValue,
     QgsEditFormConfig,
@@ -36,6 +41,16 @@ NOW_FIELDS = ("inspected_at", "surveyed_at")
 
 RECORD_TAB = ("记录信息", "Record")
 OTHER_TAB = ("其他", "Other")
+PHOTOS_TAB = ("照片", "Photos")
+PHOTOS_ELEMENT = ("本记录的照片", "Photos of this record")
+PREVIEW_ELEMENT = ("预览", "Preview")
+NO_PHOTOS = (
+    "暂无照片。在对象面板中用“添加照片…”添加。",
+    "No photos yet. Add them with “Add photo…” in the object dock.",
+)
+NOT_DOWNLOADED = ("照片尚未下载", "photo not downloaded yet")
+PHOTO_FILE_FIELDS = ("parent_kind", "parent_uuid", "sha256", "mime_type", "size_bytes")
+PHOTO_THUMB_HEIGHT = 120
 
 # Tabs per kind: (zh, en, fields). Fields of the kind not listed land in "Other".
 SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
@@ -101,6 +116,9 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         ("基本信息", "Basic", ("watershed_uuid", "kind", "year", "step")),
         ("抽样", "Sample", ("sample_share", "sample_seed", "sampled_count", "checked_count")),
         ("结论", "Verdict", ("pass_rate", "survival_rate", "verdict", "opinion", "acceptor", "signed_at")),
+    ),
+    "photo": (
+        ("照片", "Photo", ("caption", "taken_at", "parent_kind", "parent_uuid", "sha256", "mime_type", "size_bytes")),
     ),
 }  # fmt: skip
 
@@ -305,6 +323,47 @@ def default_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
     return None
 
 
+# -- photos ------------------------------------------------------------------------------------
+def photo_url_expression(layer_ref: str, sha: str = '"sha256"') -> str:
+    """A QGIS expression for the file URL of a photo: ``<store>.photos/<sha256>`` beside the photo layer's file."""
+    path = f"layer_property({layer_ref}, 'path')"
+    return f"'file://' || CASE WHEN left({path}, 1) = '/' THEN '' ELSE '/' END || {path} || '.photos/' || {sha}"
+
+
+def _script(expression: str) -> str:
+    """HTML writing the value of a QGIS expression (form HTML widgets evaluate them in JavaScript)."""
+    return f"<script>document.write(expression.evaluate({json.dumps(expression)}));</script>"
+
+
+def photos_html(photo_layer_id: str, lang: str) -> str:
+    """HTML showing the photos whose parent is the form's record, or a hint when there are none."""
+    pick = 0 if lang == "zh" else 1
+    ref = _lit(photo_layer_id)
+    attrs = f'" height="{PHOTO_THUMB_HEIGHT}" style="margin:2px" alt="{NOT_DOWNLOADED[pick]}" title="'
+    caption = "replace(coalesce(\"caption\", ''), '\"', '&quot;')"
+    img = " || ".join((_lit('<img src="'), photo_url_expression(ref), _lit(attrs), caption, _lit('">')))
+    photos = (
+        f"aggregate(layer:={ref}, aggregate:='concatenate', expression:={img},"
+        " filter:=\"parent_uuid\" = attribute(@parent, 'uuid'), concatenator:=' ')"
+    )
+    empty = f'<p style="color:#777">{NO_PHOTOS[pick]}</p>'
+    return _script(f"coalesce(nullif({photos}, ''), {_lit(empty)})")
+
+
+def photo_html(lang: str) -> str:
+    """HTML showing the picture in a photo's own form."""
+    pick = 0 if lang == "zh" else 1
+    img = " || ".join((_lit('<img src="'), photo_url_expression("@layer"),
+                       _lit(f'" alt="{NOT_DOWNLOADED[pick]}" style="max-width:100%; max-height:480px">')))  # fmt: skip
+    return _script(img)
+
+
+def _html(name: str, code: str, parent) -> QgsAttributeEditorHtmlElement:
+    element = QgsAttributeEditorHtmlElement(name, parent)
+    element.setHtmlCode(code)
+    return element
+
+
 # -- layout ------------------------------------------------------------------------------------
 def _tab(name: str, parent) -> QgsAttributeEditorContainer:
     tab = QgsAttributeEditorContainer(name, parent)
@@ -314,7 +373,12 @@ def _tab(name: str, parent) -> QgsAttributeEditorContainer:
 
 
 def _layout(
-    layer: QgsVectorLayer, kind: RecordKind, lang: str, relations: dict[str, QgsRelation], root
+    layer: QgsVectorLayer,
+    kind: RecordKind,
+    lang: str,
+    relations: dict[str, QgsRelation],
+    root,
+    layer_ids: dict[str, str] | None = None,
 ) -> list[QgsAttributeEditorContainer]:
     fields = layer.fields()
     placed: set[str] = set()
@@ -337,6 +401,8 @@ def _layout(
         tab = _tab(section[pick], root)
         for name in section[2]:
             add_field(tab, name)
+        if kind.name == "photo" and section is sections[0]:
+            tab.addChildElement(_html(PREVIEW_ELEMENT[pick], photo_html(lang), tab))
         tabs.append(tab)
     rest = [f.name for f in kind.fields if f.name not in placed and f.name not in audit]
     if rest:
@@ -353,6 +419,11 @@ def _layout(
         editor.setLabel(RECORD_KINDS[child].label(lang))
         editor.setShowLabel(False)
         tab.addChildElement(editor)
+        tabs.append(tab)
+    photo_layer = (layer_ids or {}).get("photo")
+    if photo_layer and kind.name != "photo":
+        tab = _tab(PHOTOS_TAB[pick], root)
+        tab.addChildElement(_html(PHOTOS_ELEMENT[pick], photos_html(photo_layer, lang), tab))
         tabs.append(tab)
     tab = _tab(RECORD_TAB[pick], root)
     for name in audit:
@@ -377,7 +448,7 @@ def configure_form(
     fields = layer.fields()
     form = layer.editFormConfig()
     form.clearTabs()
-    for tab in _layout(layer, kind, lang, relations, form.invisibleRootContainer()):
+    for tab in _layout(layer, kind, lang, relations, form.invisibleRootContainer(), layer_ids):
         form.addTab(tab)
     form.setLayout(QgsEditFormConfig.EditorLayout.TabLayout)
     read_only = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
@@ -387,6 +458,8 @@ def configure_form(
             continue
         if f.derived or f.name in read_only or f.type == REF:
             form.setReadOnly(idx, True)
+        if kind.name == "photo" and f.name in PHOTO_FILE_FIELDS:
+            form.setReadOnly(idx, True)  # they describe the file, which is added from the docks
     layer.setEditFormConfig(form)
 
     constraints = field_constraints(kind, lang)
@@ -395,6 +468,8 @@ def configure_form(
         if idx < 0:
             continue
         setup = widget_setup(f, lang)
+        if kind.name == "photo" and f.name == "parent_kind":
+            setup = QgsEditorWidgetSetup("ValueMap", {"map": [{k.label(lang): k.name} for k in RECORD_KINDS.values()]})
         if setup is not None:
             layer.setEditorWidgetSetup(idx, setup)
         if f.derived:

@@ -3,15 +3,16 @@
 Each dock lists its layer's objects (found in the project by the ``shuibao/kind`` custom
 property) with filters (text, township, status, workflow step, due, open hazards), counts per
 status and a sync badge; keeps its selection in step with the map's both ways; and shows the
-selected object's register fields, timeline and the buttons of the workflow steps the user's role
-may take next (ui.actions does the work through the QGIS layers).
+selected object's register fields, timeline, photo thumbnails (of the object and of its timeline
+records, see ui.photos) and the buttons of the workflow steps the user's role may take next
+(ui.actions does the work through the QGIS layers).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsProject, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QListWidgetItem, QPushButton, QWidget
@@ -32,10 +33,13 @@ from .feature_model import (
     FeatureTableModel,
     ObjectFilterProxy,
 )
+from .photos import PhotoStrip
 
 FORM_CLASS = load_ui("object_dock.ui")
 REFRESH_DELAY_MS = 200
+POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
+UUID_ROLE = Qt.ItemDataRole.UserRole + 11
 DATE_FIELDS = ("inspected_at", "surveyed_at", "accepted_at", "signed_at", "checked_at", "deadline", "completed_at",
                "created_at")  # fmt: skip
 
@@ -107,6 +111,8 @@ class ObjectDock(QgsDockWidget):
         c.townshipCombo.addItem(tr("All townships"), "")
         c.splitter.setStretchFactor(0, 3)
         c.splitter.setStretchFactor(1, 2)
+        self.photos = PhotoStrip(self.project, iface, self.lang, c.photoWidget)
+        c.photoLayout.addWidget(self.photos)
 
         self.model = FeatureTableModel(self.kind, self.lang, self)
         self.proxy = ObjectFilterProxy(self)
@@ -175,6 +181,7 @@ class ObjectDock(QgsDockWidget):
     def disconnect_all(self) -> None:
         """Undo every connection this dock made (called by the plugin's unload)."""
         self._timer.stop()
+        self.photos.disconnect_all()
         self._disconnect_layer()
         for signal, slot in self._connections:
             try:
@@ -202,9 +209,14 @@ class ObjectDock(QgsDockWidget):
             self.layer = layer
             if layer is not None:
                 self._connect_layer(layer)
-        self.model.load(self.layer)
-        self._fill_townships()
-        self.proxy.refilter()
+        # Resetting the list deselects its rows: that must not clear the map selection.
+        self._syncing = True
+        try:
+            self.model.load(self.layer)
+            self._fill_townships()
+            self.proxy.refilter()
+        finally:
+            self._syncing = False
         self._fit_columns()
         self._update_count()
         self._select_from_layer()
@@ -326,6 +338,8 @@ class ObjectDock(QgsDockWidget):
         try:
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
             self.contents.tableView.selectionModel().select(selection, flags)
+            if not selection.isEmpty():
+                self.contents.tableView.scrollTo(selection.indexes()[0])
         finally:
             self._syncing = False
 
@@ -346,7 +360,14 @@ class ObjectDock(QgsDockWidget):
             return
         canvas = self.iface.mapCanvas()
         self.layer.selectByIds([fid])
-        canvas.zoomToFeatureIds(self.layer, [fid])
+        geometry = self.layer.getFeature(fid).geometry()
+        if geometry.type() == QgsWkbTypes.GeometryType.PointGeometry and not geometry.isEmpty():
+            # A point has no extent: centre it at a scale where its surroundings are readable.
+            to_canvas = QgsCoordinateTransform(self.layer.crs(), canvas.mapSettings().destinationCrs(), self.project)
+            canvas.setCenter(to_canvas.transform(geometry.centroid().asPoint()))
+            canvas.zoomScale(POINT_ZOOM_SCALE)
+        else:
+            canvas.zoomToFeatureIds(self.layer, [fid])
         canvas.flashFeatureIds(self.layer, [fid])
 
     def row_for_fid(self, fid: int):
@@ -376,6 +397,7 @@ class ObjectDock(QgsDockWidget):
         if feature is None:
             c.detailBrowser.setHtml(f"<p style='color:#777'>{tr('Select an object to see its details.')}</p>")
             self._build_buttons(None, None)
+            self.photos.set_records([])
             return
         values = actions.feature_values(self.kind, feature)
         rows = []
@@ -388,7 +410,9 @@ class ObjectDock(QgsDockWidget):
             )
         head = f"<b>{values.get(self.kind.code_field) or ''} {values.get(self.kind.title_field) or ''}</b>"
         c.detailBrowser.setHtml(f"{head}<table cellspacing='2'>{''.join(rows)}</table>")
-        self._fill_timeline(values)
+        records = self._fill_timeline(values)
+        title = " ".join(str(values.get(n) or "") for n in (self.kind.code_field, self.kind.title_field)).strip()
+        self.photos.set_records([(self.kind.name, values["uuid"], f"{self.kind.label(self.lang)} {title}"), *records])
         self._build_buttons(feature, values)
 
     def _timeline_kinds(self) -> list[str]:
@@ -398,7 +422,8 @@ class ObjectDock(QgsDockWidget):
             kinds.append("spot_check")
         return kinds
 
-    def _fill_timeline(self, values: dict) -> None:
+    def _fill_timeline(self, values: dict) -> list[tuple[str, str, str]]:
+        """Fill the timeline; returns its records as (kind, uuid, text), in the list's order."""
         entries = []
         warn = []
         acceptance_uuids: list[str] = []
@@ -422,14 +447,16 @@ class ObjectDock(QgsDockWidget):
                         warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).").format(
                             distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
                     final = v.get(k.workflow.state_field) in k.workflow.final
-                    entries.append((final, when, " · ".join(p for p in dict.fromkeys(parts) if p), child, feature.id()))
+                    text = " · ".join(p for p in dict.fromkeys(parts) if p)
+                    entries.append((final, when, text, child, feature.id(), v["uuid"]))
         entries.sort(key=lambda e: e[1], reverse=True)
         entries.sort(key=lambda e: e[0])  # open records first, newest first
         c = self.contents
         c.childList.blockSignals(True)
-        for final, _when, text, child, fid in entries:
+        for final, _when, text, child, fid, uuid in entries:
             item = QListWidgetItem(("" if final else "● ") + text)
             item.setData(ITEM_ROLE, (child, fid))
+            item.setData(UUID_ROLE, uuid)
             c.childList.addItem(item)
         if entries:
             c.childList.setCurrentRow(0)
@@ -439,6 +466,7 @@ class ObjectDock(QgsDockWidget):
             if row >= 0 and self.model.rows[row][DUE] == OVERDUE:
                 warn.insert(0, tr("The next patrol of this dam is overdue."))
         c.warningLabel.setText("\n".join(dict.fromkeys(warn)))
+        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries]
 
     def selected_child(self) -> tuple[str, int] | None:
         item = self.contents.childList.currentItem()
@@ -456,6 +484,10 @@ class ObjectDock(QgsDockWidget):
         return False
 
     def _on_child_changed(self, *args) -> None:
+        item = self.contents.childList.currentItem()
+        if item is not None:
+            kind, _fid = item.data(ITEM_ROLE)
+            self.photos.set_target(kind, item.data(UUID_ROLE))  # new photos go to the chosen record
         feature = (
             actions.get_feature(self.layer, self._current_fid) if self.layer and self._current_fid is not None else None
         )

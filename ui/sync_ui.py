@@ -190,7 +190,10 @@ class SyncUi:
         """Drop the cached features of every layer of the store and repaint."""
         layers = self._layers_of(store_path)
         for layer in layers:
+            selected = layer.selectedFeatureIds()  # a reload drops the selection; fids are stable
             layer.dataProvider().reloadData()
+            if selected:
+                layer.selectByIds(selected)
             layer.triggerRepaint()
         if self.iface.mapCanvas() is not None:
             self.iface.mapCanvas().refresh()
