@@ -29,6 +29,7 @@ class ShuibaoPlugin:
         self.actions: list[QAction] = []
         self.docks: list = []
         self.sync_ui = None
+        self.provider = None  # the shuibao Processing provider
         self._connections: list[tuple[object, object]] = []
         self._install_translator()
 
@@ -104,13 +105,11 @@ class ShuibaoPlugin:
             self.sync_ui = SyncUi(self.iface, self.iface.mainWindow(), on_synced=self._after_sync)
         self.sync_ui.init_gui(MENU, self.toolbar)
 
-    def initProcessing(self) -> None:  # noqa: N802 - QGIS API: also called by qgis_process
-        from .ui.sync_ui import SyncUi
+    def initProcessing(self) -> None:  # noqa: N802 - QGIS API; qgis_process calls it with no iface
+        from .sync.processing import register_provider
 
-        if self.sync_ui is None:
-            self.sync_ui = SyncUi(self.iface, self.iface.mainWindow() if self.iface else None,
-                                  on_synced=self._after_sync)  # fmt: skip
-        self.sync_ui.init_processing()
+        if self.provider is None:
+            self.provider = register_provider()
 
     def _after_sync(self, store_path: str, summary) -> None:
         for dock in self.docks:
@@ -128,6 +127,11 @@ class ShuibaoPlugin:
         if self.sync_ui is not None:
             self.sync_ui.unload()
             self.sync_ui = None
+        if self.provider is not None:
+            from .sync.processing import unregister_provider
+
+            unregister_provider()
+            self.provider = None
         for dock in self.docks:
             dock.disconnect_all()
             self.iface.removeDockWidget(dock)

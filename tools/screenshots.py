@@ -81,6 +81,7 @@ def shot_dock(name, obj, expression, i):
     dock = plugin.dock(name)
     dock.setUserVisible(True)
     dock.raise_()
+    iface.mainWindow().resizeDocks([dock], [470], Qt.Horizontal)
     dock.reload()
     feature = select_detail(dock, obj, expression)
     log("%s: %s" % (obj, feature.id() if feature else None))
@@ -99,6 +100,7 @@ def shot_form():
     inspections = layers["dam_inspection"]
     request = QgsFeatureRequest().setFilterExpression("result = 'general' AND step = 'submitted'")
     feature = next(inspections.getFeatures(request))
+    inspections.startEditing()  # as an inspector sees it: editable, not greyed out
     context = QgsAttributeEditorContext()
     context.setVectorLayerTools(iface.vectorLayerTools())
     context.setMapCanvas(iface.mapCanvas())
@@ -112,7 +114,7 @@ def shot_form():
         if tabs:
             tabs[0].setCurrentIndex(1)  # 坝体: the dam-body checklist
         later(500, lambda: (dialog.grab().save(str(DOCS / "screenshot-inspection-form.png")),
-                            READY.write_text("done")))
+                            inspections.rollBack(), READY.write_text("done")))
     later(800, tab_and_grab)
 
 

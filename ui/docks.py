@@ -385,6 +385,8 @@ class ObjectDock(QgsDockWidget):
             return tr("yes") if value else tr("no")
         if isinstance(value, str) and f.name.endswith("_at") and "T" in value:
             return value[:16].replace("T", " ")
+        if isinstance(value, float):
+            return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
 
     def show_detail(self, fid: int | None) -> None:
