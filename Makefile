@@ -12,10 +12,10 @@ build/.system:
 	bash tools/setup_system.sh
 	mkdir -p build && touch $@
 
-$(VENV)/.installed: build/.system requirements-dev.txt server/pyproject.toml
+$(VENV)/.installed: build/.system requirements-dev.txt constraints.txt server/pyproject.toml
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements-dev.txt -e ./server
+	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt -e ./server
 	$(PY) tools/dev_link.py
 	touch $@
 
