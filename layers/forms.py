@@ -177,7 +177,12 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
         bounds = [(t["benggang_large_min_area"], "large"), (t["benggang_medium_min_area"], "medium")]
         return f'CASE WHEN "kind" = \'benggang\' THEN {_case(area, bounds, "small")} ELSE "size_class" END'
     if f.derived == "conservation_rate":
-        return 'CASE WHEN "area" > 0 AND "eroded_area" IS NOT NULL THEN round(100.0 * ("area" - "eroded_area") / "area", 1) END'
+        # From the geometry's area, not the "area" field: QGIS applies on-update defaults in no set order, so
+        # the field may still hold the area from before the edit.
+        a = '"area"'
+        if "area" in kind.field_names() and kind.field("area").derived:
+            a = f'coalesce({derived_expression(kind, kind.field("area"))}, "area")'
+        return f'CASE WHEN {a} > 0 AND "eroded_area" IS NOT NULL THEN round(100.0 * ({a} - "eroded_area") / {a}, 1) END'
     if f.derived == "erosion_intensity":
         m = '"erosion_modulus"'
         bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]

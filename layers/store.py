@@ -6,21 +6,24 @@ Layout
     ``STORAGE_TYPES`` SQLite type; ``uuid`` UNIQUE and never NULL (the insert trigger gives a record
     written without one, e.g. digitized in QGIS, a fresh uuid v4; changing it later is refused);
     ``created_at`` NOT NULL, a NULL becomes the current UTC time (``ON CONFLICT REPLACE`` default).
+    ``updated_at``/``updated_by`` are the server's audit fields: local edits leave them alone (the
+    time of a local edit is ``sb_change.changed_at``).
 
 Change log (see :mod:`.migrations` for the triggers)
-    ``sb_change(seq, op, kind, uuid, fid, changed_at, synced_at)``: one row per edit, ``seq`` from
-    AUTOINCREMENT so numbers never repeat; ``sb_change_field(seq, field, old, new)``: one row per
-    changed field with the exact SQLite values (geometry as its GeoPackage blob). Inserts log every
-    non-NULL field, updates only the fields whose value changed (``IS NOT``), deletes only the uuid.
-    Entries are marked synced (``synced_at``), never dropped silently; :meth:`Store.purge_synced`
-    removes confirmed ones on request.
+    ``sb_change(seq, op, kind, uuid, fid, changed_at, synced_at)``: one row per edit, ``seq`` =
+    max(seq) + 1 and numbers never repeat (:meth:`Store.purge_synced` keeps the newest entry);
+    ``sb_change_field(seq, field, old, new)``: one row per changed field with the exact SQLite
+    values (geometry as its GeoPackage blob). Inserts log every non-NULL field, updates only the
+    fields whose value changed (``IS NOT``), deletes only the uuid. Entries are marked synced
+    (``synced_at``), never dropped silently; :meth:`Store.purge_synced` removes confirmed ones on
+    request.
 
 Journal mode
-    WAL, set on every connection this module opens (QGIS's OGR provider also switches GeoPackages to
-    WAL while it edits them and back to DELETE when it closes them). WAL lets QGIS read while a sync
-    writes and the other way round; writers queue on the busy timeout. ``synchronous=FULL``: a commit
-    survives a process kill and also a power cut (field laptops run out of battery). WAL does not
-    work on network filesystems; the store is a local file.
+    Whatever the file has; this module never switches it. QGIS's OGR provider switches a GeoPackage
+    to WAL while it edits it and back to DELETE when it closes it, and a switch made by another
+    connection while QGIS holds the file open leaves QGIS's layers empty until reloaded. Both modes
+    are atomic and durable with ``synchronous=FULL``: a commit survives a process kill and a power
+    cut (field laptops run out of battery). Writers queue on the busy timeout.
 """
 
 from __future__ import annotations
@@ -80,8 +83,12 @@ def format_datetime(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def _to_sql(ftype: str, value: Any) -> Any:
-    """A model value as stored: lists as JSON, booleans as 0/1, datetimes as GDAL writes them."""
+def to_sql(ftype: str, value: Any) -> Any:
+    """A model value of type ``ftype`` as the store holds it.
+
+    Lists (multi-enum) as JSON text, booleans as 0/1, datetimes in UTC as GDAL writes them, dates as
+    ISO text; other values unchanged. The sync engine uses it to turn wire values into stored ones.
+    """
     if value is None:
         return None
     if ftype == MULTI_ENUM and isinstance(value, (list, tuple, set)):
@@ -141,7 +148,7 @@ def _prepare(kind: RecordKind, record: dict[str, Any], fill: bool) -> tuple[tupl
             out.append(blob)
         else:
             ftype = types[name]
-            out.append(value if value is None or ftype in _PASSTHROUGH else _to_sql(ftype, value))
+            out.append(value if value is None or ftype in _PASSTHROUGH else to_sql(ftype, value))
     return tuple(values), out, env
 
 
@@ -173,6 +180,26 @@ class _Extent:
         )
 
 
+class _Batches:
+    """Runs statements in the given order, each run of one statement text as one ``executemany``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.sql: str | None = None
+        self.params: list[Sequence[Any]] = []
+
+    def add(self, sql: str, params: Sequence[Any]) -> None:
+        if sql != self.sql:
+            self.flush()
+            self.sql = sql
+        self.params.append(params)
+
+    def flush(self) -> None:
+        if self.sql is not None and self.params:
+            self.conn.executemany(self.sql, self.params)
+        self.sql, self.params = None, []
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); joins a transaction already open."""
@@ -191,15 +218,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
     gpkg.register_functions(conn)
-    if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        # Switching needs the file to itself: try briefly, never wait out the busy timeout for it.
-        conn.execute("PRAGMA busy_timeout = 250")
-        try:
-            conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        except sqlite3.OperationalError:
-            pass  # another program is reading in rollback mode; we work in its mode
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    # The journal mode is left as the file has it: switching a file to WAL while QGIS holds it open
+    # in rollback mode leaves QGIS's layers reading no features until they are reloaded.
     conn.execute("PRAGMA synchronous = FULL")
     return conn
 
@@ -304,8 +324,12 @@ class Store:
         """Write server data without logging it: the capture triggers are off inside the block.
 
         The flag is set and reset inside one transaction, so no other connection ever sees it set.
+        Blocks nest: an inner block leaves the flag to the outer one.
         """
         with transaction(conn):
+            if conn.execute("SELECT applying FROM sb_sync_state WHERE id = 1").fetchone()[0]:
+                yield conn
+                return
             conn.execute("UPDATE sb_sync_state SET applying = 1 WHERE id = 1")
             try:
                 yield conn
@@ -319,61 +343,129 @@ class Store:
         *,
         conn: sqlite3.Connection | None = None,
         rebase: bool = True,
+        complete: bool = False,
     ) -> int:
-        """Upsert server records by uuid without logging them, and record them as the base copy.
+        """Write server records by uuid without logging them, and record them as the base copy.
 
         A row is a record dict as for :meth:`insert_records` (with ``server_rev``); a row with
-        ``"_deleted": True`` is a tombstone and removes the record. With ``rebase`` the record's
-        pending local edits are put back on top of the server values (SYNC.md: server base, then
-        local edits), and a record deleted locally stays deleted.
+        ``"_deleted": True`` is a tombstone and removes the record. A record that exists locally is
+        updated in place (an ``UPDATE``, so its fid stays: QGIS layers and selections refer to fids,
+        and GDAL's R-tree triggers see an ordinary update); a new one is inserted.
+
+        ``complete``: the rows are whole records (a pull item carries the record's full current
+        values, docs/API.md §5), so every field a row lacks is set to NULL, and the base copy is
+        replaced. Otherwise a row carries only the fields to change: the others keep their local
+        value, and the base copy is merged.
+
+        With ``rebase`` the record's pending local edits are put back on top of the server values
+        (SYNC.md: server base, then local edits), and a record deleted locally stays deleted.
         """
         k = _kind(kind)
         table = q(k.name)
+        every = (*k.field_names(), "geom") if k.geometry else k.field_names()
+        items: list[tuple[str, bool, tuple[str, ...], list[Any]]] = []
         extent = _Extent()
-        n = 0
+        for rec in rows:
+            rec = dict(rec)
+            deleted = bool(rec.pop("_deleted", False))
+            uid = rec.get("uuid")
+            if uid is None:
+                raise StoreError(f"{k.name}: a server record without uuid")
+            if deleted:
+                items.append((uid, True, (), []))
+                continue
+            if complete:
+                rec = {name: rec.get(name) for name in every} | rec
+            cols, vals, env = _prepare(k, rec, fill=False)
+            extent.add(env)
+            items.append((uid, False, cols, vals))
         with self._conn(conn) as c, self.applying_remote(c):
+            present = self._existing(c, k, {it[0] for it in items})
+            bases: dict[str, dict[str, Any] | None] = {}  # uuid -> base row values, None: removed
+            if not complete:
+                bases.update(self._bases(c, k.name, {it[0] for it in items if not it[1]}))
+            batch = _Batches(c)
+            for uid, deleted, cols, vals in items:
+                if deleted:
+                    if uid in present:
+                        batch.add(f"DELETE FROM {table} WHERE uuid = ?", (uid,))
+                        present.discard(uid)
+                    bases[uid] = None
+                    continue
+                if uid in present:
+                    sets = [x for x in cols if x != "uuid"]
+                    if sets:
+                        batch.add(
+                            f"UPDATE {table} SET {', '.join(f'{q(x)} = ?' for x in sets)} WHERE uuid = ?",
+                            [v for x, v in zip(cols, vals) if x != "uuid"] + [uid],
+                        )
+                else:
+                    batch.add(
+                        f"INSERT INTO {table} ({', '.join(q(x) for x in cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        vals,
+                    )
+                    present.add(uid)
+                old = bases.get(uid)
+                bases[uid] = dict(zip(cols, vals)) if complete or old is None else old | dict(zip(cols, vals))
+            batch.flush()
+            gone = [(k.name, u) for u, b in bases.items() if b is None]
+            c.executemany("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", gone)
+            c.executemany(
+                "INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        k.name,
+                        u,
+                        b.get("server_rev"),
+                        json.dumps({x: v for x, v in b.items() if x != "geom"}, ensure_ascii=False),
+                        b.get("geom"),
+                    )
+                    for u, b in bases.items()
+                    if b is not None
+                ],
+            )
             pending = (
                 rebase
                 and c.execute(
                     "SELECT 1 FROM sb_change WHERE synced_at IS NULL AND kind = ? LIMIT 1", (k.name,)
                 ).fetchone()
             )
-            groups: dict[tuple[str, ...], list[list[Any]]] = {}
-            bases: list[tuple[Any, ...]] = []
-            deletes: list[tuple[str]] = []
-            touched: list[str] = []
-            for rec in rows:
-                n += 1
-                rec = dict(rec)
-                if rec.pop("_deleted", False):
-                    deletes.append((rec["uuid"],))
-                    continue
-                if rec.get("uuid") is None:
-                    raise StoreError(f"{k.name}: a server record without uuid")
-                cols, vals, env = _prepare(k, rec, fill=False)
-                extent.add(env)
-                groups.setdefault(cols, []).append(vals)
-                data = {col: v for col, v in zip(cols, vals) if col != "geom"}
-                geom = vals[cols.index("geom")] if "geom" in cols else None
-                bases.append((k.name, rec["uuid"], rec.get("server_rev"), json.dumps(data, ensure_ascii=False), geom))
-                touched.append(rec["uuid"])
-            for cols, vals_list in groups.items():
-                updates = ", ".join(f"{q(x)} = excluded.{q(x)}" for x in cols if x != "uuid") or "uuid = uuid"
-                c.executemany(
-                    f"INSERT INTO {table} ({', '.join(q(x) for x in cols)}) VALUES ({', '.join('?' * len(cols))})"
-                    f" ON CONFLICT (uuid) DO UPDATE SET {updates}",
-                    vals_list,
-                )
-            c.executemany(
-                "INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)", bases
-            )
-            if deletes:
-                c.executemany(f"DELETE FROM {table} WHERE uuid = ?", deletes)
-                c.executemany("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", [(k.name, u) for (u,) in deletes])
             if pending:
-                self._rebase(c, k, set(touched))
+                self._rebase(c, k, {u for u, b in bases.items() if b is not None})
             extent.write(c, k.name)
-        return n
+        return len(items)
+
+    @staticmethod
+    def _existing(c: sqlite3.Connection, k: RecordKind, uuids: set[str]) -> set[str]:
+        """Those of ``uuids`` that have a record locally."""
+        found: set[str] = set()
+        wanted = list(uuids)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            found.update(
+                r[0]
+                for r in c.execute(f"SELECT uuid FROM {q(k.name)} WHERE uuid IN ({','.join('?' * len(part))})", part)
+            )
+        return found
+
+    @staticmethod
+    def _bases(c: sqlite3.Connection, kind: str, uuids: set[str]) -> dict[str, dict[str, Any]]:
+        """The stored base copies of ``uuids`` as column -> stored value (geometry as its blob)."""
+        out: dict[str, dict[str, Any]] = {}
+        wanted = list(uuids)
+        for i in range(0, len(wanted), 500):
+            part = wanted[i : i + 500]
+            for uid, rev, data, geom in c.execute(
+                "SELECT uuid, server_rev, data, geom FROM sb_base"
+                f" WHERE kind = ? AND uuid IN ({','.join('?' * len(part))})",
+                (kind, *part),
+            ):
+                values = json.loads(data)
+                values["server_rev"] = rev
+                if geom is not None:
+                    values["geom"] = geom
+                out[uid] = values
+        return out
 
     def _rebase(self, c: sqlite3.Connection, k: RecordKind, uuids: set[str]) -> None:
         """Put pending local edits of the given records back on top of the server values just written."""
@@ -397,6 +489,38 @@ class Store:
                 continue
             sets = ", ".join(f"{q(f)} = ?" for f in fields)
             c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*fields.values(), uuid))
+
+    def drop_pending_fields(
+        self, kind: str, uuid: str, fields: Iterable[str], *, conn: sqlite3.Connection | None = None
+    ) -> None:
+        """Forget the unsynced local edits of some fields of one record, so they are never pushed.
+
+        For a field changed on both sides whose local value now lives in a conflict row. Update
+        entries left without any field are marked synced (never deleted: seq numbers stay).
+        """
+        names = list(fields)
+        with self._conn(conn) as c, transaction(c):
+            seqs = [
+                r[0]
+                for r in c.execute(
+                    "SELECT seq FROM sb_change WHERE kind = ? AND uuid = ? AND synced_at IS NULL", (kind, uuid)
+                )
+            ]
+            if not seqs or not names:
+                return
+            marks = ",".join("?" * len(seqs))
+            c.executemany(
+                f"DELETE FROM sb_change_field WHERE field = ? AND seq IN ({marks})", [(n, *seqs) for n in names]
+            )
+            empty = [
+                r[0]
+                for r in c.execute(
+                    f"SELECT seq FROM sb_change c WHERE seq IN ({marks}) AND op = 'update'"
+                    " AND NOT EXISTS (SELECT 1 FROM sb_change_field f WHERE f.seq = c.seq)",
+                    seqs,
+                )
+            ]
+            self.mark_synced(empty, conn=c)
 
     def base(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
         """The last server values of a record (``geom`` as GeoPackage blob), with ``server_rev``."""
@@ -426,7 +550,7 @@ class Store:
             for seq, op, kind, uuid, fid, at, synced, fname, old, new in c.execute(
                 "SELECT c.seq, c.op, c.kind, c.uuid, c.fid, c.changed_at, c.synced_at, f.field, f.old, f.new"
                 " FROM sb_change c LEFT JOIN sb_change_field f ON f.seq = c.seq"
-                f" WHERE {where} ORDER BY c.seq",
+                f" WHERE ({where}) AND c.kind <> '' ORDER BY c.seq",  # kind '': the migration's seq marker
                 params,
             ):
                 ch = out.get(seq)
@@ -451,10 +575,13 @@ class Store:
     def purge_synced(self, older_than: str | None = None, *, conn: sqlite3.Connection | None = None) -> int:
         """Delete log entries the server confirmed (before ``older_than``, an ISO UTC time, if given).
 
-        Seq numbers are never reused (AUTOINCREMENT). The log has no secondary index, so the sync
-        client should purge confirmed entries now and then to keep :meth:`pending_changes` fast.
+        The newest entry always stays, synced or not: new seq numbers are max(seq) + 1, so it keeps
+        them from ever repeating (the outbox refers to entries by seq). The log has no secondary
+        index, so the sync client should purge confirmed entries now and then to keep
+        :meth:`pending_changes` fast.
         """
         cond = "synced_at IS NOT NULL AND synced_at < ?" if older_than else "synced_at IS NOT NULL"
+        cond += " AND seq < (SELECT max(seq) FROM sb_change)"
         params = (older_than,) if older_than else ()
         with self._conn(conn) as c, transaction(c):
             c.execute(f"DELETE FROM sb_change_field WHERE seq IN (SELECT seq FROM sb_change WHERE {cond})", params)

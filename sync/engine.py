@@ -35,7 +35,7 @@ from typing import Any
 
 from ..layers import gpkg
 from ..layers.migrations import q
-from ..layers.store import Store, _prepare, _to_sql, collapse, create_store, transaction, utc_now
+from ..layers.store import Store, collapse, create_store, to_sql, transaction, utc_now
 from ..model import RECORD_KINDS
 from ..model.schema import BOOL, INT, MULTI_ENUM, REAL, RecordKind
 from . import state
@@ -111,7 +111,7 @@ def to_storage(kind: RecordKind, name: str, value: Any) -> Any:
     if name == "geom":
         return gpkg.encode(bytes.fromhex(value)) if isinstance(value, str) else gpkg.encode(bytes(value))
     ftype = _ftype(kind, name)
-    return _to_sql(ftype, value) if ftype else value
+    return to_sql(ftype, value) if ftype else value
 
 
 def canon(kind: RecordKind, name: str, value: Any) -> Any:
@@ -141,7 +141,7 @@ def canon(kind: RecordKind, name: str, value: Any) -> Any:
         except (ValueError, TypeError):
             return value
     if ftype and ftype.startswith("date"):
-        return _to_sql(ftype, value)
+        return to_sql(ftype, value)
     return value
 
 
@@ -665,22 +665,21 @@ class SyncEngine:
                 return
 
     def _pending_fields(self, c: sqlite3.Connection, uuids: list[str]) -> dict[str, dict]:
-        """Unsynced local edits of these records: uuid → {ops, fields: {name: new}, seqs}."""
+        """Unsynced local edits of these records: uuid → {ops, fields: {name: new}}."""
         out: dict[str, dict] = {}
         if not uuids or not c.execute("SELECT 1 FROM sb_change WHERE synced_at IS NULL LIMIT 1").fetchone():
             return out
         for i in range(0, len(uuids), 500):
             part = uuids[i : i + 500]
             marks = ",".join("?" * len(part))
-            for seq, op, uuid, fname, new in c.execute(
-                "SELECT c.seq, c.op, c.uuid, f.field, f.new FROM sb_change c"  # nosec B608 - placeholders only
+            for op, uuid, fname, new in c.execute(
+                "SELECT c.op, c.uuid, f.field, f.new FROM sb_change c"  # nosec B608 - placeholders only
                 " LEFT JOIN sb_change_field f ON f.seq = c.seq"
                 f" WHERE c.synced_at IS NULL AND c.uuid IN ({marks}) ORDER BY c.seq",
                 part,
             ):
-                p = out.setdefault(uuid, {"ops": set(), "fields": {}, "seqs": set()})
+                p = out.setdefault(uuid, {"ops": set(), "fields": {}})
                 p["ops"].add(op)
-                p["seqs"].add(seq)
                 if fname is not None and op != "delete":
                     p["fields"][fname] = new
         return out
@@ -690,7 +689,7 @@ class SyncEngine:
         c = self.conn
         pending = self._pending_fields(c, [it["uuid"] for it in items])
         by_kind: dict[str, list[dict]] = {}
-        conflicted: list[tuple[RecordKind, str, dict[str, Any], set[int]]] = []
+        conflicted: list[tuple[RecordKind, str, dict[str, Any]]] = []
         photos = []
         for it in items:
             kind = RECORD_KINDS.get(it["kind"])
@@ -701,25 +700,24 @@ class SyncEngine:
                 row = {"uuid": uuid, "_deleted": True}
             else:
                 vals = it.get("values") or {}
-                row = {k: vals.get(k) for k in kind.field_names()}  # absent on the server = NULL
+                row = {k: vals[k] for k in kind.field_names() if k in vals}  # full state: apply_remote(complete)
                 row["uuid"] = uuid
-                if kind.geometry:
-                    g = vals.get("geom")
-                    row["geom"] = bytes.fromhex(g) if g else None
+                if kind.geometry and vals.get("geom"):
+                    row["geom"] = bytes.fromhex(vals["geom"])
                 if kind.name == "photo" and row.get("sha256"):
                     photos.append(row["sha256"])
             p = pending.get(uuid)
             if p:
                 lost = self._pull_conflicts(c, kind, it, p)
                 if lost:
-                    conflicted.append((kind, uuid, lost, p["seqs"]))
+                    conflicted.append((kind, uuid, lost))
                 else:
                     self.summary.merged += 1
             by_kind.setdefault(kind.name, []).append(row)
         for kname, rows in by_kind.items():
             self._apply_rows(c, RECORD_KINDS[kname], rows)
-        for kind, uuid, lost, seqs in conflicted:
-            self._drop_local(c, kind, uuid, lost, seqs)
+        for kind, uuid, lost in conflicted:
+            self._drop_local(c, kind, uuid, lost)
         if photos:
             c.executemany(
                 "INSERT OR IGNORE INTO sbs_photo (sha256, status, updated_at) VALUES (?, 'remote', ?)",
@@ -727,44 +725,9 @@ class SyncEngine:
             )
 
     def _apply_rows(self, c: sqlite3.Connection, kind: RecordKind, rows: list[dict]) -> None:
-        """``Store.apply_remote`` for new records and tombstones; existing records by UPDATE.
-
-        Workaround: the upsert of ``apply_remote`` trips GDAL's R-tree trigger (``INSERT OR REPLACE``
-        inside an ``ON CONFLICT DO UPDATE`` statement) on any record that already exists locally.
-        """
-        if not rows:
-            return
-        uuids = [r["uuid"] for r in rows if not r.get("_deleted")]
-        existing: set[str] = set()
-        for i in range(0, len(uuids), 500):
-            part = uuids[i : i + 500]
-            existing.update(r[0] for r in c.execute(
-                f"SELECT uuid FROM {q(kind.name)} WHERE uuid IN ({','.join('?' * len(part))})", part))  # nosec B608
-        fresh = [r for r in rows if r.get("_deleted") or r["uuid"] not in existing]
-        if fresh:
-            self.store.apply_remote(kind.name, fresh, conn=c)
-        old = [r for r in rows if not r.get("_deleted") and r["uuid"] in existing]
-        if not old:
-            return
-        pending = {r[0] for r in c.execute(
-            "SELECT DISTINCT uuid FROM sb_change WHERE synced_at IS NULL AND kind = ?", (kind.name,))}
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
-        bases = []
-        for rec in old:
-            cols, vals, _env = _prepare(kind, rec, fill=False)
-            groups.setdefault(cols, []).append([*vals, rec["uuid"]])
-            data = {col: v for col, v in zip(cols, vals) if col != "geom"}
-            geom = vals[cols.index("geom")] if "geom" in cols else None
-            bases.append((kind.name, rec["uuid"], rec.get("server_rev"), _dumps(data), geom))
-        with self.store.applying_remote(c):
-            for cols, params in groups.items():
-                sets = ", ".join(f"{q(x)} = ?" for x in cols)
-                c.executemany(f"UPDATE {q(kind.name)} SET {sets} WHERE uuid = ?", params)  # nosec B608
-            c.executemany("INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)",
-                          bases)  # fmt: skip
-            for rec in old:
-                if rec["uuid"] in pending:
-                    self.store._rebase(c, kind, rec["uuid"])
+        """Write pulled records (full states, docs/API.md §5) and tombstones; local edits stay on top."""
+        if rows:
+            self.store.apply_remote(kind.name, rows, conn=c, complete=True)
 
     def _pull_conflicts(self, c: sqlite3.Connection, kind: RecordKind, item: dict, p: dict) -> dict[str, Any]:
         """Conflicts between a pulled record and unpushed local edits; returns {field: server value}."""
@@ -801,19 +764,9 @@ class SyncEngine:
             lost[name] = theirs
         return lost
 
-    def _drop_local(self, c: sqlite3.Connection, kind: RecordKind, uuid: str, lost: dict[str, Any],
-                    seqs: set[int]) -> None:
+    def _drop_local(self, c: sqlite3.Connection, kind: RecordKind, uuid: str, lost: dict[str, Any]) -> None:
         """Show the server value of conflicted fields; the local value lives on in the conflict row."""
-        marks = ",".join("?" * len(seqs))
-        names = list(lost)
-        for name in names:
-            c.execute(f"DELETE FROM sb_change_field WHERE field = ? AND seq IN ({marks})",  # nosec B608
-                      (name, *sorted(seqs)))  # fmt: skip
-        empty = [r[0] for r in c.execute(
-            f"SELECT seq FROM sb_change c WHERE seq IN ({marks}) AND op = 'update'"  # nosec B608
-            " AND NOT EXISTS (SELECT 1 FROM sb_change_field f WHERE f.seq = c.seq)", sorted(seqs))]
-        if empty:
-            self.store.mark_synced(empty, conn=c)
+        self.store.drop_pending_fields(kind.name, uuid, lost, conn=c)
         settable = {n: v for n, v in lost.items() if n != "uuid"}
         if settable:
             with self.store.applying_remote(c):

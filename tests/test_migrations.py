@@ -57,7 +57,7 @@ def test_v1_store_is_v1(v1_path):
 def test_migrate_v1_to_current_keeps_data_and_log(v1_path):
     log_before = _log(v1_path)
     store = open_store(v1_path)
-    assert store.schema_version == SCHEMA_VERSION == 2
+    assert store.schema_version == SCHEMA_VERSION == 3
     assert _log(v1_path) == log_before
     rec = store.get_record("dam", UID)
     assert (rec["name"], rec["geom"]) == ("local2", point(114.6, 25.6))
@@ -80,6 +80,66 @@ def test_migrate_v1_to_current_keeps_data_and_log(v1_path):
     assert store.get_record("dam", UID)["name"] == "local2"
     # opening again is a no-op
     assert open_store(v1_path).schema_version == SCHEMA_VERSION
+
+
+@pytest.fixture
+def v2_path(v1_path):
+    """A version-2 store whose log was purged past its newest entry (AUTOINCREMENT kept the number)."""
+    conn = sqlite3.connect(v1_path)
+    gpkg.register_functions(conn)
+    with conn:
+        migrations.MIGRATIONS[1](conn)
+        conn.execute("UPDATE sb_meta SET value = '2' WHERE key = 'schema_version'")
+        conn.execute("UPDATE patch SET area = 20 WHERE code = 'P1'")
+        top = conn.execute("SELECT max(seq) FROM sb_change").fetchone()[0]
+        conn.execute("UPDATE sb_change SET synced_at = '2024-01-01T00:00:00.000Z' WHERE seq = ?", (top,))
+        conn.execute("DELETE FROM sb_change_field WHERE seq = ?", (top,))
+        conn.execute("DELETE FROM sb_change WHERE seq = ?", (top,))
+    assert conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'sb_change'").fetchone()[0] == top
+    conn.close()
+    return v1_path, top
+
+
+def test_migrate_v2_to_v3_keeps_log_and_seq_numbers(v2_path):
+    path, top = v2_path
+    log_before = _log(path)
+    assert log_before and max(r[0] for r in log_before) < top
+    store = open_store(path)
+    assert store.schema_version == SCHEMA_VERSION == 3
+    conn = store.connect()
+    # the log as it was, plus a synced marker at the old high-water mark that readers do not see
+    log_after = _log(path)
+    assert [r for r in log_after if r[2] != ""] == log_before
+    assert [r[:4] for r in log_after if r[2] == ""] == [(top, "update", "", "")]
+    assert [c.seq for c in store.changes()] == sorted({r[0] for r in log_before})
+    assert [c.seq for c in store.pending_changes()] == sorted({r[0] for r in log_before})
+    # the cheaper v3 log: no AUTOINCREMENT, no IN-list CHECK, no foreign key
+    sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'sb_change'").fetchone()[0]
+    assert "AUTOINCREMENT" not in sql and " IN " not in sql.upper()
+    assert conn.execute("SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'sb%'").fetchone()[0] == 0
+    assert conn.execute("PRAGMA foreign_key_list(sb_change_field)").fetchall() == []
+    with pytest.raises(sqlite3.IntegrityError), conn:
+        conn.execute("INSERT INTO sb_change (op, kind, uuid, changed_at) VALUES ('bogus', 'dam', 'u', 'now')")
+    # edits (also from a connection with foreign keys on, as GDAL opens it) go on above the old numbers
+    conn.execute("PRAGMA foreign_keys = ON")
+    with conn:
+        conn.execute("UPDATE dam SET name = 'v3' WHERE uuid = ?", (UID,))
+        conn.execute("UPDATE patch SET area = 21 WHERE code = 'P1'")
+    new = store.changes()[-2:]
+    assert all(c.seq > top for c in new) and new[0].seq < new[1].seq
+    assert new[0].fields == {"name": ("local2", "v3")} and new[1].fields == {"area": (20.0, 21.0)}
+    assert store.get_record("dam", UID)["updated_at"] is None  # no trigger writes it any more
+    # purging keeps the newest entry, so numbers never come back
+    store.mark_synced(new[1].seq)
+    store.purge_synced()
+    assert [c.seq for c in store.changes()] == [new[1].seq]
+    with conn:
+        conn.execute("DELETE FROM patch")
+    assert store.pending_changes()[0].seq > new[1].seq
+    # sync apply still works and is not logged
+    n = len(store.changes())
+    store.apply_remote("dam", [{"uuid": UID, "server_rev": 4, "name": "server", "code": "S2"}])
+    assert len(store.changes()) == n and store.get_record("dam", UID)["code"] == "S2"
 
 
 def test_failed_migration_leaves_store_untouched(v1_path, monkeypatch):

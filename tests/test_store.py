@@ -105,7 +105,6 @@ def test_layout(store):
     conn = store.connect()
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 10200
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = 4490").fetchone()[0] == 1
     contents = dict(conn.execute("SELECT table_name, data_type FROM gpkg_contents"))
     for name, kind in RECORD_KINDS.items():
@@ -143,23 +142,25 @@ def test_ogrinfo_clean(store):
     assert "sb_change" not in listed.stdout
 
 
-def test_connect_does_not_wait_for_a_rollback_mode_reader(store):
-    """A reader in rollback-journal mode (e.g. QGIS after closing its edit session) does not stall us."""
+def test_connect_keeps_the_journal_mode_and_waits_for_a_reader(store):
+    """A reader in rollback-journal mode (QGIS after closing its edit session) keeps its mode: we
+    never switch it (that would blind QGIS's open layers), and our write waits for its lock."""
     store.insert_records("dam", _dams(2))
     conn = store.connect()
-    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute("PRAGMA journal_mode = DELETE").fetchone()
     conn.close()
     reader = sqlite3.connect(store.path)
     reader.execute("BEGIN")
     reader.execute("SELECT * FROM dam").fetchone()  # holds a SHARED lock
-    start = time.perf_counter()
     other = store.connect()
-    assert time.perf_counter() - start < 2
     assert other.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert store.count("dam", conn=other) == 2
     reader.rollback()
+    store.insert_records("dam", _dams(1), conn=other)
+    other.commit()
     other.close()
-    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.count("dam") == 3
+    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "delete"
 
 
 def test_create_refuses_existing_and_overwrites(store):
@@ -196,7 +197,9 @@ def test_update_logs_only_changed_fields(store):
     last = store.changes()[-1]
     assert last.op == "update" and last.uuid == uuid
     assert last.fields == {"name": ("坝0", "新名")}  # dam_height 10 == 10.0 and code unchanged
-    assert store.get_record("dam", uuid)["updated_at"] is not None
+    assert last.changed_at.endswith("Z") and len(last.changed_at) == 24  # the local edit time
+    # updated_at is the server's audit field: the edit leaves it (and the row) otherwise alone
+    assert store.get_record("dam", uuid)["updated_at"] is None
     # an update that changes nothing is not logged
     n = len(store.changes())
     with conn:
@@ -265,15 +268,22 @@ def test_uuid_is_immutable_and_never_null(store):
     assert store.changes()[-1].uuid == row[0]
 
 
-def test_o1_log_entry_uses_autoincrement(store):
+def test_log_seq_never_reused(store):
     store.insert_records("dam", _dams(3))
     conn = store.connect()
     seqs = [c.seq for c in store.changes()]
     store.mark_synced(max(seqs))
-    store.purge_synced()
+    assert store.purge_synced() == 2  # the newest entry stays: new numbers are max(seq) + 1
+    assert [c.seq for c in store.changes()] == [max(seqs)]
     with conn:
         conn.execute("DELETE FROM dam")
-    assert min(c.seq for c in store.changes()) > max(seqs)
+    new = [c.seq for c in store.pending_changes()]
+    assert len(new) == 3 and min(new) > max(seqs)
+    store.mark_synced(max(new))
+    store.purge_synced()
+    with conn:
+        conn.execute("INSERT INTO dam (code) VALUES ('again')")
+    assert store.pending_changes()[0].seq > max(new)
 
 
 # --- sync side -------------------------------------------------------------------------------------
@@ -317,6 +327,128 @@ def test_apply_remote_rebases_local_edits(store):
     assert store.base("dam", uid)["code"] == "C2"
 
 
+def _rtree_consistent(conn, table: str) -> None:
+    assert (
+        conn.execute(f"SELECT count(*) FROM rtree_{table}_geom").fetchone()[0]
+        == conn.execute(f"SELECT count(*) FROM {table} WHERE geom IS NOT NULL").fetchone()[0]
+    )
+    assert conn.execute(f"SELECT count(*) FROM rtree_{table}_geom r LEFT JOIN {table} t ON t.fid = r.id"
+                        " WHERE t.fid IS NULL").fetchone()[0] == 0  # fmt: skip
+
+
+def _in_box(conn, table: str, minx: float, miny: float, maxx: float, maxy: float) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT t.uuid FROM {table} t JOIN rtree_{table}_geom r ON r.id = t.fid"
+            " WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?",
+            (minx, maxx, miny, maxy),
+        )
+    ]
+
+
+@pytest.mark.parametrize("table", ["dam", "patch"])
+def test_apply_remote_upserts_existing_geometry_in_place(store, table):
+    """A server update of a record that exists with geometry: UPDATE in place, fid kept, R-tree right."""
+    shape = point if table == "dam" else square
+    uids = [f"00000000-0000-4000-8000-00000000010{i}" for i in range(3)]
+    store.apply_remote(table, [{"uuid": u, "server_rev": 1, "code": f"C{i}", "geom": shape(114.0 + i, 25.0)}
+                               for i, u in enumerate(uids)])  # fmt: skip
+    conn = store.connect()
+    fids = dict(conn.execute(f"SELECT uuid, fid FROM {table}").fetchall())
+    # the first moves, the second loses its geometry, the third is new on the server and the local
+    # copy keeps one local-only record
+    store.insert_records(table, [{"code": "L1", "geom": shape(113.0, 24.0)}])
+    local = [c.uuid for c in store.pending_changes()]
+    store.mark_synced(max(c.seq for c in store.changes()))
+    logged = len(store.changes())
+    store.apply_remote(
+        table,
+        [
+            {"uuid": uids[0], "server_rev": 2, "code": "C0", "geom": shape(116.5, 26.5)},
+            {"uuid": uids[1], "server_rev": 2, "code": "C1", "geom": None},
+            {"uuid": uids[2], "server_rev": 2, "code": "C2x", "geom": shape(114.2, 25.2)},
+        ],
+    )
+    assert dict(conn.execute(f"SELECT uuid, fid FROM {table} WHERE uuid IN (?, ?, ?)", uids).fetchall()) == fids
+    assert store.get_record(table, uids[0])["geom"] == shape(116.5, 26.5)
+    assert store.get_record(table, uids[1])["geom"] is None
+    assert store.get_record(table, uids[2])["code"] == "C2x"
+    _rtree_consistent(conn, table)
+    assert _in_box(conn, table, 116.4, 26.4, 116.6, 26.6) == [uids[0]]
+    assert _in_box(conn, table, 113.9, 24.9, 114.1, 25.1) == []  # the old place is empty
+    assert _in_box(conn, table, 114.15, 25.15, 114.25, 25.25) == [uids[2]]
+    assert _in_box(conn, table, 112.9, 23.9, 113.1, 24.1) == local
+    # nothing logged
+    assert store.pending_changes() == [] and len(store.changes()) == logged
+    assert gpkg.decode(store.base(table, uids[0])["geom"]) == shape(116.5, 26.5)
+    assert "geom" not in store.base(table, uids[1])
+    # and a QGIS-style spatial filter through OGR sees the new position
+    from osgeo import ogr
+
+    ds = ogr.Open(str(store.path))
+    lyr = ds.GetLayerByName(table)
+    lyr.SetSpatialFilterRect(116.4, 26.4, 116.6, 26.6)
+    assert [f.GetField("uuid") for f in lyr] == [uids[0]]
+    ds = None
+
+
+def test_apply_remote_partial_and_complete_rows(store):
+    """A row with some fields changes only those; a complete row (a pull item) NULLs absent fields."""
+    uid = "00000000-0000-4000-8000-000000000201"
+    full = dict(_dams(1)[0], uuid=uid, server_rev=1, crest_width=3.5)
+    store.apply_remote("dam", [full])
+    store.apply_remote("dam", [{"uuid": uid, "server_rev": 2, "name": "新"}])
+    rec = store.get_record("dam", uid)
+    assert (rec["name"], rec["crest_width"], rec["code"], rec["server_rev"]) == ("新", 3.5, "D0", 2)
+    assert rec["geom"] == full["geom"]
+    base = store.base("dam", uid)
+    assert (base["name"], base["crest_width"], base["server_rev"]) == ("新", 3.5, 2)  # merged
+    assert gpkg.decode(base["geom"]) == full["geom"]
+    store.apply_remote("dam", [{"uuid": uid, "server_rev": 3, "code": "D0", "name": "再"}], complete=True)
+    rec = store.get_record("dam", uid)
+    assert (rec["name"], rec["code"], rec["crest_width"], rec["geom"]) == ("再", "D0", None, None)
+    assert rec["created_at"]  # NOT NULL: the column default
+    base = store.base("dam", uid)
+    assert base["crest_width"] is None and "geom" not in base and base["server_rev"] == 3
+    conn = store.connect()
+    _rtree_consistent(conn, "dam")
+    assert store.pending_changes() == []
+
+
+def test_apply_remote_keeps_order_within_a_page(store):
+    uid = "00000000-0000-4000-8000-000000000301"
+    n = store.apply_remote(
+        "dam",
+        [
+            {"uuid": uid, "server_rev": 1, "name": "a", "geom": point(114.0, 25.0)},
+            {"uuid": uid, "server_rev": 2, "code": "b"},
+            {"uuid": uid, "_deleted": True},
+            {"uuid": uid, "server_rev": 4, "name": "c", "geom": point(115.0, 26.0)},
+        ],
+    )
+    assert n == 4
+    rec = store.get_record("dam", uid)
+    assert (rec["name"], rec["code"], rec["server_rev"]) == ("c", None, 4)
+    assert store.base("dam", uid)["server_rev"] == 4
+    _rtree_consistent(store.connect(), "dam")
+    assert store.pending_changes() == []
+
+
+def test_drop_pending_fields(store):
+    uid = "00000000-0000-4000-8000-000000000401"
+    store.apply_remote("dam", [{"uuid": uid, "server_rev": 1, "name": "a", "code": "C"}])
+    conn = store.connect()
+    with conn:
+        conn.execute("UPDATE dam SET name = 'x' WHERE uuid = ?", (uid,))
+        conn.execute("UPDATE dam SET name = 'y', code = 'D' WHERE uuid = ?", (uid,))
+    first, second = store.pending_changes()
+    store.drop_pending_fields("dam", uid, ["name"])
+    assert [c.seq for c in store.pending_changes()] == [second.seq]
+    assert store.pending_changes()[0].fields == {"code": ("C", "D")}
+    assert [c.seq for c in store.changes()] == [first.seq, second.seq]  # marked synced, not deleted
+
+
 def test_applying_flag_is_invisible_to_other_connections(store):
     a, b = store.connect(), store.connect()
     with store.applying_remote(a):
@@ -352,7 +484,7 @@ def test_mark_synced_and_changes_since(store):
     assert store.mark_synced(seqs[-1]) == 2
     assert store.pending_changes() == []
     assert len(store.changes()) == 4  # marked, not deleted
-    assert store.purge_synced() == 4 and store.changes() == []
+    assert store.purge_synced() == 3 and [c.seq for c in store.changes()] == seqs[-1:]  # the newest stays
 
 
 def test_collapse(store):

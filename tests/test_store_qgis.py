@@ -100,7 +100,8 @@ def test_attribute_change_logs_only_that_field(store):
     assert pending[0].op == "update"
     # OGR rewrites the whole row: geometry, datetimes, booleans and JSON come back byte-identical
     assert pending[0].fields == {"name": ("坝1", "QGIS改名")}
-    assert store.get_record("dam", pending[0].uuid)["updated_at"]
+    assert pending[0].changed_at  # the local edit time; updated_at stays the server's
+    assert store.get_record("dam", pending[0].uuid)["updated_at"] is None
 
 
 def test_geometry_change(store):
@@ -207,6 +208,22 @@ def test_sqlite_moved_feature_found_by_qgis_spatial_filter(store):
     assert old == []
 
 
+def test_pulled_update_keeps_the_qgis_feature(store):
+    """A server update of a record QGIS shows: same fid, found at its new place, not logged."""
+    uid = "00000000-0000-4000-8000-0000000000bb"
+    store.apply_remote("patch", [{"uuid": uid, "server_rev": 1, "code": "SP", "geom": square(114.2, 25.2)}])
+    fid = fid_of(layer(store, "patch"), "SP")
+    store.apply_remote("patch", [{"uuid": uid, "server_rev": 2, "code": "SP2", "geom": square(115.7, 26.7)}])
+    lyr = layer(store, "patch")
+    feature = lyr.getFeature(fid)  # a selection or form holding this fid still means this record
+    assert feature["uuid"] == uid
+    assert feature["code"] == "SP2" and feature.geometry().boundingBox().xMinimum() == pytest.approx(115.7)
+    box = QgsRectangle(115.69, 26.69, 115.72, 26.72)
+    assert [f.id() for f in lyr.getFeatures(QgsFeatureRequest().setFilterRect(box))] == [fid]
+    assert not list(lyr.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(114.19, 25.19, 114.22, 25.22))))
+    assert store.pending_changes() == []
+
+
 def test_qgis_reader_and_sqlite_writer_coexist(store):
     lyr = layer(store, "dam")
     assert lyr.featureCount() == 5
@@ -271,3 +288,23 @@ def test_processing_algorithm_edits_in_place_are_logged(store):
     pending = store.pending_changes()
     assert {c.op for c in pending} == {"delete"}
     assert {c.uuid for c in pending} == uuids
+
+
+def test_open_layers_keep_reading_while_the_store_is_written(qgis_new_project, tmp_path):
+    """Sync and photos write through their own connection while QGIS has the layers open: QGIS's
+    layers must keep seeing every feature, and the new values, without a reload."""
+    from qgis.core import QgsProject
+    from shuibao.layers.project import open_store_in_project
+
+    store = create_store(tmp_path / "open.gpkg")
+    store.insert_records("dam", [{"code": f"D{i}", "name": f"坝{i}", "geom": point(114.5 + i / 100, 25.8)} for i in range(5)])
+    store.insert_records("patch", [{"code": "P1", "geom": square(114.6, 25.9)}])
+    layers = open_store_in_project(str(store.path), QgsProject.instance(), language="zh")
+    assert sum(1 for _ in layers["dam"].getFeatures()) == 5
+    conn = store.connect()
+    conn.execute("UPDATE dam SET name = '改名' WHERE code = 'D1'")
+    conn.commit()
+    conn.close()
+    assert sum(1 for _ in layers["dam"].getFeatures()) == 5
+    assert sum(1 for _ in layers["patch"].getFeatures()) == 1
+    assert [f["name"] for f in layers["dam"].getFeatures() if f["code"] == "D1"] == ["改名"]

@@ -50,9 +50,16 @@ def test_round_trip_with_geometry(server, tmp_path):
     assert got["name"] == "一号坝" and got["geom"] == point_wkb(115.2, 25.8)
     update(s2, "dam", d["uuid"], name="二号坝", geom=point_wkb(115.3, 25.7), dam_height=12.0)
     assert sync(s2, server, "bob").sent == 1
+    fid = s1.get_record("dam", d["uuid"])["fid"]
     sync(s1, server, "ann")
     got = s1.get_record("dam", d["uuid"])
     assert (got["name"], got["geom"], got["dam_height"]) == ("二号坝", point_wkb(115.3, 25.7), 12.0)
+    assert got["fid"] == fid  # pulled in place: QGIS keeps referring to the same feature
+    conn = s1.connect()
+    assert conn.execute("SELECT minx, miny FROM rtree_dam_geom WHERE id = ?", (fid,)).fetchone() == pytest.approx(
+        (115.3, 25.7)
+    )
+    conn.close()
     assert store_contents(s1) == store_contents(s2) == server.contents("ann")
     assert s1.pending_changes() == [] and s2.pending_changes() == []
 

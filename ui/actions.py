@@ -380,6 +380,11 @@ def create_child(
         values.update(surveyor=user, surveyed_at=now_iso())
     elif child == "watershed_acceptance":
         values.update(kind="stage", year=dt.date.today().year)
+    elif child == "patch_acceptance":
+        # "kind" is required from the draft on: 竣工验收 once the treatment is completed, else 阶段验收.
+        done = parent_kind == "patch" and not _null(parent["treatment_status"]) and parent["treatment_status"] in (
+            "completed", "accepted")  # fmt: skip
+        values.update(kind="completion" if done else "stage")
     values.update(extra or {})
     fid = add_record(layer, k, values, geometry)
     if fid is None:
