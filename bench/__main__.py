@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from .common import merge_results, scale
 
 
 def main(argv: list[str]) -> int:
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # QGIS parts run headless
     here = Path(__file__).resolve().parent
     names = sorted(p.stem for p in here.glob("bench_*.py"))
     if argv:
@@ -22,8 +25,10 @@ def main(argv: list[str]) -> int:
             continue
         results: dict[str, float] = {"bench_scale": scale()}  # figures at scale < 1 are not the real ones
         print(f"--- {name}")
-        run(results)
-        merge_results(results)
+        try:
+            run(results)
+        finally:
+            merge_results(results)  # what was measured before a failure is kept
     return 0
 
 

@@ -153,6 +153,7 @@ def _offline_editing(n: int, k: int, results: dict, work: Path) -> None:
     h = _harness()
     app = QgsApplication.instance() or QgsApplication([], False)
     app.initQgis()
+    work.mkdir(parents=True, exist_ok=True)
     src = h.new_store(work / "offline-src.gpkg")
     uuids = _fill(src, n)
     layer = QgsVectorLayer(f"{src.path}|layername=dam", "dam", "ogr")

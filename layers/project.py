@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
+from contextlib import closing
 
 from qgis.core import (
     QgsEditorWidgetSetup,
@@ -169,6 +171,20 @@ def _object_of(kind: RecordKind) -> str | None:
     return None
 
 
+def _switch_to_wal(path: str, layers) -> None:
+    """QGIS resets the file to DELETE on opening it; put it back to WAL (see layers.store) and reload
+    the layers, so that QGIS reads in WAL from now on and keeps seeing features while a sync writes."""
+    from .store import use_wal
+
+    try:
+        with closing(sqlite3.connect(path, timeout=2)) as conn:
+            use_wal(conn)
+    except sqlite3.Error:
+        return  # read-only or locked: QGIS keeps the file as it is
+    for layer in layers:
+        layer.dataProvider().reloadData()
+
+
 def open_store_in_project(
     path: str, project: QgsProject | None = None, language: str | None = None
 ) -> dict[str, QgsVectorLayer]:
@@ -221,6 +237,8 @@ def open_store_in_project(
     for obj in ("dam", "patch", "watershed"):
         if not groups[obj].children():
             top.removeChildNode(groups[obj])
+    if not existing:
+        _switch_to_wal(path, layers.values())
     relations = _add_relations(project, layers, path, lang)
     _configure_forms(project, layers, set(layers) - set(existing), relations, lang)
     stores, _ok = project.readListEntry(PROJECT_SCOPE, "/stores")

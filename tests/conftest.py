@@ -30,6 +30,20 @@ def load_tool(name: str):
     return module
 
 
+def _load_test_module(name: str, file: str):
+    """Register a helper file of tests/ as a module, so that test files can `import` it by name."""
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_load_test_module("shuibao_sync_harness", "sync_harness.py")
+_load_test_module("shuibao_ui_harness", "ui_harness.py")
+
+
 @pytest.fixture(scope="session")
 def tool():
     """`tool("build_zip")` imports tools/build_zip.py."""

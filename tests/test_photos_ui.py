@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import sqlite3
 import struct
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -244,22 +242,13 @@ def test_photo_forms(qgis_new_project, small_store):
 
 
 # -- on-demand download against the real server ------------------------------------------------
-def _harness():
-    name = "shuibao_sync_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("sync_harness.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
 
 def test_download_on_demand(iface, tmp_path):
+    import shuibao_sync_harness as h
     from shuibao.sync.api import ApiClient
 
-    h = _harness()
-    server = h.Server(tmp_path / "server")
     (tmp_path / "server").mkdir(exist_ok=True)
+    server = h.Server(tmp_path / "server")
     server.add_user("ann")
     server.add_user("bob")
     server.start()

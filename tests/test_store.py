@@ -105,6 +105,7 @@ def test_layout(store):
     conn = store.connect()
     assert conn.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 10200
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("SELECT count(*) FROM gpkg_spatial_ref_sys WHERE srs_id = 4490").fetchone()[0] == 1
     contents = dict(conn.execute("SELECT table_name, data_type FROM gpkg_contents"))
     for name, kind in RECORD_KINDS.items():
@@ -142,9 +143,9 @@ def test_ogrinfo_clean(store):
     assert "sb_change" not in listed.stdout
 
 
-def test_connect_keeps_the_journal_mode_and_waits_for_a_reader(store):
-    """A reader in rollback-journal mode (QGIS after closing its edit session) keeps its mode: we
-    never switch it (that would blind QGIS's open layers), and our write waits for its lock."""
+def test_connect_does_not_wait_for_a_rollback_mode_reader(store):
+    """A reader in rollback-journal mode (QGIS after closing its edit session) does not stall us:
+    we work in its mode and switch to WAL once it is gone."""
     store.insert_records("dam", _dams(2))
     conn = store.connect()
     conn.execute("PRAGMA journal_mode = DELETE").fetchone()
@@ -160,7 +161,7 @@ def test_connect_keeps_the_journal_mode_and_waits_for_a_reader(store):
     other.commit()
     other.close()
     assert store.count("dam") == 3
-    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert store.connect().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_create_refuses_existing_and_overwrites(store):

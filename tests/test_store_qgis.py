@@ -292,7 +292,9 @@ def test_processing_algorithm_edits_in_place_are_logged(store):
 
 def test_open_layers_keep_reading_while_the_store_is_written(qgis_new_project, tmp_path):
     """Sync and photos write through their own connection while QGIS has the layers open: QGIS's
-    layers must keep seeing every feature, and the new values, without a reload."""
+    layers must keep seeing every feature, and the new values, without a reload, also while that
+    connection stays open (a sync holds it for minutes). QGIS resets the file to DELETE when it
+    opens it; the store's connections work in WAL."""
     from qgis.core import QgsProject
     from shuibao.layers.project import open_store_in_project
 
@@ -302,9 +304,36 @@ def test_open_layers_keep_reading_while_the_store_is_written(qgis_new_project, t
     layers = open_store_in_project(str(store.path), QgsProject.instance(), language="zh")
     assert sum(1 for _ in layers["dam"].getFeatures()) == 5
     conn = store.connect()
-    conn.execute("UPDATE dam SET name = '改名' WHERE code = 'D1'")
-    conn.commit()
-    conn.close()
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        conn.execute("UPDATE dam SET name = '改名' WHERE code = 'D1'")
+        conn.commit()
+        assert sum(1 for _ in layers["dam"].getFeatures()) == 5
+        assert sum(1 for _ in layers["patch"].getFeatures()) == 1
+        assert [f["name"] for f in layers["dam"].getFeatures() if f["code"] == "D1"] == ["改名"]
+    finally:
+        conn.close()
+    layer = layers["dam"]
+    layer.startEditing()  # QGIS's own edit session, then ours again
+    layer.changeAttributeValue(next(layer.getFeatures()).id(), layer.fields().indexOf("name"), "编辑")
+    assert layer.commitChanges()
+    with store.connect() as conn:
+        conn.execute("UPDATE dam SET name = '再改' WHERE code = 'D2'")
     assert sum(1 for _ in layers["dam"].getFeatures()) == 5
-    assert sum(1 for _ in layers["patch"].getFeatures()) == 1
-    assert [f["name"] for f in layers["dam"].getFeatures() if f["code"] == "D1"] == ["改名"]
+    assert [f["name"] for f in layers["dam"].getFeatures() if f["code"] == "D2"] == ["再改"]
+
+
+def test_layers_of_a_rollback_mode_store_survive_a_store_connection(qgis_new_project, small_store):
+    """The fixture store is written by GDAL in DELETE mode: opening it in QGIS must leave it readable
+    while the sync engine works on it (it switches to WAL)."""
+    from qgis.core import QgsProject
+    from shuibao.layers.project import open_store_in_project
+    from shuibao.layers.store import Store
+    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    n = sum(1 for _ in layers["dam"].getFeatures())
+    conn = Store(small_store).connect()
+    conn.execute("UPDATE dam SET name = name || 'x' WHERE fid = 1")
+    conn.commit()
+    assert sum(1 for _ in layers["dam"].getFeatures()) == n
+    assert sum(1 for _ in layers["patch"].getFeatures()) > 0
+    conn.close()

@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
+import shuibao_sync_harness as h
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, ModelVersionError
 
-
-def _harness():
-    name = "shuibao_sync_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("sync_harness.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _harness()
 A, PASSWORD, Server, dam, delete, new_store = h.A, h.PASSWORD, h.Server, h.dam, h.delete, h.new_store
 point_wkb, store_contents, sync, update = h.point_wkb, h.store_contents, h.sync, h.update
 

@@ -5,7 +5,6 @@ Every test ends by comparing the server's and the stores' contents with what was
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import random
@@ -18,6 +17,7 @@ import uuid as uuidlib
 from pathlib import Path
 
 import pytest
+import shuibao_sync_harness as h
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
@@ -25,18 +25,6 @@ from shuibao.layers.store import Store
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, SyncError
 
-
-def _harness():
-    name = "shuibao_sync_harness"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("sync_harness.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _harness()
 PASSWORD = h.PASSWORD
 
 

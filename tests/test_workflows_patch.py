@@ -15,22 +15,13 @@ from shuibao.model import RECORD_KINDS, THRESHOLDS, geodesy, rules
 from shuibao.ui import actions, tr
 from shuibao.ui.docks import DamDock, PatchDock
 from shuibao.ui.feature_model import FID_ROLE
+from shuibao_ui_harness import open_dock as _dock
+from shuibao_ui_harness import set_values as _set
 
 VISIT_WARNING = "An inspection was recorded {0:.0f} m from the dam (more than {1:g} m)."
 
 
-def _dock(cls, iface, role):
-    dock = cls(iface, lang="zh")
-    dock.open_forms = False
-    dock.role_override = role
-    dock.ask = lambda kind, name: None  # no modal dialogs in tests
-    dock.reload()
-    return dock
 
-
-def _set(kind, fid, **values):
-    layer = actions.layer_of(kind)
-    assert actions.write_values(layer, RECORD_KINDS[kind], fid, values)
 
 
 def _values(kind, layer, fid):

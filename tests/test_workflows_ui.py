@@ -9,22 +9,8 @@ from shuibao.layers.project import open_store_in_project
 from shuibao.model import STRUCTURE_MEASURES
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, WatershedDock
-
-
-def _dock(cls, iface, role):
-    dock = cls(iface, lang="zh")
-    dock.open_forms = False
-    dock.role_override = role
-    dock.ask = lambda kind, name: None  # no modal dialogs in tests
-    dock.reload()
-    return dock
-
-
-def _set(kind, fid, **values):
-    from shuibao.model import RECORD_KINDS
-
-    layer = actions.layer_of(kind)
-    assert actions.write_values(layer, RECORD_KINDS[kind], fid, values)
+from shuibao_ui_harness import open_dock as _dock
+from shuibao_ui_harness import set_values as _set
 
 
 def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store):

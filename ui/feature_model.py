@@ -175,17 +175,19 @@ class FeatureTableModel(QAbstractTableModel):
                     " LEFT JOIN (SELECT dam_uuid, count(*) AS n FROM dam_hazard"
                     " WHERE coalesce(step, 'open') <> 'closed' GROUP BY dam_uuid) h ON h.dam_uuid = o.uuid"
                 )
-            pending = "0"
+            pending: set[str] | None = None
             if "sb_change" in tables:
-                pending = (
-                    "EXISTS (SELECT 1 FROM sb_change c WHERE c.kind = ? AND c.uuid = o.uuid AND c.synced_at IS NULL)"
-                )
-            sql = f'SELECT o.fid, {exprs}, {hazards}, {pending}, 0 FROM "{table}" o{join}'  # noqa: S608
+                # The pending uuids as a set, marked per row below: one scan of the log, not one per object.
+                sql = "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL"
+                pending = {u for (u,) in conn.execute(sql, (self.kind.name,))}
+            sql = f'SELECT o.fid, {exprs}, {hazards}, o.uuid, 0 FROM "{table}" o{join}'  # noqa: S608
             try:
-                cursor = conn.execute(sql, (self.kind.name,) if pending != "0" else ())
+                rows = list(map(list, conn.execute(sql)))
             except sqlite3.Error:
-                cursor = conn.execute(plain)
-            return list(map(list, cursor))
+                return list(map(list, conn.execute(plain)))
+            for r in rows:
+                r[-2] = 1 if pending and r[-2] in pending else 0
+            return rows
 
     def _fetch_layer(self, layer: QgsVectorLayer) -> list[list[Any]]:
         cols = self._columns()
