@@ -1,6 +1,6 @@
 """`make demo`: start the sync server with the demo county, download it into a store, open QGIS.
 
-    .venv/bin/python tools/demo.py [--no-qgis] [--no-server] [--screenshot] [--seed N]
+    .venv/bin/python tools/demo.py [--no-qgis] [--no-server] [--locale zh|en] [--screenshot] [--seed N]
 
 The server (tools/demo_server.py: `shuibao-server` on its embedded SQLite, data in
 build/demo/server) serves 赣县区 (360704) on http://127.0.0.1:8765 with the demo logins it
@@ -44,9 +44,9 @@ QGIS_INI = """[PythonPlugins]
 shuibao=true
 
 [locale]
-userLocale=zh-Hans
+userLocale={locale}
 overrideFlag=true
-globalLocale=zh_CN
+globalLocale={global_locale}
 
 [qgis]
 showTips{tips}=false
@@ -239,7 +239,7 @@ def sync_store(url: str) -> Path:
     return STORE
 
 
-def write_profile(server_url: str = "") -> None:
+def write_profile(server_url: str = "", locale: str = "zh") -> None:
     from qgis.core import Qgis
 
     profile = PROFILES / "profiles" / "default" / "QGIS"
@@ -247,7 +247,9 @@ def write_profile(server_url: str = "") -> None:
         shutil.rmtree(PROFILES)
     profile.mkdir(parents=True)
     version = Qgis.QGIS_VERSION_INT
-    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version, server_url=server_url), encoding="utf-8")
+    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version, server_url=server_url,
+                                                      locale="zh-Hans" if locale == "zh" else "en_US",
+                                                      global_locale="zh_CN" if locale == "zh" else "en_US"), encoding="utf-8")
     (PROFILES / "profiles" / "profiles.ini").write_text("[core]\ndefaultProfile=default\n", encoding="utf-8")
 
 
@@ -318,6 +320,7 @@ def main() -> int:
     parser.add_argument("--no-qgis", action="store_true", help="only build the demo store")
     parser.add_argument("--screenshot", action="store_true", help="save a screenshot and stop QGIS")
     parser.add_argument("--no-server", action="store_true", help="no sync server; write the store directly")
+    parser.add_argument("--locale", choices=("zh", "en"), default="zh", help="QGIS and plugin language")
     parser.add_argument("--skip-store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -326,6 +329,7 @@ def main() -> int:
             sys.exit("no DISPLAY and no xvfb-run: install xvfb or run with --no-qgis")
         command = [sys.executable, __file__, "--screenshot", "--seed", str(args.seed)]
         command += ["--no-server"] if args.no_server else []
+        command += ["--locale", args.locale]
         return subprocess.call(["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}x24", *command])  # noqa: S603
 
     server = None if args.no_server else start_server_if_available()
@@ -337,7 +341,7 @@ def main() -> int:
         if args.no_qgis:
             return 0
         build_translations()
-        write_profile(server[1] if server else "")
+        write_profile(server[1] if server else "", args.locale)
         return run_qgis(args.screenshot)
     finally:
         if server is not None:

@@ -161,7 +161,7 @@ class FeatureTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _fetch_sqlite(self, path: str, layer: QgsVectorLayer) -> list[list[Any]]:
-        """Rows with open-hazard counts and a pending flag in the SYNC slot, in one query."""
+        """Rows with open-hazard counts, in one query."""
         cols = self._columns()
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace(chr(34), "")
         exprs = ", ".join(f'o."{c}"' if c else "NULL" for c in cols)
@@ -175,19 +175,13 @@ class FeatureTableModel(QAbstractTableModel):
                     " LEFT JOIN (SELECT dam_uuid, count(*) AS n FROM dam_hazard"
                     " WHERE coalesce(step, 'open') <> 'closed' GROUP BY dam_uuid) h ON h.dam_uuid = o.uuid"
                 )
-            pending: set[str] | None = None
-            if "sb_change" in tables:
-                # The pending uuids as a set, marked per row below: one scan of the log, not one per object.
-                sql = "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL"
-                pending = {u for (u,) in conn.execute(sql, (self.kind.name,))}
-            sql = f'SELECT o.fid, {exprs}, {hazards}, o.uuid, 0 FROM "{table}" o{join}'  # noqa: S608
+            # The sync badge comes from _decorate's one scan of the log (a per-row EXISTS here would
+            # scan the log once per object).
+            sql = f'SELECT o.fid, {exprs}, {hazards}, 0, 0 FROM "{table}" o{join}'  # noqa: S608
             try:
-                rows = list(map(list, conn.execute(sql)))
+                return list(map(list, conn.execute(sql)))
             except sqlite3.Error:
                 return list(map(list, conn.execute(plain)))
-            for r in rows:
-                r[-2] = 1 if pending and r[-2] in pending else 0
-            return rows
 
     def _fetch_layer(self, layer: QgsVectorLayer) -> list[list[Any]]:
         cols = self._columns()
@@ -203,16 +197,16 @@ class FeatureTableModel(QAbstractTableModel):
         return rows
 
     def _decorate(self, path: str, rows: list[list[Any]], fast: bool) -> None:
-        """Sync badge, open hazards and due state (the fast read brings hazards and pending along)."""
+        """Sync badge, open hazards and due state (the fast read brings the hazards along)."""
         pending: set[str] = set()
         conflicts: set[str] = set()
         hazards: dict[str, int] = {}
         try:
             with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
-                pending = set() if fast else {
+                pending = {
                     r[0]
                     for r in conn.execute(
-                        "SELECT DISTINCT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL", (self.kind.name,)
+                        "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL", (self.kind.name,)
                     )
                 }
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -244,7 +238,7 @@ class FeatureTableModel(QAbstractTableModel):
             u = r[UUID]
             if u in conflicts:
                 r[SYNC] = CONFLICT
-            elif r[SYNC] == 1 or u in pending:
+            elif u in pending:
                 r[SYNC] = PENDING
             elif r[REV]:
                 r[SYNC] = SYNCED
