@@ -44,7 +44,7 @@ def test_dock_lists_features_and_follows_project(iface, small_store, small_data)
         assert statuses <= {"正常", "病险", "除险加固中", "已除险"}
 
         dock.contents.filterEdit.setText(small_data["dam"][0]["code"])
-        assert dock.proxy.rowCount() == 1
+        assert dock.model.rowCount() == 1
         dock.contents.filterEdit.clear()
 
         layer = layers["dam"]
@@ -72,7 +72,7 @@ def test_double_click_zooms_to_feature(iface, small_store):
             canvas = iface.mapCanvas()
             canvas.setExtent(QgsRectangle(100, 20, 101, 21))  # far away
             index = dock.row_for_fid(feature.id())
-            assert dock.proxy.data(index, FID_ROLE) == feature.id()
+            assert dock.model.data(index, FID_ROLE) == feature.id()
             dock.contents.tableView.doubleClicked.emit(index)
             extent = canvas.extent()
             bbox = feature.geometry().boundingBox()

@@ -181,6 +181,44 @@ def test_conflict_on_map_and_in_dialog(server, tmp_path, qgis_new_project):
     assert server.conflicts("bob") == []
 
 
+def test_dock_badges_show_each_sync_state(server, tmp_path, qgis_new_project):
+    from qgis.PyQt.QtCore import Qt
+    from shuibao.layers.project import open_store_in_project
+    from shuibao.ui.docks import DamDock
+    from shuibao.ui.feature_model import CONFLICT, PENDING, SYNC_COLOURS, SYNC_COLUMN, SYNCED, UUID, sync_label
+
+    s2, conflicted = _conflicted_store(server, tmp_path)
+    synced, edited, local = dam(name="已同步坝"), dam(name="改过坝"), dam(name="新坝")
+    s2.insert_records("dam", [synced, edited])
+    assert h.sync(s2, server, "bob").sent == 2
+    update(s2, "dam", edited["uuid"], name="又改过坝")
+    s2.insert_records("dam", [local])  # a new dam stays "pending" until it is pushed
+    open_store_in_project(str(s2.path), QgsProject.instance(), language="en")
+    dock = DamDock(None, lang="en")
+    try:
+        model = dock.model
+        shown = {model.row_values(r)[UUID]: model.index(r, SYNC_COLUMN).data() for r in range(model.rowCount())}
+        assert shown == {
+            conflicted["uuid"]: sync_label(CONFLICT),
+            synced["uuid"]: sync_label(SYNCED),
+            edited["uuid"]: sync_label(PENDING),
+            local["uuid"]: sync_label(PENDING),
+        }
+        model.sort(SYNC_COLUMN, Qt.SortOrder.AscendingOrder)
+        states = [model.sync_state(model.row_values(r)) for r in range(model.rowCount())]
+        assert states == [CONFLICT, PENDING, PENDING, SYNCED]
+        colours = [model.index(r, SYNC_COLUMN).data(Qt.ItemDataRole.DecorationRole).name() for r in range(4)]
+        assert colours == [SYNC_COLOURS[s] for s in states]
+        # After a sync that sends them, the two edited dams read as synced; the conflict stays.
+        assert h.sync(s2, server, "bob").sent == 2
+        dock.reload()
+        states = sorted(model.sync_state(model.row_values(r)) for r in range(model.rowCount()))
+        assert states == [CONFLICT, SYNCED, SYNCED, SYNCED]
+    finally:
+        dock.disconnect_all()
+        dock.deleteLater()
+
+
 def test_login_dialog_keeps_secrets_in_auth_db(server, auth_db, tmp_path):
     from shuibao.sync import credentials
     from shuibao.ui.login_dialog import LoginDialog

@@ -21,9 +21,6 @@ from shuibao_ui_harness import set_values as _set
 VISIT_WARNING = "An inspection was recorded {0:.0f} m from the dam (more than {1:g} m)."
 
 
-
-
-
 def _values(kind, layer, fid):
     return actions.feature_values(RECORD_KINDS[kind], actions.get_feature(layer, fid))
 
@@ -421,8 +418,8 @@ def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
         def listed(due: str) -> set[str]:
             combo = dock.contents.dueCombo
             combo.setCurrentIndex(combo.findData(due))
-            shown = {uuid_of[dock.proxy.data(dock.proxy.index(r, 0), FID_ROLE)]
-                     for r in range(dock.proxy.rowCount())}  # fmt: skip
+            shown = {uuid_of[dock.model.data(dock.model.index(r, 0), FID_ROLE)]
+                     for r in range(dock.model.rowCount())}  # fmt: skip
             return shown - unsure
 
         assert listed("overdue") == overdue - unsure
@@ -432,7 +429,7 @@ def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
         if not unsure:
             assert dock.due_counts() == (len(week), len(overdue))  # the summary counts them apart
         dock.contents.dueCombo.setCurrentIndex(0)
-        assert dock.proxy.rowCount() == len(dams)
+        assert dock.model.rowCount() == len(dams)
 
         # The detail of an overdue dam says so; that of a dam due later does not.
         overdue_text = tr("The next patrol of this dam is overdue.")

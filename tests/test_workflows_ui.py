@@ -9,6 +9,7 @@ from shuibao.layers.project import open_store_in_project
 from shuibao.model import STRUCTURE_MEASURES
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, WatershedDock
+from shuibao.ui.feature_model import sync_label
 from shuibao_ui_harness import open_dock as _dock
 from shuibao_ui_harness import set_values as _set
 
@@ -82,8 +83,9 @@ def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store):
             ).fetchone()[0]
         assert n >= 4
         dock.reload()
-        row = dock.model.rows[dock.model.row_of_fid(dam.id())]
-        assert row[10] == "pending"  # sync badge
+        row = dock.model.row_of_fid(dam.id())
+        assert dock.model.sync_state(dock.model.row_values(row)) == "pending"  # sync badge
+        assert dock.model.index(row, 4).data() == sync_label("pending")
     finally:
         dock.disconnect_all()
         dock.deleteLater()
@@ -161,21 +163,21 @@ def test_filters_counts_and_selection_sync(iface, small_store, small_data):
         assert sum(counts.values()) == len(small_data["dam"])
         c = dock.contents
         c.statusCombo.setCurrentIndex(c.statusCombo.findData("dangerous"))
-        assert dock.proxy.rowCount() == counts.get("dangerous", 0)
+        assert dock.model.rowCount() == counts.get("dangerous", 0)
         c.statusCombo.setCurrentIndex(0)
         township = c.townshipCombo.itemData(1)
         c.townshipCombo.setCurrentIndex(1)
-        assert dock.proxy.rowCount() == sum(1 for d in small_data["dam"] if d.get("township") == township)
+        assert dock.model.rowCount() == sum(1 for d in small_data["dam"] if d.get("township") == township)
         c.townshipCombo.setCurrentIndex(0)
         c.hazardCheck.setChecked(True)
         open_dams = {h["dam_uuid"] for h in small_data["dam_hazard"] if h.get("step") != "closed"}
-        assert dock.proxy.rowCount() == len(open_dams)
+        assert dock.model.rowCount() == len(open_dams)
         c.hazardCheck.setChecked(False)
         week, overdue = dock.due_counts()
         c.dueCombo.setCurrentIndex(c.dueCombo.findData("overdue"))
-        assert dock.proxy.rowCount() == overdue
+        assert dock.model.rowCount() == overdue
         c.dueCombo.setCurrentIndex(0)
-        assert dock.proxy.rowCount() == len(small_data["dam"])
+        assert dock.model.rowCount() == len(small_data["dam"])
 
         # map → list
         fids = [f.id() for f in layer.getFeatures(QgsFeatureRequest().setLimit(3))]
@@ -184,9 +186,9 @@ def test_filters_counts_and_selection_sync(iface, small_store, small_data):
         # list → map
         dock.select_fid(fids[1])
         assert layer.selectedFeatureIds() == [fids[1]]
-        # sorting keeps working with the filter proxy
-        dock.proxy.sort(1, 1)
-        names = [dock.proxy.index(r, 1).data() for r in range(dock.proxy.rowCount())]
+        # sorting keeps working with the filters
+        dock.model.sort(1, 1)
+        names = [dock.model.index(r, 1).data() for r in range(dock.model.rowCount())]
         assert names == sorted(names, reverse=True)
     finally:
         dock.disconnect_all()

@@ -10,8 +10,6 @@ records, see ui.photos) and the buttons of the workflow steps the user's role ma
 
 from __future__ import annotations
 
-from collections import Counter
-
 from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsProject, QgsVectorLayer, QgsWkbTypes
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
@@ -23,16 +21,7 @@ from ..model import OBJECT_KINDS, RECORD_KINDS, THRESHOLDS
 from ..model.schema import DATE, ENUM, TEXT
 from ..settings import language
 from . import actions, load_ui, tr
-from .feature_model import (
-    DUE,
-    DUE_WEEK,
-    FID_ROLE,
-    HAZARDS,
-    OVERDUE,
-    STATUS,
-    FeatureTableModel,
-    ObjectFilterProxy,
-)
+from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
 from .photos import PhotoStrip
 
 FORM_CLASS = load_ui("object_dock.ui")
@@ -115,10 +104,8 @@ class ObjectDock(QgsDockWidget):
         c.photoLayout.addWidget(self.photos)
 
         self.model = FeatureTableModel(self.kind, self.lang, self)
-        self.proxy = ObjectFilterProxy(self)
-        self.proxy.setSourceModel(self.model)
         view = c.tableView
-        view.setModel(self.proxy)
+        view.setModel(self.model)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 6)
@@ -183,6 +170,7 @@ class ObjectDock(QgsDockWidget):
         self._timer.stop()
         self.photos.disconnect_all()
         self._disconnect_layer()
+        self.model.close()
         for signal, slot in self._connections:
             try:
                 signal.disconnect(slot)
@@ -214,7 +202,6 @@ class ObjectDock(QgsDockWidget):
         try:
             self.model.load(self.layer)
             self._fill_townships()
-            self.proxy.refilter()
         finally:
             self._syncing = False
         self._fit_columns()
@@ -225,7 +212,7 @@ class ObjectDock(QgsDockWidget):
     def _fill_townships(self) -> None:
         combo = self.contents.townshipCombo
         current = combo.currentData()
-        names = sorted({r[4] for r in self.model.rows if r[4]})
+        names = self.model.townships
         if [combo.itemData(i) for i in range(1, combo.count())] == names:
             return
         combo.blockSignals(True)
@@ -254,14 +241,14 @@ class ObjectDock(QgsDockWidget):
         if self.layer is not None and self.layer.id() in layer_ids:
             self._disconnect_layer()
             self.layer = None
-            self.model.load(None)
+            self.model.close()
             self._update_count()
         self.schedule_reload()
 
     # -- filters and counts ------------------------------------------------------------------
     def _on_filter(self, *args) -> None:
         c = self.contents
-        self.proxy.set_filters(
+        self.model.set_filters(
             text=c.filterEdit.text().strip(),
             township=c.townshipCombo.currentData(),
             status=c.statusCombo.currentData(),
@@ -273,38 +260,43 @@ class ObjectDock(QgsDockWidget):
         self._select_from_layer()
 
     def status_counts(self) -> dict[str, int]:
-        return dict(Counter(r[STATUS] for r in self.model.rows))
+        return dict(self.model.counts_by_status)
 
     def due_counts(self) -> tuple[int, int]:
         """(due this week, overdue) among the dams."""
-        counts = Counter(r[DUE] for r in self.model.rows)
-        return counts[DUE_WEEK], counts[OVERDUE]
+        counts = self.model.counts_by_due
+        return counts.get(DUE_WEEK, 0), counts.get(OVERDUE, 0)
 
     def _update_count(self) -> None:
-        total, shown = self.model.rowCount(), self.proxy.rowCount()
+        total, shown = self.model.total, self.model.rowCount()
         if self.layer is None:
             text = tr("No layer: open a Shuibao store first")
         elif shown == total:
             text = tr("{0} features").format(total)
         else:
             text = tr("{0} of {1} features shown").format(shown, total)
+        if self.model.error:
+            text += " · ⚠ " + tr("the store cannot be read directly, so sync badges are missing: {0}").format(
+                self.model.error
+            )
         self.contents.countLabel.setText(text)
         enum = self.kind.field(self.kind.status_field).enum
         counts = self.status_counts()
         parts = [f"{enum.label(code, self.lang)} {counts[code]}" for code in enum.codes() if counts.get(code)]
         if self.OBJECT == "dam" and total:
             week, overdue = self.due_counts()
-            hazards = sum(1 for r in self.model.rows if r[HAZARDS])
+            hazards = self.model.with_hazards
             parts.append(tr("due this week {0}, overdue {1}, with open hazards {2}").format(week, overdue, hazards))
         self.contents.summaryLabel.setText(" · ".join(parts))
 
     def count(self) -> int:
-        return self.model.rowCount()
+        """How many objects the list holds (shown or filtered out)."""
+        return self.model.total
 
     # -- selection sync ----------------------------------------------------------------------
     def selected_fids(self) -> list[int]:
         rows = self.contents.tableView.selectionModel().selectedRows()
-        return [self.proxy.data(i, FID_ROLE) for i in rows]
+        return [self.model.data(i, FID_ROLE) for i in rows]
 
     def _on_view_selection(self, *args) -> None:
         fids = self.selected_fids()
@@ -326,14 +318,11 @@ class ObjectDock(QgsDockWidget):
         if self.layer is None:
             return
         selection = QItemSelection()
-        last = self.proxy.columnCount() - 1
+        last = self.model.columnCount() - 1
         for fid in self.layer.selectedFeatureIds():
             row = self.model.row_of_fid(fid)
-            if row < 0:
-                continue
-            index = self.proxy.mapFromSource(self.model.index(row, 0))
-            if index.isValid():
-                selection.select(index, index.sibling(index.row(), last))
+            if row >= 0:
+                selection.select(self.model.index(row, 0), self.model.index(row, last))
         self._syncing = True
         try:
             flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
@@ -351,7 +340,7 @@ class ObjectDock(QgsDockWidget):
 
     # -- zoom ---------------------------------------------------------------------------------
     def _on_double_clicked(self, index) -> None:
-        fid = self.proxy.data(index, FID_ROLE)
+        fid = self.model.data(index, FID_ROLE)
         if fid is not None:
             self.zoom_to(int(fid))
 
@@ -373,7 +362,7 @@ class ObjectDock(QgsDockWidget):
     def row_for_fid(self, fid: int):
         """The view index (first column) of a feature."""
         row = self.model.row_of_fid(fid)
-        return self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else None
+        return self.model.index(row, 0) if row >= 0 else None
 
     # -- detail ------------------------------------------------------------------------------
     def _label(self, f, value) -> str:
@@ -464,8 +453,8 @@ class ObjectDock(QgsDockWidget):
             c.childList.setCurrentRow(0)
         c.childList.blockSignals(False)
         if self.OBJECT == "dam":
-            row = self.model.row_of_fid(self._current_fid) if self._current_fid is not None else -1
-            if row >= 0 and self.model.rows[row][DUE] == OVERDUE:
+            row = self.model.values_of_fid(self._current_fid) if self._current_fid is not None else None
+            if row is not None and row[DUE] == OVERDUE:
                 warn.insert(0, tr("The next patrol of this dam is overdue."))
         c.warningLabel.setText("\n".join(dict.fromkeys(warn)))
         return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries]

@@ -1,20 +1,25 @@
-"""The list model of a dock: one row per object, with status, sync badge, due date and hazards.
+"""The list model of a dock: one row per object, with status, sync badge, due state and hazards.
 
-Rows are plain lists read in one query on a plain sqlite3 connection to the store (or, when the
-layer has unsaved edits or a filter, from one QgsFeatureRequest without geometry), so 100,000
-objects load in a fraction of a second and no widget exists per row. The model sorts itself
-(Python sort on the rows); the dock's proxy filters with a precomputed mask.
+The list is a query, not a copy. The model keeps the feature ids of the shown rows, in display
+order, and reads the columns of the rows the view paints, a page at a time. Filters, sorting and
+the counts run in SQLite on the store, in C, so a list of 100,000 objects fills and filters in a
+fraction of a second and no widget or Python row exists per object. When the layer has unsaved
+edits or a subset string, its features are first copied into a temporary table and the same
+queries run there.
+
+The due state of a dam is computed in SQL from DueClock's cut-offs (one evaluator for the list,
+its filter and its counts); the sync badge comes from one scan of the change log per load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
-from contextlib import closing
 from typing import Any
 
-from qgis.core import QgsFeatureRequest, QgsVectorLayer
-from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from qgis.core import QgsFeatureRequest, QgsMessageLog, QgsVectorLayer
+from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..layers.styles import status_colour
@@ -25,26 +30,38 @@ from . import tr
 FID_ROLE = Qt.ItemDataRole.UserRole + 1
 UUID_ROLE = Qt.ItemDataRole.UserRole + 2
 
-# Row layout
-FID, UUID, CODE, TITLE, TOWNSHIP, STATUS, STEP, REV, LAST, HAZARDS, SYNC, DUE = range(12)
-COLUMNS = (CODE, TITLE, TOWNSHIP, STATUS, SYNC)
+# Layout of a row as read by the model (row_values; the SQL gives all but SYNC): the view's
+# columns are code, title, township, status and sync.
+FID, UUID, CODE, TITLE, TOWNSHIP, STATUS, STEP, REV, LAST, DUE, SYNC = range(11)
+COLUMNS = (CODE, TITLE, TOWNSHIP, STATUS, None)
 SYNC_COLUMN = 4
 
 LOCAL, PENDING, SYNCED, CONFLICT = "local", "pending", "synced", "conflict"
 SYNC_COLOURS = {LOCAL: "#7f7f7f", PENDING: "#ff8c00", SYNCED: "#2e9e44", CONFLICT: "#d62728"}
 OVERDUE, DUE_WEEK, NOT_DUE = 2, 1, 0
+OPEN_HAZARD = "coalesce(step, 'open') <> 'closed'"
+PAGE = 200  # rows read at once for the view
+BUSY_TIMEOUT_S = 5.0  # how long a read waits for a store another program holds
+CACHE_LIMIT = 20_000  # rows kept; a view that scrolled through more starts again
 
 
 def sync_label(state: str) -> str:
     return {LOCAL: tr("Local only"), PENDING: tr("Pending"), SYNCED: tr("Synced"), CONFLICT: tr("Conflict")}[state]
 
 
-def _text(value: Any) -> str:
+def _value(value: Any) -> Any:
+    """A QGIS attribute as the store holds it: NULL as None, dates as ISO text (UTC with Z)."""
     if value is None or value.__class__ is not str and hasattr(value, "isNull") and value.isNull():
-        return ""
+        return None
+    if hasattr(value, "toUTC"):
+        return value.toUTC().toString("yyyy-MM-ddTHH:mm:ss.zzzZ")
     if hasattr(value, "toString") and value.__class__ is not str:
-        return value.toString("yyyy-MM-ddTHH:mm:ssZ")
-    return value if value.__class__ is str else str(value)
+        return value.toString("yyyy-MM-dd")
+    return value
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def store_path(layer: QgsVectorLayer | None) -> str | None:
@@ -76,46 +93,75 @@ def due_state(last: str, now: dt.datetime, week_end: dt.datetime) -> int:
 
 
 class DueClock:
-    """due_state for many rows: the patrol interval depends on the month-day only, so it is cached,
-    and UTC timestamps written as ``…Z`` compare as strings against precomputed cut-offs."""
+    """due_state for every row of a list, as one SQL expression.
+
+    The patrol interval depends on the month-day only, so a UTC timestamp written as
+    ``YYYY-MM-DDTHH:MM:SS…Z`` compares as text against two cut-offs per interval: at or before the
+    first it is overdue, at or before the second it is due this week. Other spellings go through
+    due_state, registered in the connection as ``sb_due``. (The SQL trusts the calendar of a
+    canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
+    caught as unreadable.)
+    """
+
+    FORMAT = "%Y-%m-%dT%H:%M:%S"
+    CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z"  # GLOB
 
     def __init__(self, now: dt.datetime):
         self.now = now
         self.week_end = now + dt.timedelta(days=7)
-        self._interval: dict[str, float] = {}
-        self._cutoffs: dict[float, tuple[str, str]] = {}
+        self.ranges: list[list[str]] = []  # [first "MM-DD", last "MM-DD", overdue cut, this-week cut]
+        day = dt.date(2000, 1, 1)  # a leap year: every month-day
+        while day.year == 2000:
+            delta = dt.timedelta(hours=patrol_interval_hours(day, THRESHOLDS))
+            cut = [(now - delta).strftime(self.FORMAT), (self.week_end - delta).strftime(self.FORMAT)]
+            md = day.strftime("%m-%d")
+            if self.ranges and self.ranges[-1][2:] == cut:
+                self.ranges[-1][1] = md
+            else:
+                self.ranges.append([md, md, *cut])
+            day += dt.timedelta(days=1)
 
-    def state(self, last: str) -> int:
-        if not last:
-            return OVERDUE
-        if len(last) >= 20 and last[-1] == "Z" and last[10] == "T":
-            md = last[5:10]
-            hours = self._interval.get(md)
-            if hours is None:
-                hours = self._interval[md] = patrol_interval_hours(dt.date(2000, int(md[:2]), int(md[3:])))
-            cut = self._cutoffs.get(hours)
-            if cut is None:
-                delta = dt.timedelta(hours=hours)
-                fmt = "%Y-%m-%dT%H:%M:%S"
-                cut = self._cutoffs[hours] = (
-                    (self.now - delta).strftime(fmt), (self.week_end - delta).strftime(fmt)
-                )  # fmt: skip
-            stamp = last[:19]
-            if stamp <= cut[0]:
-                return OVERDUE
-            return DUE_WEEK if stamp <= cut[1] else NOT_DUE
-        return due_state(last, self.now, self.week_end)
+    def state(self, last: Any) -> int:
+        return due_state(str(last or ""), self.now, self.week_end)
+
+    def register(self, conn: sqlite3.Connection) -> None:
+        conn.create_function("sb_due", 1, self.state, deterministic=True)
+
+    def sql(self, last: str) -> str:
+        """The due state of the SQL expression ``last``, the same as state() gives."""
+
+        # A canonical `last` is at or before the cut-off second C exactly when last <= C + "~" ("~"
+        # sorts after the "." or "Z" that follow the seconds), so no substr() is needed.
+        def upto(cut: str) -> str:
+            return f"{last} <= '{cut}~'"  # the literals are dates this class wrote, not input
+
+        branches = " ".join(
+            f"WHEN substr({last}, 6, 5) BETWEEN '{lo}' AND '{hi}' THEN"
+            f" CASE WHEN {upto(over)} THEN {OVERDUE} WHEN {upto(week)} THEN {DUE_WEEK} ELSE {NOT_DUE} END"
+            for lo, hi, over, week in self.ranges
+        )
+        earliest = min(r[2] for r in self.ranges)  # overdue whatever the season
+        latest = max(r[3] for r in self.ranges)  # not due this week whatever the season
+        return (
+            f"CASE WHEN {last} IS NULL OR {last} = '' THEN {OVERDUE}"
+            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN sb_due({last})"
+            f" WHEN {upto(earliest)} THEN {OVERDUE} WHEN NOT {upto(latest)} THEN {NOT_DUE}"
+            f" ELSE CASE {branches} ELSE sb_due({last}) END END"
+        )
 
 
 class FeatureTableModel(QAbstractTableModel):
-    """Columns: code, title, township, status, sync. Feature id under FID_ROLE, uuid under UUID_ROLE."""
+    """Columns: code, title, township, status, sync. Feature id under FID_ROLE, uuid under UUID_ROLE.
+
+    rowCount() is the number of rows shown (after the filters); total the number of objects.
+    """
 
     def __init__(self, kind: RecordKind, lang: str = "zh", parent=None):
         super().__init__(parent)
         self.kind = kind
         self.lang = lang
-        self.rows: list[list[Any]] = []
-        self._fid_row: dict[int, int] | None = None
+        self.filters: dict[str, Any] = {}
+        self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
         status = kind.field(kind.status_field) if kind.status_field else None
         self._status_enum = status.enum if status is not None else None
         wf = kind.workflow
@@ -134,10 +180,29 @@ class FeatureTableModel(QAbstractTableModel):
             status.label(lang) if status is not None else tr("Status"),
             tr("Sync"),
         )
-        self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
+        self._reset_state()
+
+    def _reset_state(self) -> None:
+        self.error = ""  # why the store could not be read directly, for the dock to show
+        self._conn: sqlite3.Connection | None = None
+        self._source = ""  # FROM clause of the list
+        self._exprs: list[str] = []  # SQL of the row layout, FID … DUE
+        self._has_hazards = False
+        self.fids: list[int] = []
+        self.total = 0
+        self._fid_row: dict[int, int] | None = None
+        self._cache: dict[int, tuple] = {}
+        self._has_log = False
+        self._conflicts: set[str] = set()
+        self._hazards: dict[str, int] = {}
+        self.counts_by_status: dict[str, int] = {}
+        self.counts_by_due: dict[int, int] = {}
+        self.townships: list[str] = []
+        self.with_hazards = 0
 
     # -- loading -----------------------------------------------------------------------------
     def _columns(self) -> list[str | None]:
+        """Store columns of UUID … LAST (None where the kind has no such field)."""
         k = self.kind
         names = k.field_names()
         return [
@@ -145,128 +210,227 @@ class FeatureTableModel(QAbstractTableModel):
             self.step_field, "server_rev", "last_inspected_at" if "last_inspected_at" in names else None,
         ]  # fmt: skip
 
-    def load(self, layer: QgsVectorLayer | None) -> None:
-        self._sync_labels = {k: sync_label(k) for k in SYNC_COLOURS}
-        rows: list[list[Any]] = []
-        if layer is not None:
-            path = store_path(layer)
-            fast = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-            rows = self._fetch_sqlite(path, layer) if fast else self._fetch_layer(layer)
-            if path is not None:
-                self._decorate(path, rows, fast)
+    def close(self) -> None:
+        """Forget the list and close the store connection (the file may be removed after this)."""
         self.beginResetModel()
-        self.rows = rows
-        self._fid_row = None
-        self._sort_rows()
+        if self._conn is not None:
+            self._conn.close()
+        self._reset_state()
         self.endResetModel()
 
-    def _fetch_sqlite(self, path: str, layer: QgsVectorLayer) -> list[list[Any]]:
-        """Rows with open-hazard counts, in one query."""
-        cols = self._columns()
-        table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace(chr(34), "")
-        exprs = ", ".join(f'o."{c}"' if c else "NULL" for c in cols)
-        plain = f'SELECT o.fid, {exprs}, 0, 0, 0 FROM "{table}" o'  # noqa: S608 - names from the model
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            hazards, join = "0", ""
-            if self.kind.name == "dam" and "dam_hazard" in tables:
-                hazards = "coalesce(h.n, 0)"
-                join = (
-                    " LEFT JOIN (SELECT dam_uuid, count(*) AS n FROM dam_hazard"
-                    " WHERE coalesce(step, 'open') <> 'closed' GROUP BY dam_uuid) h ON h.dam_uuid = o.uuid"
-                )
-            # The sync badge comes from _decorate's one scan of the log (a per-row EXISTS here would
-            # scan the log once per object).
-            sql = f'SELECT o.fid, {exprs}, {hazards}, 0, 0 FROM "{table}" o{join}'  # noqa: S608
+    def load(self, layer: QgsVectorLayer | None) -> None:
+        """Read the layer's objects again (keeps the filters and the sort order)."""
+        self.beginResetModel()
+        if self._conn is not None:
+            self._conn.close()
+        self._reset_state()
+        self._sync_labels = {k: sync_label(k) for k in SYNC_COLOURS}
+        if layer is not None:
+            path = store_path(layer)
             try:
-                return list(map(list, conn.execute(sql)))
-            except sqlite3.Error:
-                return list(map(list, conn.execute(plain)))
+                self._open(layer, path)
+            except sqlite3.Error as exc:  # a store the list cannot read as it is (damaged, foreign, locked)
+                QgsMessageLog.logMessage(f"list of {self.kind.name} from {path}: {exc}", "Shuibao")
+                if self._conn is not None:
+                    self._conn.close()
+                self._reset_state()
+                self._open(layer, None)  # the list as QGIS reads the layer, without the store's badges
+                self.error = str(exc)
+        self.endResetModel()
 
-    def _fetch_layer(self, layer: QgsVectorLayer) -> list[list[Any]]:
+    def _open(self, layer: QgsVectorLayer, path: str | None) -> None:
+        """Open the list on the store at ``path``, or on a copy of the layer's features."""
+        if path is not None:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        else:
+            conn = sqlite3.connect(":memory:")
+        self._conn = conn
+        from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
+        clock = DueClock(dt.datetime.now(dt.timezone.utc))
+        clock.register(conn)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()
+        table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
+        if not from_store or table not in tables:
+            self._copy_layer(conn, layer, cols)
+            table = "temp.sb_list"
+        else:
+            table = _q(table)
+        self._source = f"{table} o"
+        exprs = ["o.fid", *(f"o.{_q(c)}" if c else "NULL" for c in cols)]
+        last, step = exprs[LAST], exprs[STEP]
+        due = "0"
+        if self.kind.name == "dam" and cols[LAST - 1]:
+            due = f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} ELSE {clock.sql(last)} END"
+        self._exprs = [*exprs, due]
+        self._has_hazards = self.kind.name == "dam" and "dam_hazard" in tables
+        self._read_log(conn, tables)
+        self._count()
+        self._query_fids()
+
+    def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
+        """The layer's features as seen by QGIS (its edit buffer and subset string) in temp.sb_list."""
         fields = layer.fields()
-        idx = [fields.indexFromName(c) if c else -1 for c in cols]
+        names = list(dict.fromkeys(c for c in cols if c and fields.indexFromName(c) >= 0))
+        idx = [fields.indexFromName(n) for n in names]
         request = QgsFeatureRequest()
         request.setFlags(QgsFeatureRequest.Flag.NoGeometry)
-        request.setSubsetOfAttributes([i for i in idx if i >= 0])
-        rows = []
-        for feature in layer.getFeatures(request):
-            attrs = feature.attributes()
-            rows.append([feature.id(), *(_text(attrs[i]) if i >= 0 else None for i in idx), 0, 0, 0])
-        return rows
+        request.setSubsetOfAttributes(idx)
+        conn.execute("DROP TABLE IF EXISTS temp.sb_list")
+        declared = ", ".join(["fid INTEGER PRIMARY KEY", *(_q(n) for n in names)])
+        conn.execute(f"CREATE TEMP TABLE sb_list ({declared})")
+        marks = ", ".join("?" * (len(names) + 1))
+        rows = ((f.id(), *map(_value, map(f.attributes().__getitem__, idx))) for f in layer.getFeatures(request))
+        conn.executemany(f"INSERT INTO temp.sb_list VALUES ({marks})", rows)  # noqa: S608 - names from the model
+        missing = [c for c in cols if c and c not in names]
+        for name in dict.fromkeys(missing):
+            conn.execute(f"ALTER TABLE temp.sb_list ADD COLUMN {_q(name)}")
 
-    def _decorate(self, path: str, rows: list[list[Any]], fast: bool) -> None:
-        """Sync badge, open hazards and due state (the fast read brings the hazards along)."""
-        pending: set[str] = set()
-        conflicts: set[str] = set()
-        hazards: dict[str, int] = {}
-        try:
-            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as conn:
-                pending = {
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL", (self.kind.name,)
-                    )
-                }
-                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                if "sb_conflict" in tables:
-                    cols = {r[1] for r in conn.execute("PRAGMA table_info(sb_conflict)")}
-                    if "uuid" in cols:
-                        sql = "SELECT DISTINCT uuid FROM sb_conflict"
-                        if "kind" in cols:
-                            sql += " WHERE kind = ?"
-                        for flag in ("resolved_at", "resolved"):
-                            if flag in cols:
-                                sql += (" AND " if "WHERE" in sql else " WHERE ") + f"{flag} IS NULL"
-                                break
-                        params = (self.kind.name,) if "kind" in cols else ()
-                        conflicts = {r[0] for r in conn.execute(sql, params)}
-                if self.kind.name == "dam" and "dam_hazard" in tables and not fast:
-                    hazards = dict(
-                        conn.execute(
-                            "SELECT dam_uuid, count(*) FROM dam_hazard WHERE coalesce(step, 'open') <> 'closed'"
-                            " GROUP BY dam_uuid"
-                        ).fetchall()
-                    )
-        except sqlite3.Error:
-            pass  # a store being migrated or synced: no badges this time
-        now = dt.datetime.now(dt.timezone.utc)
-        due = DueClock(now)
-        is_dam = self.kind.name == "dam"
-        for r in rows:
-            u = r[UUID]
-            if u in conflicts:
-                r[SYNC] = CONFLICT
-            elif u in pending:
-                r[SYNC] = PENDING
-            elif r[REV]:
-                r[SYNC] = SYNCED
-            else:
-                r[SYNC] = LOCAL
-            if hazards:
-                r[HAZARDS] = hazards.get(u, 0)
-            if is_dam and r[STEP] != "delisted":
-                r[DUE] = due.state(r[LAST] or "")
+    def _read_log(self, conn: sqlite3.Connection, tables: set[str]) -> None:
+        """Open conflicts (by uuid) and open hazards per dam, each in one scan."""
+        kind = self.kind.name
+        self._has_log = "sb_change" in tables  # pending edits are read with each page of rows
+        if "sbs_conflict" in tables:
+            sql = "SELECT DISTINCT uuid FROM sbs_conflict WHERE kind = ? AND status = 'open'"
+            self._conflicts = {r[0] for r in conn.execute(sql, (kind,))}
+        if self._has_hazards:
+            sql = f"SELECT dam_uuid, count(*) FROM dam_hazard WHERE {OPEN_HAZARD} GROUP BY dam_uuid"  # noqa: S608
+            self._hazards = dict(conn.execute(sql).fetchall())
 
-    # -- sorting -----------------------------------------------------------------------------
+    def _count(self) -> None:
+        """Counts over every object (not only the shown ones): per status and due state; townships."""
+        e, conn = self._exprs, self._conn
+        by_status: dict[str, int] = {}
+        by_due: dict[int, int] = {}
+        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source} GROUP BY 1, 2"  # noqa: S608
+        for status, due, n in conn.execute(sql):
+            by_status[status] = by_status.get(status, 0) + n
+            by_due[due] = by_due.get(due, 0) + n
+        self.counts_by_status, self.counts_by_due, self.total = by_status, by_due, sum(by_due.values())
+        sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
+        self.townships = sorted(t for (t,) in conn.execute(sql) if t)
+        if self._hazards:
+            sql = f"SELECT count(*) FROM {self._source} WHERE {e[UUID]} IN (SELECT dam_uuid FROM dam_hazard WHERE {OPEN_HAZARD})"  # noqa: S608, E501
+            self.with_hazards = conn.execute(sql).fetchone()[0]
+
+    # -- filtering and sorting ---------------------------------------------------------------
+    def set_filters(self, **filters: Any) -> None:
+        """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool)."""
+        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        self.beginResetModel()
+        self._query_fids()
+        self.endResetModel()
+
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         self.sort_column, self.sort_order = column, order
         self.beginResetModel()
-        self._sort_rows()
+        self._query_fids()
         self.endResetModel()
 
-    def _sort_rows(self) -> None:
-        if not 0 <= self.sort_column < len(COLUMNS):
+    def _where(self) -> tuple[str, list[Any]]:
+        f, e = self.filters, self._exprs
+        terms: list[str] = []
+        params: list[Any] = []
+        text = str(f.get("text") or "").lower()
+        if text:
+            terms.append(f"(instr(lower(coalesce({e[CODE]}, '')), ?) OR instr(lower(coalesce({e[TITLE]}, '')), ?))")
+            params += [text, text]
+        for key, col in (("township", TOWNSHIP), ("status", STATUS), ("step", STEP)):
+            if f.get(key):
+                terms.append(f"{e[col]} = ?")
+                params.append(f[key])
+        if f.get("due"):
+            terms.append(f"({e[DUE]}) >= {OVERDUE if f['due'] == 'overdue' else DUE_WEEK}")
+        if f.get("hazards"):
+            if self._has_hazards:
+                terms.append(f"{e[UUID]} IN (SELECT dam_uuid FROM dam_hazard WHERE {OPEN_HAZARD})")
+            else:
+                terms.append("0")
+        return (" WHERE " + " AND ".join(terms)) if terms else "", params
+
+    def _query_fids(self) -> None:
+        self.fids, self._fid_row = [], None
+        if self._conn is None:
             return
-        col = COLUMNS[self.sort_column]
-        reverse = self.sort_order == Qt.SortOrder.DescendingOrder
-        self.rows.sort(key=lambda r: (r[col] is None, str(r[col] or "")), reverse=reverse)
-        self._fid_row = None
+        where, params = self._where()
+        e = self._exprs
+        desc = " DESC" if self.sort_order == Qt.SortOrder.DescendingOrder else ""
+        if 0 <= self.sort_column < len(COLUMNS) and COLUMNS[self.sort_column] is not None:
+            key = e[COLUMNS[self.sort_column]]
+            sql = f"SELECT o.fid FROM {self._source}{where} ORDER BY {key} IS NULL{desc}, {key}{desc}, o.fid{desc}"
+            # One JSON array instead of 100,000 one-column rows: a fifth faster.
+            array = f"SELECT json_group_array(fid) FROM ({sql})"  # noqa: S608 - names from the model
+            self.fids = json.loads(self._conn.execute(array, params).fetchone()[0])
+        else:  # the sync column: the badge is not in the store
+            sql = f"SELECT o.fid, {e[UUID]}, {e[REV]} FROM {self._source}{where} ORDER BY o.fid"  # noqa: S608
+            rows = self._conn.execute(sql, params).fetchall()
+            pending = self._pending([r[1] for r in rows])
+            rows.sort(key=lambda r: self._sync_state(r[1], r[2], pending), reverse=bool(desc))
+            self.fids = [r[0] for r in rows]
+
+    # -- rows --------------------------------------------------------------------------------
+    def _pending(self, uuids: list[str] | None) -> set[str]:
+        """Which of these records (None: of all) have edits not yet synced.
+
+        Read per page rather than once per load, so the fill does not grow with the change log."""
+        if not self._has_log:
+            return set()
+        sql = "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL"
+        params: tuple = (self.kind.name,)
+        if uuids is not None:
+            sql += " AND uuid IN (SELECT value FROM json_each(?))"
+            params += (json.dumps(uuids),)
+        return {r[0] for r in self._conn.execute(sql, params)}
+
+    def _sync_state(self, uuid: str | None, rev: Any, pending: set[str]) -> str:
+        if uuid in self._conflicts:
+            return CONFLICT
+        if uuid in pending:
+            return PENDING
+        return SYNCED if rev else LOCAL
+
+    def _read_rows(self, fids: list[int]) -> None:
+        if self._conn is None or not fids:
+            return
+        if len(self._cache) > CACHE_LIMIT:
+            self._cache.clear()
+        ids = ", ".join(str(int(f)) for f in fids)
+        sql = f"SELECT {', '.join(self._exprs)} FROM {self._source} WHERE o.fid IN ({ids})"  # noqa: S608
+        try:
+            rows = self._conn.execute(sql).fetchall()
+            pending = self._pending([r[UUID] for r in rows])
+            for r in rows:
+                self._cache[r[FID]] = (*r, self._sync_state(r[UUID], r[REV], pending))
+        except sqlite3.Error as exc:  # the store is being rewritten: a reload follows
+            QgsMessageLog.logMessage(f"list of {self.kind.name}: {exc}", "Shuibao")
+
+    def row_values(self, row: int) -> tuple:
+        """(fid, uuid, code, title, township, status, step, server_rev, last inspected, due, sync state)."""
+        fid = self.fids[row]
+        values = self._cache.get(fid)
+        if values is None:
+            page = [f for f in self.fids[max(row - PAGE // 4, 0) : row + PAGE] if f not in self._cache]
+            self._read_rows(page)
+            values = self._cache.get(fid)
+            if values is None:  # gone from the store since the list was read
+                values = self._cache[fid] = (fid, None, None, None, None, None, None, None, None, NOT_DUE, LOCAL)
+        return values
+
+    def values_of_fid(self, fid: int) -> tuple | None:
+        """The row values of any listed object, shown or filtered out."""
+        if fid not in self._cache:
+            self._read_rows([fid])
+        return self._cache.get(fid)
+
+    def sync_state(self, values: tuple) -> str:
+        return values[SYNC]
+
+    def open_hazards(self, values: tuple) -> int:
+        return self._hazards.get(values[UUID], 0)
 
     # -- Qt model ----------------------------------------------------------------------------
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else len(self.fids)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         return 0 if parent.isValid() else len(COLUMNS)
@@ -274,28 +438,33 @@ class FeatureTableModel(QAbstractTableModel):
     def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
-        col = index.column()
         if role == FID_ROLE:
-            return row[FID]
+            return self.fids[index.row()]
+        col = index.column()
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, UUID_ROLE) and not (
+            role == Qt.ItemDataRole.DecorationRole
+            and col in (3, SYNC_COLUMN)
+            or role == Qt.ItemDataRole.ForegroundRole
+            and col == 0
+        ):
+            return None  # the view asks for many roles: read the row only for the ones we answer
+        row = self.row_values(index.row())
         if role == UUID_ROLE:
             return row[UUID]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == 3 and self._status_enum is not None and row[STATUS]:
                 text = self._status_enum.label(row[STATUS], self.lang)
-                if row[HAZARDS]:
-                    text += " ⚠" + str(row[HAZARDS])
-                return text
+                hazards = self.open_hazards(row)
+                return f"{text} ⚠{hazards}" if hazards else text
             if col == SYNC_COLUMN:
-                return self._sync_labels.get(row[SYNC], "")
+                return self._sync_labels.get(self.sync_state(row), "")
             value = row[COLUMNS[col]]
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.DecorationRole:
             if col == 3:
                 return self._colours.get(row[STATUS])
-            if col == SYNC_COLUMN:
-                return self._sync_colours.get(row[SYNC])
-        if role == Qt.ItemDataRole.ForegroundRole and col == 0 and row[DUE] == OVERDUE:
+            return self._sync_colours.get(self.sync_state(row))
+        if row[DUE] == OVERDUE:  # ForegroundRole of the code
             return QColor("#d62728")
         return None
 
@@ -305,62 +474,10 @@ class FeatureTableModel(QAbstractTableModel):
         return None
 
     def fid(self, row: int) -> int:
-        return self.rows[row][FID]
+        return self.fids[row]
 
     def row_of_fid(self, fid: int) -> int:
+        """The shown row of a feature, -1 when it is filtered out or not listed."""
         if self._fid_row is None:
-            self._fid_row = {r[FID]: i for i, r in enumerate(self.rows)}
+            self._fid_row = {f: i for i, f in enumerate(self.fids)}
         return self._fid_row.get(fid, -1)
-
-
-class ObjectFilterProxy(QSortFilterProxyModel):
-    """Filters by text, township, status, workflow step, due and open hazards with a precomputed mask.
-
-    Sorting is delegated to the source model (a Python sort is far faster than lessThan calls).
-    """
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._mask: bytearray | None = None
-        self.filters: dict[str, Any] = {}
-
-    def filterAcceptsRow(self, row: int, parent) -> bool:  # noqa: N802 - Qt API
-        mask = self._mask
-        return mask is None or (row < len(mask) and bool(mask[row]))
-
-    def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
-        source = self.sourceModel()
-        if source is not None:
-            source.sort(column, order)
-        self.refilter()
-
-    def set_filters(self, **filters: Any) -> None:
-        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
-        self.refilter()
-
-    def refilter(self) -> None:
-        model: FeatureTableModel = self.sourceModel()
-        f = self.filters
-        if not f or model is None:
-            self._mask = None
-        else:
-            text = (f.get("text") or "").lower()
-            township, status, step = f.get("township"), f.get("status"), f.get("step")
-            due, hazards = f.get("due"), f.get("hazards")
-            mask = bytearray(len(model.rows))
-            for i, r in enumerate(model.rows):
-                if text and text not in (r[CODE] or "").lower() and text not in (r[TITLE] or "").lower():
-                    continue
-                if township and r[TOWNSHIP] != township:
-                    continue
-                if status and r[STATUS] != status:
-                    continue
-                if step and r[STEP] != step:
-                    continue
-                if due and r[DUE] < (OVERDUE if due == "overdue" else DUE_WEEK):
-                    continue
-                if hazards and not r[HAZARDS]:
-                    continue
-                mask[i] = 1
-            self._mask = mask
-        self.invalidate()

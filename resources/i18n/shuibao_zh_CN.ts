@@ -4,12 +4,12 @@
     <context>
         <name>Shuibao</name>
         <message>
-            <location filename="plugin.py" line="65" />
+            <location filename="plugin.py" line="66" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="68" />
+            <location filename="plugin.py" line="69" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
@@ -169,182 +169,187 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="54" />
+            <location filename="ui/docks.py" line="44" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="55" />
+            <location filename="ui/docks.py" line="45" />
             <source>Open hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="56" />
+            <location filename="ui/docks.py" line="46" />
             <source>Survey</source>
             <translation>调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="57" />
+            <location filename="ui/docks.py" line="47" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="58" />
+            <location filename="ui/docks.py" line="48" />
             <source>Acceptance</source>
             <translation>验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="96" />
+            <location filename="ui/docks.py" line="86" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="87" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="90" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="101" />
+            <location filename="ui/docks.py" line="91" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="102" />
+            <location filename="ui/docks.py" line="92" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="103" />
+            <location filename="ui/docks.py" line="93" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="107" />
+            <location filename="ui/docks.py" line="97" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="110" />
+            <location filename="ui/docks.py" line="100" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="285" />
+            <location filename="ui/docks.py" line="273" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="287" />
+            <location filename="ui/docks.py" line="275" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="289" />
+            <location filename="ui/docks.py" line="277" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="297" />
+            <location filename="ui/docks.py" line="279" />
+            <source>the store cannot be read directly, so sync badges are missing: {0}</source>
+            <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="289" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="388" />
+            <location filename="ui/docks.py" line="389" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="436" />
+            <location filename="ui/docks.py" line="437" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="437" />
+            <location filename="ui/docks.py" line="438" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="457" />
+            <location filename="ui/docks.py" line="458" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="516" />
+            <location filename="ui/docks.py" line="517" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="553" />
+            <location filename="ui/docks.py" line="554" />
             <source>Created.</source>
             <translation>已创建。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="589" />
+            <location filename="ui/docks.py" line="590" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="612" />
+            <location filename="ui/docks.py" line="613" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="620" />
+            <location filename="ui/docks.py" line="621" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="628" />
+            <location filename="ui/docks.py" line="629" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="39" />
+            <location filename="ui/feature_model.py" line="49" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="39" />
+            <location filename="ui/feature_model.py" line="49" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="39" />
+            <location filename="ui/feature_model.py" line="49" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="39" />
+            <location filename="ui/feature_model.py" line="49" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="131" />
+            <location filename="ui/feature_model.py" line="177" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="132" />
+            <location filename="ui/feature_model.py" line="178" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="133" />
+            <location filename="ui/feature_model.py" line="179" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="134" />
+            <location filename="ui/feature_model.py" line="180" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="135" />
+            <location filename="ui/feature_model.py" line="181" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -469,122 +474,122 @@
             <translation>{0} 太大（{1:.1f} MB，上限 {2:.0f} MB）。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="82" />
+            <location filename="ui/photos.py" line="83" />
             <source>{0} is not a JPEG or PNG photo.</source>
             <translation>{0} 不是JPEG或PNG照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="245" />
+            <location filename="ui/photos.py" line="246" />
             <source>Photo</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="254" />
+            <location filename="ui/photos.py" line="255" />
             <source>Fit to window</source>
             <translation>适应窗口</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="259" />
+            <location filename="ui/photos.py" line="260" />
             <source>This photo cannot be shown: {0}</source>
             <translation>无法显示这张照片：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="313" />
+            <location filename="ui/photos.py" line="314" />
             <source>Not downloaded</source>
             <translation>未下载</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="314" />
+            <location filename="ui/photos.py" line="315" />
             <source>Cannot show</source>
             <translation>无法显示</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="320" />
+            <location filename="ui/photos.py" line="321" />
             <source>The record new photos are attached to</source>
             <translation>新照片所属的记录</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="323" />
+            <location filename="ui/photos.py" line="324" />
             <source>Add photo…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="325" />
+            <location filename="ui/photos.py" line="326" />
             <source>Attach JPEG or PNG photos to the chosen record</source>
             <translation>为所选记录添加JPEG或PNG照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="488" />
+            <location filename="ui/photos.py" line="490" />
             <source>Photos ({0})</source>
             <translation>照片（{0}）</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="502" />
+            <location filename="ui/photos.py" line="504" />
             <source>Taken {0}</source>
             <translation>拍摄于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="504" />
+            <location filename="ui/photos.py" line="506" />
             <source>Added {0}</source>
             <translation>添加于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="509" />
+            <location filename="ui/photos.py" line="511" />
             <source>Double-click to open at full size.</source>
             <translation>双击查看原图。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="510" />
+            <location filename="ui/photos.py" line="512" />
             <source>Not downloaded yet: double-click to download it.</source>
             <translation>尚未下载：双击下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="555" />
+            <location filename="ui/photos.py" line="557" />
             <source>Add photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="555" />
+            <location filename="ui/photos.py" line="557" />
             <source>Photos (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="581" />
+            <location filename="ui/photos.py" line="583" />
             <source>Select an object first.</source>
             <translation>请先选择一个对象。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="584" />
+            <location filename="ui/photos.py" line="586" />
             <source>No photo layer: open a Shuibao store first.</source>
             <translation>没有照片图层：请先打开水保巡检数据库。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="587" />
+            <location filename="ui/photos.py" line="589" />
             <source>Save or discard the edits of the photo layer first.</source>
             <translation>请先保存或放弃照片图层的编辑。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="602" />
+            <location filename="ui/photos.py" line="604" />
             <source>{0} was not added: {1}</source>
             <translation>{0} 未添加：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="617" />
+            <location filename="ui/photos.py" line="618" />
             <source>{0} photo(s) added to {1}.</source>
             <translation>已为 {1} 添加 {0} 张照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="654" />
+            <location filename="ui/photos.py" line="677" />
             <source>This photo is not on this laptop yet: log in with “Server and login…” to download it.</source>
             <translation>本机上还没有这张照片：请通过“服务器与登录…”登录后下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="662" />
+            <location filename="ui/photos.py" line="687" />
             <source>Your login has expired: log in again with “Server and login…” to download photos.</source>
             <translation>登录已过期：请通过“服务器与登录…”重新登录后下载照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="665" />
+            <location filename="ui/photos.py" line="690" />
             <source>The photo could not be downloaded: {0}</source>
             <translation>照片下载失败：{0}</translation>
         </message>
@@ -614,72 +619,72 @@
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="206" />
+            <location filename="ui/sync_ui.py" line="209" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="225" />
+            <location filename="ui/sync_ui.py" line="228" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="260" />
+            <location filename="ui/sync_ui.py" line="263" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="284" />
+            <location filename="ui/sync_ui.py" line="287" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="294" />
+            <location filename="ui/sync_ui.py" line="297" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="295" />
+            <location filename="ui/sync_ui.py" line="298" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="331" />
+            <location filename="ui/sync_ui.py" line="334" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="352" />
+            <location filename="ui/sync_ui.py" line="355" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="355" />
+            <location filename="ui/sync_ui.py" line="358" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="371" />
+            <location filename="ui/sync_ui.py" line="374" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="378" />
+            <location filename="ui/sync_ui.py" line="381" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="380" />
+            <location filename="ui/sync_ui.py" line="383" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="386" />
+            <location filename="ui/sync_ui.py" line="389" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="420" />
+            <location filename="ui/sync_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
