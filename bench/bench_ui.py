@@ -6,6 +6,7 @@ Figures: dock_fill_s_100k, dock_filter_s_100k, dock_select_1000_s_100k (targets 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import struct
@@ -19,8 +20,17 @@ N_DAMS = 100_000
 TOWNSHIPS = ("梅林", "王母渡", "韩坊", "大埠", "江口", "田村", "白石", "吉埠", "石芫", "五云")
 
 
+def _last_patrol(rng: random.Random, now: dt.datetime) -> str | None:
+    """A county that patrols: a tenth never inspected, the rest within the last two weeks, so the
+    list holds both overdue dams and dams due later this week."""
+    if rng.random() < 0.1:
+        return None
+    return (now - dt.timedelta(hours=rng.uniform(0, 14 * 24))).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def _dams(n: int):
     rng = random.Random(7)
+    now = dt.datetime.now(dt.timezone.utc)
     for i in range(n):
         lon, lat = 114.6 + rng.random() * 0.8, 25.5 + rng.random() * 0.7
         yield {
@@ -32,7 +42,7 @@ def _dams(n: int):
             "total_storage": round(rng.uniform(0.5, 80), 2),
             "hazard_status": rng.choice(("normal", "normal", "dangerous", "reinforcing", "cleared")),
             "register_status": "registered",
-            "last_inspected_at": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00Z",
+            "last_inspected_at": _last_patrol(rng, now),
             "geom": struct.pack("<BI2d", 1, 1, lon, lat),
         }
 
@@ -74,9 +84,9 @@ def run(results: dict) -> None:
             for step in steps:  # the slowest single filter change counts
                 with timer() as t:
                     step()
-                    dock.proxy.rowCount()
+                    dock.model.rowCount()
                 worst = max(worst, t[0])
-            assert dock.proxy.rowCount() == n
+            assert dock.model.rowCount() == n
             results["dock_filter_s_100k"] = worst
             fids = random.Random(3).sample(layer.allFeatureIds(), min(1000, n))
             with timer() as t:
