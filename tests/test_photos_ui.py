@@ -37,6 +37,19 @@ def _dock(cls, iface, role="inspector"):
     return dock
 
 
+def _wait_for(condition, timeout: float = 30.0) -> None:
+    """Run the event loop (QGIS's task manager reports on it) until condition() holds."""
+    import time
+
+    from qgis.PyQt.QtCore import QCoreApplication
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        QCoreApplication.processEvents()
+        time.sleep(0.01)
+
+
 def _close(dock):
     dock.disconnect_all()
     dock.deleteLater()
@@ -275,7 +288,11 @@ def test_download_on_demand(iface, tmp_path):
             api = ApiClient(server.url)
             api.login("bob", h.PASSWORD, "photo-viewer")
             strip.credentials = lambda: (server.url, api.token)
-            dialog = strip.open_item(item)
+            assert strip.open_item(item) is None  # downloading in a task: QGIS stays usable
+            assert strip.download_task is not None
+            assert strip.open_item(item) is None and "being downloaded" in strip.last_message[0]
+            _wait_for(lambda: strip.download_task is None)
+            dialog = strip.last_dialog
             assert dialog is not None, strip.last_message
             assert dialog.image.size() == QSize(800, 600)
             dialog.close()
@@ -286,8 +303,17 @@ def test_download_on_demand(iface, tmp_path):
 
             strip.credentials = lambda: (server.url, "not-a-token")
             eng.photo_path(s2, sha).unlink()
+            strip.last_dialog = None
             assert strip.open_item(strip.listWidget.item(0)) is None
-            assert "log in again" in strip.last_message[0]
+            _wait_for(lambda: strip.download_task is None)
+            assert "log in again" in strip.last_message[0] and strip.last_dialog is None
+
+            # A server that does not answer: QGIS goes on, and the photo says why it is missing.
+            server.stop()
+            strip.credentials = lambda: (server.url, api.token)
+            assert strip.open_item(strip.listWidget.item(0)) is None
+            _wait_for(lambda: strip.download_task is None, 60)
+            assert "could not be downloaded" in strip.last_message[0] and strip.last_dialog is None
             api.close()
         finally:
             _close(dock)

@@ -11,7 +11,7 @@ import socket
 import uuid as uuidlib
 from collections.abc import Callable
 
-from qgis.core import Qgis, QgsApplication, QgsSettings, QgsTask
+from qgis.core import Qgis, QgsApplication, QgsSettings
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -31,6 +31,7 @@ from ..model.version import is_compatible
 from ..sync import credentials
 from ..sync.api import ApiClient, AuthError, ModelVersionError, NetworkError, SyncError
 from . import tr
+from .tasks import CallTask
 
 KEY_LOGIN_CLIENT = "shuibao/login_client_id"
 
@@ -49,27 +50,6 @@ def error_text(exc: BaseException | None, fallback: str | None = None) -> str:
     if exc is not None:
         return str(exc)
     return fallback or tr("Unknown error")
-
-
-class CallTask(QgsTask):
-    """Run one function off the GUI thread; ``done(result, exception)`` runs on the main thread."""
-
-    def __init__(self, description: str, func: Callable[[], object], done: Callable[[object, BaseException | None], None]):
-        super().__init__(description, QgsTask.Flag.CanCancel)
-        self.func, self.done = func, done
-        self.result: object = None
-        self.exception: BaseException | None = None
-
-    def run(self) -> bool:
-        try:
-            self.result = self.func()
-        except Exception as exc:  # reported in finished(), on the main thread
-            self.exception = exc
-            return False
-        return True
-
-    def finished(self, result: bool) -> None:
-        self.done(self.result, self.exception)
 
 
 def login_client_id() -> str:

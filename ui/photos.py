@@ -4,8 +4,8 @@ A photo is a ``photo`` record (parent_kind, parent_uuid, sha256, …) whose file
 in ``<store>.photos/<sha256>`` (see sync.engine). The strip lists the photos of the records it is
 given, scales each thumbnail once while reading it (QImageReader.setScaledSize, cached by sha256, a
 few per event-loop turn so a long strip never blocks the dock), shows a placeholder for a photo not
-downloaded yet and downloads it when it is opened (the user's server and token, see
-sync.credentials). Adding goes through sync.engine.add_photo: the file is copied and fsynced beside
+downloaded yet and downloads it in a background task when it is opened (the user's server and
+token, see sync.credentials). Adding goes through sync.engine.add_photo: the file is copied and fsynced beside
 the store before the record is inserted, and the store's triggers log the insert, so a photo added
 offline is sent with the next sync. The photo layer is reloaded afterwards so QGIS sees the record.
 """
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from qgis.core import Qgis, QgsFeatureRequest, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import Qgis, QgsApplication, QgsFeatureRequest, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QSize, Qt, QTimer
 from qgis.PyQt.QtGui import QColor, QFont, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
 from qgis.PyQt.QtWidgets import (
@@ -48,6 +48,7 @@ from ..sync import credentials as sync_credentials
 from ..sync.api import ApiClient, AuthError, SyncError
 from ..sync.engine import add_photo, fetch_photo, photo_path
 from . import actions, tr
+from .tasks import CallTask
 
 THUMB = 80  # thumbnail edge, px
 MAX_PHOTO_BYTES = 20 * 1024 * 1024  # the server's default limit (SHUIBAO_MAX_PHOTO_BYTES)
@@ -306,6 +307,8 @@ class PhotoStrip(QWidget):
         self.max_bytes = MAX_PHOTO_BYTES
         self.last_message: tuple[str, Qgis.MessageLevel] | None = None
         self.last_dialog: PhotoDialog | None = None
+        self.download_task: CallTask | None = None
+        self._closed = False
         self._records: list[tuple[str, str, str]] = []
         self._photos: list[dict[str, Any]] = []
         self._pending: list[QListWidgetItem] = []
@@ -439,7 +442,9 @@ class PhotoStrip(QWidget):
         self._refresh_timer.start()
 
     def disconnect_all(self) -> None:
-        """Stop timers and forget the photo layer (called when the dock unloads)."""
+        """Stop timers and forget the photo layer (called when the dock unloads); a download that
+        is still running finishes without showing anything."""
+        self._closed = True
         self._timer.stop()
         self._refresh_timer.stop()
         self._unwatch()
@@ -624,16 +629,17 @@ class PhotoStrip(QWidget):
         return self.open_photo(photo) if photo else None
 
     def open_photo(self, photo: dict[str, Any]) -> PhotoDialog | None:
-        """Show a photo at full size, downloading it first when it is not on this laptop."""
-        store = self.store_path()
-        path = local_path(store, photo["sha256"])
+        """Show a photo at full size. One not on this laptop is downloaded first, in a background
+        task, and shown when it arrives (then None is returned; see ``download_task``)."""
+        path = local_path(self.store_path(), photo["sha256"])
         if path is None:
             return None
         if not path.is_file():
-            path = self.download(photo["sha256"])
-            if path is None:
-                return None
-            self._downloaded(photo["sha256"])
+            self.download(photo)
+            return None
+        return self._show(photo, path)
+
+    def _show(self, photo: dict[str, Any], path: Path) -> PhotoDialog:
         title = " · ".join(p for p in (photo.get("caption"), _when(photo.get("taken_at")), photo.get("owner")) if p)
         dialog = PhotoDialog(path, title, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -667,34 +673,49 @@ class PhotoStrip(QWidget):
         """(server URL, token) of the logged-in user; empty strings when not logged in."""
         return sync_credentials.server_url(), sync_credentials.load().get("token", "")
 
-    def download(self, sha: str) -> Path | None:
-        """Download one photo from the server into the store's photo folder; None (and a message) on failure."""
+    def download(self, photo: dict[str, Any]) -> bool:
+        """Start downloading one photo from the server into the store's photo folder, off the GUI
+        thread; it opens full size when it has arrived. False (and a message) when it cannot start."""
         store = self.store_path()
         url, token = self.credentials()
         if not store:
-            return None
+            return False
         if not url or not token:
             self.message(tr("This photo is not on this laptop yet: log in with “Server and login…” to download it."),
                          Qgis.MessageLevel.Warning, 8)  # fmt: skip
-            return None
-        api = ApiClient(url, token)
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            path = fetch_photo(store, api, sha)
-            self.reload_photo_layer()  # fetch_photo opened the store with sqlite
-            return path
-        except AuthError:
-            self.message(tr("Your login has expired: log in again with “Server and login…” to download photos."),
-                         Qgis.MessageLevel.Warning, 8)  # fmt: skip
-        except SyncError as exc:
-            self.message(tr("The photo could not be downloaded: {0}").format(exc.zh if self.lang == "zh" else exc.en),
-                         Qgis.MessageLevel.Warning, 8)  # fmt: skip
-        except OSError as exc:
-            self.message(tr("The photo could not be downloaded: {0}").format(exc), Qgis.MessageLevel.Warning, 8)
-        finally:
-            QApplication.restoreOverrideCursor()
-            api.close()
-        return None
+            return False
+        if self.download_task is not None:
+            self.message(tr("A photo is being downloaded: wait for it."), Qgis.MessageLevel.Info, 3)
+            return False
+
+        def fetch() -> Path:
+            api = ApiClient(url, token)
+            try:
+                return fetch_photo(store, api, photo["sha256"])
+            finally:
+                api.close()
+
+        def done(path, exc) -> None:
+            self.download_task = None
+            if self._closed:
+                return
+            if exc is None:
+                self.reload_photo_layer()  # fetch_photo opened the store with sqlite
+                self._downloaded(photo["sha256"])
+                self._show(photo, path)
+            elif isinstance(exc, AuthError):
+                self.message(tr("Your login has expired: log in again with “Server and login…” to download photos."),
+                             Qgis.MessageLevel.Warning, 8)  # fmt: skip
+            elif isinstance(exc, SyncError):
+                text = exc.zh if self.lang == "zh" else exc.en
+                self.message(tr("The photo could not be downloaded: {0}").format(text), Qgis.MessageLevel.Warning, 8)
+            else:
+                self.message(tr("The photo could not be downloaded: {0}").format(exc), Qgis.MessageLevel.Warning, 8)
+
+        self.download_task = CallTask(tr("Downloading a photo"), fetch, done)
+        QgsApplication.taskManager().addTask(self.download_task)
+        self.message(tr("Downloading the photo…"), Qgis.MessageLevel.Info, 3)
+        return True
 
 
 def local_path(store: str | None, sha: str) -> Path | None:

@@ -309,142 +309,142 @@
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="49" />
+            <location filename="ui/feature_model.py" line="50" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="49" />
+            <location filename="ui/feature_model.py" line="50" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="49" />
+            <location filename="ui/feature_model.py" line="50" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="49" />
+            <location filename="ui/feature_model.py" line="50" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="177" />
+            <location filename="ui/feature_model.py" line="178" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="179" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="180" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="181" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="182" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="41" />
+            <location filename="ui/login_dialog.py" line="42" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="43" />
+            <location filename="ui/login_dialog.py" line="44" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="45" />
+            <location filename="ui/login_dialog.py" line="46" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="51" />
+            <location filename="ui/login_dialog.py" line="52" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="108" />
+            <location filename="ui/login_dialog.py" line="88" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="120" />
+            <location filename="ui/login_dialog.py" line="100" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="122" />
+            <location filename="ui/login_dialog.py" line="102" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="129" />
+            <location filename="ui/login_dialog.py" line="109" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="130" />
+            <location filename="ui/login_dialog.py" line="110" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="131" />
+            <location filename="ui/login_dialog.py" line="111" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="137" />
+            <location filename="ui/login_dialog.py" line="117" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="177" />
+            <location filename="ui/login_dialog.py" line="157" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="179" />
+            <location filename="ui/login_dialog.py" line="159" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="188" />
+            <location filename="ui/login_dialog.py" line="168" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="196" />
+            <location filename="ui/login_dialog.py" line="176" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="199" />
+            <location filename="ui/login_dialog.py" line="179" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="207" />
+            <location filename="ui/login_dialog.py" line="187" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="209" />
+            <location filename="ui/login_dialog.py" line="189" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="211" />
+            <location filename="ui/login_dialog.py" line="191" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
         </message>
@@ -464,134 +464,149 @@
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="78" />
+            <location filename="ui/photos.py" line="79" />
             <source>{0} cannot be read: {1}</source>
             <translation>无法读取 {0}：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="80" />
+            <location filename="ui/photos.py" line="81" />
             <source>{0} is too large ({1:.1f} MB; at most {2:.0f} MB).</source>
             <translation>{0} 太大（{1:.1f} MB，上限 {2:.0f} MB）。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="83" />
+            <location filename="ui/photos.py" line="84" />
             <source>{0} is not a JPEG or PNG photo.</source>
             <translation>{0} 不是JPEG或PNG照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="246" />
+            <location filename="ui/photos.py" line="247" />
             <source>Photo</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="255" />
+            <location filename="ui/photos.py" line="256" />
             <source>Fit to window</source>
             <translation>适应窗口</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="260" />
+            <location filename="ui/photos.py" line="261" />
             <source>This photo cannot be shown: {0}</source>
             <translation>无法显示这张照片：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="314" />
+            <location filename="ui/photos.py" line="317" />
             <source>Not downloaded</source>
             <translation>未下载</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="315" />
+            <location filename="ui/photos.py" line="318" />
             <source>Cannot show</source>
             <translation>无法显示</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="321" />
+            <location filename="ui/photos.py" line="324" />
             <source>The record new photos are attached to</source>
             <translation>新照片所属的记录</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="324" />
+            <location filename="ui/photos.py" line="327" />
             <source>Add photo…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="326" />
+            <location filename="ui/photos.py" line="329" />
             <source>Attach JPEG or PNG photos to the chosen record</source>
             <translation>为所选记录添加JPEG或PNG照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="490" />
+            <location filename="ui/photos.py" line="495" />
             <source>Photos ({0})</source>
             <translation>照片（{0}）</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="504" />
+            <location filename="ui/photos.py" line="509" />
             <source>Taken {0}</source>
             <translation>拍摄于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="506" />
+            <location filename="ui/photos.py" line="511" />
             <source>Added {0}</source>
             <translation>添加于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="511" />
+            <location filename="ui/photos.py" line="516" />
             <source>Double-click to open at full size.</source>
             <translation>双击查看原图。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="512" />
+            <location filename="ui/photos.py" line="517" />
             <source>Not downloaded yet: double-click to download it.</source>
             <translation>尚未下载：双击下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="557" />
+            <location filename="ui/photos.py" line="562" />
             <source>Add photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="557" />
+            <location filename="ui/photos.py" line="562" />
             <source>Photos (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="583" />
+            <location filename="ui/photos.py" line="588" />
             <source>Select an object first.</source>
             <translation>请先选择一个对象。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="586" />
+            <location filename="ui/photos.py" line="591" />
             <source>No photo layer: open a Shuibao store first.</source>
             <translation>没有照片图层：请先打开水保巡检数据库。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="589" />
+            <location filename="ui/photos.py" line="594" />
             <source>Save or discard the edits of the photo layer first.</source>
             <translation>请先保存或放弃照片图层的编辑。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="604" />
+            <location filename="ui/photos.py" line="609" />
             <source>{0} was not added: {1}</source>
             <translation>{0} 未添加：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="618" />
+            <location filename="ui/photos.py" line="623" />
             <source>{0} photo(s) added to {1}.</source>
             <translation>已为 {1} 添加 {0} 张照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="677" />
+            <location filename="ui/photos.py" line="684" />
             <source>This photo is not on this laptop yet: log in with “Server and login…” to download it.</source>
             <translation>本机上还没有这张照片：请通过“服务器与登录…”登录后下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="687" />
+            <location filename="ui/photos.py" line="688" />
+            <source>A photo is being downloaded: wait for it.</source>
+            <translation>正在下载一张照片，请稍候。</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="707" />
             <source>Your login has expired: log in again with “Server and login…” to download photos.</source>
             <translation>登录已过期：请通过“服务器与登录…”重新登录后下载照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="690" />
+            <location filename="ui/photos.py" line="711" />
             <source>The photo could not be downloaded: {0}</source>
             <translation>照片下载失败：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="715" />
+            <source>Downloading a photo</source>
+            <translation>下载照片</translation>
+        </message>
+        <message>
+            <location filename="ui/photos.py" line="717" />
+            <source>Downloading the photo…</source>
+            <translation>正在下载照片…</translation>
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="65" />
