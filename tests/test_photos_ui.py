@@ -19,6 +19,8 @@ from shuibao.sync import engine as eng
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, PatchDock
 from shuibao.ui.photos import THUMB, THUMBNAILS, exif_taken_at
+from shuibao_ui_harness import open_dock as _dock
+from shuibao_ui_harness import wait_until
 
 
 def _image(path: Path, width: int = 640, height: int = 480, color: str = "steelblue") -> Path:
@@ -26,28 +28,6 @@ def _image(path: Path, width: int = 640, height: int = 480, color: str = "steelb
     image.fill(QColor(color))
     assert image.save(str(path))
     return path
-
-
-def _dock(cls, iface, role="inspector"):
-    dock = cls(iface, lang="zh")
-    dock.open_forms = False
-    dock.role_override = role
-    dock.ask = lambda kind, name: None
-    dock.reload()
-    return dock
-
-
-def _wait_for(condition, timeout: float = 30.0) -> None:
-    """Run the event loop (QGIS's task manager reports on it) until condition() holds."""
-    import time
-
-    from qgis.PyQt.QtCore import QCoreApplication
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
 
 
 def _close(dock):
@@ -291,7 +271,7 @@ def test_download_on_demand(iface, tmp_path):
             assert strip.open_item(item) is None  # downloading in a task: QGIS stays usable
             assert strip.download_task is not None
             assert strip.open_item(item) is None and "being downloaded" in strip.last_message[0]
-            _wait_for(lambda: strip.download_task is None)
+            wait_until(lambda: strip.download_task is None)
             dialog = strip.last_dialog
             assert dialog is not None, strip.last_message
             assert dialog.image.size() == QSize(800, 600)
@@ -305,14 +285,14 @@ def test_download_on_demand(iface, tmp_path):
             eng.photo_path(s2, sha).unlink()
             strip.last_dialog = None
             assert strip.open_item(strip.listWidget.item(0)) is None
-            _wait_for(lambda: strip.download_task is None)
+            wait_until(lambda: strip.download_task is None)
             assert "log in again" in strip.last_message[0] and strip.last_dialog is None
 
             # A server that does not answer: QGIS goes on, and the photo says why it is missing.
             server.stop()
             strip.credentials = lambda: (server.url, api.token)
             assert strip.open_item(strip.listWidget.item(0)) is None
-            _wait_for(lambda: strip.download_task is None, 60)
+            wait_until(lambda: strip.download_task is None, 60)
             assert "could not be downloaded" in strip.last_message[0] and strip.last_dialog is None
             api.close()
         finally:

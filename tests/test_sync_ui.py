@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from qgis.core import QgsApplication, QgsProject, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtWidgets import QToolBar
+from shuibao_ui_harness import wait_until
 
 
 def _load(name: str, path: Path):
@@ -26,15 +25,6 @@ def _load(name: str, path: Path):
 HERE = Path(__file__).resolve().parent
 h = _load("shuibao_sync_harness", HERE / "sync_harness.py")
 PASSWORD, Server, dam, new_store, update = h.PASSWORD, h.Server, h.dam, h.new_store, h.update
-
-
-def wait_until(cond, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        QCoreApplication.processEvents()
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -212,20 +212,21 @@ class FeatureTableModel(QAbstractTableModel):
             self.step_field, "server_rev", "last_inspected_at" if "last_inspected_at" in names else None,
         ]  # fmt: skip
 
-    def close(self) -> None:
-        """Forget the list and close the store connection (the file may be removed after this)."""
-        self.beginResetModel()
+    def _forget(self) -> None:
         if self._conn is not None:
             self._conn.close()
         self._reset_state()
+
+    def close(self) -> None:
+        """Forget the list and close the store connection (the file may be removed after this)."""
+        self.beginResetModel()
+        self._forget()
         self.endResetModel()
 
     def load(self, layer: QgsVectorLayer | None) -> None:
         """Read the layer's objects again (keeps the filters and the sort order)."""
         self.beginResetModel()
-        if self._conn is not None:
-            self._conn.close()
-        self._reset_state()
+        self._forget()
         self._sync_labels = {k: sync_label(k) for k in SYNC_COLOURS}
         if layer is not None:
             path = store_path(layer)
@@ -233,9 +234,7 @@ class FeatureTableModel(QAbstractTableModel):
                 self._open(layer, path)
             except sqlite3.Error as exc:  # a store the list cannot read as it is (damaged, foreign, locked)
                 QgsMessageLog.logMessage(f"list of {self.kind.name} from {path}: {exc}", "Shuibao")
-                if self._conn is not None:
-                    self._conn.close()
-                self._reset_state()
+                self._forget()
                 self._open(layer, None)  # the list as QGIS reads the layer, without the store's badges
                 self.error = str(exc)
         self.endResetModel()
@@ -312,8 +311,14 @@ class FeatureTableModel(QAbstractTableModel):
         sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
         self.townships = sorted(t for (t,) in conn.execute(sql) if t)
         if self._hazards:
-            sql = f"SELECT count(*) FROM {self._source} WHERE {e[UUID]} IN (SELECT dam_uuid FROM dam_hazard WHERE {OPEN_HAZARD})"  # noqa: S608, E501
+            sql = f"SELECT count(*) FROM {self._source} WHERE {self._with_open_hazard()}"  # noqa: S608
             self.with_hazards = conn.execute(sql).fetchone()[0]
+
+    def _with_open_hazard(self) -> str:
+        """SQL: the object has an open hazard."""
+        if not self._has_hazards:
+            return "0"
+        return f"{self._exprs[UUID]} IN (SELECT dam_uuid FROM dam_hazard WHERE {OPEN_HAZARD})"
 
     # -- filtering and sorting ---------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
@@ -344,10 +349,7 @@ class FeatureTableModel(QAbstractTableModel):
         if f.get("due"):
             terms.append(f"({e[DUE]}) >= {OVERDUE if f['due'] == 'overdue' else DUE_WEEK}")
         if f.get("hazards"):
-            if self._has_hazards:
-                terms.append(f"{e[UUID]} IN (SELECT dam_uuid FROM dam_hazard WHERE {OPEN_HAZARD})")
-            else:
-                terms.append("0")
+            terms.append(self._with_open_hazard())
         return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
     def _query_fids(self) -> None:
