@@ -61,7 +61,7 @@ def test_hash_mismatch_type_and_size(api):
 
 
 def test_sniff():
-    from shuibao_server.blobs import sniff
+    from shuibao_server.blobs.store import sniff
 
     assert sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
     assert sniff(b"\x00\x00\x00\x18ftypheic\x00\x00") == "image/heic"
