@@ -46,6 +46,13 @@ class LoginRequest(BaseModel):
     device_name: str | None = Field(default=None, max_length=128)
 
 
+class PasswordChange(BaseModel):
+    old_password: str = Field(max_length=256, description="The current password.")
+    new_password: str = Field(
+        max_length=256, description="At least 8 characters; not the user name; not the current password."
+    )
+
+
 class UserInfo(BaseModel):
     username: str
     role: Literal["inspector", "technician", "acceptor", "admin"]

@@ -30,8 +30,9 @@ def _run(args: list, cwd: Path, env: dict, timeout: int = 300) -> str:
 
 
 def _clean_env(tmp_path: Path) -> dict:
-    """The environment without this checkout's venv or import paths."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    """The environment without this checkout's venv, import paths or server settings."""
+    drop = ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("SHUIBAO_")}
     env["HOME"] = os.environ.get("HOME", str(tmp_path))
     return env
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ... import auth, problems
-from ...schemas import LoginRequest, LoginResponse, MeResponse
+from ...schemas import LoginRequest, LoginResponse, MeResponse, PasswordChange
 from ...sync import mutations
 from ..deps import CurrentUser, EngineDep, SettingsDep
 from ..openapi import problem_responses
@@ -37,3 +37,15 @@ def me(who: CurrentUser, engine: EngineDep) -> dict:
     last = mutations.current_last_id(engine, who.device_pk)
     return {"username": who.username, "role": who.role, "counties": list(who.counties),
             "client_id": who.client_id, "last_mutation_id": last}  # fmt: skip
+
+
+@router.post("/password", status_code=204, responses=problem_responses(401, 403, 422))
+def change_password(body: PasswordChange, who: CurrentUser, engine: EngineDep) -> Response:
+    """Change one's own password. Every other token of the user is revoked; this one stays valid."""
+    try:
+        auth.change_password(engine, who, body.old_password, body.new_password)
+    except auth.AuthError:
+        raise problems.wrong_old_password() from None
+    except auth.WeakPassword as e:
+        raise problems.weak_password("new_password", e.code, e.zh, e.en) from None
+    return Response(status_code=204)
