@@ -2,8 +2,10 @@
 
 A whole PUT is verified and committed at once. A chunked one (`Content-Range: bytes S-E/T`)
 appends at the offset the server reports and commits when the last byte arrived: the server
-re-hashes, checks the size and sniffs the type before the blob becomes visible. Per-user
-upload sessions (issue 12 item 4) belong here and in `store.py`.
+re-hashes, checks the size and sniffs the type before the blob becomes visible. An empty PUT
+with `Content-Range: bytes */T` commits an upload whose T bytes all arrived but were never
+committed (the server stopped in between), the same way. Per-user upload sessions (issue 12
+item 4) belong here and in `store.py`.
 """
 
 from __future__ import annotations
@@ -20,25 +22,40 @@ from .store import BlobError, BlobStore
 
 @dataclass(frozen=True)
 class ContentRange:
-    start: int
-    end: int
+    """`bytes START-END/TOTAL` (a chunk), or `bytes */TOTAL` (finish: start and end are None)."""
+
+    start: int | None
+    end: int | None
     total: int
 
     @property
+    def finish(self) -> bool:
+        return self.start is None
+
+    @property
     def length(self) -> int:
-        return self.end - self.start + 1
+        """The body length this range announces (none to finish)."""
+        return 0 if self.start is None or self.end is None else self.end - self.start + 1
+
+    def valid(self) -> bool:
+        if self.start is None or self.end is None:
+            return self.total > 0
+        return 0 <= self.start <= self.end < self.total
 
 
 def parse_range(value: str | None, max_bytes: int) -> ContentRange | None:
-    """`bytes START-END/TOTAL`, or None without the header; 400/413 for a bad or too large one."""
+    """The Content-Range header, or None without one; 400/413 for a bad or too large one."""
     if not value:
         return None
     try:
         unit, rest = value.strip().split(" ", 1)
-        span, total_s = rest.split("/", 1)
-        start_s, end_s = span.split("-", 1)
-        crange = ContentRange(int(start_s), int(end_s), int(total_s))
-        if unit != "bytes" or not (0 <= crange.start <= crange.end < crange.total):
+        span, total = rest.split("/", 1)
+        if span == "*":
+            crange = ContentRange(None, None, int(total))
+        else:
+            start, end = span.split("-", 1)
+            crange = ContentRange(int(start), int(end), int(total))
+        if unit != "bytes" or not crange.valid():
             raise ValueError
     except ValueError:
         raise problems.bad_range() from None
@@ -79,8 +96,10 @@ def receive(
     try:
         if crange is None:
             size, mime = store.put(sha256, body, max_bytes)
+        elif crange.finish:  # every byte arrived before (a server killed before committing)
+            size, mime = store.commit(sha256, max_bytes, expected=crange.total)
         else:
-            offset = store.write_partial(sha256, crange.start, body)
+            offset = store.write_partial(sha256, crange.start or 0, body)
             if offset < crange.total:
                 return 202, {"sha256": sha256, "complete": False, "offset": offset}
             size, mime = store.commit(sha256, max_bytes)

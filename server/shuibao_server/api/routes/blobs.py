@@ -24,7 +24,8 @@ PUT_DOC = {
     },
     "parameters": [
         {"name": "Content-Range", "in": "header", "required": False, "schema": {"type": "string"},
-         "description": "bytes START-END/TOTAL for a chunk of a resumable upload"},
+         "description": "bytes START-END/TOTAL for a chunk of a resumable upload; bytes */TOTAL with an "
+                        "empty body to finish an upload whose TOTAL bytes all arrived"},
     ],
 }  # fmt: skip
 
@@ -60,7 +61,9 @@ def upload_status(who: CurrentUser, sha256: Sha, engine: EngineDep, store: Store
 async def put_blob(
     request: Request, who: CurrentUser, sha256: Sha, engine: EngineDep, store: StoreDep, settings: SettingsDep
 ) -> Response:
-    """Upload a photo, whole or in chunks (Content-Range). Verified against the hash at the end."""
+    """Upload a photo, whole or in chunks (Content-Range). Verified against the hash at the end.
+
+    `Content-Range: bytes */TOTAL` with an empty body finishes an upload whose bytes all arrived."""
     max_bytes = settings.max_photo_bytes
     done = await run_in_threadpool(upload.already_stored, engine, store, sha256)
     if done is not None:
