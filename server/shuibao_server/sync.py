@@ -344,6 +344,9 @@ class Applier:
         kind = RECORD_KINDS.get(c.get("kind"))
         if kind is None:
             raise _reject("kind", "unknown_kind", f"未知记录类型：{c.get('kind')}", f"unknown record kind: {c.get('kind')}")
+        writer = rules.check_writer(kind, self.principal.role)
+        if writer is not None:
+            raise Rejected([writer.as_dict()])
         uuid = c.get("uuid")
         try:
             if not isinstance(uuid, str) or not UUID_RE.match(uuid) or str(uuidlib.UUID(uuid)) != uuid:
