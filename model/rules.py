@@ -403,6 +403,23 @@ def check_writer(kind: RecordKind | str, role: str) -> Problem | None:
     )  # fmt: skip
 
 
+def inspection_flags(values: Mapping[str, Any], t: Thresholds = THRESHOLDS) -> list[str]:
+    """Fields of a dam inspection at or past a flag: cracks ≥ crack_flag_width, settlement ≥
+    settlement_flag [S], concentrated seepage or piping, collapse or slide."""
+    flags = []
+    width, settlement = values.get("crack_width"), values.get("settlement")
+    if values.get("crack_type") not in (None, "none") and isinstance(width, (int, float)):
+        if width >= t["crack_flag_width"]:
+            flags.append("crack_width")
+    if isinstance(settlement, (int, float)) and settlement >= t["settlement_flag"]:
+        flags.append("settlement")
+    if values.get("seepage") in ("concentrated", "piping"):
+        flags.append("seepage")
+    if values.get("collapse_slide"):
+        flags.append("collapse_slide")
+    return flags
+
+
 # --------------------------------------------------------------------------------------------
 # Counting against plans and duties
 # --------------------------------------------------------------------------------------------

@@ -45,3 +45,11 @@ def test_one_dam_one_patroller_where_people_live_below_a_dam_not_silted_up():
     assert not rules.needs_dedicated_patroller({"downstream_exposure": '["none"]'})
     assert not rules.needs_dedicated_patroller({"downstream_exposure": ["none"]})
     assert rules.needs_dedicated_patroller({"downstream_exposure": ["school", "traffic"]})
+
+
+def test_inspection_findings_past_a_flag():
+    assert rules.inspection_flags({"crack_type": "none", "crack_width": 9.0}) == []
+    found = {"crack_type": "transverse", "crack_width": 2.0, "settlement": 5.0, "seepage": "piping",
+             "collapse_slide": True}  # fmt: skip
+    assert rules.inspection_flags(found) == ["crack_width", "settlement", "seepage", "collapse_slide"]
+    assert rules.inspection_flags({"crack_type": "mesh", "crack_width": 1.9, "settlement": 4.9}) == []

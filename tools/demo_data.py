@@ -494,6 +494,7 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
             "deadline": insp["deadline"],
             "step": step,
         }
+        hazard["created_at"] = insp["inspected_at"]  # opened when found
         if step in ("rectified", "rechecked", "closed"):
             hazard.update(rectified_at=g.date(2025, 2026), rectification_note="已按要求整改")
         if step in ("rechecked", "closed"):
