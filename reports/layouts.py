@@ -401,7 +401,12 @@ class Form:
     name = ""
     kind = ""
     zh = en = ""
+    menu = ("", "")  # the form's name in menus (zh, en)
     pages = 1
+
+    @classmethod
+    def menu_label(cls, lang: str) -> str:
+        return pick(lang, *cls.menu)
 
     def __init__(self, ds: Dataset, options: FormOptions, project: QgsProject | None = None):
         self.ds, self.options, self.lang = ds, options, options.lang
@@ -487,13 +492,9 @@ class InspectionForm(Form):
     """淤地坝安全检查记录表: the dam and its three responsible persons, the checklist of the form's
     sections with flags, the result; photos, a map inset and the signatures on the second page."""
 
-    name, kind, zh, en, pages = (
-        "dam_inspection",
-        "dam_inspection",
-        "淤地坝安全检查记录表",
-        "Check dam inspection record",
-        2,
-    )
+    name = kind = "dam_inspection"
+    zh, en, pages = "淤地坝安全检查记录表", "Check dam inspection record", 2
+    menu = (zh, en)
 
     def build(self) -> None:
         s = self.sheet
@@ -566,6 +567,7 @@ class HazardForm(Form):
     rectification, re-check and closing, with signatures)."""
 
     name, kind, zh, en, pages = "dam_hazard", "dam_hazard", "淤地坝安全隐患整改通知书", "Hazard rectification notice", 2
+    menu = ("隐患整改通知书及销号单", "Hazard notice and closing sheet")
 
     def build(self) -> None:
         s = self.sheet
@@ -638,6 +640,7 @@ class BenggangSurveyForm(Form):
     treatment measures, a map of the patch, photos and the signatures (调查人/记录人/校核人/日期)."""
 
     name, kind, zh, en, pages = "patch_survey", "patch", "崩岗调查表", "崩岗 survey sheet", 2
+    menu = (zh, en)
 
     def __init__(self, *args, **kwargs):
         self.chosen: dict[str, dict[str, Any]] = {}  # patch uuid -> the survey asked for
@@ -718,6 +721,7 @@ class AcceptanceForm(Form):
     as a table over as many pages as they need."""
 
     name, kind, zh, en, pages = "watershed_acceptance", "watershed_acceptance", "鉴定书", "acceptance record", 2
+    menu = ("小流域验收鉴定书", "Watershed acceptance record")
 
     def build(self) -> None:
         s = self.sheet
