@@ -195,7 +195,7 @@ class MapInset:
         self.item.setCrs(crs)
         projected = QgsGeometry(geometry)
         projected.transform(QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4490"), crs,
-                                                   QgsProject.instance()))  # fmt: skip
+                                                   self.item.layout().project()))  # fmt: skip
         box = projected.boundingBox()
         size = self.item.rect()
         ratio = size.width() / size.height()
@@ -410,7 +410,7 @@ class Form:
 
     def __init__(self, ds: Dataset, options: FormOptions, project: QgsProject | None = None):
         self.ds, self.options, self.lang = ds, options, options.lang
-        self.project = project or QgsProject.instance()
+        self.project = project or QgsProject()
         self.maps = MapLayers(ds.path, self.lang)
         self.sheet = Sheet(self.project, self.pages)
         self.build()
@@ -808,6 +808,9 @@ def export_pdf(store: str | Path, form_name: str, uuids: list[str], path: str | 
     """Print the records ``uuids`` (of the form's kind) into one PDF at ``path``; returns it."""
     options = options or FormOptions()
     ds = Dataset(store)
+    # A project of its own: the layout never touches the user's project, and the export can run in a
+    # QgsTask's thread (the layers, the layout and the project all live in that thread).
+    project = project or QgsProject()
     form = FORMS[form_name](ds, options, project)
     records = form.records(list(dict.fromkeys(uuids)))
     if not records:

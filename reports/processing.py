@@ -162,9 +162,6 @@ class PrintFormsAlgorithm(ReportAlgorithm):
         self.addParameter(QgsProcessingParameterFileDestination(self.OUTPUT, tr("PDF file"), "PDF (*.pdf)"))
         self.addOutput(QgsProcessingOutputNumber("RECORDS", tr("Records printed")))
 
-    def flags(self):
-        return super().flags() | QgsProcessingAlgorithm.FlagNoThreading  # print layouts live on the main thread
-
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 - QGIS API
         from .layouts import FormOptions, export_pdf
 
