@@ -263,7 +263,10 @@ def add_missing_tables(conn: sqlite3.Connection, kinds: dict[str, RecordKind] | 
 
 
 def _copy_gdal_layer(src: sqlite3.Connection, conn: sqlite3.Connection, kind: RecordKind) -> None:
+    made = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents"):
+        if table not in made:
+            continue  # GDAL makes gpkg_extensions only with a spatial index
         cur = src.execute(f"SELECT * FROM {table} WHERE table_name = ?", (kind.name,))
         cols = ", ".join(q(d[0]) for d in cur.description)
         rows = cur.fetchall()
