@@ -78,9 +78,10 @@ def write_workbook(path: str | Path, tables: list[Table], charts: dict[str, BarC
     book = openpyxl.Workbook()
     book.remove(book.active)
     used: set[str] = set()
+    styles = _Styles(book)
     for table in tables:
         sheet = book.create_sheet(sheet_name(table.sheet or table.title, used))
-        _fill(sheet, table)
+        _fill(sheet, table, styles)
         chart = (charts or {}).get(table.name)
         if chart is not None and table.rows:
             _chart(sheet, table, chart)
@@ -94,45 +95,77 @@ def write_workbook(path: str | Path, tables: list[Table], charts: dict[str, BarC
     return path
 
 
-def _fill(sheet, table: Table) -> None:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+class _Styles:
+    """Named styles of a workbook, made once each: a cell takes a style by name, which costs far less
+    than giving every cell its own font, border and alignment objects (openpyxl hashes each)."""
+
+    def __init__(self, book):
+        self.book = book
+        self.made: set[str] = set()
+
+    def get(self, kind: str, fmt: str | None = None) -> str:
+        name = f"sb_{kind}_{fmt or 'general'}"
+        if name not in self.made:
+            self.book.add_named_style(self._make(name, kind, fmt))
+            self.made.add(name)
+        return name
+
+    @staticmethod
+    def _make(name: str, kind: str, fmt: str | None):
+        from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+
+        thin = Side(style="thin", color="808080")
+        style = NamedStyle(name=name)
+        if kind == "title":
+            style.font = Font(name=TITLE_FONT, size=16, bold=True)
+            style.alignment = Alignment(horizontal="center", vertical="center")
+            return style
+        if kind == "subtitle":
+            style.font = Font(name=BODY_FONT, size=10)
+            style.alignment = Alignment(wrap_text=True, vertical="center")
+            return style
+        style.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        style.font = Font(name=BODY_FONT, bold=kind in ("header", "total"))
+        if kind == "header":
+            style.fill = PatternFill("solid", fgColor=HEADER_FILL)
+            style.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        elif kind == "wrap":
+            style.alignment = Alignment(wrap_text=True, vertical="top")
+        if fmt:
+            style.number_format = fmt
+        return style
+
+
+def _fill(sheet, table: Table, styles: _Styles) -> None:
     from openpyxl.utils import get_column_letter
 
     ncols = max(len(table.headers), 1)
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
     sheet.append([table.title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
-    sheet.cell(1, 1).font = Font(name=TITLE_FONT, size=16, bold=True)
-    sheet.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+    sheet.cell(1, 1).style = styles.get("title")
     sheet.row_dimensions[1].height = 30
+    row = 1
     for line in table.subtitle:
         sheet.append([line])
-        row = sheet.max_row
+        row += 1
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncols)
-        sheet.cell(row, 1).font = Font(name=BODY_FONT, size=10)
-        sheet.cell(row, 1).alignment = Alignment(wrap_text=True, vertical="center")
+        sheet.cell(row, 1).style = styles.get("subtitle")
         sheet.row_dimensions[row].height = 15 * max(1, _width(line) // (ncols * 12) + 1)
     sheet.append(table.headers)
-    header = sheet.max_row
+    header = row = row + 1
     for col in range(1, ncols + 1):
-        cell = sheet.cell(header, col)
-        cell.font = Font(name=BODY_FONT, bold=True)
-        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = border
+        sheet.cell(header, col).style = styles.get("header")
     body = [*table.rows, *([table.total] if table.total else [])]
+    plain = [styles.get("body", fmt) for fmt in table.formats]
+    total = [styles.get("total", fmt) for fmt in table.formats]
+    wrap = styles.get("wrap")
     for values in body:
         sheet.append(values)
-        row = sheet.max_row
-        for col, fmt in enumerate(table.formats, 1):
-            cell = sheet.cell(row, col)
-            cell.border = border
-            cell.font = Font(name=BODY_FONT, bold=values is table.total)
-            if fmt:
-                cell.number_format = fmt
-            if isinstance(cell.value, str) and _width(cell.value) > MAX_WIDTH:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+        names = total if values is table.total else plain
+        for col, value in enumerate(values[: len(names)]):
+            long_text = isinstance(value, str) and _width(value) > MAX_WIDTH
+            sheet.cell(row, col + 1).style = wrap if long_text else names[col]
     widths = [_width(h) for h in table.headers]
     for values in body[:2000]:
         for i, value in enumerate(values[: len(widths)]):
