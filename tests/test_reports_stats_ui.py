@@ -95,13 +95,18 @@ def test_technicians_open_the_targets_inspectors_cannot(panel, iface):
     iface.showAttributeTable = shown.append  # QGIS's attribute table (the stub lacks it)
     assert panel.contents.targetsButton.isEnabled()
     panel.contents.targetsButton.click()
-    assert [layer.customProperty("shuibao/kind") for layer in shown] == ["target"] and shown[0].isEditable()
-    shown[0].rollBack()
+    layer = shown[0]
+    assert layer.customProperty("shuibao/kind") == "target" and layer.isEditable()
+    county = next(f for f in layer.getFeatures() if f["indicator"] == "benggang_treated" and not f["township"])
+    layer.changeAttributeValue(county.id(), layer.fields().indexFromName("value"), 1200.0)  # as in the table
+    assert layer.commitChanges()
+    wait_until(lambda: cells(panel.views["targets"], 0)[3] == "1200")
     panel.role_override = "inspector"
     panel.refresh()
     assert not panel.contents.targetsButton.isEnabled()
     assert "technicians" in panel.contents.targetsButton.toolTip()
     assert panel.edit_targets() is False and len(shown) == 1
+    assert not layer.isEditable()
 
 
 def test_the_plugin_menu_shows_the_panel_and_the_dialogs(iface, bar, small_store):

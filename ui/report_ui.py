@@ -98,17 +98,17 @@ class ReportJobs:
         self.tasks.append(task)
         self.last_path = self.last_error = None
         QgsApplication.taskManager().addTask(task)
-        self._message(tr("{0}: working…").format(description), Qgis.MessageLevel.Info, 3)
+        self.message(tr("{0}: working…").format(description), Qgis.MessageLevel.Info, 3)
         return task
 
     def _done(self, task: ReportTask, path: str, exc: BaseException | None, open_after: bool) -> None:
         self.tasks.remove(task)
         if exc is not None or task.feedback.isCanceled():
             self.last_error = self._error_text(exc) if exc is not None else tr("Canceled.")
-            self._message(self.last_error, Qgis.MessageLevel.Warning, 10)
+            self.message(self.last_error, Qgis.MessageLevel.Warning, 10)
             return
         self.last_path = path
-        self._message(tr("Saved {0}").format(path), Qgis.MessageLevel.Success, 8,
+        self.message(tr("Saved {0}").format(path), Qgis.MessageLevel.Success, 8,
                       [(tr("Open"), lambda: self.opener(path)),
                        (tr("Open folder"), lambda: self.opener(str(Path(path).parent)))])  # fmt: skip
         if open_after:
@@ -119,7 +119,7 @@ class ReportJobs:
             return exc.message(self.lang)
         return tr("The report could not be made: {0}").format(exc)
 
-    def _message(self, text: str, level, duration: int, buttons: list[tuple[str, Callable]] = ()) -> None:
+    def message(self, text: str, level, duration: int, buttons: list[tuple[str, Callable]] = ()) -> None:
         bar = self.iface.messageBar() if self.iface is not None else None
         if bar is None:
             return
@@ -376,6 +376,8 @@ class ReportButton(QToolButton):
         out = []
         for uuid in objects:
             records = ds.children(kind, [uuid])
+            if kind == "dam_hazard":  # a notice is for a hazard still open, when there is one
+                records = [r for r in records if r.get("step") != "closed"] or records
             if records:
                 out.append(max(records, key=lambda r: (r.get("created_at") or "", r["fid"]))["uuid"])
         return out
@@ -407,11 +409,20 @@ class ReportButton(QToolButton):
     def print_list(self) -> ReportDialog | None:
         return self._dialog("forms")
 
+    def _unsaved(self, store: str) -> None:
+        """Reports read the store: say so when a layer of it holds edits not saved yet."""
+        from ..layers.project import store_layers
+
+        if any(layer.isModified() for layer in store_layers(self.dock.project, store).values()):
+            self.jobs.message(tr("Some layers have unsaved edits: the reports hold only what is saved."),
+                              Qgis.MessageLevel.Warning, 8)  # fmt: skip
+
     def _dialog(self, mode: str) -> ReportDialog | None:
         store = self.store()
         if store is None:
-            self.jobs._message(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
+            self.jobs.message(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
             return None
+        self._unsaved(store)
         self.dialog = ReportDialog(store, mode, self.jobs, self.dock, object_kind=self.dock.OBJECT,
                                    objects=self.listed(), note=self.note(), township=self._township())  # fmt: skip
         self.dialog.open()
@@ -423,8 +434,9 @@ class ReportButton(QToolButton):
 
         store, uuids = self.store(), self.selection(form)
         if store is None or not uuids:
-            self.jobs._message(tr("Select an object or a record first."), Qgis.MessageLevel.Info, 5)
+            self.jobs.message(tr("Select an object or a record first."), Qgis.MessageLevel.Info, 5)
             return None
+        self._unsaved(store)
         county, unit = self._names()
         label = FORMS[form].menu_label(self.dock.lang)
         path = default_path(store, tr("Prints"), label, ".pdf")

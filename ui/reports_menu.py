@@ -46,7 +46,7 @@ class ReportsUi:
     def open_dialog(self, mode: str) -> ReportDialog | None:
         store = current_store()
         if store is None:
-            self.jobs._message(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
+            self.jobs.message(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
             return None
         self.dialog = ReportDialog(store, mode, self.jobs, self.iface.mainWindow())
         self.dialog.open()

@@ -66,6 +66,7 @@ class StatsDock(QgsDockWidget):
         self.options: stats.Options | None = None
         self.tables: dict[str, Table] = {}
         self._store: str | None = None
+        self._targets_layer = None
         self.setObjectName(self.OBJECT_NAME)
         self.setWindowTitle(tr("Statistics and targets"))
         self.contents = c = _Contents(self)
@@ -271,10 +272,14 @@ class StatsDock(QgsDockWidget):
             return False
         layer = find_layer("target", self.project)
         if layer is None:
-            self.jobs._message(tr("The store has no target table: open it again to upgrade it."),
+            self.jobs.message(tr("The store has no target table: open it again to upgrade it."),
                                Qgis.MessageLevel.Warning, 8)  # fmt: skip
             return False
         if not layer.isEditable():
             layer.startEditing()
+        if layer is not self._targets_layer:  # the figures follow the saved targets
+            layer.afterCommitChanges.connect(self.schedule_refresh)
+            self._connections.append((layer.afterCommitChanges, self.schedule_refresh))
+            self._targets_layer = layer
         self.iface.showAttributeTable(layer)
         return True

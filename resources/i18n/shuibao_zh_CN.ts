@@ -904,22 +904,27 @@
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="413" />
+            <location filename="ui/report_ui.py" line="417" />
+            <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
+            <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="426" />
+            <location filename="ui/report_ui.py" line="437" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="430" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="432" />
+            <location filename="ui/report_ui.py" line="444" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>
@@ -939,122 +944,122 @@
             <translation>打印表单为 PDF…</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="73" />
+            <location filename="ui/stats_dock.py" line="74" />
             <source>Years</source>
             <translation>年度</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="74" />
+            <location filename="ui/stats_dock.py" line="75" />
             <source>Refresh</source>
             <translation>刷新</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="75" />
+            <location filename="ui/stats_dock.py" line="76" />
             <source>Export to Excel</source>
             <translation>导出到 Excel</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="76" />
+            <location filename="ui/stats_dock.py" line="77" />
             <source>Targets…</source>
             <translation>目标任务…</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="79" />
+            <location filename="ui/stats_dock.py" line="80" />
             <source>Targets</source>
             <translation>目标完成</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="79" />
+            <location filename="ui/stats_dock.py" line="80" />
             <source>Dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="79" />
+            <location filename="ui/stats_dock.py" line="80" />
             <source>Hazards</source>
             <translation>隐患</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="79" />
+            <location filename="ui/stats_dock.py" line="80" />
             <source>崩岗</source>
             <translation>崩岗</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="80" />
+            <location filename="ui/stats_dock.py" line="81" />
             <source>Watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="165" />
+            <location filename="ui/stats_dock.py" line="167" />
             <source>Whole county</source>
             <translation>全县</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="176" />
+            <location filename="ui/stats_dock.py" line="178" />
             <source>Only technicians and admins set targets.</source>
             <translation>只有技术员和管理员可以设置目标任务。</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="200" />
+            <location filename="ui/stats_dock.py" line="202" />
             <source>{0} targets in {1}–{2}</source>
             <translation>{1}—{2} 年共 {0} 项目标任务</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="205" />
+            <location filename="ui/stats_dock.py" line="207" />
             <source>How it is counted: {0}. {1}.</source>
             <translation>统计口径：{0}。{1}。</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="228" />
+            <location filename="ui/stats_dock.py" line="230" />
             <source>Share of each target reached (%)</source>
             <translation>各项目标完成率（%）</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="230" />
+            <location filename="ui/stats_dock.py" line="232" />
             <source>Reached</source>
             <translation>完成率</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="236" />
+            <location filename="ui/stats_dock.py" line="238" />
             <source>崩岗 treated in the period against the township targets</source>
             <translation>期内崩岗治理完成数与乡镇目标</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="238" />
+            <location filename="ui/stats_dock.py" line="240" />
             <source>Target</source>
             <translation>目标</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="239" />
+            <location filename="ui/stats_dock.py" line="241" />
             <source>Treated</source>
             <translation>期内完成</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="243" />
+            <location filename="ui/stats_dock.py" line="245" />
             <source>Hazards found, closed and overdue</source>
             <translation>隐患发现、销号与逾期</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="245" />
+            <location filename="ui/stats_dock.py" line="247" />
             <source>Found</source>
             <translation>发现</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="246" />
+            <location filename="ui/stats_dock.py" line="248" />
             <source>Closed</source>
             <translation>销号</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="260" />
+            <location filename="ui/stats_dock.py" line="262" />
             <source>Statistics</source>
             <translation>统计</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="265" />
+            <location filename="ui/stats_dock.py" line="267" />
             <source>Export statistics</source>
             <translation>导出统计</translation>
         </message>
         <message>
-            <location filename="ui/stats_dock.py" line="273" />
+            <location filename="ui/stats_dock.py" line="275" />
             <source>The store has no target table: open it again to upgrade it.</source>
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
