@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..model import RECORD_KINDS, rules
+from ..model import RECORD_KINDS, THRESHOLDS, Thresholds, rules
 from ..model.schema import DATE, DATETIME, INT, REAL
 from .data import (
     BEIJING,
@@ -438,10 +438,14 @@ LEDGERS: dict[str, Ledger] = {
         ),
     )
 }
-CLUSTER_NOTE = (
-    "崩岗群按所含崩岗个数计（“崩岗群个数”，未填按1座）",
-    "a 崩岗 cluster counts as its members (as one when the number is missing)",
-)
+
+
+def cluster_note(t: Thresholds = THRESHOLDS, lang: str = "zh") -> str:
+    """How a 崩岗群 counts against a plan's "治理崩岗 N 座" (model rule benggang_plan_count)."""
+    if t["benggang_cluster_counts_members"]:
+        return pick(lang, "崩岗群按所含崩岗个数计（“崩岗群个数”，如5个崩岗组成的崩岗群计5座；未填个数按1座）",
+                    "a 崩岗 cluster counts as its members (5 for a cluster of five; 1 when the number is missing)")  # fmt: skip
+    return pick(lang, "崩岗群按1座计", "a 崩岗 cluster counts as one")
 
 
 def ledgers_for(object_kind: str) -> list[Ledger]:
@@ -478,7 +482,7 @@ def subtitle(ledger: Ledger, flt: Filter, lang: str, count: int, exported: dt.da
     )
     lines = ["　".join(parts)]
     if ledger.name.startswith("benggang"):
-        lines.append(pick(lang, *CLUSTER_NOTE))
+        lines.append(cluster_note(THRESHOLDS, lang))
     return lines
 
 
@@ -508,3 +512,19 @@ def make_table(ds: Dataset, ledger: Ledger, flt: Filter, lang: str = "zh", count
 def make_tables(ds: Dataset, names: Iterable[str], flt: Filter, lang: str = "zh", county_name: str = "") -> list[Table]:
     exported = dt.datetime.now(BEIJING).replace(tzinfo=None)
     return [make_table(ds, LEDGERS[n], flt, lang, county_name, exported) for n in names]
+
+
+# The ledger whose rows are the records a printed form (reports.layouts) prints for a filter: one
+# home for choosing records, shared by the dock's atlas and shuibao:print_forms.
+FORM_LEDGER = {
+    "dam_inspection": "dam_inspections",
+    "dam_hazard": "dam_hazards",
+    "patch_survey": "benggang_list",
+    "watershed_acceptance": "watershed_acceptances",
+}
+
+
+def form_records(ds: Dataset, form: str, flt: Filter) -> list[str]:
+    """The uuids a form prints for a filter, in the ledger's order."""
+    _cols, rows = LEDGERS[FORM_LEDGER[form]].build(ds, flt, "zh")
+    return [r["uuid"] for r in rows if not r.get("_total")]

@@ -168,7 +168,7 @@ class PrintFormsAlgorithm(ReportAlgorithm):
         ds, lang = self.dataset(parameters, context), _lang(parameters)
         form = FORM_NAMES[self.parameterAsEnum(parameters, self.FORM, context)]
         listed = self.parameterAsString(parameters, self.UUIDS, context)
-        uuids = [u.strip() for u in listed.split(",") if u.strip()] or records_of(
+        uuids = [u.strip() for u in listed.split(",") if u.strip()] or ledgers.form_records(
             ds, form, self.filter(parameters, context)
         )
         path = self.parameterAsFileOutput(parameters, self.OUTPUT, context)
@@ -216,21 +216,6 @@ class StatisticsAlgorithm(ReportAlgorithm):
         except ReportError as exc:
             raise QgsProcessingException(exc.message(lang)) from exc
         return {self.OUTPUT: path}
-
-
-# The ledger whose rows are the records a form prints for a filter (one home for the filtering).
-FORM_LEDGER = {
-    "dam_inspection": "dam_inspections",
-    "dam_hazard": "dam_hazards",
-    "patch_survey": "benggang_list",
-    "watershed_acceptance": "watershed_acceptances",
-}
-
-
-def records_of(ds: Dataset, form: str, flt: ledgers.Filter) -> list[str]:
-    """The uuids a form prints for a filter, in the ledger's order."""
-    _cols, rows = ledgers.LEDGERS[FORM_LEDGER[form]].build(ds, flt, "zh")
-    return [r["uuid"] for r in rows if not r.get("_total")]
 
 
 def algorithms() -> list[QgsProcessingAlgorithm]:

@@ -25,13 +25,13 @@ from typing import Any
 from ..model import RECORD_KINDS, THRESHOLDS, Thresholds, rules
 from .data import BEIJING, Dataset, hazard_found_on, parse_date, patch_treated_on, pick
 from .excel import BarChart
-from .ledgers import Table
+from .ledgers import Table, cluster_note
 
 TREATED = ("completed", "accepted")
 HOW = {
     "benggang_treated": (
-        "期内完成治理的崩岗（末项措施完工或验收日期在期内），崩岗群按所含崩岗个数计",
-        "崩岗 whose treatment was finished in the period; a cluster counts as its members",
+        "期内完成治理的崩岗（末项措施完工或验收日期在期内）",
+        "崩岗 whose treatment was finished in the period",
     ),
     "watersheds_built": (
         "实施年度在期内、已完工或已验收的小流域",
@@ -47,6 +47,12 @@ HOW = {
     "hazards_closed": ("期内发现的隐患中已销号的比例", "share of the hazards found in the period that are closed"),
 }
 UNIT_SCALE = {"km2": 100.0, "hm2": 1.0}  # hm² per unit of area
+
+
+def how_counted(indicator: str | None, t: Thresholds, lang: str) -> str:
+    """What counts as achieved for an indicator, in words (with the 崩岗群 rule for 崩岗)."""
+    text = pick(lang, *HOW.get(indicator or "", ("", "")))
+    return f"{text}；{cluster_note(t, lang)}" if indicator == "benggang_treated" else text
 
 
 @dataclass
@@ -212,7 +218,7 @@ def progress_table(ds: Dataset, opts: Options, lang: str, items: list[Progress] 
             p.share,
             pick(lang, p.note_zh, p.note_en) or None,
             t.get("source_document"),
-            pick(lang, *HOW.get(t.get("indicator"), ("", ""))),
+            how_counted(t.get("indicator"), opts.thresholds, lang),
         ])  # fmt: skip
     headers = [pick(lang, zh, en) for zh, en in (
         ("指标", "Indicator"), ("范围", "Scope"), ("目标期限", "Period"), ("目标值", "Target"), ("单位", "Unit"),
@@ -306,7 +312,7 @@ def benggang_table(ds: Dataset, opts: Options, lang: str) -> Table:
     total = _sum_row([r[:5] + r[6:] for r in rows], lang)
     if total:
         total.insert(5, round(100 * total[3] / total[4], 1) if total[4] else None)
-    how = pick(lang, *HOW["benggang_treated"])
+    how = how_counted("benggang_treated", opts.thresholds, lang)
     return _table("benggang", pick(lang, "崩岗治理分乡镇统计", "崩岗 treatment by township"), headers, rows,
                   [None, "0", "0", "0", "0", "0.0", "0", "0"],
                   [pick(lang, f"期内：{opts.period_text(lang)}；{how}", f"period {opts.period_text(lang)}; {how}")],

@@ -249,9 +249,7 @@ class ReportDialog(QDialog, FORM_CLASS):
         return [i.data(Qt.ItemDataRole.UserRole) for i in items if i.checkState() == Qt.CheckState.Checked]
 
     def records(self) -> list[str]:
-        from ..reports.processing import records_of
-
-        return records_of(self.ds, self.formCombo.currentData(), self.filter())
+        return ledgers.form_records(self.ds, self.formCombo.currentData(), self.filter())
 
     def start(self) -> None:
         path = self.outputWidget.filePath().strip()
