@@ -8,7 +8,7 @@ export QT_QPA_PLATFORM ?= offscreen
 
 setup: $(VENV)/.installed
 
-build/.system:
+build/.system: tools/setup_system.sh
 	bash tools/setup_system.sh
 	mkdir -p build && touch $@
 

@@ -29,6 +29,7 @@ class ShuibaoPlugin:
         self.actions: list[QAction] = []
         self.docks: list = []
         self.sync_ui = None
+        self.reports_ui = None  # statistics panel, ledger and form menu entries (ui.reports_menu)
         self.provider = None  # the shuibao Processing provider
         self._connections: list[tuple[object, object]] = []
         self._install_translator()
@@ -83,6 +84,9 @@ class ShuibaoPlugin:
         else:
             QTimer.singleShot(0, self.arrange_docks_once)
         self._init_sync()
+        from .ui.reports_menu import ReportsUi
+
+        self.reports_ui = ReportsUi(self.iface, MENU, self.toolbar)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the
@@ -124,6 +128,9 @@ class ShuibaoPlugin:
         return next((d for d in self.docks if d.objectName() == object_name), None)
 
     def unload(self) -> None:
+        if self.reports_ui is not None:
+            self.reports_ui.unload()
+            self.reports_ui = None
         if self.sync_ui is not None:
             self.sync_ui.unload()
             self.sync_ui = None

@@ -108,7 +108,11 @@ class ShuibaoProvider(QgsProcessingProvider):
         return self.name()
 
     def loadAlgorithms(self) -> None:
+        from ..reports.processing import algorithms  # ledgers, forms and statistics (reports/)
+
         self.addAlgorithm(SyncAlgorithm())
+        for algorithm in algorithms():
+            self.addAlgorithm(algorithm)
 
 
 _provider: ShuibaoProvider | None = None

@@ -80,6 +80,7 @@ class Applier:
 
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
         kind, uuid, op = _envelope(c)
+        workflow.check_writer(kind, self.principal.role)
         fields = values.clean_fields(kind, c.get("fields") or {})
         rec = self.records.visible(uuid)
         if self.records.get(uuid) is not None and rec is None:

@@ -32,6 +32,13 @@ def check_transitions(kind: RecordKind, before: dict, after: dict, role: str, in
         raise Rejected(problems)
 
 
+def check_writer(kind: RecordKind, role: str) -> None:
+    """Rejected when the kind may be written only by other roles (e.g. targets: technicians, admins)."""
+    problem = rules.check_writer(kind, role)
+    if problem is not None:
+        raise Rejected([problem.as_dict()])
+
+
 def check_delete(kind: RecordKind, role: str) -> None:
     """Registered objects (top-level kinds) are de-listed, not deleted, except by a technician or admin."""
     if kind.parent is None and kind.name != "photo" and role not in TOP_LEVEL_DELETE_ROLES:
