@@ -119,10 +119,14 @@ def parse_header(header: str) -> tuple[str, str | None]:
 
 
 def _phone_variants(zh: str) -> tuple[str, ...]:
-    if zh.endswith("电话"):
-        base = zh[: -len("电话")]
-        return tuple(base + s for s in ("联系电话", "手机", "手机号", "联系方式", "电话号码"))
-    return ()
+    if not zh.endswith("电话"):
+        return ()
+    base = zh[: -len("电话")]
+    out = tuple(base + s for s in ("联系电话", "手机", "手机号", "联系方式", "电话号码"))
+    if base.endswith("责任人"):  # Shapefile names are cut to 10 bytes: 行政责任人电话 -> 行政电话
+        short = base[: -len("责任人")]
+        out += (short + "电话", short + "手机")
+    return out
 
 
 @cache

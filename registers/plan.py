@@ -273,6 +273,8 @@ def _locate(table: Table, mapping: Mapping, ctx: Context, points: list[Any], pla
     if not any(p is not None for p in points):
         return points
     extent = _union([e for e in ctx.extents.values()]) if ctx.extents else None
+    if extent is not None:  # zones are 3° apart: half a degree of slack cannot pick the wrong one
+        extent = (extent[0] - 0.5, extent[1] - 0.5, extent[2] + 0.5, extent[3] + 0.5)
     detection = detect_crs(table, mapping, extent)
     if detection is None:
         return [None] * len(points)
