@@ -52,8 +52,9 @@ class SyncAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.URL, tr("Server URL")))
         self.addParameter(QgsProcessingParameterString(self.USER, tr("User name"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.PASSWORD, tr("Password"), optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(self.AUTHCFG, tr("Authentication configuration"),
-                                                           optional=True))
+        self.addParameter(
+            QgsProcessingParameterAuthConfig(self.AUTHCFG, tr("Authentication configuration"), optional=True)
+        )
         self.addParameter(QgsProcessingParameterBoolean(self.PHOTOS, tr("Download all photos"), defaultValue=False))
         for name in COUNTS:
             self.addOutput(QgsProcessingOutputNumber(name.upper(), name))
@@ -109,6 +110,9 @@ class ShuibaoProvider(QgsProcessingProvider):
 
     def loadAlgorithms(self) -> None:
         self.addAlgorithm(SyncAlgorithm())
+        from ..importer.processing import ImportAlgorithm  # shuibao:import (register import, issue 14)
+
+        self.addAlgorithm(ImportAlgorithm())
 
 
 _provider: ShuibaoProvider | None = None
