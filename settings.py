@@ -110,3 +110,13 @@ def sample_share() -> float:
     except ValueError:
         value = THRESHOLDS["acceptance_sample_share"]
     return min(max(value, 0.0), 1.0)
+
+
+# --- register import (issue 14): field mappings remembered per set of source columns ----------------
+def saved_import_mapping(key: str) -> str:
+    """The JSON of the mapping last used for files with these columns (``key``), or ""."""
+    return _get_str(f"import/mappings/{key}")
+
+
+def set_saved_import_mapping(key: str, mapping_json: str) -> None:
+    _set(f"import/mappings/{key}", mapping_json)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -73,8 +74,28 @@ class Detection:
         return self.candidates[0] if self.candidates else None
 
 
+_CONTEXTS: dict[int, object] = {}
+
+
 def _pyproj():
-    return need("pyproj")
+    """pyproj, with this thread's PROJ context kept alive.
+
+    pyproj 3.7 keys its PROJ context by OS thread but frees it with the Python thread state. QGIS's
+    task threads get a new Python thread state for every task, so the next task on the same thread
+    would use a freed context and crash: keep one context manager per thread for the process's life.
+    """
+    pyproj = need("pyproj")
+    try:
+        from pyproj._context import get_context_manager
+    except ImportError:  # older pyproj (Debian's 3.4) has one context per object: nothing to keep
+        return pyproj
+    ident = threading.get_ident()
+    if ident not in _CONTEXTS:
+        pyproj.CRS.from_epsg(4490)  # makes this thread's context
+        manager = get_context_manager()
+        if manager is not None:
+            _CONTEXTS[ident] = manager
+    return pyproj
 
 
 def describe(crs_text: str) -> tuple[str, str]:
@@ -112,7 +133,7 @@ def parse_crs(crs_text: str):
 
 
 @lru_cache(maxsize=64)
-def _transformer(source: str, target: str = TARGET):
+def _transformer(source: str, target: str = TARGET, thread: int = 0):
     pyproj = _pyproj()
     return pyproj.Transformer.from_crs(parse_crs(source), pyproj.CRS.from_user_input(target), always_xy=True)
 
@@ -121,7 +142,8 @@ def to_lonlat(xs: Sequence[float], ys: Sequence[float], cand: Candidate) -> tupl
     """Transform coordinates (as in the file's columns) to EPSG:4490 lon/lat."""
     if cand.swap:
         xs, ys = ys, xs
-    lon, lat = _transformer(cand.crs).transform(list(xs), list(ys))
+    # a Transformer belongs to the thread that made it
+    lon, lat = _transformer(cand.crs, TARGET, threading.get_ident()).transform(list(xs), list(ys))
     return list(lon), list(lat)
 
 

@@ -79,14 +79,19 @@ def run_import(
     dry_run: bool = True,
     progress: Callable[[float], None] | None = None,
     is_canceled: Callable[[], bool] | None = None,
+    table: sources.Table | None = None,
 ) -> Result:
     """Read, map, plan and (unless ``dry_run``) write. Rows that fail are in the plan, not raised.
 
     ``crs`` (EPSG:n, WKT or PROJ) overrides the mapping's and the file's; None detects it.
+    ``table``: the file as already read (the dialog reads it once, to show its columns).
     """
     step = progress or (lambda _p: None)
     step(0.0)
-    table, mapping = prepare(path, kind, mapping, layer)
+    if table is None:
+        table, mapping = prepare(path, kind, mapping, layer)
+    elif mapping is None:
+        mapping = mappinglib.guess(kind, table.columns, table.spatial)
     if crs:
         mapping.crs = crs
     step(10.0)
