@@ -153,9 +153,11 @@ def _source_points(table: Table, mapping: Mapping, problems: dict[int, list[Prob
     return out
 
 
-def detect_crs(table: Table, mapping: Mapping, extent: crslib.Extent | None = None) -> crslib.Detection | None:
+def detect_crs(
+    table: Table, mapping: Mapping, extent: crslib.Extent | None = None, points: list[Any] | None = None
+) -> crslib.Detection | None:
     """How the file's coordinates are to be read (None: the file has no coordinates mapped)."""
-    points = _source_points(table, mapping, {})
+    points = _source_points(table, mapping, {}) if points is None else points
     reps = [geometry.representative(g) for g in points if g is not None]
     if not reps:
         return None
@@ -275,7 +277,7 @@ def _locate(table: Table, mapping: Mapping, ctx: Context, points: list[Any], pla
     extent = _union([e for e in ctx.extents.values()]) if ctx.extents else None
     if extent is not None:  # zones are 3° apart: half a degree of slack cannot pick the wrong one
         extent = (extent[0] - 0.5, extent[1] - 0.5, extent[2] + 0.5, extent[3] + 0.5)
-    detection = detect_crs(table, mapping, extent)
+    detection = detect_crs(table, mapping, extent, points)
     if detection is None:
         return [None] * len(points)
     if not detection.certain:

@@ -195,7 +195,7 @@ def degrees(value: Any) -> float:
     if not m or (m.group("m") is None and m.group("s") is not None):
         raise BadValue(f"“{raw}”不是经纬度（应为度或度分秒，如 114°56'30.5\"）", f"'{raw}' is not a coordinate")
     minutes, seconds = float(m.group("m") or 0), float(m.group("s") or 0)
-    if minutes >= 60 or seconds >= 60:
+    if minutes > 60 or seconds > 60:  # exactly 60 is a rounding artefact (59.996″ written as 60.00″)
         raise BadValue(f"“{raw}”：分、秒应小于60", f"'{raw}': minutes and seconds must be below 60")
     result = float(m.group("d")) + minutes / 60 + seconds / 3600
     hemi = (m.group("h1") or "") + (m.group("h2") or "")

@@ -1,4 +1,7 @@
-"""Register files as counties have them, made in the test: Chinese headers, GBK, Gauss-Krüger, DMS.
+"""Register files as counties have them: Chinese headers, GBK, Gauss-Krüger, 度分秒, m³ and 万m³.
+
+The tests and ``bench/bench_import.py`` make their files with these; a person can make samples to
+try the import dialog with ``python tools/register_samples.py OUT_DIR``.
 
 Shapefiles and GeoPackages are written with pyogrio (through geopandas), spreadsheets with
 openpyxl, CSV with the csv module in the encodings Chinese office software uses.
@@ -19,10 +22,10 @@ PERSONS = ("张三", "13800000001", "李四", "13800000002", "王五", "13800000
 
 
 def dms(value: float) -> str:
-    d = int(value)
-    m = int((value - d) * 60)
-    s = (value - d - m / 60) * 3600
-    return f"{d}°{m}'{s:.2f}\""
+    total = round(value * 360000)  # hundredths of a second
+    d, rest = divmod(total, 360000)
+    m, s = divmod(rest, 6000)
+    return f"{d}°{m}'{s / 100:.2f}\""
 
 
 def dam_rows(n: int, lon0: float = 115.0, lat0: float = 25.85, prefix: str = "GX") -> list[dict]:
@@ -137,3 +140,15 @@ def write_bad_csv(path: Path) -> Path:
         for r in rows:
             w.writerow([*(r[c] for c in cols), r["lon"], r["lat"]])
     return path
+
+
+if __name__ == "__main__":
+    import sys
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "build/register-samples")
+    out.mkdir(parents=True, exist_ok=True)
+    rows = dam_rows(50)
+    for made in (write_csv_gk(out / "赣县区淤地坝名录_4547.csv", rows), write_xlsx_dms(out / "淤地坝基本情况表.xlsx", rows),
+                 write_gbk_shapefile(out / "淤地坝_4545.shp", dam_rows(50, lon0=108.8, lat0=37.6, prefix="JB")),
+                 write_geojson(out / "崩岗.geojson", patch_frame(20)), write_bad_csv(out / "有错误的名录.csv")):  # fmt: skip
+        print(made)
