@@ -328,6 +328,9 @@ class ImportDialog(QDialog, FORM_CLASS):
     def _show_sample(self, row: int) -> None:
         column = self.mappingTable.cellWidget(row, 1).currentData()
         sample = "；".join(self.table.sample(column)) if column else ""
+        county = self.countyEdit.text().strip()
+        if not column and county and self.mappingTable.item(row, 0).data(Qt.ItemDataRole.UserRole) == "county_code":
+            sample = tr("{0} (from step 1)").format(county)
         self.mappingTable.setItem(row, 3, QTableWidgetItem(sample))
 
     def _mapping_note(self) -> None:
@@ -448,7 +451,8 @@ class ImportDialog(QDialog, FORM_CLASS):
                 if brush is not None:
                     item.setBackground(brush)
                 t.setItem(i, j, item)
-        t.resizeColumnsToContents()
+        for column in range(4):  # the last one stretches to the problems' length
+            t.resizeColumnToContents(column)
         self._enable()
 
     def _export(self) -> None:

@@ -594,87 +594,92 @@
             <translation>（不导入）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="337" />
+            <location filename="ui/import_dialog.py" line="333" />
+            <source>{0} (from step 1)</source>
+            <translation>{0}（取第1步填写的县代码）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="340" />
             <source>Not imported, computed by the model: {0}</source>
             <translation>不导入、由系统计算的列：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="360" />
+            <location filename="ui/import_dialog.py" line="363" />
             <source>Load mapping</source>
             <translation>载入字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="360" />
+            <location filename="ui/import_dialog.py" line="363" />
             <source>Field mapping (*.json)</source>
             <translation>字段对应文件 (*.json)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="370" />
+            <location filename="ui/import_dialog.py" line="373" />
             <source>The file has no columns {0}.</source>
             <translation>文件中没有这些列：{0}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="378" />
+            <location filename="ui/import_dialog.py" line="381" />
             <source>Save mapping</source>
             <translation>保存字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="403" />
+            <location filename="ui/import_dialog.py" line="406" />
             <source>Checking {0}</source>
             <translation>正在检查 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="403" />
+            <location filename="ui/import_dialog.py" line="406" />
             <source>Importing {0}</source>
             <translation>正在导入 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="416" />
+            <location filename="ui/import_dialog.py" line="419" />
             <source>Imported {0}: {1} new, {2} updated.</source>
             <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="430" />
+            <location filename="ui/import_dialog.py" line="433" />
             <source>Coordinate system: {0}</source>
             <translation>坐标系：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="432" />
+            <location filename="ui/import_dialog.py" line="435" />
             <source>Written to the store.</source>
             <translation>已写入数据库。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="432" />
+            <location filename="ui/import_dialog.py" line="435" />
             <source>Dry run: nothing written yet.</source>
             <translation>试运行：尚未写入任何数据。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="439" />
+            <location filename="ui/import_dialog.py" line="442" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="439" />
+            <location filename="ui/import_dialog.py" line="442" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="439" />
+            <location filename="ui/import_dialog.py" line="442" />
             <source>Problems and warnings</source>
             <translation>问题与警告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="458" />
+            <location filename="ui/import_dialog.py" line="462" />
             <source>Export report</source>
             <translation>导出检查报告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="458" />
+            <location filename="ui/import_dialog.py" line="462" />
             <source>Excel (*.xlsx);;CSV (*.csv)</source>
             <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="465" />
+            <location filename="ui/import_dialog.py" line="469" />
             <source>Report saved: {0}</source>
             <translation>检查报告已保存：{0}</translation>
         </message>
