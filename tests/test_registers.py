@@ -386,3 +386,12 @@ print(json.dumps(out))
     assert out[:3] == [[4, "EPSG:4545"], [3, "EPSG:4490"], [3, "EPSG:4326"]]
     assert out[3][1].startswith("1.")  # really Debian's shapely 1.8, not the venv's 2.x
     assert shutil.which(DEBIAN_PY)
+
+
+def test_a_missing_library_is_named_in_chinese():
+    from shuibao.registers import MissingLibrary, deps
+
+    with pytest.raises(MissingLibrary) as err:
+        deps.need("geopandas_not_installed_here")
+    assert "导入登记数据需要 Python 库 geopandas_not_installed_here" in err.value.zh and "apt install" in err.value.zh
+    assert deps.need("pyproj") is not None
