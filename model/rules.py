@@ -482,6 +482,43 @@ def check_transition(
     return None
 
 
+def reachable(kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None) -> bool:
+    """Can ``role`` walk a record from step ``source`` to ``target`` through steps it may take each?"""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
+    if wf is None or source == target:
+        return True
+    seen, todo = {source}, [source]
+    while todo:
+        for t in wf.allowed(todo.pop(), role):
+            if t.target == target:
+                return True
+            if t.target not in seen:
+                seen.add(t.target)
+                todo.append(t.target)
+    return False
+
+
+def step_problems(
+    kind: RecordKind | str, before: Mapping[str, Any] | None, after: Mapping[str, Any], role: str
+) -> list[Problem]:
+    """Workflow steps of ``after`` that ``role`` may not reach from ``before`` (None: a new record,
+    which starts at each workflow's initial step)."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problems = []
+    for wf in kind.workflows():
+        name = wf.state_field
+        src = wf.initial if before is None else (before.get(name) or wf.initial)
+        dst = after.get(name) or wf.initial
+        if src == dst or dst not in wf.step_codes() or reachable(kind, src, dst, role, name):
+            continue
+        p = check_transition(kind, src, dst, role, state_field=name)
+        problems.append(
+            p or Problem(name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'")
+        )
+    return problems
+
+
 def defaults(kind: RecordKind | str) -> dict[str, Any]:
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
     return {f.name: f.default for f in kind.fields if f.default is not None and f.name not in AUDIT_FIELD_NAMES}

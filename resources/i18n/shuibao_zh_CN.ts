@@ -4,14 +4,79 @@
     <context>
         <name>Shuibao</name>
         <message>
-            <location filename="plugin.py" line="67" />
+            <location filename="importer/processing.py" line="54" />
+            <source>Import registers (导入登记数据)</source>
+            <translation>导入登记数据</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="58" />
+            <source>Imports a county's existing register (Shapefile, GeoPackage, GeoJSON, KML, CSV or Excel with coordinate columns) into the store. Columns are matched to fields by their Chinese headers unless a saved mapping is given; the coordinate system is detected unless one is given. A dry run by default: it only reports the rows to insert, update or reject. Record kinds: {0}.</source>
+            <translation>把县里已有的登记数据（Shapefile、GeoPackage、GeoJSON、KML，或带坐标列的 CSV、Excel）导入数据库。未给出字段对应文件时按中文表头自动对应字段；未指定坐标系时自动判断。默认为试运行：只报告将新增、更新或拒绝的行。记录类型：{0}。</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="73" />
+            <source>Register file</source>
+            <translation>登记数据文件</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="74" />
+            <source>Sheet or layer</source>
+            <translation>工作表或图层</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="78" />
+            <source>County code (6 digits)</source>
+            <translation>县级行政区划代码（6位）</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="79" />
+            <source>Coordinate system of the file</source>
+            <translation>文件的坐标系</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="81" />
+            <source>Saved field mapping</source>
+            <translation>已保存的字段对应</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="83" />
+            <source>Dry run (write nothing)</source>
+            <translation>试运行（不写入）</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="86" />
+            <source>Validation report</source>
+            <translation>检查报告</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="122" />
+            <source>Row {0}: {1}</source>
+            <translation>第 {0} 行：{1}</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="123" />
+            <source> (dry run: nothing written)</source>
+            <translation>（试运行：未写入）</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="68" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="70" />
+            <location filename="plugin.py" line="71" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="116" />
+            <source>Import registers…</source>
+            <translation>导入登记数据…</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="126" />
+            <source>Open a store first: records are imported into it.</source>
+            <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
         <message>
             <location filename="reports/processing.py" line="52" />
@@ -154,12 +219,12 @@
             <translation>数据库（GeoPackage）</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="55" />
+            <location filename="sync/processing.py" line="56" />
             <source>Authentication configuration</source>
             <translation>认证配置</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="57" />
+            <location filename="sync/processing.py" line="58" />
             <source>Download all photos</source>
             <translation>下载全部照片</translation>
         </message>
@@ -477,6 +542,271 @@
             <location filename="ui/feature_model.py" line="182" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="62" />
+            <source>Import registers</source>
+            <translation>导入登记数据</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="63" />
+            <source>File</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="64" />
+            <source>Sheet / layer</source>
+            <translation>工作表/图层</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="65" />
+            <source>Record kind</source>
+            <translation>记录类型</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="66" />
+            <source>County code</source>
+            <translation>县级行政区划代码</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="67" />
+            <source>Into store</source>
+            <translation>导入到数据库</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="69" />
+            <source>Coordinates</source>
+            <translation>坐标</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="70" />
+            <source>Longitude / X column</source>
+            <translation>经度/X 列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="71" />
+            <source>Latitude / Y</source>
+            <translation>纬度/Y</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="72" />
+            <source>or WKT column</source>
+            <translation>或 WKT 列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="73" />
+            <source>Coordinate system</source>
+            <translation>坐标系</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="75" />
+            <source>Check which column of the file fills each field, and the unit of the column. Fields marked * are required. Derived fields (scale, area…) are computed.</source>
+            <translation>请核对每个字段取自文件的哪一列，以及该列的单位。带 * 的字段必填。规模、面积等派生字段由系统计算，不从文件读取。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="80" />
+            <source>Load mapping…</source>
+            <translation>载入字段对应…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="81" />
+            <source>Save mapping…</source>
+            <translation>保存字段对应…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="82" />
+            <source>Only rows with problems</source>
+            <translation>只显示有问题的行</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="83" />
+            <source>Export report…</source>
+            <translation>导出检查报告…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="84" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="85" />
+            <source>Import</source>
+            <translation>导入</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="87" />
+            <source>Register files ({0})</source>
+            <translation>登记数据文件 ({0})</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="123" />
+            <source>1. File and coordinates</source>
+            <translation>第1步：文件与坐标</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="123" />
+            <source>2. Fields</source>
+            <translation>第2步：字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="124" />
+            <source>3. Check and import</source>
+            <translation>第3步：检查与导入</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="126" />
+            <source>Check</source>
+            <translation>检查</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="126" />
+            <source>Next</source>
+            <translation>下一步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="154" />
+            <source>Enter the 6-digit county code (e.g. 360704) the records belong to.</source>
+            <translation>请填写这些记录所属的6位县级行政区划代码（如 360704）。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="201" />
+            <source>Reading {0}</source>
+            <translation>正在读取 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="209" />
+            <source>{0} rows, {1} columns.</source>
+            <translation>共 {0} 行，{1} 列。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="235" />
+            <source>(none)</source>
+            <translation>（无）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="241" />
+            <source>Shapes are read from the file.</source>
+            <translation>图形取自文件本身。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="261" />
+            <source>Choose the coordinate system…</source>
+            <translation>请选择坐标系…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="265" />
+            <source>Other coordinate system…</source>
+            <translation>其他坐标系…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Column in the file</source>
+            <translation>文件中的列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Unit in the file</source>
+            <translation>文件中的单位</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Sample</source>
+            <translation>示例值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="308" />
+            <source>(not imported)</source>
+            <translation>（不导入）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="333" />
+            <source>{0} (from step 1)</source>
+            <translation>{0}（取第1步填写的县代码）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="340" />
+            <source>Not imported, computed by the model: {0}</source>
+            <translation>不导入、由系统计算的列：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="363" />
+            <source>Load mapping</source>
+            <translation>载入字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="363" />
+            <source>Field mapping (*.json)</source>
+            <translation>字段对应文件 (*.json)</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="373" />
+            <source>The file has no columns {0}.</source>
+            <translation>文件中没有这些列：{0}。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="381" />
+            <source>Save mapping</source>
+            <translation>保存字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="406" />
+            <source>Checking {0}</source>
+            <translation>正在检查 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="406" />
+            <source>Importing {0}</source>
+            <translation>正在导入 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="419" />
+            <source>Imported {0}: {1} new, {2} updated.</source>
+            <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="433" />
+            <source>Coordinate system: {0}</source>
+            <translation>坐标系：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="435" />
+            <source>Written to the store.</source>
+            <translation>已写入数据库。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="435" />
+            <source>Dry run: nothing written yet.</source>
+            <translation>试运行：尚未写入任何数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Row</source>
+            <translation>行号</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Problems and warnings</source>
+            <translation>问题与警告</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="462" />
+            <source>Export report</source>
+            <translation>导出检查报告</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="462" />
+            <source>Excel (*.xlsx);;CSV (*.csv)</source>
+            <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="469" />
+            <source>Report saved: {0}</source>
+            <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="42" />
@@ -854,77 +1184,77 @@
             <translation>共 {0} 条记录待打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="259" />
+            <location filename="ui/report_ui.py" line="257" />
             <source>Choose where to save the file.</source>
             <translation>请选择保存位置。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="267" />
+            <location filename="ui/report_ui.py" line="265" />
             <source>Choose at least one ledger.</source>
             <translation>请至少选择一个台账。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="271" />
+            <location filename="ui/report_ui.py" line="269" />
             <source>Export ledgers</source>
             <translation>导出台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="275" />
+            <location filename="ui/report_ui.py" line="273" />
             <source>The list holds no record for this form.</source>
             <translation>列表中没有可用此表单打印的记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="280" />
+            <location filename="ui/report_ui.py" line="278" />
             <source>Print forms</source>
             <translation>打印表单</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="315" />
+            <location filename="ui/report_ui.py" line="313" />
             <source>Export / print</source>
             <translation>导出/打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="319" />
+            <location filename="ui/report_ui.py" line="317" />
             <source>Export ledgers of the list to Excel…</source>
             <translation>导出列表中对象的台账（Excel）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="325" />
+            <location filename="ui/report_ui.py" line="323" />
             <source>Print {0} of the selection</source>
             <translation>打印所选记录的{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="327" />
+            <location filename="ui/report_ui.py" line="325" />
             <source>Print forms of the whole list…</source>
             <translation>批量打印列表中的表单（PDF）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="357" />
+            <location filename="ui/report_ui.py" line="355" />
             <source>search “{0}”</source>
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="417" />
+            <location filename="ui/report_ui.py" line="415" />
             <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
             <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="423" />
+            <location filename="ui/report_ui.py" line="421" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="437" />
+            <location filename="ui/report_ui.py" line="435" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="442" />
+            <location filename="ui/report_ui.py" line="440" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="444" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>
