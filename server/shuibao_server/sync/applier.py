@@ -242,7 +242,7 @@ class Applier:
     def _conflict(self, rec: Rec, name: str, reason: str, vals: tuple, mutation_id: int | None, meta=None) -> dict:
         base, server, client = vals
         row = conflicts.entry(
-            rec, name, reason, base, server, client,
+            rec, name, reason, base, server, client, number=self.seq.next_conflict(rec.county_code),
             principal=self.principal, mutation_id=mutation_id, at=self.now, meta=meta,
         )  # fmt: skip
         self.conflict_rows.append(row)
