@@ -8,10 +8,20 @@ knows about FastAPI.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
 PROBLEM_MEDIA = "application/problem+json"
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, or half of a UTF-16 pair: no JSON answer can carry it
+
+
+def quote(value: Any, limit: int = 64) -> str:
+    """A client-sent value as an answer may repeat it: as sent when short and clean, else escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit or BAD_TEXT.search(text):
+        text = ascii(text[:limit])
+    return text
 
 
 class ProblemError(Exception):
@@ -53,10 +63,11 @@ def error(field: str | None, code: str, zh: str, en: str) -> dict[str, Any]:
 
 
 # -- generic -----------------------------------------------------------------------------------
-def not_found(what: str = "resource") -> ProblemError:
+def not_found(what: str = "resource", headers: dict[str, str] | None = None) -> ProblemError:
     return ProblemError(
         404, "not-found", "Not found", f"{what} not found or not in your counties",
         errors=[error(None, "not_found", "未找到该记录，或不在您负责的县内", "not found or not in your counties")],
+        headers=headers,
     )  # fmt: skip
 
 
@@ -204,8 +215,12 @@ def bad_range(detail: str = "expected Content-Range: bytes START-END/TOTAL") -> 
     )  # fmt: skip
 
 
-def range_length_mismatch() -> ProblemError:
-    return ProblemError(400, "bad-range", "Bad Content-Range", "the body length does not match Content-Range")
+def range_length_mismatch(got: int, announced: int) -> ProblemError:
+    detail = f"the body has {got} bytes, Content-Range announces {announced}"
+    return ProblemError(
+        400, "bad-range", "Bad Content-Range", detail,
+        errors=[error("Content-Range", "range_length", f"请求体长度（{got} 字节）与 Content-Range（{announced} 字节）不符", detail)],
+    )  # fmt: skip
 
 
 def upload_offset(detail: str, offset: int) -> ProblemError:

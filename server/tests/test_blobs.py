@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 from shuibao.model import MODEL_VERSION
-from shuibao_server.testing.helpers import PASSWORD, A, dam_values, insert
+from shuibao_server.testing.helpers import PASSWORD, A, dam_values, device_pk, insert
 from shuibao_server.testing.pg import free_port
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
@@ -107,7 +107,7 @@ def test_finish_upload_answers(api, app):
 def test_finish_upload_hash_mismatch_discards(api, app):
     c = api.client("insp")
     sha, n = _sha(b"other"), len(JPEG)
-    app.state.store.write_partial(sha, 0, JPEG)  # every byte arrived, as the server writes them, never committed
+    app.state.store.write_partial(sha, str(c.device_pk), 0, JPEG)  # every byte arrived, as the server writes them, never committed
     st = api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()
     assert st["offset"] == n and not st["complete"]
     r = _finish(api, c, sha, n)
@@ -171,7 +171,6 @@ def test_finish_upload_after_server_killed_before_commit(api, database_url, sett
     env = dict(os.environ, SHUIBAO_DATABASE_URL=database_url, SHUIBAO_DATA_DIR=str(settings.data_dir),
                SHUIBAO_MAX_PHOTO_BYTES=str(settings.max_photo_bytes))  # fmt: skip
     sha, n = _sha(JPEG), len(JPEG)
-    partial = settings.blob_dir / ".partial" / sha
     server = ServerProcess(env, killed_before_commit=True)
     try:
         headers = server.login("insp")
@@ -184,6 +183,7 @@ def test_finish_upload_after_server_killed_before_commit(api, database_url, sett
         assert server.proc.wait(10) == -signal.SIGKILL  # killed where it was meant to be: in commit
     finally:
         server.stop()
+    partial = settings.blob_dir / ".partial" / str(device_pk(api.engine, "insp", "laptop-1")) / sha
     assert partial.read_bytes() == JPEG  # every byte is on disk, nothing committed
     server = ServerProcess(env)
     try:

@@ -21,6 +21,7 @@ from .. import db
 from .. import geometry as g
 from ..auth import Principal
 from ..blobs import catalog
+from ..problems import quote
 from . import checks, conflicts, history, related, values, workflow
 from .compare import same
 from .ids import is_uuid
@@ -40,7 +41,7 @@ class Applier:
     principal: Principal
     max_vertices: int
     now: Any = field(default_factory=db.utcnow)
-    blobs_known: set[str] = field(default_factory=set)
+    blobs: dict[str, dict] = field(default_factory=dict)  # photo blobs the user may reference
     history_rows: list[dict] = field(default_factory=list)
     conflict_rows: list[dict] = field(default_factory=list)
 
@@ -52,7 +53,7 @@ class Applier:
     def preload(self, changes: list[dict]) -> None:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
-        self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
+        self.blobs.update(catalog.usable(self.conn, self.principal, related.photo_hashes(changes)))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
         """The user's counties the changes write to (to lock their counters up front)."""
@@ -81,7 +82,7 @@ class Applier:
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
         kind, uuid, op = _envelope(c)
         workflow.check_writer(kind, self.principal.role)
-        fields = values.clean_fields(kind, c.get("fields") or {})
+        fields = values.clean_fields(kind, c.get("fields") or {}, g.max_hex_chars(self.max_vertices))
         rec = self.records.visible(uuid)
         if self.records.get(uuid) is not None and rec is None:
             raise not_found()
@@ -110,8 +111,9 @@ class Applier:
         data["uuid"], data["county_code"] = uuid, county
         wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
+        checks.check_refs(kind, data, county, self.records, self.blobs.keys())
+        self._fill_from_blob(kind, data)
         checks.check_values(kind, None, data, geom, self.records)
-        checks.check_refs(kind, data, county, self.records, self.blobs_known)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
@@ -130,6 +132,12 @@ class Applier:
         )  # fmt: skip
         self.records.add(rec)
         return rec
+
+    def _fill_from_blob(self, kind: RecordKind, data: dict) -> None:
+        """A photo's size and type are those of its stored blob, whatever the client said."""
+        blob = self.blobs.get(data.get("sha256")) if kind.name == "photo" else None
+        if blob is not None:
+            data["size_bytes"], data["mime_type"] = blob["size_bytes"], blob["mime_type"]
 
     # -- delete --------------------------------------------------------------------------
     def _delete(self, kind: RecordKind, rec: Rec, base_rev: int, mutation_id: int | None) -> tuple[str, dict]:
@@ -155,6 +163,7 @@ class Applier:
             )
         fields.pop("county_code", None)
         if rec.deleted:
+            self._check_kept(kind, {n: v for n, (_o, v) in fields.items()})
             rows = [
                 self._conflict(rec, n, "deleted", (o, rec.value(n), v), mutation_id) for n, (o, v) in fields.items()
             ]
@@ -162,11 +171,13 @@ class Applier:
         if _blocked_by_delisting(kind, rec, fields):
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
         applied, clashes = self._merge(kind, rec, base_rev, fields)
+        self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
-        checks.check_values(kind, rec.data, data, geom, self.records)
         if checks.references_changed(kind, applied):
-            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
+            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs.keys())
+            self._fill_from_blob(kind, data)
+        checks.check_values(kind, rec.data, data, geom, self.records)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
@@ -220,12 +231,16 @@ class Applier:
 
     def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
         """Edits to a de-listed record (other than re-registering it) become conflicts."""
-        rows = []
-        for name, (old, new) in fields.items():
-            server = rec.value(name)
-            if not same(kind, name, server, new):
-                rows.append(self._conflict(rec, name, "delisted", (old, server, new), mutation_id))
+        kept = {n: (o, rec.value(n), v) for n, (o, v) in fields.items() if not same(kind, n, rec.value(n), v)}
+        self._check_kept(kind, {n: v for n, (_o, _s, v) in kept.items()})
+        rows = [self._conflict(rec, n, "delisted", vals, mutation_id) for n, vals in kept.items()]
         return ("conflict" if rows else "applied"), {"rev": rec.rev, "conflicts": rows}
+
+    def _check_kept(self, kind: RecordKind, kept: dict[str, Any]) -> None:
+        """A client value kept in a conflict row must fit its field: resolving may write it."""
+        if kept.get("geom") is not None:
+            checks.parse_geom(kind, kept["geom"], self.max_vertices)
+        values.check_fields(kind, {n: v for n, v in kept.items() if n != "geom"})
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _touch(self, rec: Rec, seq: int, op: str) -> None:
@@ -263,7 +278,8 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     """The change's kind, uuid and op, checked."""
     kind = RECORD_KINDS.get(c.get("kind"))
     if kind is None:
-        raise reject("kind", "unknown_kind", f"未知记录类型：{c.get('kind')}", f"unknown record kind: {c.get('kind')}")
+        shown = quote(c.get("kind"))
+        raise reject("kind", "unknown_kind", f"未知记录类型：{shown}", f"unknown record kind: {shown}")
     uuid = c.get("uuid")
     if not is_uuid(uuid):
         raise reject("uuid", "uuid", "全局标识不是有效的UUID", "uuid is not a valid UUID")
