@@ -53,6 +53,7 @@ class Applier:
     def preload(self, changes: list[dict]) -> None:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
+        self.records.load(_stored_parents(self.records, changes))  # an update need not resend its parent
         self.blobs.update(catalog.usable(self.conn, self.principal, related.photo_hashes(changes)))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
@@ -287,6 +288,19 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     if op not in OPS:
         raise reject("op", "op", "操作应为 insert/update/delete", "op must be insert, update or delete")
     return kind, uuid, op
+
+
+def _stored_parents(records: RecordSet, changes: list[dict]) -> set[str]:
+    """The parents of the loaded records the changes touch (their references are checked again)."""
+    out = set()
+    for c in changes:
+        rec = records.get(c.get("uuid"))
+        kind = RECORD_KINDS.get(rec.kind) if rec is not None else None
+        name = "parent_uuid" if rec is not None and rec.kind == "photo" else (kind.parent_field if kind else None)
+        ref = rec.data.get(name) if rec is not None and name else None
+        if isinstance(ref, str) and is_uuid(ref):
+            out.add(ref)
+    return out
 
 
 def _blocked_by_delisting(kind: RecordKind, rec: Rec, fields: dict) -> bool:
