@@ -75,21 +75,47 @@ def invalid_request(errors: list[dict[str, Any]]) -> ProblemError:
     return ProblemError(422, "invalid-request", "Invalid request", "the request does not match the schema", errors)
 
 
+# The framework's own refusals (unknown route, wrong method, unparsable body), in both languages.
+_HTTP_ERRORS = {
+    400: ("bad-request", "请求无法解析，请检查请求体", "the request body could not be parsed"),
+    404: ("not-found", "接口地址不存在", "no such address in this API"),
+    405: ("method-not-allowed", "该地址不支持此请求方法", "this address does not take this method"),
+}
+
+
 def http_error(status: int, detail: str) -> ProblemError:
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(status, "http-error")
-    return ProblemError(status, slug, detail, detail)
+    slug, zh, en = _HTTP_ERRORS.get(status, ("http-error", "请求无法处理", "the request cannot be handled"))
+    return ProblemError(status, slug, detail, detail, errors=[error(None, slug, zh, en)])
+
+
+def bad_http_request() -> ProblemError:
+    return ProblemError(
+        400, "bad-request", "Bad request", "the HTTP request is malformed (request line or header names)",
+        errors=[error(None, "http", "HTTP 请求格式错误（请求行或请求头名称不合法）",
+                      "malformed HTTP request (request line or header names)")],
+    )  # fmt: skip
 
 
 def internal() -> ProblemError:
-    return ProblemError(500, "internal", "Internal server error", "see the server log")
+    return ProblemError(
+        500, "internal", "Internal server error", "see the server log",
+        errors=[error(None, "internal", "服务器内部错误，请稍后重试", "internal server error: try again later")],
+    )  # fmt: skip
 
 
 def body_too_large(limit: int) -> ProblemError:
-    return ProblemError(413, "too-large", "Request too large", f"the body is larger than {limit} bytes")
+    detail = f"the body is larger than {limit} bytes"
+    return ProblemError(
+        413, "too-large", "Request too large", detail,
+        errors=[error("body", "too_large", f"请求体过大（最多 {limit} 字节）", detail)],
+    )  # fmt: skip
 
 
 def unavailable() -> ProblemError:
-    return ProblemError(503, "unavailable", "Database unavailable", "the database does not answer")
+    return ProblemError(
+        503, "unavailable", "Database unavailable", "the database does not answer",
+        errors=[error(None, "unavailable", "数据库暂不可用，请稍后重试", "the database does not answer: try again later")],
+    )  # fmt: skip
 
 
 # -- auth --------------------------------------------------------------------------------------
@@ -187,7 +213,10 @@ def conflict_closed() -> ProblemError:
 
 
 def record_gone() -> ProblemError:
-    return ProblemError(404, "not-found", "Not found", "the record no longer exists")
+    return ProblemError(
+        404, "not-found", "Not found", "the record no longer exists",
+        errors=[error(None, "not_found", "该记录已不存在", "the record no longer exists")],
+    )  # fmt: skip
 
 
 def resolution_retry(errors: list[dict[str, Any]]) -> ProblemError:

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import problems
-from ..problems import PROBLEM_MEDIA, ProblemError
+from ..problems import PROBLEM_MEDIA, ProblemError, quote
 
 log = logging.getLogger(__name__)
 BLOB_PATH = "/api/v1/blobs/"
@@ -37,10 +37,9 @@ async def on_invalid_request(request: Request, exc: RequestValidationError) -> J
     errors = []
     for e in exc.errors()[:50]:
         loc = [str(x) for x in e.get("loc", ())]
-        name = ".".join(loc[1:]) if len(loc) > 1 else ".".join(loc)
-        errors.append(
-            problems.error(name or None, e.get("type", "invalid"), f"请求格式错误：{name}", str(e.get("msg", "")))
-        )
+        name = quote(".".join(loc[1:]) if len(loc) > 1 else ".".join(loc), 120)
+        msg = quote(str(e.get("msg", "")), 300)
+        errors.append(problems.error(name or None, e.get("type", "invalid"), f"请求格式错误：{name}", msg))
     return problem_response(problems.invalid_request(errors), request)
 
 
