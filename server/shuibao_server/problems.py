@@ -8,6 +8,7 @@ knows about FastAPI.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -131,6 +132,16 @@ def bad_credentials() -> ProblemError:
     return ProblemError(
         401, "bad-credentials", "Bad credentials", "wrong user name or password, or the user is disabled",
         errors=[error("password", "credentials", "用户名或密码错误", "wrong user name or password")],
+    )  # fmt: skip
+
+
+def too_many_attempts(wait: int) -> ProblemError:
+    when = f"{wait} 秒" if wait < 120 else f"{math.ceil(wait / 60)} 分钟"
+    return ProblemError(
+        429, "too-many-attempts", "Too many failed attempts", f"too many wrong passwords: try again in {wait} s",
+        errors=[error("password", "throttled", f"密码错误次数过多，请在 {when}后再试",
+                      f"too many wrong passwords: try again in {wait} s")],
+        headers={"Retry-After": str(wait)}, retry_after=wait,
     )  # fmt: skip
 
 
