@@ -142,9 +142,9 @@ class Applier:
 
     # -- delete --------------------------------------------------------------------------
     def _delete(self, kind: RecordKind, rec: Rec, base_rev: int, mutation_id: int | None) -> tuple[str, dict]:
-        workflow.check_delete(kind, self.principal.role)
         if rec.deleted:
             return "applied", {"rev": rec.rev}
+        workflow.check_delete(kind, rec, self.principal)
         if base_rev != rec.rev:
             meta = [rec.rev, rec.updated_by, db.iso(rec.updated_at)]
             row = self._conflict(rec, "*", "delete", (None, None, "deleted"), mutation_id, meta=meta)
@@ -171,6 +171,8 @@ class Applier:
             return "conflict", {"rev": rec.rev, "conflicts": rows}
         if _blocked_by_delisting(kind, rec, fields):
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
+        changed = {n for n, (_old, new) in fields.items() if not same(kind, n, rec.value(n), new)}
+        workflow.check_final(kind, rec.data, changed, self.principal.role)
         applied, clashes = self._merge(kind, rec, base_rev, fields)
         self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
