@@ -169,142 +169,152 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="60" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="61" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="62" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="63" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="64" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="111" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="112" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="115" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="116" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="117" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="118" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="122" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="125" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="273" />
+            <location filename="ui/docks.py" line="298" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="275" />
+            <location filename="ui/docks.py" line="300" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="277" />
+            <location filename="ui/docks.py" line="302" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="279" />
+            <location filename="ui/docks.py" line="304" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="289" />
+            <location filename="ui/docks.py" line="314" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="389" />
+            <location filename="ui/docks.py" line="427" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="437" />
+            <location filename="ui/docks.py" line="477" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="438" />
+            <location filename="ui/docks.py" line="478" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="458" />
+            <location filename="ui/docks.py" line="498" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="517" />
+            <location filename="ui/docks.py" line="555" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="554" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
-        </message>
-        <message>
-            <location filename="ui/docks.py" line="590" />
+            <location filename="ui/docks.py" line="616" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="613" />
+            <location filename="ui/docks.py" line="700" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="702" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="734" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="754" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="621" />
+            <location filename="ui/docks.py" line="762" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="629" />
+            <location filename="ui/docks.py" line="770" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -607,6 +617,31 @@
             <location filename="ui/photos.py" line="717" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="110" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="134" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="136" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="174" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="179" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="65" />
