@@ -53,6 +53,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "display: opens QGIS attribute forms (needs a display: run under xvfb-run)")
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", OFFSCREEN)
+    if os.environ.get("SHUIBAO_TEST_DISPLAY") == "required" and os.environ.get("QT_QPA_PLATFORM") == OFFSCREEN:
+        raise pytest.UsageError("make test runs every test on a display (xvfb-run), none may be skipped")
 
 
 def pytest_collection_modifyitems(config, items):
