@@ -2,7 +2,7 @@
 # Install the Debian 12 packages Shuibao needs (skipped when all are present).
 set -euo pipefail
 PKGS=(qgis python3-qgis qgis-providers python3-venv python3-gdal gdal-bin
-      xvfb xauth x11-utils imagemagick fonts-noto-cjk qttools5-dev-tools
+      xvfb xauth x11-utils imagemagick fonts-noto-cjk qttools5-dev-tools qttranslations5-l10n
       postgresql postgresql-15-postgis-3 make git)
 missing=()
 for p in "${PKGS[@]}"; do
