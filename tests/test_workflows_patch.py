@@ -37,14 +37,15 @@ def _close(dock):
 
 
 # -- 1. patch survey → measures → acceptance --------------------------------------------------------
-def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
+def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     measured = {m["patch_uuid"] for m in layers["patch_measure"].getFeatures()}
     patch = next(
         p for p in layers["patch"].getFeatures()
         if p["kind"] == "benggang" and p["treatment_status"] == "untreated" and p["uuid"] not in measured
     )  # fmt: skip
-    dock = _dock(PatchDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(PatchDock, iface)
     try:
         dock.select_fid(patch.id())
         assert layers["patch"].selectedFeatureIds() == [patch.id()]
@@ -72,14 +73,14 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
         assert _values("patch_survey", layers["patch_survey"], survey.fid)["step"] == "submitted"
 
         # The technician starts the treatment.
-        dock.role_override = "technician"
+        log_in("technician", small_store)
         dock.select_fid(patch.id())
         dock.show_detail(patch.id())
         assert _click(dock, "step:patch:treating").ok, dock.last_outcome.message("zh")
         assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "treating"
 
         # Two measures with design quantities, built with completed quantities (one short of design).
-        dock.role_override = "inspector"
+        log_in("inspector", small_store)
         plan = [("intercept_ditch", "m", 120.0, 96.0), ("check_weir", "count", 2.0, 2.0)]
         measure_fids = []
         for measure_type, unit, design, _done in plan:
@@ -142,7 +143,7 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
         outcome = dock.step("patch_acceptance", acc.fid, "signed")
         assert not outcome.ok and outcome.problems[0].code == "role"
 
-        dock.role_override = "acceptor"
+        log_in("acceptor", small_store)
         dock.select_fid(patch.id())
         dock.show_detail(patch.id())
         dock.select_child("patch_acceptance", acc.fid)
@@ -184,14 +185,15 @@ def _offset(point: QgsPointXY, metres: float) -> tuple[float, float]:
     return (lon + metres / per_degree, lat)
 
 
-def test_proof_of_visit_distance_and_warning(iface, small_store):
+def test_proof_of_visit_distance_and_warning(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     limit = THRESHOLDS["visit_max_distance"]
     far_from = {i["dam_uuid"] for i in layers["dam_inspection"].getFeatures()
                 if i["distance_to_object"] and i["distance_to_object"] > limit}  # fmt: skip
     dams = [d for d in layers["dam"].getFeatures() if d["uuid"] not in far_from][:2]
     assert len(dams) == 2
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         for dam, metres in ((dams[0], 2.5 * limit), (dams[1], 0.25 * limit)):
             here = dam.geometry().asPoint()
@@ -229,9 +231,10 @@ def test_proof_of_visit_distance_and_warning(iface, small_store):
         _close(dock)
 
 
-def test_inspection_without_gps_takes_the_dam_position(iface, small_store):
+def test_inspection_without_gps_takes_the_dam_position(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         dock._gps_position = lambda: None
         dam = next(layers["dam"].getFeatures())
@@ -382,7 +385,7 @@ def _expected_due(values: list[dict], now: dt.datetime) -> tuple[set[str], set[s
     return overdue, week
 
 
-def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
+def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     layer = layers["dam"]
     kind = RECORD_KINDS["dam"]
@@ -400,7 +403,9 @@ def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
     due_b = rules.next_inspection_due(_parse(_iso(now - dt.timedelta(hours=1))), now)
     assert due_a <= now < due_b <= now + dt.timedelta(days=7)
 
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+
+    dock = _dock(DamDock, iface)
     try:
         before = dt.datetime.now(dt.timezone.utc)
         dock.reload()

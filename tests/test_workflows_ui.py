@@ -14,9 +14,10 @@ from shuibao_ui_harness import open_dock as _dock
 from shuibao_ui_harness import set_values as _set
 
 
-def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store):
+def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         dam = next(layers["dam"].getFeatures())
         dock.select_fid(dam.id())
@@ -68,7 +69,7 @@ def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store):
         outcome = dock.step("dam_hazard", hazard.fid, "closed")
         assert not outcome.ok and outcome.problems[0].code == "role"
 
-        dock.role_override = "technician"
+        log_in("technician", small_store)
         dock.select_child("dam_hazard", hazard.fid)
         dock.buttons["step:dam_hazard:closed"].click()
         assert dock.last_outcome.ok, dock.last_outcome.message("zh")
@@ -91,14 +92,15 @@ def test_dam_inspection_hazard_rectification_recheck_close(iface, small_store):
         dock.deleteLater()
 
 
-def test_watershed_acceptance_sampling_and_signing(iface, small_store):
+def test_watershed_acceptance_sampling_and_signing(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = _dock(WatershedDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(WatershedDock, iface)
     try:
         shed = next(layers["watershed"].getFeatures())
         dock.select_fid(shed.id())
         assert "create:watershed_acceptance" not in dock.buttons  # inspectors do not start acceptances
-        dock.role_override = "technician"
+        log_in("technician", small_store)
         dock.select_fid(shed.id())
         dock.show_detail(shed.id())
         dock.buttons["create:watershed_acceptance"].click()
@@ -138,7 +140,7 @@ def test_watershed_acceptance_sampling_and_signing(iface, small_store):
         assert dock.last_outcome.ok, dock.last_outcome.message("zh")
         dock.select_child("watershed_acceptance", acc.fid)
         assert "step:watershed_acceptance:signed" not in dock.buttons  # acceptor only
-        dock.role_override = "acceptor"
+        log_in("acceptor", small_store)
         dock.select_child("watershed_acceptance", acc.fid)
         dock.buttons["step:watershed_acceptance:signed"].click()
         assert dock.last_outcome.ok, dock.last_outcome.message("zh")
@@ -154,9 +156,10 @@ def test_watershed_acceptance_sampling_and_signing(iface, small_store):
         dock.deleteLater()
 
 
-def test_filters_counts_and_selection_sync(iface, small_store, small_data):
+def test_filters_counts_and_selection_sync(iface, small_store, small_data, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         layer = layers["dam"]
         counts = dock.status_counts()

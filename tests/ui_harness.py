@@ -10,14 +10,33 @@ from shuibao.model import RECORD_KINDS
 from shuibao.ui import actions
 
 
-def open_dock(cls, iface, role: str = "inspector"):
-    """A dock in Chinese acting for `role`, with forms and questions switched off (no modal dialogs)."""
+def open_dock(cls, iface):
+    """A dock in Chinese acting for whoever logged in, with forms and questions switched off (no modal dialogs)."""
     dock = cls(iface, lang="zh")
     dock.open_forms = False
-    dock.role_override = role
     dock.ask = lambda kind, name: None
     dock.reload()
     return dock
+
+
+def log_in(url: str, username: str, password: str, store_path=None):
+    """Log in as a person does: the login dialog, URL, user, password, press 登录. Returns the identity."""
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+    from shuibao import settings
+    from shuibao.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(None, store_path=str(store_path) if store_path else None)
+    try:
+        dialog.url_edit.setText(url)
+        dialog.user_edit.setText(username)
+        dialog.password_edit.setText(password)
+        dialog.remember_box.setChecked(False)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        wait_until(lambda: dialog.task is None)
+        assert dialog.result() == LoginDialog.DialogCode.Accepted, dialog.status_label.text()
+    finally:
+        dialog.deleteLater()
+    return settings.identity()
 
 
 def set_values(kind: str, fid: int, **values) -> None:

@@ -70,7 +70,6 @@ class ObjectDock(QgsDockWidget):
         self.kind = RECORD_KINDS[OBJECT_KINDS[self.OBJECT][0]]
         self.lang = lang or language()
         self.layer: QgsVectorLayer | None = None
-        self.role_override: str | None = None
         self.open_forms = True  # open the QGIS feature form after creating a record
         self.ask = self._ask  # (kind, field) -> value or None; tests replace it
         self.last_outcome: actions.Outcome | None = None
@@ -126,6 +125,7 @@ class ObjectDock(QgsDockWidget):
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         self.reload()
 
     # -- titles ------------------------------------------------------------------------------
@@ -133,7 +133,11 @@ class ObjectDock(QgsDockWidget):
         raise NotImplementedError
 
     def role(self) -> str:
-        return self.role_override or settings.role()
+        """The logged-in user's role (settings.identity); empty when nobody logged in: no step buttons."""
+        return settings.role()
+
+    def _on_identity_changed(self, *args) -> None:
+        self.show_detail(self._current_fid)  # another user or role: other buttons
 
     # -- signal bookkeeping ------------------------------------------------------------------
     def _connect(self, signal, slot) -> None:
