@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsSettings
+from qgis.core import QgsExpressionContextUtils, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from . import settings
 from .settings import qgis_locale
 from .ui import tr
 
@@ -83,6 +84,22 @@ class ShuibaoPlugin:
         else:
             QTimer.singleShot(0, self.arrange_docks_once)
         self._init_sync()
+        self._connect(settings.identity_changed(), self.update_user_variable)
+        self._connect(QgsProject.instance().readProject, self.update_user_variable)
+        self.update_user_variable()
+
+    def _connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def update_user_variable(self, *_args) -> None:
+        """The forms fill 检查人/调查人… from a project variable: keep it the logged-in user's name."""
+        from .layers.forms import USER_VARIABLE
+
+        project = QgsProject.instance()
+        name = settings.user_name()
+        if QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) != name:
+            QgsExpressionContextUtils.setProjectVariable(project, USER_VARIABLE, name)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the

@@ -43,7 +43,7 @@ from .values import feature_values
 
 USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
-USER_EXPRESSION = f"coalesce(@{USER_VARIABLE}, @user_full_name, @user_account_name)"
+USER_EXPRESSION = f"@{USER_VARIABLE}"  # the logged-in user (settings.identity), never the OS account
 MULTILINE = ("description", "measures", "measure", "opinion", "note", "rectification_note", "delist_reason")
 # Fields filled with the current user / the current time when a record is created.
 USER_FIELDS = ("inspector", "surveyor")

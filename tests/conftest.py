@@ -160,6 +160,69 @@ def iface(qgis_iface, qgis_new_project):
     _flush_deletes()
 
 
+class DemoServer:
+    """The sync server with the small demo county; `users` maps a role (and a user name) to (name, password)."""
+
+    def __init__(self, url: str, users):
+        self.url = url
+        self.users: dict[str, tuple[str, str]] = {}
+        for name, role, password in users:
+            self.users.setdefault(role, (name, password))
+            self.users[name] = (name, password)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """The real server (its embedded SQLite) with the small demo county and one demo login per role."""
+    from shuibao_sync_harness import free_port
+
+    demo = load_tool("demo_server")
+    process, url, users = demo.start_demo_server(tmp_path_factory.mktemp("demo-server"), free_port(), small=True)
+    yield DemoServer(url, users)
+    demo.stop_server(process)
+
+
+@pytest.fixture
+def auth_db(qgis_app):
+    """The QGIS authentication database, unlocked; the plugin's credentials are forgotten afterwards."""
+    from qgis.core import QgsApplication
+    from shuibao.sync import credentials
+
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        assert manager.setMasterPassword("shuibao-test-master", True)
+    yield manager
+    credentials.forget()
+
+
+@pytest.fixture(autouse=True)
+def _nobody_logged_in(qgis_app):
+    """Each test starts with no server and no identity: whoever acts must log in (see `log_in`)."""
+    from qgis.core import QgsSettings
+
+    def clear():
+        settings = QgsSettings()
+        for key in ("shuibao/identities", "shuibao/server_url"):
+            settings.remove(key)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def log_in(demo_server, auth_db):
+    """`log_in("technician", store)` logs in through the login dialog as the demo user of that role
+    (or user name), against the demo server, bound to the store when one is given. Returns the identity."""
+    from shuibao_ui_harness import log_in as dialog_log_in
+
+    def run(who: str, store_path=None):
+        name, password = demo_server.users[who]
+        return dialog_log_in(demo_server.url, name, password, store_path)
+
+    return run
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _qgis_app_teardown_guard(qgis_app):
     """pytest-qgis disconnects ``legendLayersAdded`` from ``processEvents`` at session end, and raises

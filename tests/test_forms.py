@@ -77,6 +77,8 @@ def test_a_draft_is_marked_where_the_next_step_needs_more(qgis_new_project, smal
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     layer, feature = _new_inspection(layers)
     assert feature["step"] == "draft" and feature["inspector"] == "张三" and feature["county_code"]
+    blank = QgsVectorLayerUtils.createFeature(layer, context=layer.createExpressionContext())
+    assert not blank["inspector"]  # nobody logged in: empty, never the OS account (see test_identity)
     # Needed to submit, still empty: no green tick (a soft failure), from the start.
     assert not _soft_ok(layer, feature, "result")
     assert not _soft_ok(layer, feature, "signature")

@@ -49,8 +49,9 @@ def _photo_changes(store_path) -> list:
 
 
 @pytest.fixture
-def dam_dock(iface, small_store):
+def dam_dock(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    log_in("inspector", small_store)
     dock = _dock(DamDock, iface)
     dam = next(layers["dam"].getFeatures())
     dock.select_fid(dam.id())

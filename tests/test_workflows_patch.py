@@ -32,8 +32,8 @@ def _close(dock):
     dock.deleteLater()
 
 
-def _dock(cls, iface, role):
-    dock = open_dock(cls, iface, role)
+def _dock(cls, iface):
+    dock = open_dock(cls, iface)
     dock.show()
     return dock
 
@@ -66,14 +66,15 @@ def _step(dock, kind: str, fid: int, target: str, confirm: bool = False, **typed
 
 # -- 1. patch survey → measures → acceptance --------------------------------------------------------
 @pytest.mark.display
-def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
+def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     measured = {m["patch_uuid"] for m in layers["patch_measure"].getFeatures()}
     patch = next(
         p for p in layers["patch"].getFeatures()
         if p["kind"] == "benggang" and p["treatment_status"] == "untreated" and p["uuid"] not in measured
     )  # fmt: skip
-    dock = _dock(PatchDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(PatchDock, iface)
     try:
         dock.select_fid(patch.id())
         assert layers["patch"].selectedFeatureIds() == [patch.id()]
@@ -98,13 +99,11 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
         assert s["step"] == "submitted" and s["area"] == 850.0 and s["shape"] == "scoop"
 
         # The technician starts the treatment (it cannot be undone: asked first).
-        technician = _dock(PatchDock, iface, "technician")
-        try:
-            technician.select_fid(patch.id())
-            _step(technician, "patch", patch.id(), "treating", confirm=True)
-        finally:
-            _close(technician)
+        log_in("technician", small_store)
+        dock.select_fid(patch.id())
+        _step(dock, "patch", patch.id(), "treating", confirm=True)
         assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "treating"
+        log_in("inspector", small_store)
 
         # Two measures with design quantities, built with completed quantities (one short of design).
         plan = [("截水沟", "米", 120.0, 96.0), ("谷坊", "座/处", 2.0, 2.0)]
@@ -137,21 +136,18 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store):
         dock.select_child("patch_acceptance", acc)
         assert "step:patch_acceptance:signed" not in dock.buttons  # an inspector does not sign
 
-        acceptor = _dock(PatchDock, iface, "acceptor")
-        try:
-            acceptor.select_fid(patch.id())
-            _step(acceptor, "patch_acceptance", acc, "signed", confirm=True)
-            a = _values("patch_acceptance", layers["patch_acceptance"], acc)
-            assert a["step"] == "signed" and a["acceptor"] and a["signed_at"]
-            assert a["completion_rate"] == pytest.approx(expected)
-            for fid in ids:
-                acceptor.select_child("patch_measure", fid)
-                assert "step:patch_measure:accepted" in acceptor.buttons
-            acceptor.select_fid(patch.id())
-            _step(acceptor, "patch", patch.id(), "accepted", confirm=True)
-            assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "accepted"
-        finally:
-            _close(acceptor)
+        log_in("acceptor", small_store)
+        dock.select_fid(patch.id())
+        _step(dock, "patch_acceptance", acc, "signed", confirm=True)
+        a = _values("patch_acceptance", layers["patch_acceptance"], acc)
+        assert a["step"] == "signed" and a["acceptor"] and a["signed_at"]
+        assert a["completion_rate"] == pytest.approx(expected)
+        for fid in ids:
+            dock.select_child("patch_measure", fid)
+            assert "step:patch_measure:accepted" in dock.buttons
+        dock.select_fid(patch.id())
+        _step(dock, "patch", patch.id(), "accepted", confirm=True)
+        assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "accepted"
     finally:
         _close(dock)
 
@@ -179,14 +175,15 @@ def _offset(point: QgsPointXY, metres: float) -> tuple[float, float]:
 
 
 @pytest.mark.display
-def test_proof_of_visit_distance_and_warning(iface, small_store):
+def test_proof_of_visit_distance_and_warning(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     limit = THRESHOLDS["visit_max_distance"]
     far_from = {i["dam_uuid"] for i in layers["dam_inspection"].getFeatures()
                 if i["distance_to_object"] and i["distance_to_object"] > limit}  # fmt: skip
     dams = [d for d in layers["dam"].getFeatures() if d["uuid"] not in far_from][:2]
     assert len(dams) == 2
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         for dam, metres in ((dams[0], 2.5 * limit), (dams[1], 0.25 * limit)):
             here = dam.geometry().asPoint()
@@ -224,9 +221,10 @@ def test_proof_of_visit_distance_and_warning(iface, small_store):
 
 
 @pytest.mark.display
-def test_inspection_without_gps_takes_the_dam_position(iface, small_store):
+def test_inspection_without_gps_takes_the_dam_position(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         dock._gps_position = lambda: None
         dam = next(layers["dam"].getFeatures())
@@ -378,7 +376,7 @@ def _expected_due(values: list[dict], now: dt.datetime) -> tuple[set[str], set[s
 
 
 @pytest.mark.display
-def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
+def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     layer = layers["dam"]
     kind = RECORD_KINDS["dam"]
@@ -396,7 +394,8 @@ def test_due_filter_lists_overdue_and_this_weeks_dams(iface, small_store):
     due_b = rules.next_inspection_due(_parse(_iso(now - dt.timedelta(hours=1))), now)
     assert due_a <= now < due_b <= now + dt.timedelta(days=7)
 
-    dock = _dock(DamDock, iface, "inspector")
+    log_in("inspector", small_store)
+    dock = _dock(DamDock, iface)
     try:
         before = dt.datetime.now(dt.timezone.utc)
         dock.reload()

@@ -53,15 +53,19 @@ def _dam_with_hazard(layers, step: str, severity: str):
 
 
 @pytest.fixture
-def dam_dock(iface, small_store):
+def dam_dock(iface, small_store, log_in):
+    """make(role): log in as the demo user of `role` (the login dialog, the real server) and get the
+    dam dock, shown; one dock, which follows whoever logged in last."""
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     docks = []
 
     def make(role: str):
-        dock = open_dock(DamDock, iface, role)
-        dock.show()
-        docks.append(dock)
-        return dock
+        log_in(role, small_store)
+        if not docks:
+            dock = open_dock(DamDock, iface)
+            dock.show()
+            docks.append(dock)
+        return docks[0]
 
     yield make, layers
     for dock in docks:
@@ -268,11 +272,12 @@ def test_the_timeline_names_records_and_dates_hazards_by_their_record_day(dam_do
     press_cancel(form)
 
 
-def test_sampling_asks_with_the_number_of_spots(iface, small_store):
+def test_sampling_asks_with_the_number_of_spots(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     from shuibao.ui.docks import WatershedDock
 
-    dock = open_dock(WatershedDock, iface, "acceptor")
+    log_in("acceptor", small_store)
+    dock = open_dock(WatershedDock, iface)
     dock.show()
     try:
         shed = next(layers["watershed"].getFeatures())

@@ -25,13 +25,31 @@ from qgis.PyQt.QtWidgets import (
 )
 
 
-def open_dock(cls, iface, role: str | None = None):
-    """A dock in Chinese. `role` stands in for the login until identity comes from the server."""
+def open_dock(cls, iface):
+    """A dock in Chinese, acting for whoever logged in (log_in)."""
     dock = cls(iface, lang="zh")
-    if role is not None:
-        dock.role_override = role
     dock.reload()
     return dock
+
+
+def log_in(url: str, username: str, password: str, store_path=None):
+    """Log in as a person does: the login dialog, URL, user, password, press 登录. Returns the identity."""
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+    from shuibao import settings
+    from shuibao.ui.login_dialog import LoginDialog
+
+    dialog = LoginDialog(None, store_path=str(store_path) if store_path else None)
+    try:
+        dialog.url_edit.setText(url)
+        dialog.user_edit.setText(username)
+        dialog.password_edit.setText(password)
+        dialog.remember_box.setChecked(False)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+        wait_until(lambda: dialog.task is None)
+        assert dialog.result() == LoginDialog.DialogCode.Accepted, dialog.status_label.text()
+    finally:
+        dialog.deleteLater()
+    return settings.identity()
 
 
 def wait_until(condition, timeout: float = 30.0) -> None:

@@ -95,7 +95,6 @@ class ObjectDock(QgsDockWidget):
         self.kind = RECORD_KINDS[OBJECT_KINDS[self.OBJECT][0]]
         self.lang = lang or language()
         self.layer: QgsVectorLayer | None = None
-        self.role_override: str | None = None
         self.last_outcome: actions.Outcome | None = None
         self.form: RecordForm | None = None  # the record form a button opened
         self.confirmation: QMessageBox | None = None  # the question before an irreversible step
@@ -151,6 +150,7 @@ class ObjectDock(QgsDockWidget):
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         self.reload()
 
     # -- titles ------------------------------------------------------------------------------
@@ -158,7 +158,11 @@ class ObjectDock(QgsDockWidget):
         raise NotImplementedError
 
     def role(self) -> str:
-        return self.role_override or settings.role()
+        """The logged-in user's role (settings.identity); empty when nobody logged in: no step buttons."""
+        return settings.role()
+
+    def _on_identity_changed(self, *args) -> None:
+        self.show_detail(self._current_fid)  # another user or role: other buttons
 
     # -- signal bookkeeping ------------------------------------------------------------------
     def _connect(self, signal, slot) -> None:
