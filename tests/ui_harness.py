@@ -23,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+from shuibao.ui.docks import ITEM_ROLE
 
 
 def open_dock(cls, iface):
@@ -81,6 +82,44 @@ def click(dock, name: str) -> None:
     assert button.isEnabled(), name
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     QCoreApplication.processEvents()
+
+
+def press(button) -> None:
+    """Click a push button with the mouse."""
+    wait_until(button.isVisible, 5)
+    assert button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+    QCoreApplication.processEvents()
+
+
+def pick_object(dock, fid: int) -> None:
+    """Click the object's row in the dock's list (scrolled into view first)."""
+    view = dock.contents.tableView
+    index = dock.row_for_fid(fid)
+    assert index is not None, f"feature {fid} is not listed"
+    view.scrollTo(index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    QCoreApplication.processEvents()
+    assert dock._current_fid == fid
+
+
+def pick_record(dock, kind: str, fid: int) -> str:
+    """Click a record in the selected object's timeline; returns its text."""
+    lst = dock.contents.childList
+    for i in range(lst.count()):
+        item = lst.item(i)
+        if tuple(item.data(ITEM_ROLE)) == (kind, fid):
+            lst.scrollToItem(item)
+            QTest.mouseClick(lst.viewport(), Qt.MouseButton.LeftButton, pos=lst.visualItemRect(item).center())
+            QCoreApplication.processEvents()
+            assert dock.selected_child() == (kind, fid)
+            return item.text()
+    raise AssertionError(f"{kind} {fid} is not in the timeline")
+
+
+def timeline(dock) -> list[str]:
+    lst = dock.contents.childList
+    return [lst.item(i).text() for i in range(lst.count())]
 
 
 def labels(dock) -> list[str]:
@@ -154,9 +193,22 @@ def type_text(widget: QWidget, text: str) -> None:
             QCoreApplication.sendEvent(widget, event)
 
 
+def _bring_tab_forward(form, widget: QWidget) -> None:
+    """Click the tab that holds `widget`, as a person does before typing into it."""
+    for tabs in form.attributeForm().findChildren(QTabWidget):
+        for i in range(tabs.count()):
+            if tabs.widget(i).isAncestorOf(widget):
+                if tabs.currentIndex() != i:
+                    QTest.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton, pos=tabs.tabBar().tabRect(i).center())
+                return
+
+
 def type_into(form, field: str, value) -> None:
-    """Fill one field as a person does: type text and numbers, pick a label, tick a box, set a date."""
+    """Fill one field as a person does: on its tab, type text and numbers, pick a label, tick a box, set a date."""
     w = editor(form, field)
+    if form.isVisible() and not w.isVisible():
+        _bring_tab_forward(form, w)
+        assert w.isVisible(), f"{field} is not on a tab one can click"
     assert w.isEnabled(), f"{field} is greyed out"
     if isinstance(w, QComboBox):
         index = w.findText(str(value))
@@ -209,6 +261,23 @@ def press_cancel(form) -> None:
 def panel_text(form) -> str:
     form.refresh_problems()
     return form.panel.text() if form.panel.isVisible() or not form.isVisible() else ""
+
+
+def choose_file_when_asked(path) -> None:
+    """When a file dialog opens (modal), type the file's path into it and press Enter, as a person does."""
+    from qgis.PyQt.QtCore import QTimer
+    from qgis.PyQt.QtWidgets import QApplication, QFileDialog
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(50, answer)
+            return
+        name = dialog.findChild(QLineEdit, "fileNameEdit")
+        name.setText(str(path))
+        QTest.keyClick(name, Qt.Key.Key_Return)
+
+    QTimer.singleShot(50, answer)
 
 
 # -- questions -----------------------------------------------------------------------------------

@@ -504,4 +504,7 @@ def draw_sample(sample: Sample, role: str, user: str, project: QgsProject | None
     if not checks_layer.commitChanges():
         checks_layer.rollBack()
         return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], sample.plan.kind.name)
-    return apply(sample.plan, role, user, project)
+    # Planned again now that the checks exist: the counts derive from them.
+    extra = {"sample_share": sample.share, "sample_seed": sample.seed}
+    plan = plan_transition(sample.plan.kind.name, sample.plan.fid, "sampled", role, user, extra, project)
+    return missing_record(sample.plan.kind.name, sample.plan.fid) if plan is None else apply(plan, role, user, project)

@@ -685,8 +685,10 @@ class ObjectDock(QgsDockWidget):
             lines.append(f"• {f.label(self.lang)}：{change}")
         done = {name for name, _old, _new in changed}
         values = plan.values
+        record = plan.kind.parent is not None  # a record's computed figures are what one signs
         for f in plan.kind.fields:
-            if plan.target in f.required_at and f.name not in done and values.get(f.name) not in (None, ""):
+            shown = plan.target in f.required_at or (record and f.derived)
+            if shown and f.name not in done and values.get(f.name) not in (None, ""):
                 lines.append(f"• {f.label(self.lang)}：{self._label(f, values[f.name])}")
         lines += [f"• {note}" for note in notes]
         lines += [f"⚠ {w.message(self.lang)}" for w in plan.warnings]

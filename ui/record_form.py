@@ -144,10 +144,10 @@ class RecordForm(QgsAttributeDialog):
         """Bring the tab holding `field` to the front."""
         if not field:
             return
-        title = forms.tab_of(self.kind, field, self.lang)
+        titles = {forms.tab_of(self.kind, field, lang) for lang in ("zh", "en")}  # whichever the layer has
         for tabs in self.attributeForm().findChildren(QTabWidget):
             for i in range(tabs.count()):
-                if tabs.tabText(i).replace("&", "") == title:
+                if tabs.tabText(i).replace("&", "") in titles:
                     tabs.setCurrentIndex(i)
                     return
 
