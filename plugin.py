@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import Qgis, QgsSettings
+from qgis.core import Qgis, QgsExpressionContextUtils, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from . import settings
 from .settings import qgis_locale
 from .ui import tr
 
@@ -89,6 +90,22 @@ class ShuibaoPlugin:
 
         self.reports_ui = ReportsUi(self.iface, MENU, self.toolbar)
         self._init_import()
+        self._connect(settings.identity_changed(), self.update_user_variable)
+        self._connect(QgsProject.instance().readProject, self.update_user_variable)
+        self.update_user_variable()
+
+    def _connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def update_user_variable(self, *_args) -> None:
+        """The forms fill 检查人/调查人… from a project variable: keep it the logged-in user's name."""
+        from .layers.forms import USER_VARIABLE
+
+        project = QgsProject.instance()
+        name = settings.user_name()
+        if QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) != name:
+            QgsExpressionContextUtils.setProjectVariable(project, USER_VARIABLE, name)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the
@@ -191,6 +208,9 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
+        from .layers import forms
+
+        forms.unload()  # the form constraints' expression function
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtWidgets import QAction, QFileDialog, QMessageBox, QProgressBar, QPushButton, QWidget
 
+from .. import settings
 from ..layers import conflicts as conflict_layers
 from ..layers.project import STORE_PROPERTY, _norm, opened_stores, store_layers
 from ..sync import credentials
@@ -35,6 +36,7 @@ class UiSyncTask(SyncTask):
         super().__init__(*args, **kw)
         self.first = first
         self.exception: BaseException | None = None
+        self.user: dict | None = None  # what the server said about the user (/auth/me)
 
     def run(self) -> bool:
         api = ApiClient(self.server_url, self.token)
@@ -49,6 +51,7 @@ class UiSyncTask(SyncTask):
                                 is_canceled=self.isCanceled) as engine:  # fmt: skip
                     self.summary = engine.sync()
             self.new_token = api.token
+            self.user = api.user
             return not self.summary.cancelled
         except SyncError as exc:
             self.exception, self.error = exc, exc.user_message()
@@ -63,7 +66,8 @@ class UiSyncTask(SyncTask):
 def summary_text(summary: SyncSummary) -> str:
     photos = summary.photos_up + summary.photos_down
     text = tr("Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos").format(
-        summary.sent, summary.received, summary.merged, summary.conflicts, photos)
+        summary.sent, summary.received, summary.merged, summary.conflicts, photos
+    )
     if summary.rejected:
         text += tr("; {0} edits refused by the server (kept, see the log)").format(summary.rejected)
     return text
@@ -74,9 +78,13 @@ class SyncUi:
 
     MENU = "Shuibao 水保巡检"
 
-    def __init__(self, iface, plugin_actions_parent: QWidget | None = None,
-                 on_synced: Callable[[str, SyncSummary | None], None] | None = None,
-                 project: QgsProject | None = None):
+    def __init__(
+        self,
+        iface,
+        plugin_actions_parent: QWidget | None = None,
+        on_synced: Callable[[str, SyncSummary | None], None] | None = None,
+        project: QgsProject | None = None,
+    ):
         self.iface = iface
         self.parent = plugin_actions_parent or iface.mainWindow()
         self.on_synced = on_synced
@@ -97,6 +105,8 @@ class SyncUi:
         self.session_password: dict[str, str] = {}  # username → password, when not remembered
         self.dialog: QWidget | None = None
         self._provider = None
+        self.identity_button = None  # who is logged in, on the toolbar
+        self.identity_action: QAction | None = None
 
     @property
     def project(self) -> QgsProject:
@@ -129,6 +139,12 @@ class SyncUi:
         self.login_action = self._add("/locked.svg", tr("Server and login…"), "ShuibaoLoginAction", self.show_login)
         self.conflicts_action = self._add("/mIconWarning.svg", tr("Resolve conflicts…"), "ShuibaoConflictsAction",
                                           self.show_conflicts)  # fmt: skip
+        if toolbar is not None:
+            from .identity import IdentityButton
+
+            self.identity_button = IdentityButton(self.show_login, toolbar)
+            self.identity_action = toolbar.addWidget(self.identity_button)
+            self.identity_action.setObjectName("ShuibaoIdentityAction")
 
     def init_processing(self) -> None:
         from ..sync.processing import register_provider
@@ -160,6 +176,12 @@ class SyncUi:
                 self._toolbar.removeAction(action)
             action.deleteLater()
         self.actions.clear()
+        if self.identity_button is not None:
+            self.identity_button.disconnect_all()
+            if self._toolbar is not None:
+                self._toolbar.removeAction(self.identity_action)
+            self.identity_button.deleteLater()
+            self.identity_button = self.identity_action = None
         self.sync_action = self.login_action = self.conflicts_action = None
         if self._provider is not None:
             from ..sync.processing import unregister_provider
@@ -276,8 +298,15 @@ class SyncUi:
     def _unsaved_layers(self, store_path: str) -> list[str]:
         return [lyr.name() for lyr in self._layers_of(store_path) if lyr.isEditable() and lyr.isModified()]
 
-    def start_sync(self, store_path: str, url: str, username: str | None, password: str | None = None,
-                   token: str | None = None, first: bool = False) -> bool:
+    def start_sync(
+        self,
+        store_path: str,
+        url: str,
+        username: str | None,
+        password: str | None = None,
+        token: str | None = None,
+        first: bool = False,
+    ) -> bool:
         """Start a SyncTask for the store (or a first sync into a new store file)."""
         if self.task is not None:
             return False
@@ -294,8 +323,11 @@ class SyncUi:
         self.task = task
         self._task_connections = [(task.progressChanged, self._set_progress)]
         task.progressChanged.connect(self._set_progress)
-        self._show_progress(tr("Downloading your counties into {0}…").format(os.path.basename(store_path)) if first
-                            else tr("Synchronising {0} with {1}…").format(os.path.basename(store_path), url))
+        self._show_progress(
+            tr("Downloading your counties into {0}…").format(os.path.basename(store_path))
+            if first
+            else tr("Synchronising {0} with {1}…").format(os.path.basename(store_path), url)
+        )
         if self.sync_action is not None:
             self.sync_action.setEnabled(False)
         QgsApplication.taskManager().addTask(task)
@@ -326,6 +358,8 @@ class SyncUi:
                 credentials.store(task.username, token=task.new_token, url=task.server_url)
             except RuntimeError as exc:
                 log.warning("token not saved: %s", exc)
+        if task.user:
+            settings.remember_identity(task.server_url, task.user)  # a role changed on the server shows now
         if task.first and error is None and summary is not None and not summary.cancelled:
             self._open_new_store(path)
         if error is not None or summary is None:
@@ -375,8 +409,6 @@ class SyncUi:
         )  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        from .. import settings
-
         last = settings.last_store_path()
         path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
                                                os.path.dirname(last) if last else "",

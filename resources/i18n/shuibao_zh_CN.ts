@@ -59,22 +59,22 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="68" />
+            <location filename="plugin.py" line="69" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="71" />
+            <location filename="plugin.py" line="72" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="116" />
+            <location filename="plugin.py" line="133" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="126" />
+            <location filename="plugin.py" line="143" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -359,142 +359,152 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="60" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="61" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="62" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="63" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="64" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="110" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="111" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="114" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="115" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="116" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="117" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="121" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="124" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="276" />
+            <location filename="ui/docks.py" line="305" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="278" />
+            <location filename="ui/docks.py" line="307" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="280" />
+            <location filename="ui/docks.py" line="309" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="282" />
+            <location filename="ui/docks.py" line="311" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="292" />
+            <location filename="ui/docks.py" line="321" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="392" />
+            <location filename="ui/docks.py" line="434" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="440" />
+            <location filename="ui/docks.py" line="484" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="441" />
+            <location filename="ui/docks.py" line="485" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="461" />
+            <location filename="ui/docks.py" line="505" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="520" />
+            <location filename="ui/docks.py" line="562" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="557" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
-        </message>
-        <message>
-            <location filename="ui/docks.py" line="593" />
+            <location filename="ui/docks.py" line="623" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="616" />
+            <location filename="ui/docks.py" line="709" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="711" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="743" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="763" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="624" />
+            <location filename="ui/docks.py" line="771" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="632" />
+            <location filename="ui/docks.py" line="779" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -542,6 +552,61 @@
             <location filename="ui/feature_model.py" line="182" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="22" />
+            <source>Inspector</source>
+            <translation>巡查员</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="23" />
+            <source>Technician</source>
+            <translation>技术员</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="24" />
+            <source>Acceptor</source>
+            <translation>验收员</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="25" />
+            <source>Administrator</source>
+            <translation>管理员</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="26" />
+            <source>no role</source>
+            <translation>无角色</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="33" />
+            <source>Not logged in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="38" />
+            <source>{0} ({1})</source>
+            <translation>{0}（{1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="38" />
+            <source>, </source>
+            <translation>，</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="56" />
+            <source>no server set</source>
+            <translation>未设置服务器</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="57" />
+            <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
+            <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="59" />
+            <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
+            <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="62" />
@@ -809,99 +874,184 @@
             <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="42" />
+            <location filename="ui/login_dialog.py" line="46" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="44" />
+            <location filename="ui/login_dialog.py" line="48" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="46" />
+            <location filename="ui/login_dialog.py" line="50" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="52" />
+            <location filename="ui/login_dialog.py" line="56" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="88" />
+            <location filename="ui/login_dialog.py" line="101" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="100" />
+            <location filename="ui/login_dialog.py" line="114" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="102" />
+            <location filename="ui/login_dialog.py" line="116" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="109" />
+            <location filename="ui/login_dialog.py" line="117" />
+            <source>Change password…</source>
+            <translation>修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="128" />
+            <source>Logged in</source>
+            <translation>当前登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="129" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="110" />
+            <location filename="ui/login_dialog.py" line="130" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="111" />
+            <location filename="ui/login_dialog.py" line="131" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="117" />
+            <location filename="ui/login_dialog.py" line="138" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="157" />
+            <location filename="ui/login_dialog.py" line="162" />
+            <source>nobody on this server yet: log in with the account the county centre gave you</source>
+            <translation>尚未在此服务器登录：请使用县水保中心分配的账号登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="190" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="159" />
+            <location filename="ui/login_dialog.py" line="192" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="168" />
+            <location filename="ui/login_dialog.py" line="201" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="176" />
+            <location filename="ui/login_dialog.py" line="209" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="179" />
+            <location filename="ui/login_dialog.py" line="212" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="187" />
+            <location filename="ui/login_dialog.py" line="220" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="189" />
+            <location filename="ui/login_dialog.py" line="222" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="191" />
+            <location filename="ui/login_dialog.py" line="224" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="252" />
+            <source>Enter the server URL and the user name first.</source>
+            <translation>请先填写服务器地址和用户名。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="264" />
+            <source>Password changed. You stay logged in; other devices of this account must log in again with the new password.</source>
+            <translation>密码已修改，本机保持登录；此账号在其他设备上需用新密码重新登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="286" />
+            <source>Change password of {0}</source>
+            <translation>修改 {0} 的密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="293" />
+            <source>At least 8 characters, not your user name and not the current password.</source>
+            <translation>至少 8 个字符，不能与用户名或原密码相同。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="299" />
+            <source>Current password</source>
+            <translation>原密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="300" />
+            <source>New password</source>
+            <translation>新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="301" />
+            <source>New password again</source>
+            <translation>再次输入新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="303" />
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="305" />
+            <source>Server {0}, user {1}</source>
+            <translation>服务器 {0}，用户 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="322" />
+            <source>Enter the current password and the new one.</source>
+            <translation>请填写原密码和新密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="325" />
+            <source>The two new passwords differ: type the new password twice the same.</source>
+            <translation>两次输入的新密码不一致，请重新输入。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="330" />
+            <source>Changing the password on {0}…</source>
+            <translation>正在 {0} 上修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="333" />
+            <source>Shuibao: change password</source>
+            <translation>水保巡检：修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="342" />
+            <source>The current password is wrong.</source>
+            <translation>原密码不正确。</translation>
         </message>
         <message>
             <location filename="ui/open_store.py" line="25" />
@@ -1062,6 +1212,31 @@
             <location filename="ui/photos.py" line="717" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="110" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="134" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="136" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="174" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="179" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
         <message>
             <location filename="ui/report_ui.py" line="101" />
@@ -1394,92 +1569,92 @@
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="65" />
+            <location filename="ui/sync_ui.py" line="68" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="68" />
+            <location filename="ui/sync_ui.py" line="72" />
             <source>; {0} edits refused by the server (kept, see the log)</source>
             <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="128" />
+            <location filename="ui/sync_ui.py" line="138" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="129" />
+            <location filename="ui/sync_ui.py" line="139" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="130" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="209" />
+            <location filename="ui/sync_ui.py" line="231" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="228" />
+            <location filename="ui/sync_ui.py" line="250" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="263" />
+            <location filename="ui/sync_ui.py" line="285" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="287" />
+            <location filename="ui/sync_ui.py" line="316" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="297" />
+            <location filename="ui/sync_ui.py" line="327" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="298" />
+            <location filename="ui/sync_ui.py" line="329" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="334" />
+            <location filename="ui/sync_ui.py" line="368" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="355" />
+            <location filename="ui/sync_ui.py" line="389" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="358" />
+            <location filename="ui/sync_ui.py" line="392" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="374" />
+            <location filename="ui/sync_ui.py" line="408" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="381" />
+            <location filename="ui/sync_ui.py" line="413" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="383" />
+            <location filename="ui/sync_ui.py" line="415" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="421" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
