@@ -4,14 +4,19 @@
     <context>
         <name>Shuibao</name>
         <message>
-            <location filename="plugin.py" line="67" />
+            <location filename="plugin.py" line="69" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="70" />
+            <location filename="plugin.py" line="72" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="89" />
+            <source>Help</source>
+            <translation>帮助</translation>
         </message>
         <message>
             <location filename="sync/processing.py" line="39" />
@@ -354,6 +359,41 @@
             <translation>同步</translation>
         </message>
         <message>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>后退</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
+        </message>
+        <message>
             <location filename="ui/identity.py" line="22" />
             <source>Inspector</source>
             <translation>巡查员</translation>
@@ -589,17 +629,37 @@
             <translation>原密码不正确。</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
@@ -819,27 +879,27 @@
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="408" />
+            <location filename="ui/sync_ui.py" line="418" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="413" />
+            <location filename="ui/sync_ui.py" line="441" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="415" />
+            <location filename="ui/sync_ui.py" line="442" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="421" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="455" />
+            <location filename="ui/sync_ui.py" line="478" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
