@@ -145,5 +145,9 @@ def test_help_opens_the_guide_offline(plugin, iface):
     assert "连接服务器并下载本县数据" in text and "修改密码" in text
     dialog.browser.anchorClicked.emit(QUrl("#修改密码"))  # a link of the contents
     assert dialog.browser.textCursor().block().text() == "修改密码"
+    dialog.browser.anchorClicked.emit(QUrl("import.md"))  # another page of the guide
+    assert dialog.page().endswith("docs/guide/import.md") and "导入" in dialog.browser.toPlainText()
+    dialog.browser.backward()
+    assert dialog.page().endswith("docs/guide/index.md")
     picture = dialog.browser.loadResource(QTextDocument.ResourceType.ImageResource, QUrl("start.png"))
     assert picture is not None and not picture.isEmpty()  # the screenshot is beside the page
