@@ -1075,8 +1075,8 @@
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="342" />
-            <source>The current password is wrong.</source>
-            <translation>原密码不正确。</translation>
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
         </message>
         <message>
             <location filename="ui/open_store.py" line="26" />
