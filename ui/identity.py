@@ -14,17 +14,17 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QToolButton, QWidget
 
 from .. import settings
+from ..model.schema import ROLE_LABELS
 from ..settings import Identity
 from . import tr
 
 
 def role_label(role: str) -> str:
-    return {
-        "inspector": tr("Inspector"),
-        "technician": tr("Technician"),
-        "acceptor": tr("Acceptor"),
-        "admin": tr("Administrator"),
-    }.get(role, role or tr("no role"))
+    """The role's name in the user's language (the model's labels)."""
+    if role not in ROLE_LABELS:
+        return role or tr("no role")
+    zh, en = ROLE_LABELS[role]
+    return zh if settings.language() == "zh" else en
 
 
 def describe(who: Identity | None = None) -> str:

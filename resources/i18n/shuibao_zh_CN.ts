@@ -479,29 +479,49 @@
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="561" />
+            <location filename="ui/docks.py" line="526" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="572" />
             <source>Created.</source>
             <translation>已创建。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="597" />
+            <location filename="ui/docks.py" line="608" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="620" />
+            <location filename="ui/docks.py" line="631" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="628" />
+            <location filename="ui/docks.py" line="639" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="636" />
+            <location filename="ui/docks.py" line="647" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
             <location filename="ui/feature_model.py" line="50" />
@@ -584,27 +604,7 @@
             <translation>本次安装缺少使用说明（{0}）。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="23" />
-            <source>Inspector</source>
-            <translation>巡查员</translation>
-        </message>
-        <message>
-            <location filename="ui/identity.py" line="24" />
-            <source>Technician</source>
-            <translation>技术员</translation>
-        </message>
-        <message>
             <location filename="ui/identity.py" line="25" />
-            <source>Acceptor</source>
-            <translation>验收员</translation>
-        </message>
-        <message>
-            <location filename="ui/identity.py" line="26" />
-            <source>Administrator</source>
-            <translation>管理员</translation>
-        </message>
-        <message>
-            <location filename="ui/identity.py" line="27" />
             <source>no role</source>
             <translation>无角色</translation>
         </message>
