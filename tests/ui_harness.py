@@ -294,3 +294,66 @@ def answer(dock, yes: bool = True) -> str:
     QTest.mouseClick(button, Qt.MouseButton.LeftButton)
     QCoreApplication.processEvents()
     return said
+
+
+class Dialogs:
+    """Answers the modal dialogs a test's click opens, in order, as a person would.
+
+    ``Dialogs(fill_login, pick_file)`` polls for the active modal window; each handler gets it,
+    types and presses a button. ``done()`` says whether every handler ran.
+    """
+
+    def __init__(self, *handlers):
+        from qgis.PyQt.QtCore import QTimer
+
+        self.handlers = list(handlers)
+        self.seen: list[str] = []
+        self._last = None
+        self.timer = QTimer()
+        self.timer.setInterval(50)
+        self.timer.timeout.connect(self._poll)
+        self.timer.start()
+
+    def _poll(self) -> None:
+        from qgis.PyQt.QtWidgets import QApplication
+
+        widget = QApplication.activeModalWidget()
+        if widget is None or widget is self._last or not self.handlers:
+            return
+        self._last = widget
+        self.seen.append(widget.objectName() or type(widget).__name__)
+        self.handlers.pop(0)(widget)
+        if not self.handlers:
+            self.timer.stop()
+
+    def done(self) -> bool:
+        return not self.handlers
+
+
+def fill_login(url: str, username: str, password: str):
+    """A handler for Dialogs: the login dialog, filled and 登录 pressed."""
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+
+    def handle(dialog):
+        assert dialog.objectName() == "ShuibaoLoginDialog", dialog.objectName()
+        dialog.url_edit.setText(url)
+        dialog.user_edit.setText(username)
+        dialog.password_edit.setText(password)
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+    return handle
+
+
+def pick_file(path):
+    """A handler for Dialogs: Qt's file dialog, the path typed into its file name box, Save/Open pressed."""
+
+    def handle(dialog):
+        from qgis.PyQt.QtWidgets import QDialogButtonBox, QFileDialog, QLineEdit
+
+        assert isinstance(dialog, QFileDialog), type(dialog)
+        dialog.findChild(QLineEdit, "fileNameEdit").setText(str(path))
+        box = dialog.findChild(QDialogButtonBox, "buttonBox")
+        ok = box.button(QDialogButtonBox.StandardButton.Save) or box.button(QDialogButtonBox.StandardButton.Open)
+        ok.click()
+
+    return handle

@@ -402,6 +402,16 @@ class SyncUi:
             self.on_synced(path, summary)
 
     # -- first sync ------------------------------------------------------------------------
+    def download_county(self, *_args) -> bool:
+        """连接服务器并下载本县数据: log in, choose where the new store goes, download into it; the
+        store opens (and the docks fill) when the download is done."""
+        if self.task is not None:
+            self._push(tr("A sync is already running."), Qgis.MessageLevel.Info, 3)
+            return False
+        if not self.show_login():
+            return False
+        return self._first_sync(self._credentials())
+
     def offer_first_sync(self, creds: dict[str, str]) -> bool:
         answer = QMessageBox.question(
             self.iface.mainWindow(), tr("Shuibao sync"),
@@ -409,23 +419,36 @@ class SyncUi:
         )  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        last = settings.last_store_path()
-        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
-                                               os.path.dirname(last) if last else "",
-                                               tr("Shuibao store (*.gpkg)"))  # fmt: skip
-        if not path:
+        if not creds["password"]:
+            if not self.show_login():
+                return False
+            creds = self._credentials()
+        return self._first_sync(creds)
+
+    def _first_sync(self, creds: dict[str, str]) -> bool:
+        path = self._new_store_path()
+        if path is None:
             return False
+        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+
+    def _new_store_path(self) -> str | None:
+        """Ask where the new store goes (suggested: beside the last store, named after the counties)."""
+        who = settings.identity()
+        last = settings.last_store_path()
+        folder = os.path.dirname(last) if last else os.path.join(os.path.expanduser("~"), "Shuibao")
+        os.makedirs(folder, exist_ok=True)
+        name = f"shuibao-{'-'.join(who.counties) or who.username or 'store'}.gpkg"
+        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
+                                               os.path.join(folder, name), tr("Shuibao store (*.gpkg)"))  # fmt: skip
+        if not path:
+            return None
         if not path.lower().endswith(".gpkg"):
             path += ".gpkg"
         if os.path.exists(path):
             self._push(tr("{0} already exists: choose a new file name for the new store.").format(path),
                        Qgis.MessageLevel.Warning, 8)  # fmt: skip
-            return False
-        if not creds["password"]:
-            if not self.show_login():
-                return False
-            creds = self._credentials()
-        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+            return None
+        return path
 
     def _open_new_store(self, path: str) -> None:
         from .open_store import open_store

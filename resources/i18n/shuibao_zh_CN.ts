@@ -59,22 +59,27 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="69" />
+            <location filename="plugin.py" line="81" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="72" />
+            <location filename="plugin.py" line="84" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="133" />
+            <location filename="plugin.py" line="105" />
+            <source>Help</source>
+            <translation>帮助</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="185" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="143" />
+            <location filename="plugin.py" line="195" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -474,39 +479,59 @@
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="623" />
+            <location filename="ui/docks.py" line="564" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="634" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="709" />
+            <location filename="ui/docks.py" line="720" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="711" />
+            <location filename="ui/docks.py" line="722" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="743" />
+            <location filename="ui/docks.py" line="754" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="763" />
+            <location filename="ui/docks.py" line="774" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="771" />
+            <location filename="ui/docks.py" line="782" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="779" />
+            <location filename="ui/docks.py" line="790" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
             <location filename="ui/feature_model.py" line="50" />
@@ -554,57 +579,72 @@
             <translation>同步</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="22" />
-            <source>Inspector</source>
-            <translation>巡查员</translation>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="23" />
-            <source>Technician</source>
-            <translation>技术员</translation>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="24" />
-            <source>Acceptor</source>
-            <translation>验收员</translation>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
         </message>
         <message>
             <location filename="ui/identity.py" line="25" />
-            <source>Administrator</source>
-            <translation>管理员</translation>
-        </message>
-        <message>
-            <location filename="ui/identity.py" line="26" />
             <source>no role</source>
             <translation>无角色</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="33" />
+            <location filename="ui/identity.py" line="34" />
             <source>Not logged in</source>
             <translation>未登录</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="38" />
+            <location filename="ui/identity.py" line="39" />
             <source>{0} ({1})</source>
             <translation>{0}（{1}）</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="38" />
+            <location filename="ui/identity.py" line="39" />
             <source>, </source>
             <translation>，</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="56" />
+            <location filename="ui/identity.py" line="58" />
             <source>no server set</source>
             <translation>未设置服务器</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="57" />
+            <location filename="ui/identity.py" line="59" />
             <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
             <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="59" />
+            <location filename="ui/identity.py" line="61" />
             <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
             <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
@@ -687,11 +727,6 @@
             <location filename="ui/import_dialog.py" line="83" />
             <source>Export report…</source>
             <translation>导出检查报告…</translation>
-        </message>
-        <message>
-            <location filename="ui/import_dialog.py" line="84" />
-            <source>Back</source>
-            <translation>上一步</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="85" />
@@ -1050,21 +1085,41 @@
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="342" />
-            <source>The current password is wrong.</source>
-            <translation>原密码不正确。</translation>
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
@@ -1639,22 +1694,22 @@
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="408" />
+            <location filename="ui/sync_ui.py" line="418" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="413" />
+            <location filename="ui/sync_ui.py" line="441" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="415" />
+            <location filename="ui/sync_ui.py" line="442" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="421" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
