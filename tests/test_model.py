@@ -54,7 +54,7 @@ def test_named_fields_exist(kind):
 
 
 def test_object_kinds_name_main_kinds():
-    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed"}
+    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed", "rs_spot"}
     for obj, (main, zh, en) in OBJECT_KINDS.items():
         assert RECORD_KINDS[main].object_kind == obj and zh and en
 

@@ -186,11 +186,12 @@ def can_create(child: str, role: str) -> bool:
 
 
 def allowed_transitions(kind: RecordKind, values: dict[str, Any], role: str):
+    """The steps `role` may take from the record's step, without those the model takes by itself."""
     wf = kind.workflow
     if wf is None:
         return []
     step = values.get(wf.state_field) or wf.initial
-    return wf.allowed(step, role)
+    return [t for t in wf.allowed(step, role) if not t.auto]
 
 
 # -- context and derived figures ---------------------------------------------------------------
@@ -199,6 +200,15 @@ def _point(feature: QgsFeature | None) -> tuple[float, float] | None:
         return None
     p = feature.geometry().centroid().asPoint()
     return (p.x(), p.y())
+
+
+def _polygons(feature: QgsFeature | None) -> list | None:
+    """A polygon feature's rings as the model reads them: [[outer, hole…], …] in lon/lat."""
+    if feature is None or not feature.hasGeometry():
+        return None
+    geometry = feature.geometry()
+    parts = geometry.asMultiPolygon() if geometry.isMultipart() else [geometry.asPolygon()]
+    return [[[(p.x(), p.y()) for p in ring] for ring in part] for part in parts if part] or None
 
 
 def context(
@@ -214,6 +224,13 @@ def context(
     if kind.name == "dam_inspection":
         ctx.point = _point(feature)
         ctx.parent_point = _point(by_uuid("dam", values.get("dam_uuid"), project))
+    elif kind.name == "rs_recheck":
+        ctx.point = _point(feature)
+        ctx.parent_polygons = _polygons(by_uuid("rs_spot", values.get("spot_uuid"), project))
+        photos = layer_of("photo", project)
+        if photos is not None:
+            request = QgsFeatureRequest().setFilterExpression(f"\"parent_uuid\" = '{values.get('uuid', '')}'")
+            ctx.children = {"photo": [{"uuid": p["uuid"]} for p in photos.getFeatures(request)]}
     elif kind.name == "dam":
         ctx.children = {"dam_hazard": records("dam_hazard", values.get("uuid"))}
     elif kind.name == "watershed_acceptance":
@@ -270,14 +287,20 @@ def plan_transition(
     if problem is not None:
         return Plan(kind, fid, source, target, before, changes, [problem], [])
     candidate = {**before, **changes}
-    changes.update(rules.fill_for_step(kind, candidate, target, user, dt.datetime.now(dt.timezone.utc)))
+    now = dt.datetime.now(dt.timezone.utc)
+    changes.update(rules.fill_for_step(kind, candidate, target, user, now))
     candidate.update(changes)
+    further = rules.follow_on(kind, candidate)  # a 合规 spot closes at 认定: the same step goes on
+    if further is not None:
+        changes[wf.state_field] = further
+        changes.update(rules.fill_for_step(kind, {**candidate, **changes}, further, user, now))
+        candidate.update(changes)
     ctx = context(kind, candidate, feature, project)
     derived = rules.derive(kind, candidate, ctx)
     changes.update(derived)
     candidate.update(derived)
     problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
-    checks = rules.step_problems(kind, candidate, target, role, ctx)
+    checks = rules.step_problems(kind, candidate, candidate[wf.state_field], role, ctx)
     problems += [p for p in checks if p.code != "warning"]
     warnings = [p for p in checks if p.code == "warning"]
     return Plan(kind, fid, source, target, before, changes, problems, warnings)
@@ -327,6 +350,15 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
             ))  # fmt: skip
     if kind.name == "spot_check":
         refresh_acceptance(values.get("acceptance_uuid"), project)
+    if kind.name == "rs_recheck" and target == "submitted":
+        spot = by_uuid("rs_spot", values.get("spot_uuid"), project)
+        changes = rules.spot_after_recheck(feature_values(RECORD_KINDS["rs_spot"], spot), values) if spot else {}
+        if changes:
+            write_values(layer_of("rs_spot", project), RECORD_KINDS["rs_spot"], spot.id(), changes)
+    if kind.name == "rs_spot" and target == "issued":  # returned for a new re-check: its re-check too
+        recheck = by_uuid("rs_recheck", values.get("recheck_uuid"), project)
+        if recheck is not None and recheck["step"] == "submitted":
+            write_values(layer_of("rs_recheck", project), RECORD_KINDS["rs_recheck"], recheck.id(), {"step": "draft"})
 
 
 def refresh_acceptance(acceptance_uuid: str | None, project: QgsProject | None = None) -> None:
@@ -401,6 +433,10 @@ def _first_values(
         return _hazard_from_inspection(parent, project)
     if child == "patch_survey":
         return {"surveyor": user, "surveyed_at": now_iso()}
+    if child == "rs_recheck":  # what the spot already knows of its project, to confirm on site
+        known = {n: parent[n] for n in ("project_type", "project_name", "builder", "plan_approval_no")
+                 if not is_null(parent[n])}  # fmt: skip
+        return {"inspector": user, "rechecked_at": now_iso(), **known}
     if child == "watershed_acceptance":
         return {"kind": "stage", "year": dt.date.today().year}
     if child == "patch_acceptance":

@@ -37,6 +37,8 @@ from . import tr
 
 COL_FIELD, COL_BASE, COL_MINE, COL_THEIRS, COL_WHO, COL_CHOICE, COL_VALUE = range(7)
 CHOICES = ("", "mine", "theirs", "value")
+
+
 def reason_text(reason: str) -> str | None:
     return {
         "deleted": tr("The record was deleted on the server"),
@@ -97,7 +99,7 @@ def field_label(kind: RecordKind | None, field: str, lang: str) -> str:
 
 
 def record_title(store: Store, kind_name: str, uuid: str, lang: str) -> str:
-    """"淤地坝 360704-YDB-0001 梅林1号坝" from the record's code and name fields."""
+    """ "淤地坝 360704-YDB-0001 梅林1号坝" from the record's code and name fields."""
     kind = RECORD_KINDS.get(kind_name)
     if kind is None:
         return f"{kind_name} {uuid[:8]}"
@@ -114,8 +116,13 @@ def record_title(store: Store, kind_name: str, uuid: str, lang: str) -> str:
 class ConflictDialog(QDialog):
     """Lists the store's open conflicts; Apply resolves the fields that have a choice."""
 
-    def __init__(self, store_path: str, parent: QWidget | None = None, language: str | None = None,
-                 on_resolved: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        store_path: str,
+        parent: QWidget | None = None,
+        language: str | None = None,
+        on_resolved: Callable[[int], None] | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("ShuibaoConflictDialog")
         self.setWindowTitle(tr("Resolve sync conflicts"))
@@ -315,7 +322,7 @@ class ConflictDialog(QDialog):
         if errors:
             QMessageBox.warning(self, tr("Resolve sync conflicts"), "\n".join(errors))
         elif not done:
-            self.info.setText(tr("Choose \"Keep mine\", \"Keep theirs\" or an edited value for a field first."))
+            self.info.setText(tr('Choose "Keep mine", "Keep theirs" or an edited value for a field first.'))
         return done
 
 
