@@ -1,13 +1,14 @@
-"""Features that QGIS copies (its split tool, copy and paste) get their own identity.
+"""The parts of a split feature keep the link to the feature they were cut from.
 
-QGIS 3.22 gives the parts of a split feature, and pasted features, a copy of every attribute,
-the record's ``uuid`` included: the store's UNIQUE constraint then refuses the commit and the
-edit is lost. A ``SplitKeeper`` watches one store layer: after each edit command it gives every
-new feature that repeats a saved record's uuid a new one. When the command also changed that
-record's geometry, the new feature is a part of it (QGIS's split tool): a kind with a
-``split_from`` field (remote-sensing spots, split on site as provinces allow) records the link,
-and the part's code becomes the original's with a suffix (``-2``, ``-3``…). Anything left is
-fixed before the layer commits. qgis.core only.
+QGIS's split tool cuts a feature within one edit command: the original keeps its id and gets the
+first part's outline, every other part is added with a copy of its attributes (QGIS 3.22 gives
+it a new ``uuid`` through the field's default, being UNIQUE, and copies the rest). A
+``SplitKeeper`` watches one store layer: after each edit command, a feature added beside one
+whose outline changed, touching it and with its code, is a part of it; a kind with a
+``split_from`` field (remote-sensing spots, split on site as provinces allow) records the link and
+the part's code becomes the original's with a suffix (``-2``, ``-3``…). A feature added with a
+saved record's uuid (a script copying features) gets its own uuid, so the store's UNIQUE
+constraint never loses an edit. Anything left is settled before the layer commits. qgis.core only.
 """
 
 from __future__ import annotations
@@ -55,25 +56,39 @@ class SplitKeeper(QObject):
         self._added, self._reshaped = [], set()
 
     def settle(self, *_args) -> None:
-        """Give the features added since the last command their own uuid (and their split link)."""
+        """Give the features added since the last command their own uuid, and the parts of a split
+        their link to the feature they were cut from."""
         added, reshaped = self._added, self._reshaped
         self._forget()
         if not added or not self.layer.isEditable():
             return
         fields = self.layer.fields()
-        saved = self._saved_by_uuid({self.layer.getFeature(fid)["uuid"] for fid in added})
+        features = {fid: self.layer.getFeature(fid) for fid in added}
+        saved = self._saved_by_uuid({f["uuid"] for f in features.values()})
+        for fid, feature in features.items():
+            if saved.get(feature["uuid"], fid) != fid:  # a copy of a saved record's identity
+                self.layer.changeAttributeValue(fid, fields.indexFromName("uuid"), str(uuidlib.uuid4()))
+        if fields.indexFromName(SPLIT_FIELD) < 0:
+            return
         parts: dict[int, list[int]] = {}
-        for fid in added:
-            feature = self.layer.getFeature(fid)
-            original = saved.get(feature["uuid"])
-            if original is None or original == fid:
-                continue
-            self.layer.changeAttributeValue(fid, fields.indexFromName("uuid"), str(uuidlib.uuid4()))
-            if original in reshaped and fields.indexFromName(SPLIT_FIELD) >= 0:
+        for fid, feature in features.items():
+            original = self._cut_from(feature, reshaped - set(added))
+            if original is not None:
                 parts.setdefault(original, []).append(fid)
         for original, fids in parts.items():
             self._link(original, fids)
             self.split.emit(original, fids)
+
+    def _cut_from(self, part, reshaped: set[int]) -> int | None:
+        """The feature reshaped in the same command that `part` was cut from: QGIS copied its code
+        into the part, and the two touch."""
+        code_field = self.kind.code_field
+        for fid in sorted(reshaped):
+            original = self.layer.getFeature(fid)
+            same = code_field is None or original[code_field] == part[code_field]
+            if same and part.hasGeometry() and original.geometry().intersects(part.geometry()):
+                return fid
+        return None
 
     def _saved_by_uuid(self, uuids: set) -> dict[str, int]:
         """fid of the saved feature (not a new one) holding each of these uuids."""

@@ -395,7 +395,7 @@ def _violations(ds: Dataset, flt: Filter, lang: str):
     """违法项目清单: the spots determined as a violation in the period (by determination date), a
     project each, with what was done about it and whether it is closed."""
     rows = [s for s in _spots(ds, flt, "determined_at") if s.get("determination") in RS_VIOLATIONS
-            and _status_ok(flt, s.get("step"))]  # fmt: skip
+            and s.get("step") not in ("issued", "rechecked") and _status_ok(flt, s.get("step"))]  # fmt: skip
     rows.sort(key=lambda s: (s.get("township") or "", s.get("project_name") or "", s.get("spot_id") or ""))
     cols = [
         SEQ,

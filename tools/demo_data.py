@@ -691,10 +691,52 @@ RS_PROJECTS = (  # project type, disturbance type, project name, builder
 RS_DETERMINATIONS = (("compliant", 0.3), ("unapproved_build", 0.3), ("unapproved_dump", 0.08),
                      ("beyond_scope", 0.12), ("unaccepted_operation", 0.08), ("non_production", 0.1),
                      ("other", 0.02))  # fmt: skip
-# (round, days before today it was issued, days it had, share of spots at each step)
+# (round, days before today it was issued, days it had, the steps its spots are at, in turn)
 RS_BATCHES = (
-    (1, 250, 150, (("closed", 0.8), ("rectifying", 0.12), ("determined", 0.04), ("rechecked", 0.04))),
-    (2, 40, 90, (("issued", 0.45), ("rechecked", 0.2), ("determined", 0.1), ("rectifying", 0.1), ("closed", 0.15))),
+    (
+        1,
+        250,
+        150,
+        (
+            "closed",
+            "rectifying",
+            "closed",
+            "closed",
+            "rechecked",
+            "closed",
+            "closed",
+            "rectifying",
+            "closed",
+            "determined",
+        ),
+    ),
+    (
+        2,
+        40,
+        90,
+        (
+            "issued",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+            "determined",
+            "rechecked",
+            "issued",
+            "rectifying",
+            "issued",
+            "closed",
+            "rechecked",
+            "issued",
+            "determined",
+            "issued",
+            "rectifying",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+        ),
+    ),
 )
 RS_TECHNICIANS = ("钟国平", "谢文海")
 
@@ -706,8 +748,9 @@ def _doc(prefix: str, g: _Gen, year: int) -> str:
 def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], list[dict]]:
     g = _Gen(seed + 4)  # its own stream, dated relative to today
     spots, rechecks = [], []
+    first = size.rs_spots // 3
     for i in range(size.rs_spots):
-        round_, ago, days, steps = RS_BATCHES[0] if i < size.rs_spots // 3 else RS_BATCHES[1]
+        round_, ago, days, steps = RS_BATCHES[0] if i < first else RS_BATCHES[1]
         issued = today - dt.timedelta(days=ago)
         town, tx, ty = g.rng.choice(TOWNSHIPS)
         cx, cy = g.near(tx, ty, 2500)
@@ -720,7 +763,8 @@ def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], li
             "batch_round": round_, "issuer_level": "province", "issued_on": issued.isoformat(),
             "deadline": (issued + dt.timedelta(days=days)).isoformat(), "township": town, "village": village,
             "issued_area": round(_area_m2(geom) / 10_000 * g.rng.uniform(0.97, 1.03), 2),
-            "disturbance_type": disturbance, "step": g.weighted(steps), "geom": _wkb(geom),
+            "disturbance_type": disturbance, "step": steps[(i if i < first else i - first) % len(steps)],
+            "geom": _wkb(geom),
         }  # fmt: skip
         spot.update(rules.derive("rs_spot", spot, Context(polygons=_rings(geom))))
         project = {"project_type": project_type, "project_name": name.format(t=town[:2], v=village),

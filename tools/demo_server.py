@@ -108,8 +108,13 @@ def wait_healthy(url: str, process: subprocess.Popen | None = None, timeout: flo
     raise RuntimeError(f"the server at {url} did not become healthy in {timeout:.0f} s")
 
 
-def start_demo_server(data_dir: str | Path = DEFAULT_DATA_DIR, port: int = DEFAULT_PORT, *, small: bool = False,
-                      log_path: str | Path | None = None) -> tuple[subprocess.Popen, str, list[tuple[str, str, str]]]:
+def start_demo_server(
+    data_dir: str | Path = DEFAULT_DATA_DIR,
+    port: int = DEFAULT_PORT,
+    *,
+    small: bool = False,
+    log_path: str | Path | None = None,
+) -> tuple[subprocess.Popen, str, list[tuple[str, str, str]]]:
     """Prepare the demo data, start ``shuibao-server serve`` in the background, wait until healthy.
 
     Returns ``(process, url, users)`` with users as (name, role, password). Stop the server with

@@ -911,6 +911,9 @@ class RsSpotDock(ObjectDock):
     def __init__(self, *args, **kwargs):
         self._split: tuple[int, bool] | None = None  # (spot fid, whether the dock started editing)
         super().__init__(*args, **kwargs)
+        due = self.contents.dueCombo
+        due.setItemText(due.findData(""), tr("Any deadline"))
+        due.setItemText(due.findData("week"), tr("Due within 7 days"))
 
     def title(self) -> str:
         return tr("Remote-sensing spots")

@@ -74,12 +74,12 @@
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="185" />
+            <location filename="plugin.py" line="193" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="195" />
+            <location filename="plugin.py" line="203" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -234,289 +234,364 @@
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="128" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="140" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="140" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="140" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="140" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="149" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="150" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="221" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="224" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="229" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="230" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="231" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="325" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="60" />
+            <location filename="ui/docks.py" line="70" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="61" />
+            <location filename="ui/docks.py" line="71" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="62" />
+            <location filename="ui/docks.py" line="72" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="63" />
+            <location filename="ui/docks.py" line="73" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="64" />
+            <location filename="ui/docks.py" line="74" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="110" />
+            <location filename="ui/docks.py" line="76" />
+            <source>Start re-check</source>
+            <translation>开始复核</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="124" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="111" />
+            <location filename="ui/docks.py" line="125" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="114" />
+            <location filename="ui/docks.py" line="129" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="115" />
+            <location filename="ui/docks.py" line="130" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="116" />
+            <location filename="ui/docks.py" line="131" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="117" />
+            <location filename="ui/docks.py" line="132" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="121" />
+            <location filename="ui/docks.py" line="136" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="124" />
+            <location filename="ui/docks.py" line="140" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="305" />
+            <location filename="ui/docks.py" line="180" />
+            <source>All: {0}</source>
+            <translation>全部{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="352" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="307" />
+            <location filename="ui/docks.py" line="354" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="309" />
+            <location filename="ui/docks.py" line="356" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="311" />
+            <location filename="ui/docks.py" line="358" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="321" />
+            <location filename="ui/docks.py" line="368" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="434" />
+            <location filename="ui/docks.py" line="370" />
+            <source>due within 7 days {0}, overdue {1}</source>
+            <translation>7天内到期 {0} · 逾期 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="483" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="484" />
-            <source>{0:.0f} m from the dam</source>
-            <translation>距坝 {0:.0f} 米</translation>
+            <location filename="ui/docks.py" line="517" />
+            <source>{0}: after a {1} is submitted ({2})</source>
+            <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="485" />
-            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
-            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+            <location filename="ui/docks.py" line="527" />
+            <source>Next steps:</source>
+            <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="505" />
+            <location filename="ui/docks.py" line="534" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="562" />
-            <source>Open form</source>
-            <translation>打开表单</translation>
+            <location filename="ui/docks.py" line="567" />
+            <source>{0:.0f} m from the spot</source>
+            <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="564" />
+            <location filename="ui/docks.py" line="568" />
+            <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
+            <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="571" />
+            <source>{0:.0f} m from the dam</source>
+            <translation>距坝 {0:.0f} 米</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="572" />
+            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
+            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="653" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="634" />
+            <location filename="ui/docks.py" line="666" />
+            <source>Open form</source>
+            <translation>打开表单</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="730" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="720" />
+            <location filename="ui/docks.py" line="816" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="722" />
+            <location filename="ui/docks.py" line="818" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="754" />
+            <location filename="ui/docks.py" line="850" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="774" />
+            <location filename="ui/docks.py" line="870" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="782" />
+            <location filename="ui/docks.py" line="878" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="790" />
+            <location filename="ui/docks.py" line="886" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="915" />
+            <source>Any deadline</source>
+            <translation>不限办结期限</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="916" />
+            <source>Due within 7 days</source>
+            <translation>7天内到期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="919" />
+            <source>Remote-sensing spots</source>
+            <translation>遥感监管图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="927" />
+            <source>This spot is {0} days past its deadline ({1}).</source>
+            <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="945" />
+            <source>Cancel split</source>
+            <translation>取消分割</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="945" />
+            <source>Split spot</source>
+            <translation>分割图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="971" />
+            <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
+            <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="985" />
+            <source>The spot was split into {0} parts.</source>
+            <translation>图斑已分割为 {0} 块。</translation>
         </message>
         <message>
             <location filename="ui/drafts.py" line="72" />
@@ -534,47 +609,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="199" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="200" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="201" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="202" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="203" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -814,97 +889,102 @@
             <translation>示例值</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="308" />
+            <location filename="ui/import_dialog.py" line="293" />
+            <source>Value for every row</source>
+            <translation>所有行取值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="310" />
             <source>(not imported)</source>
             <translation>（不导入）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="333" />
+            <location filename="ui/import_dialog.py" line="346" />
             <source>{0} (from step 1)</source>
             <translation>{0}（取第1步填写的县代码）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="340" />
+            <location filename="ui/import_dialog.py" line="353" />
             <source>Not imported, computed by the model: {0}</source>
             <translation>不导入、由系统计算的列：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Load mapping</source>
             <translation>载入字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Field mapping (*.json)</source>
             <translation>字段对应文件 (*.json)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="373" />
+            <location filename="ui/import_dialog.py" line="390" />
             <source>The file has no columns {0}.</source>
             <translation>文件中没有这些列：{0}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="381" />
+            <location filename="ui/import_dialog.py" line="398" />
             <source>Save mapping</source>
             <translation>保存字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Checking {0}</source>
             <translation>正在检查 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Importing {0}</source>
             <translation>正在导入 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="419" />
+            <location filename="ui/import_dialog.py" line="436" />
             <source>Imported {0}: {1} new, {2} updated.</source>
             <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="433" />
+            <location filename="ui/import_dialog.py" line="450" />
             <source>Coordinate system: {0}</source>
             <translation>坐标系：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Written to the store.</source>
             <translation>已写入数据库。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Dry run: nothing written yet.</source>
             <translation>试运行：尚未写入任何数据。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Problems and warnings</source>
             <translation>问题与警告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Export report</source>
             <translation>导出检查报告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Excel (*.xlsx);;CSV (*.csv)</source>
             <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="469" />
+            <location filename="ui/import_dialog.py" line="486" />
             <source>Report saved: {0}</source>
             <translation>检查报告已保存：{0}</translation>
         </message>
@@ -1294,197 +1374,197 @@
             <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="101" />
+            <location filename="ui/report_ui.py" line="102" />
             <source>{0}: working…</source>
             <translation>{0}：正在生成…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="107" />
+            <location filename="ui/report_ui.py" line="108" />
             <source>Canceled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="111" />
+            <location filename="ui/report_ui.py" line="112" />
             <source>Saved {0}</source>
             <translation>已保存 {0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="112" />
+            <location filename="ui/report_ui.py" line="113" />
             <source>Open</source>
             <translation>打开</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="113" />
+            <location filename="ui/report_ui.py" line="114" />
             <source>Open folder</source>
             <translation>打开文件夹</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="120" />
+            <location filename="ui/report_ui.py" line="121" />
             <source>The report could not be made: {0}</source>
             <translation>无法生成报表：{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="155" />
+            <location filename="ui/report_ui.py" line="156" />
             <source>County (for titles)</source>
             <translation>县（区）名称（用于标题）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="156" />
+            <location filename="ui/report_ui.py" line="157" />
             <source>e.g. 赣县区</source>
             <translation>如：赣县区</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="157" />
+            <location filename="ui/report_ui.py" line="158" />
             <source>Issuing unit</source>
             <translation>发文单位</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="158" />
+            <location filename="ui/report_ui.py" line="159" />
             <source>e.g. 赣县区水土保持中心</source>
             <translation>如：赣县区水土保持中心</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="165" />
+            <location filename="ui/report_ui.py" line="166" />
             <source>Only the period</source>
             <translation>限定期间</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="171" />
+            <location filename="ui/report_ui.py" line="172" />
             <source>Save as</source>
             <translation>保存为</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="172" />
+            <location filename="ui/report_ui.py" line="173" />
             <source>Open the file when it is ready</source>
             <translation>完成后打开文件</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="185" />
+            <location filename="ui/report_ui.py" line="186" />
             <source>Export ledgers to Excel</source>
             <translation>导出台账到 Excel</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="186" />
+            <location filename="ui/report_ui.py" line="187" />
             <source>Ledgers (one sheet each)</source>
             <translation>台账（每个一个工作表）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="196" />
+            <location filename="ui/report_ui.py" line="197" />
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Reports</source>
             <translation>报表</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Ledgers</source>
             <translation>台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="202" />
+            <location filename="ui/report_ui.py" line="203" />
             <source>Print forms to PDF</source>
             <translation>打印表单为 PDF</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="203" />
+            <location filename="ui/report_ui.py" line="204" />
             <source>Form (one for each record of the list)</source>
             <translation>表单（列表中每条记录一份）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="208" />
+            <location filename="ui/report_ui.py" line="209" />
             <source>PDF (*.pdf)</source>
             <translation>PDF (*.pdf)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="226" />
+            <location filename="ui/report_ui.py" line="227" />
             <source>{0}: every object of the store</source>
             <translation>{0}：数据库中的全部对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="228" />
+            <location filename="ui/report_ui.py" line="229" />
             <source>{0}: the {1} objects the dock lists</source>
             <translation>{0}：对象面板当前列出的 {1} 个对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="233" />
+            <location filename="ui/report_ui.py" line="234" />
             <source>{0} records to print</source>
             <translation>共 {0} 条记录待打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="257" />
+            <location filename="ui/report_ui.py" line="258" />
             <source>Choose where to save the file.</source>
             <translation>请选择保存位置。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="265" />
+            <location filename="ui/report_ui.py" line="266" />
             <source>Choose at least one ledger.</source>
             <translation>请至少选择一个台账。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="269" />
+            <location filename="ui/report_ui.py" line="270" />
             <source>Export ledgers</source>
             <translation>导出台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="273" />
+            <location filename="ui/report_ui.py" line="274" />
             <source>The list holds no record for this form.</source>
             <translation>列表中没有可用此表单打印的记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="278" />
+            <location filename="ui/report_ui.py" line="279" />
             <source>Print forms</source>
             <translation>打印表单</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="313" />
+            <location filename="ui/report_ui.py" line="314" />
             <source>Export / print</source>
             <translation>导出/打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="317" />
+            <location filename="ui/report_ui.py" line="318" />
             <source>Export ledgers of the list to Excel…</source>
             <translation>导出列表中对象的台账（Excel）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="323" />
+            <location filename="ui/report_ui.py" line="324" />
             <source>Print {0} of the selection</source>
             <translation>打印所选记录的{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="325" />
+            <location filename="ui/report_ui.py" line="326" />
             <source>Print forms of the whole list…</source>
             <translation>批量打印列表中的表单（PDF）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="355" />
+            <location filename="ui/report_ui.py" line="357" />
             <source>search “{0}”</source>
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="415" />
+            <location filename="ui/report_ui.py" line="417" />
             <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
             <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="421" />
+            <location filename="ui/report_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="435" />
+            <location filename="ui/report_ui.py" line="437" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="440" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="442" />
+            <location filename="ui/report_ui.py" line="444" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>
