@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..model import geodesy
-from .deps import need
+from .deps import MissingLibrary, need
 from .errors import ImportFailure
 
 TARGET = "EPSG:4490"
@@ -96,6 +96,14 @@ def _pyproj():
         if manager is not None:
             _CONTEXTS[ident] = manager
     return pyproj
+
+
+def keep_proj_context() -> None:
+    """Make this thread's PROJ context now and keep it (see _pyproj); call it first in a QGIS task."""
+    try:
+        _pyproj()
+    except MissingLibrary:
+        pass  # no pyproj: the task reports it where it is needed
 
 
 def describe(crs_text: str) -> tuple[str, str]:

@@ -796,8 +796,9 @@ class ObjectDock(QgsDockWidget):
         done = {name for name, _old, _new in changed}
         values = plan.values
         record = plan.kind.parent is not None  # a record's computed figures are what one signs
+        asked = {r.field for r in plan.kind.rules if plan.target in r.steps and values.get(r.when_field) in r.values}
         for f in plan.kind.fields:
-            shown = plan.target in f.required_at or (record and f.derived)
+            shown = plan.target in f.required_at or f.name in asked or (record and f.derived)
             if shown and f.name not in done and values.get(f.name) not in (None, ""):
                 lines.append(f"• {f.label(self.lang)}：{self._label(f, values[f.name])}")
         lines += [f"• {note}" for note in notes]
@@ -807,7 +808,8 @@ class ObjectDock(QgsDockWidget):
     def _confirm(self, plan: actions.Plan, go, notes: tuple[str, ...] = ()) -> None:
         """Ask before a step only an administrator can undo, or one the model warns about, with
         a short summary of what it changes."""
-        irreversible = rules.irreversible(plan.kind, plan.target)
+        reached = plan.values.get(plan.kind.workflow.state_field) or plan.target  # a step may go on by itself
+        irreversible = rules.irreversible(plan.kind, reached)
         if not irreversible and not plan.warnings:
             go()
             return
