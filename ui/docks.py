@@ -23,6 +23,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtWidgets import (
     QAbstractItemView,
@@ -511,6 +512,8 @@ class ObjectDock(QgsDockWidget):
         for t in wf.transitions:
             if t.source != step or wf.step_index(t.target) < wf.step_index(step) or set(t.roles) == {"admin"}:
                 continue
+            if t.auto and step != wf.initial:
+                continue  # a step the model takes on from another (合规 closes at 认定), never one to wait for
             who = "、".join(ROLE_LABELS[r][0 if self.lang == "zh" else 1] for r in t.roles)
             if t.auto:
                 child = RECORD_KINDS[CREATABLE[self.OBJECT][0]]
@@ -592,7 +595,7 @@ class ObjectDock(QgsDockWidget):
             if row is not None and row[DUE] == OVERDUE:
                 warn.insert(0, self._overdue_warning(values))
         c.warningLabel.setText("\n".join(dict.fromkeys(warn)))
-        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries]
+        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries if child != self.kind.name]
 
     def selected_child(self) -> tuple[str, int] | None:
         item = self.contents.childList.currentItem()
@@ -912,6 +915,7 @@ class RsSpotDock(ObjectDock):
 
     def __init__(self, *args, **kwargs):
         self._split: tuple[int, bool] | None = None  # (spot fid, whether the dock started editing)
+        self._hint = None  # the split's instruction in the message bar
         super().__init__(*args, **kwargs)
         due = self.contents.dueCombo
         due.setItemText(due.findData(""), tr("Any deadline"))
@@ -970,7 +974,9 @@ class RsSpotDock(ObjectDock):
         if self.iface is not None and hasattr(self.iface, "actionSplitFeatures"):
             self.iface.setActiveLayer(layer)
             self.iface.actionSplitFeatures().trigger()
-        self._message(tr("Draw a line across the spot on the map: click to add points, right-click to finish."))
+        self._hint = self._message(
+            tr("Draw a line across the spot on the map: click to add points, right-click to finish.")
+        )
         self.show_detail(self._current_fid)
 
     def _on_split(self, original: int, parts: list) -> None:
@@ -992,6 +998,7 @@ class RsSpotDock(ObjectDock):
         """Leave the split: save the parts (when the dock started editing), or undo it."""
         fid, started = self._split
         self._split = None
+        self._drop_hint()
         layer = self.layer
         keeper = splits.keeper_of(layer) if layer is not None else None
         if keeper is not None:
@@ -1006,10 +1013,20 @@ class RsSpotDock(ObjectDock):
         self.show_detail(fid)
         return ok
 
-    def _message(self, text: str) -> None:
+    def _message(self, text: str):
+        """An instruction in the message bar while the split tool is on (the item, to take it away)."""
         bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
-        if bar is not None:
-            bar.pushMessage(tr("Shuibao"), text, Qgis.MessageLevel.Info, 10)
+        if bar is None or not hasattr(bar, "createMessage"):
+            return None
+        item = bar.createMessage(tr("Shuibao"), text)
+        bar.pushWidget(item, Qgis.MessageLevel.Info)
+        return item
+
+    def _drop_hint(self) -> None:
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if self._hint is not None and bar is not None and not sip.isdeleted(self._hint):
+            bar.popWidget(self._hint)
+        self._hint = None
 
 
 DOCK_CLASSES = (PatchDock, DamDock, WatershedDock, RsSpotDock)
