@@ -98,8 +98,11 @@ class ShuibaoPlugin:
 
         project = QgsProject.instance()
         name = settings.user_name()
-        if QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) != name:
+        if (QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) or "") != name:
+            clean = not project.isDirty()
             QgsExpressionContextUtils.setProjectVariable(project, USER_VARIABLE, name)
+            if clean:  # not an edit of the project: QGIS must not ask to save it (at start-up it would block)
+                project.setDirty(False)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the
