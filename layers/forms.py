@@ -226,14 +226,25 @@ class ProblemsFunction(QgsExpressionFunction):
     def __init__(self):
         super().__init__(
             PROBLEMS_FUNCTION,
-            3,
+            -1,
             "Shuibao",
-            "<h3>shuibao_problems(kind, field, lang)</h3>What the Shuibao model finds wrong with a field"
-            " of the current feature, or NULL.",
+            "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a field"
+            " of the current feature, or NULL. Further arguments (fields of the record) only tell QGIS"
+            " which fields the answer depends on.",
         )
         self._cache: OrderedDict = OrderedDict()
+        self._last: tuple | None = None
 
     def problems(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+        attrs = feature.attributes()
+        last = self._last
+        if last is not None and last[0] == kind.name and last[1] == attrs:
+            return last[2]  # the same record state: QGIS asks once per field, one after the other
+        found = self._by_values(kind, feature)
+        self._last = (kind.name, attrs, found)
+        return found
+
+    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
         values = feature_values(kind, feature)
         key = (kind.name, tuple(sorted(values.items(), key=lambda kv: kv[0])))
         found = self._cache.get(key)
@@ -292,6 +303,7 @@ def forget_problems() -> None:
     """Drop the kept results (after the model's rules changed, in tests)."""
     if _FUNCTION is not None:
         _FUNCTION._cache.clear()
+        _FUNCTION._last = None
 
 
 def record_problems(kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
@@ -331,13 +343,17 @@ def requirement_text(kind: RecordKind, f: Field, lang: str = "zh") -> str:
 
 
 def field_constraints(kind: RecordKind, lang: str = "zh") -> dict[str, tuple[str, str]]:
-    """Per editable field: (soft constraint expression asking the model, description in `lang`)."""
+    """Per editable field: (soft constraint expression asking the model, description in `lang`).
+
+    The expression also names the fields the model says the answer depends on (rules.field_inputs):
+    a form re-checks a field's constraint when a field its expression names changes.
+    """
     out: dict[str, tuple[str, str]] = {}
     for f in kind.fields:
         if f.derived or f.name in SERVER_OWNED:
             continue
-        expression = f"{PROBLEMS_FUNCTION}({_lit(kind.name)}, {_lit(f.name)}, {_lit(lang)}) IS NULL"
-        out[f.name] = (expression, requirement_text(kind, f, lang))
+        args = [_lit(kind.name), _lit(f.name), _lit(lang), *(_q(n) for n in rules.field_inputs(kind, f.name))]
+        out[f.name] = (f"{PROBLEMS_FUNCTION}({', '.join(args)}) IS NULL", requirement_text(kind, f, lang))
     return out
 
 

@@ -453,6 +453,27 @@ def next_steps(kind: RecordKind | str, values: Mapping[str, Any]) -> list[Any]:
     return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here]
 
 
+# Fields a rule coded in validate() reads besides the field it reports on: (kind, field) -> fields.
+# A form re-checks a field when one of these changes; add here what a new coded rule reads.
+CODED_RULE_INPUTS: dict[tuple[str, str], tuple[str, ...]] = {("patch", "area"): ("kind",)}
+
+
+def field_inputs(kind: RecordKind | str, field: str) -> tuple[str, ...]:
+    """The other fields whose values can change what is wrong with `field`: the workflow steps
+    (what is required depends on the step), the RequiredWhen conditions, the coded rules' inputs."""
+    kind = _kind(kind)
+    f = kind.field(field)
+    inputs: list[str] = []
+    steps = set(f.required_at).union(*(r.steps for r in kind.rules if r.field == field))
+    if steps - {"*"}:
+        inputs += [wf.state_field for wf in kind.workflows()]
+        if kind.delisting and "register_status" in kind.field_names():
+            inputs.append("register_status")
+    inputs += [r.when_field for r in kind.rules if r.field == field]
+    inputs += CODED_RULE_INPUTS.get((kind.name, field), ())
+    return tuple(n for n in dict.fromkeys(inputs) if n != field)
+
+
 def problems_by_field(
     kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS
 ) -> dict[str, list[Problem]]:

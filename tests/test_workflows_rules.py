@@ -96,3 +96,10 @@ def test_each_record_s_steps_have_distinct_names():
         for wf in kind.workflows():
             names = [t.zh for t in wf.transitions]
             assert len(names) == len(set(names)), (kind.name, names)
+
+
+def test_what_a_field_s_problems_depend_on():
+    assert set(rules.field_inputs("dam_inspection", "measures")) == {"step", "result"}
+    assert rules.field_inputs("dam_inspection", "settlement") == ()  # a range: only itself
+    assert rules.field_inputs("patch", "area") == ("kind",)  # the 崩岗 mapping rule
+    assert "register_status" in rules.field_inputs("dam", "delist_reason")

@@ -258,6 +258,13 @@ def press_cancel(form) -> None:
     QCoreApplication.processEvents()
 
 
+def on_tab(title: str) -> str:
+    """How the form's panel says which tab a field is on (in the language the plugin runs in)."""
+    from shuibao.ui import tr
+
+    return "（" + tr("on the “{0}” tab").format(title) + "）"
+
+
 def panel_text(form) -> str:
     form.refresh_problems()
     return form.panel.text() if form.panel.isVisible() or not form.isVisible() else ""
