@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qgis.core import QgsExpressionContextUtils, QgsProject, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
+from qgis.PyQt.QtCore import QCoreApplication, QLibraryInfo, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
@@ -26,6 +26,7 @@ class ShuibaoPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.translator: QTranslator | None = None
+        self.qt_translator: QTranslator | None = None
         self.toolbar = None
         self.actions: list[QAction] = []
         self.docks: list = []
@@ -35,8 +36,20 @@ class ShuibaoPlugin:
         self._install_translator()
 
     # -- translator ----------------------------------------------------------------------------
+    def _install_qt_translator(self, locale: str) -> None:
+        """QGIS names Simplified Chinese zh-Hans and then finds no Qt translation of that name, so
+        Qt's own buttons (OK, Cancel) in the record forms and questions stay English: load zh_CN's."""
+        simplified = locale.lower().replace("-", "_") in ("zh", "zh_hans", "zh_cn", "zh_sg")
+        if not simplified or QCoreApplication.translate("QPlatformTheme", "Cancel") != "Cancel":
+            return
+        translator = QTranslator()
+        if translator.load("qtbase_zh_CN", QLibraryInfo.location(QLibraryInfo.LibraryLocation.TranslationsPath)):
+            QCoreApplication.installTranslator(translator)
+            self.qt_translator = translator
+
     def _install_translator(self) -> None:
         locale = qgis_locale()
+        self._install_qt_translator(locale)
         names = [locale, locale.replace("-", "_"), locale.split("_")[0]]
         if locale.lower() in ("zh", "zh-hans", "zh_hans", "zh_sg"):
             names.append("zh_CN")  # QGIS itself names Simplified Chinese zh-Hans
@@ -175,6 +188,7 @@ class ShuibaoPlugin:
         from .layers import forms
 
         forms.unload()  # the form constraints' expression function
-        if self.translator is not None:
-            QCoreApplication.removeTranslator(self.translator)
-            self.translator = None
+        for translator in (self.translator, self.qt_translator):
+            if translator is not None:
+                QCoreApplication.removeTranslator(translator)
+        self.translator = self.qt_translator = None

@@ -376,7 +376,11 @@ YES_NO = (("是", "Yes"), ("否", "No"))
 
 def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
     if f.type == ENUM and f.enum is not None:
-        entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices]
+        # An explicit "not filled in" first: else QGIS shows an empty value as "(NULL)".
+        pick = 0 if lang == "zh" else 1
+        entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}] + [
+            {(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices
+        ]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
     if f.type == BOOL and f.required_at and f.default is None:
         # A question the step needs answered: a check box cannot tell "no" from "not answered yet".

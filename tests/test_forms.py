@@ -56,7 +56,7 @@ def test_dam_inspection_form_tabs_widgets_and_constraints(qgis_new_project, smal
     result = fields.indexFromName("result")
     assert layer.editorWidgetSetup(result).type() == "ValueMap"
     labels = [next(iter(e)) for e in layer.editorWidgetSetup(result).config()["map"]]
-    assert labels == ["无隐患", "一般隐患", "重大隐患"]
+    assert labels == ["（未填写）", "无隐患", "一般隐患", "重大隐患"]
     assert layer.editorWidgetSetup(fields.indexFromName("collapse_slide")).type() == "CheckBox"
     # A yes/no the next step needs answered is a choice, so "not answered" differs from "no".
     ok = layer.editorWidgetSetup(fields.indexFromName("flood_storage_ok"))

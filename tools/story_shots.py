@@ -96,7 +96,9 @@ class Walk:
         self.out = Path(os.environ["SHUIBAO_SHOTS_OUT"])
         self.store = os.environ["SHUIBAO_SHOTS_STORE"]
         self.url = os.environ["SHUIBAO_SHOTS_URL"]
-        self.users = {r: (n, p) for n, r, p in (u.split(",") for u in os.environ["SHUIBAO_SHOTS_USERS"].split(";"))}
+        self.users: dict[str, tuple[str, str]] = {}
+        for name, role, password in (u.split(",") for u in os.environ["SHUIBAO_SHOTS_USERS"].split(";")):
+            self.users.setdefault(role, (name, password))  # the first demo user of each role
         _trace("harness")
         self.h = self._harness()
         self.story, self.n = "", 0
@@ -134,6 +136,11 @@ class Walk:
         dock = self.plugin.dock(name)
         dock.setUserVisible(True)
         dock.raise_()
+        c = dock.contents
+        c.filterEdit.clear()
+        for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo):
+            combo.setCurrentIndex(0)
+        c.hazardCheck.setChecked(False)
         dock.reload()
         self.pause()
         return dock

@@ -482,6 +482,9 @@ def plan_sample(
     if not spots or layer_of("spot_check", project) is None:
         return Outcome(False, [Problem(None, "missing", "小流域没有治理图斑", "the watershed has no spots")], k.name)
     drawn = set(rules.sample_spots([feature_values(RECORD_KINDS["watershed_spot"], s) for s in spots], share, seed))
+    # The figures once the sample's checks exist (all pending), for the question before drawing.
+    figures = rules.acceptance_figures([{"step": "pending"}] * len(drawn))
+    plan.changes.update(sampled_count=figures["sampled_count"], checked_count=figures["checked_count"])
     return Sample(plan, [s for s in spots if s["uuid"] in drawn], share, seed)
 
 

@@ -29,7 +29,7 @@ from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QListWidgetItem,
 from .. import settings
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
-from ..model.schema import ENUM, Transition
+from ..model.schema import ENUM, INT, REAL, Transition
 from ..settings import language
 from . import actions, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
@@ -409,6 +409,12 @@ class ObjectDock(QgsDockWidget):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
 
+    def _unit(self, kind, f, values: dict) -> str:
+        """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
+        if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
+            return " " + kind.field("unit").enum.label(values["unit"], self.lang)
+        return ""
+
     def _display(self, kind: str, uuid: str) -> str:
         """How the layer names a record (its display expression: code and name), for references."""
         layer = actions.layer_of(kind, self.project)
@@ -475,7 +481,7 @@ class ObjectDock(QgsDockWidget):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
                             f = k.field(extra)
                             if not f.name.endswith("_at"):
-                                parts.append(self._label(f, v[extra]))
+                                parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
                         parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
@@ -534,6 +540,7 @@ class ObjectDock(QgsDockWidget):
         while layout.count():
             widget = layout.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # until deleted, an old button would still show beside the new ones
                 widget.deleteLater()
         self.buttons: dict[str, QPushButton] = {}
         if feature is None:
@@ -673,7 +680,7 @@ class ObjectDock(QgsDockWidget):
         self._open(form)
         form.refresh_problems()
         form.show_tab_of(plan.missing()[0].field)
-        self._report(actions.Outcome(False, plan.problems, name, fid), "")
+        self.last_outcome = actions.Outcome(False, plan.problems, name, fid)  # the form says what is missing
 
     def _summary(self, plan: actions.Plan, notes: tuple[str, ...] = ()) -> str:
         """What the step changes, and what it records that was typed before (a reason, a verdict)."""

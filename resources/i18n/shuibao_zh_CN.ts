@@ -4,12 +4,12 @@
     <context>
         <name>Shuibao</name>
         <message>
-            <location filename="plugin.py" line="67" />
+            <location filename="plugin.py" line="80" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="70" />
+            <location filename="plugin.py" line="83" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
@@ -259,62 +259,62 @@
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="431" />
+            <location filename="ui/docks.py" line="437" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="481" />
+            <location filename="ui/docks.py" line="487" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="482" />
+            <location filename="ui/docks.py" line="488" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="502" />
+            <location filename="ui/docks.py" line="508" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="559" />
+            <location filename="ui/docks.py" line="566" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="620" />
+            <location filename="ui/docks.py" line="627" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="704" />
+            <location filename="ui/docks.py" line="713" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="706" />
+            <location filename="ui/docks.py" line="715" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="738" />
+            <location filename="ui/docks.py" line="747" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="758" />
+            <location filename="ui/docks.py" line="767" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="766" />
+            <location filename="ui/docks.py" line="775" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="774" />
+            <location filename="ui/docks.py" line="783" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -759,27 +759,32 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="110" />
+            <location filename="ui/record_form.py" line="137" />
             <source>Save draft</source>
             <translation>保存草稿</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="134" />
+            <location filename="ui/record_form.py" line="161" />
             <source>Still needed for “{0}”:</source>
             <translation>“{0}”还需要：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="136" />
+            <location filename="ui/record_form.py" line="163" />
             <source>Still to fill in (a draft saves with gaps):</source>
             <translation>还需填写（草稿可以先保存）：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="174" />
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
             <source>The record could not be saved.</source>
             <translation>记录未能保存。</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="179" />
+            <location filename="ui/record_form.py" line="209" />
             <source>The store refused the record: {0}</source>
             <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
