@@ -560,6 +560,7 @@ def _layout(
             continue
         tab = _tab(RECORD_KINDS[child].label(lang), root)
         editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setRelationWidgetTypeId("relation_editor")  # else QGIS warns and falls back to it
         editor.setLabel(RECORD_KINDS[child].label(lang))
         editor.setShowLabel(False)
         tab.addChildElement(editor)

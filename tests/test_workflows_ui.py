@@ -253,17 +253,20 @@ def test_delisting_a_dam_follows_the_open_hazard_rule(dam_dock):
     assert dam["register_status"] == "delisted" and dam["delist_date"]
     technician.select_fid(general_dam.id())
     assert not any(name.startswith("create:") for name in technician.buttons)  # no new inspection
+    listed = technician.model.index(technician.model.row_of_fid(general_dam.id()), 3).data()
+    assert listed.endswith("（销号）") or "（销号）" in listed  # the list shows it left the register
 
 
-def test_the_timeline_names_records_and_dates_hazards_by_their_record_day(dam_dock):
+def test_the_timeline_names_records_and_dates_hazards_by_the_inspection_that_found_them(dam_dock):
     make, layers = dam_dock
     dock = make("inspector")
     dam, hazard = _dam_with_hazard(layers, "open", "general")
     dock.select_fid(dam.id())
     texts = [dock.contents.childList.item(i).text() for i in range(dock.contents.childList.count())]
     entry = next(t for t in texts if "隐患台账" in t)
-    recorded = actions.feature_values(RECORD_KINDS["dam_hazard"], hazard)["created_at"]
-    assert entry.startswith("● " + _day(recorded) + " · "), (entry, recorded)  # the day it was recorded
+    found_by = next(i for i in layers["dam_inspection"].getFeatures() if i["uuid"] == hazard["inspection_uuid"])
+    recorded = actions.feature_values(RECORD_KINDS["dam_inspection"], found_by)["inspected_at"]
+    assert entry.startswith("● " + _day(recorded) + " · "), (entry, recorded)  # the day it was found
     assert "一般隐患" in entry and hazard["description"] in entry and "待整改" in entry
     assert not any(UUID.search(t) or "NULL" in t for t in texts), texts
     detail = dock.contents.detailBrowser.toPlainText()

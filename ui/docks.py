@@ -41,9 +41,11 @@ REFRESH_DELAY_MS = 200
 POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
 UUID_ROLE = Qt.ItemDataRole.UserRole + 11
-# The day a timeline record is dated by: when it was done, else when it was recorded.
+# The day a timeline record is dated by: when it was done, else when it was recorded. A hazard is
+# recorded at the inspection that found it (its own created_at is when the server first saw it).
 DATE_FIELDS = {
-    "dam_inspection": ("inspected_at",), "dam_hazard": ("created_at",), "patch_survey": ("surveyed_at",),
+    "dam_inspection": ("inspected_at",), "dam_hazard": (("inspection_uuid", "inspected_at"), "created_at"),
+    "patch_survey": ("surveyed_at",),
     "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
     "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
 }  # fmt: skip
@@ -409,6 +411,18 @@ class ObjectDock(QgsDockWidget):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
 
+    def _when(self, kind: RecordKind, values: dict) -> str:
+        for spec in DATE_FIELDS.get(kind.name, ()):
+            if isinstance(spec, tuple):  # (reference field, date field of the referenced record)
+                ref, name = spec
+                found = actions.by_uuid(kind.field(ref).ref, values.get(ref), self.project)
+                value = actions.feature_values(RECORD_KINDS[kind.field(ref).ref], found).get(name) if found else None
+            else:
+                value = values.get(spec)
+            if value:
+                return value
+        return ""
+
     def _unit(self, kind, f, values: dict) -> str:
         """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
         if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
@@ -474,7 +488,7 @@ class ObjectDock(QgsDockWidget):
                     v = actions.feature_values(k, feature)
                     if child == "watershed_acceptance":
                         acceptance_uuids.append(v["uuid"])
-                    when = next((v[n] for n in DATE_FIELDS.get(child, ()) if v.get(n)), "") or ""
+                    when = self._when(k, v)
                     step_field = k.field(k.workflow.state_field)
                     parts = [_day(when), k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
                     for extra in (k.code_field, k.title_field, k.status_field, "verdict"):
