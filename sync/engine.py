@@ -35,7 +35,7 @@ from typing import Any
 
 from ..layers import gpkg
 from ..layers.migrations import q
-from ..layers.store import Store, collapse, create_store, to_sql, transaction, utc_now
+from ..layers.store import Store, collapse, create_store, open_store, to_sql, transaction, utc_now
 from ..model import RECORD_KINDS
 from ..model.schema import BOOL, INT, MULTI_ENUM, REAL, RecordKind
 from . import state
@@ -328,7 +328,8 @@ class SyncEngine:
         is_canceled: Callable[[], bool] | None = None,
         place: str | None = None,
     ):
-        self.store = store if isinstance(store, Store) else Store(store)
+        # A path is opened as the plugin opens it: an older store is upgraded (new kinds, new fields) first.
+        self.store = store if isinstance(store, Store) else open_store(store)
         self.api = api
         self.username, self.password = username, password
         self.settings = settings or SyncSettings()

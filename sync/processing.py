@@ -52,8 +52,9 @@ class SyncAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterString(self.URL, tr("Server URL")))
         self.addParameter(QgsProcessingParameterString(self.USER, tr("User name"), optional=True))
         self.addParameter(QgsProcessingParameterString(self.PASSWORD, tr("Password"), optional=True))
-        self.addParameter(QgsProcessingParameterAuthConfig(self.AUTHCFG, tr("Authentication configuration"),
-                                                           optional=True))
+        self.addParameter(
+            QgsProcessingParameterAuthConfig(self.AUTHCFG, tr("Authentication configuration"), optional=True)
+        )
         self.addParameter(QgsProcessingParameterBoolean(self.PHOTOS, tr("Download all photos"), defaultValue=False))
         for name in COUNTS:
             self.addOutput(QgsProcessingOutputNumber(name.upper(), name))
@@ -108,7 +109,13 @@ class ShuibaoProvider(QgsProcessingProvider):
         return self.name()
 
     def loadAlgorithms(self) -> None:
+        from ..importer.processing import ImportAlgorithm  # shuibao:import (register import)
+        from ..reports.processing import algorithms  # ledgers, forms and statistics (reports/)
+
         self.addAlgorithm(SyncAlgorithm())
+        self.addAlgorithm(ImportAlgorithm())
+        for algorithm in algorithms():
+            self.addAlgorithm(algorithm)
 
 
 _provider: ShuibaoProvider | None = None

@@ -405,7 +405,7 @@ def test_d_inspector_surveys_a_benggang_records_its_measures_and_completes_it(st
 @pytest.mark.xfail(
     strict=True,
     reason="the server ignores derived values from the laptop and derives an acceptance's counts, rates and "
-    "verdict without its spot checks (server/shuibao_server/sync.py, _context), so they never reach the server",
+    "verdict without its spot checks (server/shuibao_server/sync/checks.py, _context), so they never reach the server",
 )
 def test_the_server_keeps_an_acceptance_s_computed_figures(tmp_path):
     import shapely
