@@ -234,132 +234,137 @@
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
