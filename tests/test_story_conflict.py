@@ -8,68 +8,18 @@ values; the inspector clicks the value to keep, applies, syncs again, and the se
 
 from __future__ import annotations
 
-import pytest
-from qgis.core import QgsFeatureRequest, QgsProject
-from qgis.gui import QgsAttributeDialog, QgsAttributeEditorContext, QgsEditorWidgetWrapper, QgsMessageBar
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.core import QgsFeatureRequest
+from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QAbstractSpinBox, QDialogButtonBox, QLineEdit, QPushButton, QWidget
+from qgis.PyQt.QtWidgets import QDialogButtonBox
 from shuibao import settings
-from shuibao_ui_harness import Dialogs, wait_until
+from shuibao_ui_harness import Dialogs, bar_button, press_sync, type_into_feature_form
 
 FIELD = "current_silt_elevation"  # 现状淤积高程 (m)
 
 
-@pytest.fixture
-def plugin_with_bar(iface, flush_deletes, qgis_new_project):
-    from shuibao import classFactory
-
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
-    plugin = classFactory(iface)
-    plugin.initGui()
-    yield plugin, bar
-    plugin.unload()
-    QgsProject.instance().clear()
-    flush_deletes()
-
-
-def _type_into_dam_form(layer, fid: int, text: str) -> None:
-    """As in QGIS: switch on editing, open the dam's form, type the value, OK, save the layer's edits."""
-    assert layer.startEditing()
-    context = QgsAttributeEditorContext()
-    dialog = QgsAttributeDialog(layer, layer.getFeature(fid), False, None, True, context)
-    dialog.show()
-    box = dialog.attributeForm().findChild(QWidget, FIELD)  # QGIS names each field's widget after it
-    wrapper = next(w for w in (QgsEditorWidgetWrapper.fromWidget(c) for c in [box, *box.findChildren(QWidget)]) if w)
-    widget = wrapper.widget()
-    line = widget if isinstance(widget, QLineEdit) else widget.findChild(QLineEdit)
-    line.setFocus()
-    line.selectAll()
-    QTest.keyClick(line, Qt.Key.Key_Delete)
-    QTest.keyClicks(line, text)
-    if isinstance(widget, QAbstractSpinBox):
-        widget.interpretText()
-    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
-    QTest.mouseClick(ok, Qt.MouseButton.LeftButton)
-    QCoreApplication.processEvents()
-    assert layer.commitChanges(), layer.commitErrors()  # 保存图层编辑
-
-
-def _press_sync(ui) -> None:
-    ui.sync_action.trigger()
-    wait_until(lambda: ui.task is None, 60)
-    assert ui.last_summary is not None and not ui.last_summary.errors, ui.last_message
-
-
-def _bar_button(bar, text: str) -> QPushButton:
-    """The button of the message bar's current message."""
-    item = bar.currentItem()
-    return next(b for b in item.findChildren(QPushButton) if b.text() == text)
-
-
-def test_two_inspectors_one_field_the_conflict_dialog(plugin_with_bar, demo_server, tool, log_in, tmp_path):
-    plugin, bar = plugin_with_bar
+def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server, tool, log_in, tmp_path):
+    bar = iface.messageBar()
     stores = {}
     for who in ("demo_inspector", "demo_inspector2"):
         stores[who] = tmp_path / f"{who}.gpkg"
@@ -85,8 +35,8 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin_with_bar, demo_serv
         dam = next(dams.getFeatures(request)) if code is None else next(
             dams.getFeatures(QgsFeatureRequest().setFilterExpression(f"code = '{code}'")))  # fmt: skip
         code, name = dam["code"], dam["name"]
-        _type_into_dam_form(dams, dam.id(), values[who])
-        _press_sync(plugin.sync_ui)
+        type_into_feature_form(dams, dam.id(), FIELD, values[who])
+        press_sync(plugin.sync_ui)
 
     summary = plugin.sync_ui.last_summary
     assert summary.conflicts == 1  # the second laptop gets the conflict
@@ -105,14 +55,14 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin_with_bar, demo_serv
         dialog.buttons.button(QDialogButtonBox.StandardButton.Close).click()
 
     dialogs = Dialogs(choose)
-    _bar_button(bar, "Resolve conflicts…").click()  # the button beside the sync summary
+    bar_button(bar, "Resolve conflicts…").click()  # the button beside the sync summary
     assert dialogs.done()
     assert seen["record"] == f"Check dam {code} {name}"  # names, not uuids
     assert seen["field"] == "Current silt elevation (m)"
     assert (seen["mine"], seen["theirs"]) == ("1205.9", "1206.4")
     assert seen["who"].startswith("demo_inspector ")
 
-    _press_sync(plugin.sync_ui)
+    press_sync(plugin.sync_ui)
     assert _server_value(demo_server, code) == 1206.4
     assert plugin.sync_ui.last_summary.conflicts == 0
 

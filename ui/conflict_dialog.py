@@ -104,7 +104,7 @@ def record_title(store: Store, kind_name: str, uuid: str, lang: str) -> str:
     kind = RECORD_KINDS.get(kind_name)
     if kind is None:
         return f"{kind_name} {uuid[:8]}"
-    rec = store.get_record(kind_name, uuid) or {}
+    rec = store.get_record(kind_name, uuid) or store.base(kind_name, uuid) or {}  # deleted here: the server's
     parts = [kind.label(lang)]
     parent = RECORD_KINDS.get(kind.parent or "")
     if parent is not None and rec.get(kind.parent_field):

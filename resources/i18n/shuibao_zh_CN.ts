@@ -74,12 +74,12 @@
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="185" />
+            <location filename="plugin.py" line="186" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="195" />
+            <location filename="plugin.py" line="196" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -1264,6 +1264,91 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="79" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="99" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="101" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="102" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="129" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="140" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="142" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="183" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
+        </message>
+        <message>
             <location filename="ui/report_ui.py" line="101" />
             <source>{0}: working…</source>
             <translation>{0}：正在生成…</translation>
@@ -1600,88 +1685,98 @@
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="72" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <source>; {0} edits refused by the server (kept: see “Refused edits…”)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留，见“被拒绝的修改…”）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="138" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="139" />
+            <location filename="ui/sync_ui.py" line="141" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="140" />
+            <location filename="ui/sync_ui.py" line="142" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="231" />
+            <location filename="ui/sync_ui.py" line="144" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="235" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="250" />
+            <location filename="ui/sync_ui.py" line="254" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="285" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="316" />
+            <location filename="ui/sync_ui.py" line="320" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="327" />
+            <location filename="ui/sync_ui.py" line="331" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="329" />
+            <location filename="ui/sync_ui.py" line="333" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="368" />
+            <location filename="ui/sync_ui.py" line="372" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="395" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="392" />
+            <location filename="ui/sync_ui.py" line="398" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="418" />
+            <location filename="ui/sync_ui.py" line="424" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="441" />
+            <location filename="ui/sync_ui.py" line="447" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="442" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="448" />
+            <location filename="ui/sync_ui.py" line="454" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="513" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
     </context>
 </TS>
