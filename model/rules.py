@@ -650,6 +650,30 @@ def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any])
                         f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
     return []
 
+# The records that may be deleted while still in their first step (a mistake undone), by kind.
+DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
+               "watershed_acceptance": "draft"}  # fmt: skip
+DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
+
+
+def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
+    """None when `username` (in `role`) may delete this record: a draft (see DRAFT_STEPS) of their
+    own, or any draft for a technician. A record never synced has no author yet: it is this laptop's."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problem = check_writer(kind, role)
+    if problem is not None:
+        return problem
+    draft = DRAFT_STEPS.get(kind.name)
+    if draft is None or kind.workflow is None or values.get(kind.workflow.state_field) != draft:
+        return Problem(None, "delete", f"只能删除草稿；已提交的{kind.zh}不能删除",
+                       f"only a draft can be deleted; this {kind.en.lower()} has gone further")  # fmt: skip
+    author = values.get("created_by")
+    if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
+        return Problem(None, "delete", f"只能删除自己填写的草稿（此草稿由 {author} 填写）",
+                       f"only your own drafts can be deleted (this one is {author}'s)")  # fmt: skip
+    return None
+
+
 def reachable(kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None) -> bool:
     """Can ``role`` walk a record from step ``source`` to ``target`` through steps it may take each?"""
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind

@@ -31,7 +31,7 @@ from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
 from ..model.schema import ENUM, INT, REAL, Transition
 from ..settings import language
-from . import actions, load_ui, tr
+from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
 from .photos import PhotoStrip
 from .record_form import RecordForm
@@ -581,12 +581,23 @@ class ObjectDock(QgsDockWidget):
                     specs.append((f"step:{ck}:{t.target}", action_label(k, t, self.lang),
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
+                if drafts.may_delete(ck, cv):
+                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                                  lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)
             button.setObjectName(name)
             button.clicked.connect(slot)
             layout.addWidget(button, i // 3, i % 3)
             self.buttons[name] = button
+
+    def delete_draft(self, kind: str, fid: int) -> bool:
+        """删除草稿: asks first (ui.drafts); the list and the timeline follow."""
+        item = self.contents.childList.currentItem()
+        deleted = drafts.delete_draft(kind, fid, item.text() if item else "", self, self.project)
+        if deleted:
+            self.reload()
+        return deleted
 
     def _report(self, outcome: actions.Outcome, success: str) -> None:
         self.last_outcome = outcome

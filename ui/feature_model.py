@@ -300,20 +300,25 @@ class FeatureTableModel(QAbstractTableModel):
             self._hazards = dict(conn.execute(sql).fetchall())
 
     def _count(self) -> None:
-        """Counts over every object (not only the shown ones): per status and due state; townships."""
+        """Counts per status and due state and with open hazards, over every object of the chosen
+        township (not only the shown ones); the total and the townships over the whole layer."""
         e, conn = self._exprs, self._conn
+        township = self.filters.get("township")
+        where, params = (f" WHERE {e[TOWNSHIP]} = ?", [township]) if township else ("", [])
         by_status: dict[str, int] = {}
         by_due: dict[int, int] = {}
-        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source} GROUP BY 1, 2"  # noqa: S608
-        for status, due, n in conn.execute(sql):
+        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source}{where} GROUP BY 1, 2"  # noqa: S608
+        for status, due, n in conn.execute(sql, params):
             by_status[status] = by_status.get(status, 0) + n
             by_due[due] = by_due.get(due, 0) + n
-        self.counts_by_status, self.counts_by_due, self.total = by_status, by_due, sum(by_due.values())
+        self.counts_by_status, self.counts_by_due = by_status, by_due
+        self.total = conn.execute(f"SELECT count(*) FROM {self._source}").fetchone()[0]  # noqa: S608
         sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
         self.townships = sorted(t for (t,) in conn.execute(sql) if t)
         if self._hazards:
-            sql = f"SELECT count(*) FROM {self._source} WHERE {self._with_open_hazard()}"  # noqa: S608
-            self.with_hazards = conn.execute(sql).fetchone()[0]
+            hazard = self._with_open_hazard()
+            sql = f"SELECT count(*) FROM {self._source}{where or ' WHERE 1'} AND {hazard}"  # noqa: S608
+            self.with_hazards = conn.execute(sql, params).fetchone()[0]
 
     def _with_open_hazard(self) -> str:
         """SQL: the object has an open hazard."""
@@ -324,7 +329,10 @@ class FeatureTableModel(QAbstractTableModel):
     # -- filtering and sorting ---------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
         """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool)."""
+        township = self.filters.get("township")
         self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        if self.filters.get("township") != township and self._conn is not None:
+            self._count()  # the counts follow the township
         self.beginResetModel()
         self._query_fids()
         self.endResetModel()
