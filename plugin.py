@@ -186,6 +186,7 @@ class ShuibaoPlugin:
 
         if self.sync_ui is None:
             self.sync_ui = SyncUi(self.iface, self.iface.mainWindow(), on_synced=self._after_sync)
+            self.sync_ui.open_record = self.show_record
         self.sync_ui.init_gui(MENU, self.toolbar)
 
     # -- register import (issue 14) ---------------------------------------------------------
@@ -229,6 +230,12 @@ class ShuibaoPlugin:
         from .ui.open_store import ask_and_open_store, open_store
 
         return open_store(self.iface, path) if path else ask_and_open_store(self.iface)
+
+    def show_record(self, kind: str, uuid: str) -> bool:
+        """A record in its dock: its object selected, the record chosen, its form opened."""
+        from .ui.rejected_dialog import locate_record
+
+        return locate_record(self.docks, kind, uuid)
 
     def dock(self, object_name: str):
         return next((d for d in self.docks if d.objectName() == object_name), None)

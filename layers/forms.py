@@ -245,14 +245,25 @@ class ProblemsFunction(QgsExpressionFunction):
     def __init__(self):
         super().__init__(
             PROBLEMS_FUNCTION,
-            3,
+            -1,
             "Shuibao",
-            "<h3>shuibao_problems(kind, field, lang)</h3>What the Shuibao model finds wrong with a field"
-            " of the current feature, or NULL.",
+            "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a field"
+            " of the current feature, or NULL. Further arguments (fields of the record) only tell QGIS"
+            " which fields the answer depends on.",
         )
         self._cache: OrderedDict = OrderedDict()
+        self._last: tuple | None = None
 
     def problems(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+        attrs = feature.attributes()
+        last = self._last
+        if last is not None and last[0] == kind.name and last[1] == attrs:
+            return last[2]  # the same record state: QGIS asks once per field, one after the other
+        found = self._by_values(kind, feature)
+        self._last = (kind.name, attrs, found)
+        return found
+
+    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
         values = feature_values(kind, feature)
         key = (kind.name, tuple(sorted(values.items(), key=lambda kv: kv[0])))
         found = self._cache.get(key)
@@ -311,6 +322,7 @@ def forget_problems() -> None:
     """Drop the kept results (after the model's rules changed, in tests)."""
     if _FUNCTION is not None:
         _FUNCTION._cache.clear()
+        _FUNCTION._last = None
 
 
 def record_problems(kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
@@ -350,13 +362,17 @@ def requirement_text(kind: RecordKind, f: Field, lang: str = "zh") -> str:
 
 
 def field_constraints(kind: RecordKind, lang: str = "zh") -> dict[str, tuple[str, str]]:
-    """Per editable field: (soft constraint expression asking the model, description in `lang`)."""
+    """Per editable field: (soft constraint expression asking the model, description in `lang`).
+
+    The expression also names the fields the model says the answer depends on (rules.field_inputs):
+    a form re-checks a field's constraint when a field its expression names changes.
+    """
     out: dict[str, tuple[str, str]] = {}
     for f in kind.fields:
         if f.derived or f.name in SERVER_OWNED:
             continue
-        expression = f"{PROBLEMS_FUNCTION}({_lit(kind.name)}, {_lit(f.name)}, {_lit(lang)}) IS NULL"
-        out[f.name] = (expression, requirement_text(kind, f, lang))
+        args = [_lit(kind.name), _lit(f.name), _lit(lang), *(_q(n) for n in rules.field_inputs(kind, f.name))]
+        out[f.name] = (f"{PROBLEMS_FUNCTION}({', '.join(args)}) IS NULL", requirement_text(kind, f, lang))
     return out
 
 
@@ -389,7 +405,11 @@ def widget_setup(f: Field, lang: str, question: bool | None = None) -> QgsEditor
     if question is None:
         question = f.type == BOOL and bool(f.required_at) and f.default is None
     if f.type == ENUM and f.enum is not None:
-        entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices]
+        # An explicit "not filled in" first: else QGIS shows an empty value as "(NULL)".
+        pick = 0 if lang == "zh" else 1
+        entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}] + [
+            {(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices
+        ]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
     if f.type == BOOL and question:
         # A question the step needs answered: a check box cannot tell "no" from "not answered yet".
@@ -569,6 +589,7 @@ def _layout(
             continue
         tab = _tab(RECORD_KINDS[child].label(lang), root)
         editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setRelationWidgetTypeId("relation_editor")  # else QGIS warns and falls back to it
         editor.setLabel(RECORD_KINDS[child].label(lang))
         editor.setShowLabel(False)
         tab.addChildElement(editor)

@@ -224,6 +224,22 @@ def log_in(demo_server, auth_db):
     return run
 
 
+@pytest.fixture
+def plugin(iface, flush_deletes, qgis_new_project):
+    """The plugin as QGIS loads it, with a message bar that holds widgets (sync progress, buttons)."""
+    from qgis.gui import QgsMessageBar
+    from shuibao import classFactory
+
+    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
+    iface.messageBar = lambda: bar
+    loaded = classFactory(iface)
+    loaded.initGui()
+    yield loaded
+    loaded.unload()
+    QgsProject.instance().clear()
+    flush_deletes()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _qgis_app_teardown_guard(qgis_app):
     """pytest-qgis disconnects ``legendLayersAdded`` from ``processEvents`` at session end, and raises

@@ -6,24 +6,11 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 from qgis.core import QgsProject, QgsVectorFileWriter, QgsVectorLayer
-from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 from shuibao import classFactory, settings
 from shuibao.layers.project import store_layers
 from shuibao_ui_harness import Dialogs, fill_login, open_dock, pick_file, wait_until
-
-
-@pytest.fixture
-def plugin(iface, flush_deletes, qgis_new_project):
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
-    loaded = classFactory(iface)
-    loaded.initGui()
-    yield loaded
-    loaded.unload()
-    flush_deletes()
 
 
 def _bar_texts(iface) -> list[str]:

@@ -129,7 +129,7 @@ def test_a_visit_is_measured_to_the_edge_of_the_spots_area():
     assert geodesy.distance_to_polygons_m((115.001, 25.901), [[ring, hole]]) > 40  # in the hole: outside
     ctx = rules.Context(point=(115.005, 25.901), parent_polygons=[[ring]], parent_point=(115.001, 25.901))
     assert rules.derive("rs_recheck", {}, ctx)["distance_to_object"] == pytest.approx(east, abs=0.1)
-    warn = rules.step_problems("rs_recheck", {"distance_to_object": east}, "submitted", "inspector",
+    warn = rules.step_checks("rs_recheck", {"distance_to_object": east}, "submitted", "inspector",
                                rules.Context(children={"photo": []}))  # fmt: skip
     assert [p.code for p in warn] == ["warning", "warning"] and "现场照片" in warn[1].zh
 

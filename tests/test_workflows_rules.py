@@ -64,25 +64,25 @@ def _hazard(severity: str, step: str = "open") -> dict:
 
 def test_de_listing_a_dam_with_open_hazards():
     ctx = rules.Context(children={"dam_hazard": [_hazard("major"), _hazard("general"), _hazard("major", "closed")]})
-    refused = rules.step_problems("dam", {}, "delisted", "technician", ctx)
+    refused = rules.step_checks("dam", {}, "delisted", "technician", ctx)
     assert [p.code for p in refused] == ["rule", "warning"]
     assert "1 处未销号的重大隐患" in refused[0].zh and "1 处未销号的一般隐患" in refused[1].zh
-    by_admin = rules.step_problems("dam", {}, "delisted", "admin", ctx)
+    by_admin = rules.step_checks("dam", {}, "delisted", "admin", ctx)
     assert [p.code for p in by_admin] == ["warning", "warning"]
     ctx = rules.Context(children={"dam_hazard": [_hazard("major", "closed")]})
-    assert rules.step_problems("dam", {}, "delisted", "technician", ctx) == []
+    assert rules.step_checks("dam", {}, "delisted", "technician", ctx) == []
 
 
 def test_closing_a_hazard_and_finishing_an_acceptance():
-    closing = rules.step_problems("dam_hazard", {"recheck_result": "fail"}, "closed", "technician")
+    closing = rules.step_checks("dam_hazard", {"recheck_result": "fail"}, "closed", "technician")
     assert [p.field for p in closing] == ["recheck_result"]
-    assert rules.step_problems("dam_hazard", {"recheck_result": "pass"}, "closed", "technician") == []
+    assert rules.step_checks("dam_hazard", {"recheck_result": "pass"}, "closed", "technician") == []
     half = {"sampled_count": 5, "checked_count": 3}
-    assert [p.field for p in rules.step_problems("watershed_acceptance", half, "checked", "acceptor")] == [
+    assert [p.field for p in rules.step_checks("watershed_acceptance", half, "checked", "acceptor")] == [
         "checked_count"
     ]
     done = {"sampled_count": 5, "checked_count": 5}
-    assert rules.step_problems("watershed_acceptance", done, "signed", "acceptor") == []
+    assert rules.step_checks("watershed_acceptance", done, "signed", "acceptor") == []
 
 
 def test_nothing_new_under_a_de_listed_object():
@@ -96,3 +96,10 @@ def test_each_record_s_steps_have_distinct_names():
         for wf in kind.workflows():
             names = [t.zh for t in wf.transitions]
             assert len(names) == len(set(names)), (kind.name, names)
+
+
+def test_what_a_field_s_problems_depend_on():
+    assert set(rules.field_inputs("dam_inspection", "measures")) == {"step", "result"}
+    assert rules.field_inputs("dam_inspection", "settlement") == ()  # a range: only itself
+    assert rules.field_inputs("patch", "area") == ("kind",)  # the 崩岗 mapping rule
+    assert "register_status" in rules.field_inputs("dam", "delist_reason")

@@ -39,7 +39,7 @@ from .. import settings
 from ..layers import splits
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
-from ..model.schema import ENUM, ROLE_LABELS, Transition
+from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
 from ..settings import language
 from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
@@ -51,9 +51,11 @@ REFRESH_DELAY_MS = 200
 POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
 UUID_ROLE = Qt.ItemDataRole.UserRole + 11
-# The day a timeline record is dated by: when it was done, else when it was recorded.
+# The day a timeline record is dated by: when it was done, else when it was recorded. A hazard is
+# recorded at the inspection that found it (its own created_at is when the server first saw it).
 DATE_FIELDS = {
-    "dam_inspection": ("inspected_at",), "dam_hazard": ("created_at",), "patch_survey": ("surveyed_at",),
+    "dam_inspection": ("inspected_at",), "dam_hazard": (("inspection_uuid", "inspected_at"), "created_at"),
+    "patch_survey": ("surveyed_at",),
     "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
     "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
     "rs_recheck": ("rechecked_at",),
@@ -462,6 +464,24 @@ class ObjectDock(QgsDockWidget):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
 
+    def _when(self, kind: RecordKind, values: dict) -> str:
+        for spec in DATE_FIELDS.get(kind.name, ()):
+            if isinstance(spec, tuple):  # (reference field, date field of the referenced record)
+                ref, name = spec
+                found = actions.by_uuid(kind.field(ref).ref, values.get(ref), self.project)
+                value = actions.feature_values(RECORD_KINDS[kind.field(ref).ref], found).get(name) if found else None
+            else:
+                value = values.get(spec)
+            if value:
+                return value
+        return ""
+
+    def _unit(self, kind, f, values: dict) -> str:
+        """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
+        if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
+            return " " + kind.field("unit").enum.label(values["unit"], self.lang)
+        return ""
+
     def _display(self, kind: str, uuid: str) -> str:
         """How the layer names a record (its display expression: code and name), for references."""
         layer = actions.layer_of(kind, self.project)
@@ -556,14 +576,14 @@ class ObjectDock(QgsDockWidget):
                     v = actions.feature_values(k, feature)
                     if child == "watershed_acceptance":
                         acceptance_uuids.append(v["uuid"])
-                    when = next((v[n] for n in DATE_FIELDS.get(child, ()) if v.get(n)), "") or ""
+                    when = self._when(k, v)
                     step_field = k.field(k.workflow.state_field)
                     parts = [_day(when), k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
                     for extra in (k.code_field, k.title_field, k.status_field, "verdict"):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
                             f = k.field(extra)
                             if not f.name.endswith("_at"):
-                                parts.append(self._label(f, v[extra]))
+                                parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
                         if child == "rs_recheck":
@@ -628,6 +648,7 @@ class ObjectDock(QgsDockWidget):
         while layout.count():
             widget = layout.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # until deleted, an old button would still show beside the new ones
                 widget.deleteLater()
         self.buttons: dict[str, QPushButton] = {}
         if feature is None:
@@ -786,7 +807,7 @@ class ObjectDock(QgsDockWidget):
         self._open(form)
         form.refresh_problems()
         form.show_tab_of(plan.missing()[0].field)
-        self._report(actions.Outcome(False, plan.problems, name, fid), "")
+        self.last_outcome = actions.Outcome(False, plan.problems, name, fid)  # the form says what is missing
 
     def _summary(self, plan: actions.Plan, notes: tuple[str, ...] = ()) -> str:
         """What the step changes, and what it records that was typed before (a reason, a verdict)."""

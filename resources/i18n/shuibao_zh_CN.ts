@@ -74,12 +74,12 @@
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="193" />
+            <location filename="plugin.py" line="194" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="203" />
+            <location filename="plugin.py" line="204" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -284,312 +284,317 @@
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="128" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="140" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="140" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="140" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="140" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="141" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="141" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="141" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="149" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="150" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="221" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="229" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="230" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="231" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="325" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="70" />
+            <location filename="ui/docks.py" line="73" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="71" />
+            <location filename="ui/docks.py" line="74" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="72" />
+            <location filename="ui/docks.py" line="75" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="73" />
+            <location filename="ui/docks.py" line="76" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="74" />
+            <location filename="ui/docks.py" line="77" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="76" />
+            <location filename="ui/docks.py" line="79" />
             <source>Start re-check</source>
             <translation>开始复核</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="124" />
+            <location filename="ui/docks.py" line="127" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="125" />
+            <location filename="ui/docks.py" line="128" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="129" />
+            <location filename="ui/docks.py" line="132" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="130" />
+            <location filename="ui/docks.py" line="133" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="131" />
+            <location filename="ui/docks.py" line="134" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="132" />
+            <location filename="ui/docks.py" line="135" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="136" />
+            <location filename="ui/docks.py" line="139" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="140" />
+            <location filename="ui/docks.py" line="143" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="180" />
+            <location filename="ui/docks.py" line="183" />
             <source>All: {0}</source>
             <translation>全部{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="352" />
+            <location filename="ui/docks.py" line="355" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="354" />
+            <location filename="ui/docks.py" line="357" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="356" />
+            <location filename="ui/docks.py" line="359" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="358" />
+            <location filename="ui/docks.py" line="361" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="368" />
+            <location filename="ui/docks.py" line="371" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="370" />
+            <location filename="ui/docks.py" line="373" />
             <source>due within 7 days {0}, overdue {1}</source>
             <translation>7天内到期 {0} · 逾期 {1}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="483" />
+            <location filename="ui/docks.py" line="504" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="517" />
+            <location filename="ui/docks.py" line="540" />
             <source>{0}: after a {1} is submitted ({2})</source>
             <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="527" />
+            <location filename="ui/docks.py" line="550" />
             <source>Next steps:</source>
             <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="534" />
+            <location filename="ui/docks.py" line="557" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="567" />
+            <location filename="ui/docks.py" line="590" />
             <source>{0:.0f} m from the spot</source>
             <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="568" />
+            <location filename="ui/docks.py" line="591" />
             <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
             <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="571" />
+            <location filename="ui/docks.py" line="594" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="572" />
+            <location filename="ui/docks.py" line="595" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="653" />
+            <location filename="ui/docks.py" line="677" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="666" />
+            <location filename="ui/docks.py" line="690" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="730" />
+            <location filename="ui/docks.py" line="754" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="816" />
+            <location filename="ui/docks.py" line="842" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="818" />
+            <location filename="ui/docks.py" line="844" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="850" />
+            <location filename="ui/docks.py" line="876" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="870" />
+            <location filename="ui/docks.py" line="896" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="878" />
+            <location filename="ui/docks.py" line="904" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="886" />
+            <location filename="ui/docks.py" line="912" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="915" />
+            <location filename="ui/docks.py" line="942" />
             <source>Any deadline</source>
             <translation>不限办结期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="916" />
+            <location filename="ui/docks.py" line="943" />
             <source>Due within 7 days</source>
             <translation>7天内到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="919" />
+            <location filename="ui/docks.py" line="946" />
             <source>Remote-sensing spots</source>
             <translation>遥感监管图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="927" />
+            <location filename="ui/docks.py" line="954" />
             <source>This spot is {0} days past its deadline ({1}).</source>
             <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="945" />
+            <location filename="ui/docks.py" line="972" />
             <source>Cancel split</source>
             <translation>取消分割</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="945" />
+            <location filename="ui/docks.py" line="972" />
             <source>Split spot</source>
             <translation>分割图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="971" />
+            <location filename="ui/docks.py" line="999" />
             <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
             <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="985" />
+            <location filename="ui/docks.py" line="1014" />
             <source>The spot was split into {0} parts.</source>
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
@@ -609,47 +614,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="199" />
+            <location filename="ui/feature_model.py" line="200" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="200" />
+            <location filename="ui/feature_model.py" line="201" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="201" />
+            <location filename="ui/feature_model.py" line="202" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="202" />
+            <location filename="ui/feature_model.py" line="203" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="203" />
+            <location filename="ui/feature_model.py" line="204" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1349,29 +1354,119 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="110" />
+            <location filename="ui/record_form.py" line="137" />
             <source>Save draft</source>
             <translation>保存草稿</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="134" />
+            <location filename="ui/record_form.py" line="161" />
             <source>Still needed for “{0}”:</source>
             <translation>“{0}”还需要：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="136" />
+            <location filename="ui/record_form.py" line="163" />
             <source>Still to fill in (a draft saves with gaps):</source>
             <translation>还需填写（草稿可以先保存）：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="174" />
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
             <source>The record could not be saved.</source>
             <translation>记录未能保存。</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="179" />
+            <location filename="ui/record_form.py" line="209" />
             <source>The store refused the record: {0}</source>
             <translation>数据库拒绝了这条记录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="79" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="90" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="99" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="101" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="102" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="129" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="140" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="142" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="183" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
         <message>
             <location filename="ui/report_ui.py" line="102" />
@@ -1710,88 +1805,98 @@
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="72" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <source>; {0} edits refused by the server (kept: see “Refused edits…”)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留，见“被拒绝的修改…”）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="138" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="139" />
+            <location filename="ui/sync_ui.py" line="141" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="140" />
+            <location filename="ui/sync_ui.py" line="142" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="231" />
+            <location filename="ui/sync_ui.py" line="144" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="235" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="250" />
+            <location filename="ui/sync_ui.py" line="254" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="285" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="316" />
+            <location filename="ui/sync_ui.py" line="320" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="327" />
+            <location filename="ui/sync_ui.py" line="331" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="329" />
+            <location filename="ui/sync_ui.py" line="333" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="368" />
+            <location filename="ui/sync_ui.py" line="372" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="395" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="392" />
+            <location filename="ui/sync_ui.py" line="398" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="418" />
+            <location filename="ui/sync_ui.py" line="424" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="441" />
+            <location filename="ui/sync_ui.py" line="447" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="442" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="448" />
+            <location filename="ui/sync_ui.py" line="454" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="513" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
     </context>
 </TS>
