@@ -229,7 +229,8 @@ def context(
         ctx.parent_polygons = _polygons(by_uuid("rs_spot", values.get("spot_uuid"), project))
         photos = layer_of("photo", project)
         if photos is not None:
-            request = QgsFeatureRequest().setFilterExpression(f"\"parent_uuid\" = '{values.get('uuid', '')}'")
+            uuid = str(values.get("uuid") or "").replace("'", "")
+            request = QgsFeatureRequest().setFilterExpression(f"\"parent_uuid\" = '{uuid}'")
             ctx.children = {"photo": [{"uuid": p["uuid"]} for p in photos.getFeatures(request)]}
     elif kind.name == "dam":
         ctx.children = {"dam_hazard": records("dam_hazard", values.get("uuid"))}

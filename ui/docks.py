@@ -523,27 +523,29 @@ class ObjectDock(QgsDockWidget):
 
     def _next_steps_html(self, values: dict) -> str:
         """What comes next for an object worked as a case (a spot): each step, who takes it, and
-        what it still needs; a step the model takes by itself names the record that moves it."""
+        what it still needs; the step a submitted record takes by itself names that record."""
         wf = self.kind.workflow
         step = values.get(wf.state_field) or wf.initial
         if not self.OBJECT_FORM or step in wf.final:
             return ""
+        zh = self.lang == "zh"
         lines = []
         for t in wf.transitions:
             if t.source != step or wf.step_index(t.target) < wf.step_index(step) or set(t.roles) == {"admin"}:
                 continue
             if t.auto and step != wf.initial:
                 continue  # a step the model takes on from another (合规 closes at 认定), never one to wait for
-            who = "、".join(ROLE_LABELS[r][0 if self.lang == "zh" else 1] for r in t.roles)
+            who = "、".join(ROLE_LABELS[r][0 if zh else 1] for r in t.roles)
+            name = t.zh if zh else t.en
             if t.auto:
-                child = RECORD_KINDS[CREATABLE[self.OBJECT][0]]
-                text = tr("{0}: after a {1} is submitted ({2})").format(t.zh if self.lang == "zh" else t.en,
-                                                                       child.label(self.lang), who)  # fmt: skip
-            else:
-                text = f"{t.zh if self.lang == 'zh' else t.en}（{who}）" if self.lang == "zh" else f"{t.en} ({who})"
-            missing = [] if t.auto else [p.message(self.lang) for p in rules.step_needs(self.kind, values, t.target)]
-            lines.append(text + ("：" + "；".join(missing) if missing and self.lang == "zh" else
-                                 (": " + "; ".join(missing) if missing else "")))  # fmt: skip
+                child = RECORD_KINDS[CREATABLE[self.OBJECT][0]].label(self.lang)
+                lines.append(tr("{0}: after a {1} is submitted ({2})").format(name, child, who))
+                continue
+            missing = [p.message(self.lang) for p in rules.step_needs(self.kind, values, t.target)]
+            line = f"{name}（{who}）" if zh else f"{name} ({who})"
+            if missing:
+                line += ("：" + "；".join(missing)) if zh else (": " + "; ".join(missing))
+            lines.append(line)
         if not lines:
             return ""
         items = "".join(f"<li>{line}</li>" for line in lines)

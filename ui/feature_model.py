@@ -298,6 +298,9 @@ class FeatureTableModel(QAbstractTableModel):
         self._has_hazards = self.kind.name == "dam" and "dam_hazard" in tables
         self._read_log(conn, tables)
         self._count()
+        for i, name in enumerate(self.facets):  # over the whole list, whatever the filters
+            sql = f"SELECT DISTINCT {self._exprs[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
+            self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         self._query_fids()
 
     def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
@@ -345,9 +348,6 @@ class FeatureTableModel(QAbstractTableModel):
         self.total = conn.execute(f"SELECT count(*) FROM {self._source}").fetchone()[0]  # noqa: S608
         sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
         self.townships = sorted(t for (t,) in conn.execute(sql) if t)
-        for i, name in enumerate(self.facets):
-            sql = f"SELECT DISTINCT {e[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
-            self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         if self._hazards:
             hazard = self._with_open_hazard()
             sql = f"SELECT count(*) FROM {self._source}{where or ' WHERE 1'} AND {hazard}"  # noqa: S608
