@@ -9,14 +9,13 @@ bad rows. The admin runs the command; a user of the county pulls what it wrote o
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import geopandas as gpd
 import openpyxl
 import pytest
+import register_files as rf
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import Point, Polygon
@@ -26,21 +25,6 @@ from shuibao_server import tables as t
 from shuibao_server.cli import main
 from shuibao_server.testing.helpers import dam_values, insert
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _samples():
-    """tools/register_samples.py, the files the plugin's import tests use too."""
-    name = "shuibao_tools_register_samples"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "register_samples.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-rf = _samples()
 GX, JB = rf.GANXIAN, rf.JINGBIAN
 N = 12
 
