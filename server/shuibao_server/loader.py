@@ -30,7 +30,7 @@ def apply_changes(engine: sa.Engine, principal: Principal, changes: list[dict], 
     rejects: list[dict] = []
     for i in range(0, len(changes), batch):
         with db.write_tx(engine) as conn:
-            results = apply_in(conn, principal, changes[i : i + batch], SEED_MAX_VERTICES, batch)
+            results = apply_in(conn, principal, changes[i : i + batch], SEED_MAX_VERTICES)
         for res in results:
             counts[res["status"]] = counts.get(res["status"], 0) + 1
             if res["status"] in ("rejected", "retry"):
@@ -38,21 +38,21 @@ def apply_changes(engine: sa.Engine, principal: Principal, changes: list[dict], 
     return {"counts": counts, "rejects": rejects}
 
 
-def apply_in(conn: sa.Connection, principal: Principal, changes: list[dict], max_vertices: int,
-             batch: int = 500) -> list[dict]:  # fmt: skip
-    """Judge and apply changes inside the caller's write transaction; one result per change, in order."""
+def apply_in(conn: sa.Connection, principal: Principal, changes: list[dict], max_vertices: int) -> list[dict]:
+    """Judge and apply changes inside the caller's write transaction; one result per change, in order.
+
+    Every county's counter is locked up front, in order, as a push does: a load that spans counties
+    never waits for one while holding another (no deadlock with a push)."""
     ap = Applier(conn, principal, max_vertices)
+    ap.preload(changes)
+    ap.lock_counties(ap.counties_of(changes))
     out = []
-    for i in range(0, len(changes), batch):
-        chunk = changes[i : i + batch]
-        ap.preload(chunk)
-        ap.lock_counties(ap.counties_of(chunk))
-        for c in chunk:
-            try:
-                out.append(ap.apply(c, None))
-            except RetryLater as e:
-                out.append(result(c, None, "retry", errors=e.errors))
-        ap.flush()
+    for c in changes:
+        try:
+            out.append(ap.apply(c, None))
+        except RetryLater as e:
+            out.append(result(c, None, "retry", errors=e.errors))
+    ap.flush()
     return out
 
 
