@@ -134,8 +134,9 @@ def _fold(kind: RecordKind, rows: list[Row], results: list[dict], kept: bool) ->
         if row.action == UPDATE and not res["applied"] and not res["conflicts"]:
             row.action, row.values = UNCHANGED, {}  # only derived values differed: the server's stand
             continue
-        written["inserted" if row.action == INSERT else "updated"] += 1
-        if res["conflicts"]:
+        if row.action == INSERT or res["applied"]:
+            written["inserted" if row.action == INSERT else "updated"] += 1
+        if res["conflicts"]:  # the other fields applied; these wait in the conflict list, as after a push
             row.warnings.append(_conflict_warning(kind, res["conflicts"], kept))
     return written
 

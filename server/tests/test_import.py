@@ -20,10 +20,12 @@ import shapely
 import sqlalchemy as sa
 from shapely.geometry import Point, Polygon
 from shuibao.model import geodesy
+from shuibao.registers.run import run_import
 from shuibao_server import db
 from shuibao_server import tables as t
 from shuibao_server.cli import main
-from shuibao_server.testing.helpers import dam_values, insert
+from shuibao_server.imports import ServerTarget
+from shuibao_server.testing.helpers import dam_values, insert, update
 
 GX, JB = rf.GANXIAN, rf.JINGBIAN
 N = 12
@@ -191,6 +193,29 @@ def test_a_row_of_another_county_is_rejected_as_a_push_is(cli, api, tmp_path):
     code, out, _ = cli(path, "--kind", "dam", "--county", GX, "--apply")
     assert code == 2 and "已写入：新增 3" in out
     assert len(pulled(api, GX)) == 3 and pulled(api, other, name="other") == {}
+
+
+def test_an_edit_pushed_between_check_and_write_is_kept_as_a_conflict(cli, api, engine, tmp_path):
+    rows = rf.dam_rows(3)
+    assert cli(rf.write_xlsx_dms(tmp_path / "v1.xlsx", rows), "--kind", "dam", "--county", GX, "--apply")[0] == 0
+    rows[0]["坝高"], rows[1]["坝高"] = 30.0, 31.0
+    target = ServerTarget(engine, "li", {GX}, 100_000)
+    plan = run_import(rf.write_xlsx_dms(tmp_path / "v2.xlsx", rows), "dam", target, county=GX).plan
+    assert plan.counts()["update"] == 2
+
+    dam = pulled(api, GX)["GX00001"]  # a technician changes the same field meanwhile
+    tech = api.client("tech", "technician", counties=(GX,))
+    change = update("dam", dam["uuid"], dam["server_rev"], {"dam_height": (dam["dam_height"], 12.5)})
+    assert tech.push(change)[0]["status"] == "applied"
+
+    assert target.write(plan) == {"inserted": 0, "updated": 1}  # GX00001 had no other change to apply
+    (warned,) = [r for r in plan.rows if r.warnings]
+    assert warned.code == "GX00001" and "已记入冲突列表" in warned.warnings[0].zh
+    got = pulled(api, GX, name="reader2")
+    assert (got["GX00001"]["dam_height"], got["GX00002"]["dam_height"]) == (12.5, 31.0)  # the push's value stands
+    with engine.connect() as conn:
+        conflicts = conn.execute(sa.select(t.conflicts.c.field, t.conflicts.c.client, t.conflicts.c.client_by)).all()
+    assert conflicts == [("dam_height", 30.0, "import:li")]
 
 
 def test_a_province_file_loads_every_county_it_names(cli, api, tmp_path):
