@@ -138,6 +138,7 @@ def _fold(kind: RecordKind, rows: list[Row], results: list[dict], kept: bool) ->
             written["inserted" if row.action == INSERT else "updated"] += 1
         if res["conflicts"]:  # the other fields applied; these wait in the conflict list, as after a push
             row.warnings.append(_conflict_warning(kind, res["conflicts"], kept))
+        row.warnings += [_problem(w) for w in res.get("warnings") or []]  # accepted, reported, as in a push
     return written
 
 
