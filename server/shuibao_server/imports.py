@@ -189,7 +189,11 @@ def command(settings: Settings, args) -> int:
     finally:
         engine.dispose()
     print_report(result, sys.stdout)
-    _save(result, args)
+    try:
+        _save(result, args)
+    except OSError as exc:
+        print(f"无法写入文件：{exc}\ncannot write the file: {exc}", file=sys.stderr)
+        return 1
     return 2 if result.plan.counts()[REJECT] else 0
 
 

@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from shuibao.model import RECORD_KINDS
 
 from . import db
 from .auth import Principal
@@ -22,6 +23,19 @@ SEED_MAX_VERTICES = 1_000_000  # demo data is made here, not sent
 def system_principal(username: str, counties: list[str] | set[str]) -> Principal:
     """An admin of ``counties`` that is no user: history and records name it ``username``."""
     return Principal(0, username, "admin", tuple(sorted(counties)), None, "server", 0)  # type: ignore[arg-type]
+
+
+def insert_change(kind: str, uuid: str, values: dict) -> dict:
+    """The insert change of a record given as model field values (geometry as WKB bytes or hex).
+
+    Keys that are no field of the kind (a store's own columns) are left out."""
+    known = set(RECORD_KINDS[kind].field_names())
+    fields = {k: v for k, v in values.items() if k in known and v is not None}
+    geom = values.get("geom")
+    if geom is not None:
+        fields["geom"] = bytes(geom).hex() if isinstance(geom, (bytes, bytearray, memoryview)) else geom
+    return {"kind": kind, "uuid": uuid, "op": "insert", "base_rev": 0,
+            "fields": {k: {"old": None, "new": v} for k, v in fields.items()}}  # fmt: skip
 
 
 def apply_changes(engine: sa.Engine, principal: Principal, changes: list[dict], batch: int = 500) -> dict:

@@ -301,6 +301,8 @@ def test_failures_are_one_clear_message(cli, engine, tmp_path):
     (tmp_path / "broken.xlsx").write_bytes(b"not a workbook")
     code, _out, err = cli(tmp_path / "broken.xlsx", "--kind", "dam", "--county", GX)
     assert code == 1 and "无法读取文件 broken.xlsx" in err
+    code, _out, err = cli(path, "--kind", "dam", "--county", GX, "--report", tmp_path / "no" / "such" / "r.xlsx")
+    assert code == 1 and "无法写入文件" in err
     assert stored(engine) == (0, 0, 0)
 
 
