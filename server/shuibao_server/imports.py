@@ -176,7 +176,7 @@ def command(settings: Settings, args) -> int:
             args.file, args.kind,
             ServerTarget(engine, username, {args.county} if args.county else None, settings.max_vertices),
             mapping=Mapping.load(args.mapping) if args.mapping else None, layer=args.layer, county=args.county,
-            crs=args.crs, dry_run=not args.apply,
+            crs=args.crs, dry_run=not args.apply, progress=_progress(sys.stderr),
         )  # fmt: skip
     except MissingLibrary as exc:
         print(missing_message([exc.module]), file=sys.stderr)
@@ -195,6 +195,17 @@ def command(settings: Settings, args) -> int:
         print(f"无法写入文件：{exc}\ncannot write the file: {exc}", file=sys.stderr)
         return 1
     return 2 if result.plan.counts()[REJECT] else 0
+
+
+def _progress(err: TextIO):
+    """Percent done on a terminal (a province's file takes a while); nothing in a log or a pipe."""
+    if not err.isatty():
+        return None
+
+    def show(percent: float) -> None:
+        print(f"\r{percent:3.0f}%", end="\n" if percent >= 100 else "", file=err, flush=True)
+
+    return show
 
 
 def _username(given: str | None) -> str:
