@@ -30,7 +30,7 @@ from shuibao.registers.run import Result, extent_kinds, run_import
 
 from . import auth, db
 from .config import Settings
-from .loader import apply_in, system_principal, trial_tx
+from .loader import apply_in, insert_change, system_principal, trial_tx
 from .sync import records
 from .sync.records import Rec
 
@@ -104,8 +104,7 @@ class ServerTarget:
 
     def _change(self, kind: RecordKind, row: Row) -> dict[str, Any]:
         if row.action == INSERT:
-            fields = {n: {"old": None, "new": _wire(kind, n, v)} for n, v in row.values.items() if v is not None}
-            return {"kind": kind.name, "uuid": row.uuid, "op": "insert", "base_rev": 0, "fields": fields}
+            return insert_change(kind.name, row.uuid or "", {n: _wire(kind, n, v) for n, v in row.values.items()})
         base = self.base[row.uuid or ""]
         fields = {n: {"old": base.value(n), "new": _wire(kind, n, v)} for n, v in row.values.items()}
         return {"kind": kind.name, "uuid": row.uuid, "op": "update", "base_rev": base.rev, "fields": fields}
