@@ -1,4 +1,4 @@
-"""`shuibao-server`: init, serve, user add/list/disable, token revoke, seed-demo, import (see imports.py)."""
+"""`shuibao-server`: init, serve, user add/list/disable, token revoke, seed-demo, import."""
 
 from __future__ import annotations
 
