@@ -650,6 +650,7 @@ def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any])
                         f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
     return []
 
+
 # The records that may be deleted while still in their first step (a mistake undone), by kind.
 DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
                "watershed_acceptance": "draft"}  # fmt: skip
