@@ -45,7 +45,7 @@ def test_refused_edits_are_listed_fixed_and_sent_or_given_up(plugin, iface, demo
     press_sync(plugin.sync_ui)
     assert plugin.sync_ui.last_summary.rejected == 2
     bar = iface.messageBar()
-    assert "2 edits refused by the server" in bar.currentItem().text()
+    assert "2 edits refused by the server (kept)" in bar.currentItem().text()
     seen = {}
 
     def first_look(panel):
