@@ -157,7 +157,9 @@ def iface(qgis_iface, qgis_new_project):
     qgis_iface.addPluginToMenu = add_to_menu
     qgis_iface.removePluginMenu = remove_from_menu
     qgis_iface.plugin_menus = menus
+    stub_bar = qgis_iface.messageBar
     yield qgis_iface
+    qgis_iface.messageBar = stub_bar  # a test that swapped in a real message bar must not leak it
     _flush_deletes()
 
 

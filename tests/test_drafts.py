@@ -12,7 +12,7 @@ from shuibao.layers.store import Store
 from shuibao.model import rules
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock
-from shuibao_ui_harness import Dialogs, open_dock, wait_until
+from shuibao_ui_harness import Dialogs, click, form_of, open_dock, press_ok, wait_until
 
 
 @pytest.mark.parametrize(
@@ -50,6 +50,7 @@ def _answer_yes(box):
     box.button(QMessageBox.StandardButton.Yes).click()
 
 
+@pytest.mark.display
 def test_delete_a_draft_from_the_dock_and_sync_it(iface, demo_server, tool, log_in, tmp_path, qgis_new_project):
     from shuibao.ui.sync_ui import SyncUi
 
@@ -66,7 +67,9 @@ def test_delete_a_draft_from_the_dock_and_sync_it(iface, demo_server, tool, log_
         log_in("inspector", path)
         dam = next(layers["dam"].getFeatures())
         dock.select_fid(dam.id())
-        dock.buttons["create:dam_inspection"].click()
+        dock.show()
+        click(dock, "create:dam_inspection")
+        press_ok(form_of(dock))  # the new inspection's form, saved as a draft
         draft = dock.last_outcome.fid
         uuid = actions.get_feature(layers["dam_inspection"], draft)["uuid"]
         _sync(ui)  # the draft reaches the server
@@ -114,6 +117,7 @@ def _server_records(demo_server, user: str) -> set[tuple[str, str]]:
     return {key for key, alive in seen.items() if alive}
 
 
+@pytest.mark.display
 def test_cancel_keeps_the_draft(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="en")
     log_in("inspector", small_store)
@@ -121,7 +125,9 @@ def test_cancel_keeps_the_draft(iface, small_store, log_in):
     try:
         dam = next(layers["dam"].getFeatures())
         dock.select_fid(dam.id())
-        dock.buttons["create:dam_inspection"].click()
+        dock.show()
+        click(dock, "create:dam_inspection")
+        press_ok(form_of(dock))  # the new inspection's form, saved as a draft
         draft = dock.last_outcome.fid
         dock.select_child("dam_inspection", draft)
         dialogs = Dialogs(lambda box: box.button(QMessageBox.StandardButton.No).click())

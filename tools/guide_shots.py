@@ -170,13 +170,90 @@ def logged_in():
 def open_password(login):
     from shuibao.ui.login_dialog import PasswordDialog
     dialog = PasswordDialog(login, URL, login.user_edit.text(), "")
-    dialog.old_edit.setText("demo-inspector-pass")
-    dialog.new_edit.setText("short")
-    dialog.repeat_edit.setText("short2")
+    dialog.old_edit.setText("not-my-password")
+    dialog.new_edit.setText("绿水青山-2026")
+    dialog.repeat_edit.setText("绿水青山-2026")
     dialog.show()
-    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # the two entries differ: said in the dialog
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()  # the server says: wrong password
     _keep.append(dialog)
-    QTimer.singleShot(500, lambda: (save(dialog, "password.png"), dialog.close(), login.close(), run_next()))
+    when(lambda: dialog.task is None, lambda: QTimer.singleShot(300, lambda: (
+        save(dialog, "password.png"), dialog.close(), login.close(), run_next())))
+
+
+def type_into_form(layer, fid, field, text):
+    """As in QGIS: editing on, the feature's form, the value typed, OK, the layer's edits saved."""
+    from qgis.gui import QgsAttributeDialog, QgsAttributeEditorContext, QgsEditorWidgetWrapper
+    from qgis.PyQt.QtWidgets import QWidget
+    layer.startEditing()
+    dialog = QgsAttributeDialog(layer, layer.getFeature(fid), False, None, True, QgsAttributeEditorContext())
+    box = dialog.attributeForm().findChild(QWidget, field)
+    wrapper = next(w for w in (QgsEditorWidgetWrapper.fromWidget(c) for c in [box] + box.findChildren(QWidget)) if w)
+    wrapper.setValues(text, [])
+    dialog.accept()
+    layer.commitChanges()
+
+
+def other_inspector_edits(code, value):
+    """The second inspector's laptop: downloads, types the value, syncs (before this one does)."""
+    from shuibao.layers.store import Store
+    from shuibao.sync.api import ApiClient
+    from shuibao.sync.engine import SyncEngine, first_sync
+    name, password = USERS["demo_inspector2"]
+    path = WORK / "other.gpkg"
+    api = ApiClient(URL)
+    first_sync(path, api, name, password)
+    conn = Store(path).connect()
+    conn.execute("UPDATE dam SET current_silt_elevation = ? WHERE code = ?", (value, code))
+    conn.commit()
+    conn.close()
+    with SyncEngine(path, api, username=name, password=password) as engine:
+        engine.sync()
+    api.close()
+
+
+def dam_fids(n):
+    layer = plugin().dock("ShuibaoDamDock").layer
+    return layer, [f.id() for f in layer.getFeatures()][:n]
+
+
+@step
+def conflict():
+    layer, (fid, *_rest) = dam_fids(1)
+    code = layer.getFeature(fid)["code"]
+    other_inspector_edits(code, 1205.9)
+    type_into_form(layer, fid, "current_silt_elevation", 1206.4)
+    plugin().sync_ui.sync_action.trigger()
+    when(lambda: plugin().sync_ui.task is None, lambda: QTimer.singleShot(1000, open_conflicts))
+
+
+def open_conflicts():
+    screen("screen-conflict-summary.png")
+    def handle(dialog):
+        row = dialog.model_rows()[0]
+        dialog.set_choice(row["id"], "theirs")
+        QTimer.singleShot(500, lambda: (save(dialog, "conflict.png"), dialog.close(), run_next()))
+    on_modal(handle)
+    plugin().sync_ui.show_conflicts()
+
+
+@step
+def rejected():
+    layer, fids = dam_fids(4)
+    type_into_form(layer, fids[2], "dam_height", 150.0)  # meant 15.0
+    layer.startEditing()
+    layer.deleteFeature(fids[3])  # an inspector deletes a dam with QGIS's own tool
+    layer.commitChanges()
+    plugin().sync_ui.sync_action.trigger()
+    when(lambda: plugin().sync_ui.task is None, lambda: QTimer.singleShot(1000, open_rejected))
+
+
+def open_rejected():
+    screen("screen-rejected-summary.png")
+    def handle(dialog):
+        dialog.resize(1100, 300)
+        QTimer.singleShot(500, lambda: (save(dialog, "rejected.png"), dialog.close(), run_next()))
+    on_modal(handle)
+    plugin().sync_ui.show_rejected()
 
 
 @step

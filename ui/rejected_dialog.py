@@ -58,6 +58,8 @@ def reasons(item: dict, lang: str) -> str:
 def change_text(item: dict, lang: str) -> str:
     """What the edit changed, as a person reads it: "坝高 (m) = 15; 安全状况 = 病险"."""
     kind = RECORD_KINDS.get(item["kind"])
+    if item.get("op") == "delete":
+        return tr("the whole record")
     fields = (item.get("change") or {}).get("fields") or {}
     parts = []
     for name, value in fields.items():

@@ -69,7 +69,7 @@ def summary_text(summary: SyncSummary) -> str:
         summary.sent, summary.received, summary.merged, summary.conflicts, photos
     )
     if summary.rejected:
-        text += tr("; {0} edits refused by the server (kept: see “Refused edits…”)").format(summary.rejected)
+        text += tr("; {0} edits refused by the server (kept)").format(summary.rejected)
     return text
 
 

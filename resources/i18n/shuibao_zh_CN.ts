@@ -1399,72 +1399,77 @@
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="79" />
+            <location filename="ui/rejected_dialog.py" line="62" />
+            <source>the whole record</source>
+            <translation>整条记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="81" />
             <source>Edits refused by the server</source>
             <translation>服务器拒绝的修改</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="90" />
+            <location filename="ui/rejected_dialog.py" line="92" />
             <source>Record</source>
             <translation>记录</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="90" />
+            <location filename="ui/rejected_dialog.py" line="92" />
             <source>Edit</source>
             <translation>操作</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="90" />
+            <location filename="ui/rejected_dialog.py" line="92" />
             <source>What it changes</source>
             <translation>修改内容</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="90" />
+            <location filename="ui/rejected_dialog.py" line="92" />
             <source>Why the server refused it</source>
             <translation>服务器拒绝的原因</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="97" />
+            <location filename="ui/rejected_dialog.py" line="99" />
             <source>Open the record</source>
             <translation>打开记录</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="99" />
+            <location filename="ui/rejected_dialog.py" line="101" />
             <source>Send again</source>
             <translation>重新提交</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="101" />
+            <location filename="ui/rejected_dialog.py" line="103" />
             <source>After fixing the record: send it at the next sync</source>
             <translation>改正记录后：下次同步时重新发送</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="102" />
+            <location filename="ui/rejected_dialog.py" line="104" />
             <source>Give up the edit</source>
             <translation>放弃修改</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="104" />
+            <location filename="ui/rejected_dialog.py" line="106" />
             <source>Put the record back to the server's values</source>
             <translation>把记录恢复为服务器上的内容</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="129" />
+            <location filename="ui/rejected_dialog.py" line="131" />
             <source>(no reason given)</source>
             <translation>（未说明原因）</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="140" />
+            <location filename="ui/rejected_dialog.py" line="142" />
             <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
             <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="142" />
+            <location filename="ui/rejected_dialog.py" line="144" />
             <source>The server refused none of this store's edits.</source>
             <translation>服务器没有拒绝本数据库的任何修改。</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="183" />
+            <location filename="ui/rejected_dialog.py" line="185" />
             <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
             <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
@@ -1805,8 +1810,8 @@
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="72" />
-            <source>; {0} edits refused by the server (kept: see “Refused edits…”)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见“被拒绝的修改…”）</translation>
+            <source>; {0} edits refused by the server (kept)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="140" />
