@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 
-from qgis.core import QgsFeatureRequest, QgsVectorLayer
+from qgis.core import Qgis, QgsFeatureRequest, QgsMessageLog, QgsVectorLayer
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject, pyqtSignal
 
@@ -41,6 +41,8 @@ class SplitKeeper(QObject):
             (layer.editCommandEnded, self.settle),
             (layer.editCommandDestroyed, self._forget),
             (layer.beforeCommitChanges, self.settle),
+            (layer.afterRollBack, self._forget),
+            (layer.afterCommitChanges, self._forget),
         )
         for signal, slot in self._signals:
             signal.connect(slot)
@@ -57,13 +59,21 @@ class SplitKeeper(QObject):
 
     def settle(self, *_args) -> None:
         """Give the features added since the last command their own uuid, and the parts of a split
-        their link to the feature they were cut from."""
+        their link to the feature they were cut from. A slot of QGIS's signals: it never raises
+        (PyQt would abort QGIS), it logs."""
         added, reshaped = self._added, self._reshaped
         self._forget()
         if not added or not self.layer.isEditable():
             return
+        try:
+            self._settle(added, reshaped)
+        except Exception as exc:  # noqa: BLE001 - see above
+            QgsMessageLog.logMessage(f"split keeper of {self.kind.name}: {exc!r}", "Shuibao", Qgis.MessageLevel.Warning)
+
+    def _settle(self, added: list[int], reshaped: set[int]) -> None:
         fields = self.layer.fields()
         features = {fid: self.layer.getFeature(fid) for fid in added}
+        features = {fid: f for fid, f in features.items() if f.isValid()}  # undone since
         saved = self._saved_by_uuid({f["uuid"] for f in features.values()})
         for fid, feature in features.items():
             if saved.get(feature["uuid"], fid) != fid:  # a copy of a saved record's identity
