@@ -157,16 +157,19 @@ class DueClock:
 def spot_due_sql(today: dt.date, step: str, deadline: str, notice_deadline: str) -> str:
     """The due state of a remote-sensing spot as SQL over its columns: OVERDUE past
     rules.spot_deadline (the issuer's deadline, and the notice's while it is rectified), DUE_WEEK
-    within 7 days of it, nothing once closed (tests compare it with rules.spot_overdue)."""
-    day, week = today.isoformat(), (today + dt.timedelta(days=7)).isoformat()
-    d, n = f"substr({deadline}, 1, 10)", f"substr({notice_deadline}, 1, 10)"
-    due = (
-        f"CASE WHEN {step} IS 'rectifying' AND coalesce({n}, '') <> '' AND (coalesce({d}, '') = '' OR {n} < {d})"
-        f" THEN {n} ELSE nullif({d}, '') END"
-    )
+    within 7 days of it, nothing once closed (tests compare it with rules.spot_overdue). The
+    earlier of two dates is before a day when either is, so no date is cut or compared twice."""
+    day, after_week = today.isoformat(), (today + dt.timedelta(days=8)).isoformat()
+
+    def before(cut: str) -> str:  # a date's text sorts before the cut exactly when its day is earlier
+        return (
+            f"({deadline} > '' AND {deadline} < '{cut}'"
+            f" OR {step} IS 'rectifying' AND {notice_deadline} > '' AND {notice_deadline} < '{cut}')"
+        )
+
     return (
-        f"CASE WHEN {step} IS 'closed' THEN {NOT_DUE} WHEN ({due}) < '{day}' THEN {OVERDUE}"
-        f" WHEN ({due}) <= '{week}' THEN {DUE_WEEK} ELSE {NOT_DUE} END"
+        f"CASE WHEN {step} IS 'closed' THEN {NOT_DUE} WHEN {before(day)} THEN {OVERDUE}"
+        f" WHEN {before(after_week)} THEN {DUE_WEEK} ELSE {NOT_DUE} END"
     )
 
 
@@ -299,6 +302,8 @@ class FeatureTableModel(QAbstractTableModel):
         self._read_log(conn, tables)
         self._count()
         for i, name in enumerate(self.facets):  # over the whole list, whatever the filters
+            if self.kind.field(name).enum is not None:
+                continue  # its choices are the model's
             sql = f"SELECT DISTINCT {self._exprs[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
             self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         self._query_fids()
