@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import geodesy
-from .definition import AUDIT_FIELD_NAMES, RECORD_KINDS, STRUCTURE_MEASURES, TARGET_UNITS, THRESHOLDS
+from .definition import (
+    AUDIT_FIELD_NAMES,
+    RECORD_KINDS,
+    RS_CLOSE_AT_DETERMINATION,
+    RS_EVIDENCE_FOR,
+    STRUCTURE_MEASURES,
+    TARGET_UNITS,
+    THRESHOLDS,
+)
 from .schema import (
     BOOL,
     DATE,
@@ -63,6 +71,7 @@ class Context:
     polygons: Sequence | None = None  # [[outer ring, holes…], …] in lon/lat
     point: tuple[float, float] | None = None
     parent_point: tuple[float, float] | None = None
+    parent_polygons: Sequence | None = None  # the parent's area (a remote-sensing spot), like polygons
     children: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
 
 
@@ -173,9 +182,21 @@ def _patch_size_class(values: Mapping[str, Any], ctx: Context) -> Any:
 
 
 def _distance_to_parent(values: Mapping[str, Any], ctx: Context) -> Any:
+    """From the record's point to its parent: to the parent's area when it has one (0 inside)."""
+    if ctx.point is not None and ctx.parent_polygons:
+        return round(geodesy.distance_to_polygons_m(ctx.point, ctx.parent_polygons), 1)
     if ctx.point is None or ctx.parent_point is None:
         return KEEP
     return round(geodesy.distance_m(ctx.parent_point, ctx.point), 1)
+
+
+def rs_batch(values: Mapping[str, Any]) -> str | None:
+    """The name of a remote-sensing batch: year, issuing level and round (2025年省级第1批)."""
+    year, round_, level = values.get("batch_year"), values.get("batch_round"), values.get("issuer_level")
+    if year is None or round_ is None:
+        return None
+    issuer = RECORD_KINDS["rs_spot"].field("issuer_level").enum.label(level) if level else ""
+    return f"{year}年{issuer}第{round_}批"
 
 
 def _conservation_rate(values: Mapping[str, Any], ctx: Context) -> Any:
@@ -218,6 +239,7 @@ DERIVATIONS: dict[str, Callable[[Mapping[str, Any], Context], Any]] = {
     "mean_survival_rate": _acceptance_field("survival_rate"),
     "acceptance_verdict": _acceptance_field("verdict"),
     "spot_check_passed": lambda v, ctx: spot_check_passed(v, ctx.thresholds),
+    "rs_batch": lambda v, ctx: rs_batch(v),
 }
 
 
@@ -369,6 +391,33 @@ def validate(
             )
     if kind.name == "target":
         problems += _target_problems(values)
+    if kind.name == "rs_spot":
+        problems += _spot_problems(values)
+    return problems
+
+
+def _spot_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A remote-sensing spot: dates in order, a 合规/非生产 spot closes at 认定 (it is never rectified),
+    and a spot closes only with the evidence its determination takes (RS_EVIDENCE_FOR)."""
+    problems = []
+    for start, end, zh, en in (("issued_on", "deadline", "办结期限不能早于下发日期", "the deadline is before the issue"),
+                               ("notice_date", "notice_deadline", "整改期限不能早于通知下发日期",
+                                "the rectification deadline is before the notice")):  # fmt: skip
+        a, b = values.get(start), values.get(end)
+        if isinstance(a, str) and isinstance(b, str) and b[:10] < a[:10]:
+            problems.append(Problem(end, "rule", zh, en))
+    determination, step = values.get("determination"), values.get("step")
+    if determination in RS_CLOSE_AT_DETERMINATION and step in ("determined", "rectifying"):
+        problems.append(Problem("step", "rule", "合规或非生产建设项目图斑在认定时销号，不进入整改查处",
+                                "a compliant or non-production spot closes at determination"))  # fmt: skip
+    evidence = values.get("evidence_type")
+    allowed = RS_EVIDENCE_FOR.get(determination or "")
+    if step == "closed" and evidence and allowed is not None and evidence not in allowed:
+        kind = RECORD_KINDS["rs_spot"]
+        shown = "、".join(kind.field("evidence_type").enum.label(c) for c in allowed)
+        label = kind.field("determination").enum.label(determination)
+        problems.append(Problem("evidence_type", "rule", f"“{label}”图斑销号的佐证应为：{shown}",
+                                f"a '{determination}' spot closes with one of {list(allowed)}"))  # fmt: skip
     return problems
 
 
@@ -479,6 +528,292 @@ def check_transition(
             wf.state_field, "role",
             f"“{t.zh}”需要以下角色之一：{', '.join(t.roles)}", f"'{t.en}' needs one of the roles {', '.join(t.roles)}",
         )  # fmt: skip
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Workflow steps: what a step fills by itself, what the next step needs, what refuses a step
+# --------------------------------------------------------------------------------------------
+# Fields holding a person's name: a step that requires one fills in the user who takes it.
+PERSON_FIELDS = ("inspector", "surveyor", "checker", "rechecked_by", "closed_by", "acceptor", "determined_by")
+# Fields a step computes itself besides dates, times and names (drawing a sample picks its seed).
+STEP_COMPUTED = {("watershed_acceptance", "sampled"): ("sample_share", "sample_seed")}
+
+
+def _kind(kind: RecordKind | str) -> RecordKind:
+    return RECORD_KINDS[kind] if isinstance(kind, str) else kind
+
+
+def step_fills(kind: RecordKind | str, target: str) -> tuple[str, ...]:
+    """Fields the step to `target` fills by itself when empty: its dates and times, the name of the
+    user taking it, and what the step computes (STEP_COMPUTED). A form does not ask for them."""
+    kind = _kind(kind)
+    names = tuple(
+        f.name
+        for f in kind.fields
+        if target in f.required_at and (f.type in (DATE, DATETIME) or f.name in PERSON_FIELDS)
+    )
+    return names + STEP_COMPUTED.get((kind.name, target), ())
+
+
+def fill_for_step(
+    kind: RecordKind | str, values: Mapping[str, Any], target: str, user: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The values step_fills() gives an empty field: today (local), now (UTC), the user's name."""
+    kind = _kind(kind)
+    out: dict[str, Any] = {}
+    for name in step_fills(kind, target):
+        if not _is_empty(values.get(name)):
+            continue
+        f = kind.field(name)
+        if f.type == DATE:
+            out[name] = now.astimezone().date().isoformat()
+        elif f.type == DATETIME:
+            out[name] = now.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        elif name in PERSON_FIELDS:
+            out[name] = user
+    return out
+
+
+def next_steps(kind: RecordKind | str, values: Mapping[str, Any]) -> list[Any]:
+    """The forward transitions a record filled in step by step (a child record: inspection, hazard,
+    acceptance…; an object worked as a case: a remote-sensing spot) takes next, leaving out those the
+    model takes by itself. Registers (dams, patches, watersheds) are not drafts: none."""
+    kind = _kind(kind)
+    wf = kind.workflow
+    if wf is None or (kind.parent is None and wf.state_field != "step"):
+        return []
+    step = values.get(wf.state_field) or wf.initial
+    if step not in wf.step_codes():
+        return []
+    here = wf.step_index(step)
+    return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here and not t.auto]
+
+
+# Fields a rule coded in validate() reads besides the field it reports on: (kind, field) -> fields.
+# A form re-checks a field when one of these changes; add here what a new coded rule reads.
+CODED_RULE_INPUTS: dict[tuple[str, str], tuple[str, ...]] = {("patch", "area"): ("kind",)}
+
+
+def field_inputs(kind: RecordKind | str, field: str) -> tuple[str, ...]:
+    """The other fields whose values can change what is wrong with `field`: the workflow steps
+    (what is required depends on the step), the RequiredWhen conditions, the coded rules' inputs."""
+    kind = _kind(kind)
+    f = kind.field(field)
+    inputs: list[str] = []
+    steps = set(f.required_at).union(*(r.steps for r in kind.rules if r.field == field))
+    if steps - {"*"}:
+        inputs += [wf.state_field for wf in kind.workflows()]
+        if kind.delisting and "register_status" in kind.field_names():
+            inputs.append("register_status")
+    inputs += [r.when_field for r in kind.rules if r.field == field]
+    inputs += CODED_RULE_INPUTS.get((kind.name, field), ())
+    return tuple(n for n in dict.fromkeys(inputs) if n != field)
+
+
+def problems_by_field(
+    kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS
+) -> dict[str, list[Problem]]:
+    """What a form shows beside each field: the problems at the record's step, and what the next
+    step still needs (code "next"), leaving out what that step fills by itself. A draft with gaps
+    is valid; its gaps are marked from the start."""
+    kind = _kind(kind)
+    out: dict[str, list[Problem]] = {}
+    for p in validate(kind, values, t):
+        if p.field and p.code != "unknown":
+            out.setdefault(p.field, []).append(p)
+    for step in next_steps(kind, values):
+        for p in step_needs(kind, values, step.target, t):
+            if p.field not in out:
+                out[p.field] = [Problem(p.field, "next", f"{step.zh}前：{p.zh}", f"before '{step.en}': {p.en}")]
+    return out
+
+
+def step_needs(
+    kind: RecordKind | str, values: Mapping[str, Any], target: str, t: Thresholds = THRESHOLDS
+) -> list[Problem]:
+    """What a record still lacks for the step to `target`: its required fields and rules there,
+    leaving out what the step fills by itself."""
+    kind = _kind(kind)
+    fills = set(step_fills(kind, target))
+    ahead = {**values, kind.workflow.state_field: target}
+    further = follow_on(kind, ahead)
+    if further is not None:  # the step goes on by itself (a 合规 spot closes at 认定)
+        fills |= set(step_fills(kind, further))
+        ahead[kind.workflow.state_field] = further
+    return [p for p in validate(kind, ahead, t) if p.code in ("required", "rule") and p.field and p.field not in fills]
+
+
+def irreversible(kind: RecordKind | str, target: str, state_field: str | None = None) -> bool:
+    """True when no one but an administrator can take a record from `target` back to an earlier
+    step (销号, signing, a drawn sample, a recorded rectification): the user is asked first."""
+    kind = _kind(kind)
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
+    if wf is None or target not in wf.step_codes():
+        return False
+    here = wf.step_index(target)
+    return not any(
+        t.source == target and wf.step_index(t.target) < here and set(t.roles) - {"admin"} for t in wf.transitions
+    )
+
+
+def follow_on(kind: RecordKind | str, values: Mapping[str, Any]) -> str | None:
+    """The step a record takes by itself once it reaches its current one: a 合规 or 非生产建设项目
+    spot is closed at 认定 (DOMAIN §5). None when it stays."""
+    kind = _kind(kind)
+    if kind.name == "rs_spot" and values.get("step") == "determined":
+        if values.get("determination") in RS_CLOSE_AT_DETERMINATION:
+            return "closed"
+    return None
+
+
+def spot_after_recheck(spot: Mapping[str, Any], recheck: Mapping[str, Any]) -> dict[str, Any]:
+    """What a submitted re-check writes to its spot: the spot is re-checked (if it was only issued),
+    with the re-check's day, its proposed determination and the project it identified where the
+    spot knows none. Empty when the spot has gone further."""
+    if (spot.get("step") or "issued") != "issued":
+        return {}
+    out: dict[str, Any] = {"step": "rechecked", "recheck_uuid": recheck.get("uuid")}
+    when = recheck.get("rechecked_at")
+    if isinstance(when, str) and when:
+        out["rechecked_at"] = _local_day(when)
+    for name in ("determination", "project_name", "builder", "project_type", "plan_approval_no"):
+        if not _is_empty(recheck.get(name)) and (name == "determination" or _is_empty(spot.get(name))):
+            out[name] = recheck[name]
+    return out
+
+
+def _local_day(stamp: str) -> str:
+    """The local day of a UTC time stamp (a date as it is)."""
+    if "T" not in stamp:
+        return stamp[:10]
+    try:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return stamp[:10]
+
+
+def spot_deadline(values: Mapping[str, Any]) -> str | None:
+    """The date a remote-sensing spot must be done by: the issuer's deadline, and while it is being
+    rectified also the notice's, whichever is earlier. None once it is closed."""
+    if values.get("step") == "closed":
+        return None
+    dates = [values.get("deadline")]
+    if values.get("step") == "rectifying":
+        dates.append(values.get("notice_deadline"))
+    dates = [str(d)[:10] for d in dates if isinstance(d, str) and d]
+    return min(dates) if dates else None
+
+
+def spot_overdue(values: Mapping[str, Any], today: dt.date) -> bool:
+    """A spot still open after its deadline (spot_deadline)."""
+    deadline = spot_deadline(values)
+    return deadline is not None and deadline < today.isoformat()
+
+
+def _open_hazards(ctx: Context) -> list[Mapping[str, Any]]:
+    return [h for h in ctx.children.get("dam_hazard", ()) if (h.get("step") or "open") != "closed"]
+
+
+def step_checks(
+    kind: RecordKind | str, values: Mapping[str, Any], target: str, role: str, ctx: Context | None = None
+) -> list[Problem]:
+    """What refuses (or, with code "warning", only warns about) moving a record to `target`, beyond
+    its own fields: `values` are the record as it would be after the step, `ctx.children` the
+    records the rule looks at (a dam's hazards, an acceptance's spot checks)."""
+    kind = _kind(kind)
+    ctx = ctx or Context()
+    out: list[Problem] = []
+    if kind.name == "dam_hazard" and target == "closed" and values.get("recheck_result") != "pass":
+        out.append(Problem("recheck_result", "rule", "复查合格后才能销号", "only a passed re-check can be closed"))
+    if kind.name == "watershed_acceptance" and target in ("checked", "signed"):
+        sampled, checked = values.get("sampled_count"), values.get("checked_count")
+        if not sampled or checked != sampled:
+            out.append(
+                Problem("checked_count", "rule", "所有抽查图斑核查完成后才能继续", "check every sampled spot first")
+            )
+    if target == "delisted" and "dam_hazard" in ctx.children:
+        out += _delisting_with_hazards(_open_hazards(ctx), role)
+    if kind.name == "rs_recheck" and target == "submitted":
+        out += _recheck_warnings(values, ctx)
+    return out
+
+
+def _recheck_warnings(values: Mapping[str, Any], ctx: Context) -> list[Problem]:
+    """A re-check is proved by where it was made and by its photos: far from the spot, or without a
+    photo (when the photos are known), it is submitted with a warning."""
+    out = []
+    distance, limit = values.get("distance_to_object"), ctx.thresholds["visit_max_distance"]
+    if isinstance(distance, (int, float)) and distance > limit:
+        out.append(
+            Problem(
+                "distance_to_object",
+                "warning",
+                f"复核位置距图斑 {distance:.0f} m，超过到位核验距离 {limit:g} m",
+                f"re-checked {distance:.0f} m from the spot, beyond the {limit:g} m proof-of-visit distance",
+            )
+        )
+    if "photo" in ctx.children and not ctx.children["photo"]:
+        out.append(Problem(None, "warning", "没有现场照片", "no photo of the site"))
+    return out
+
+
+def _delisting_with_hazards(open_hazards: Sequence[Mapping[str, Any]], role: str) -> list[Problem]:
+    """An open 重大隐患 refuses de-listing (an administrator may, with the reason required anyway);
+    open general hazards only warn."""
+    major = sum(1 for h in open_hazards if h.get("severity") == "major")
+    general = len(open_hazards) - major
+    out: list[Problem] = []
+    if major:
+        zh = f"有 {major} 处未销号的重大隐患"
+        en = f"{major} major hazard(s) still open"
+        if role == "admin":
+            out.append(Problem(None, "warning", zh + "，将随之保留在台账中", en + "; they stay in the ledger"))
+        else:
+            out.append(Problem(None, "rule", zh + "，不能登记销号（请先整改销号，或由管理员处理）",
+                               en + ": close them first, or ask an administrator"))  # fmt: skip
+    if general:
+        out.append(
+            Problem(None, "warning", f"有 {general} 处未销号的一般隐患", f"{general} general hazard(s) still open")
+        )
+    return out
+
+
+def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any]) -> list[Problem]:
+    """A new record under an object that left the register (销号) is refused."""
+    child = _kind(child)
+    parent = RECORD_KINDS.get(child.parent or "")
+    if parent is not None and parent.delisting and parent_values.get("register_status") == "delisted":
+        return [Problem(None, "rule", f"{parent.zh}已登记销号，不能再新建{child.zh}",
+                        f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
+    wf = parent.workflow if parent is not None and parent.parent is None else None
+    if wf is not None and wf.state_field == "step" and parent_values.get("step") in wf.final:  # a closed case
+        return [Problem(None, "rule", f"{parent.zh}已办结，不能再新建{child.zh}",
+                        f"the {parent.en.lower()} is closed: no new {child.en.lower()}")]  # fmt: skip
+    return []
+
+
+# The records that may be deleted while still in their first step (a mistake undone), by kind.
+DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
+               "watershed_acceptance": "draft", "rs_recheck": "draft"}  # fmt: skip
+DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
+
+
+def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
+    """None when `username` (in `role`) may delete this record: a draft (see DRAFT_STEPS) of their
+    own, or any draft for a technician. A record never synced has no author yet: it is this laptop's."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problem = check_writer(kind, role)
+    if problem is not None:
+        return problem
+    draft = DRAFT_STEPS.get(kind.name)
+    if draft is None or kind.workflow is None or values.get(kind.workflow.state_field) != draft:
+        return Problem(None, "delete", f"只能删除草稿；已提交的{kind.zh}不能删除",
+                       f"only a draft can be deleted; this {kind.en.lower()} has gone further")  # fmt: skip
+    author = values.get("created_by")
+    if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
+        return Problem(None, "delete", f"只能删除自己填写的草稿（此草稿由 {author} 填写）",
+                       f"only your own drafts can be deleted (this one is {author}'s)")  # fmt: skip
     return None
 
 

@@ -59,22 +59,27 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="68" />
+            <location filename="plugin.py" line="81" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="71" />
+            <location filename="plugin.py" line="84" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="116" />
+            <location filename="plugin.py" line="105" />
+            <source>Help</source>
+            <translation>帮助</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="194" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="126" />
+            <location filename="plugin.py" line="204" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -229,319 +234,499 @@
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="73" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="74" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="75" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="76" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="77" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="79" />
+            <source>Start re-check</source>
+            <translation>开始复核</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="127" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="128" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="132" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="133" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="134" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="135" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="139" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="143" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="276" />
+            <location filename="ui/docks.py" line="183" />
+            <source>All: {0}</source>
+            <translation>全部{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="355" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="278" />
+            <location filename="ui/docks.py" line="357" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="280" />
+            <location filename="ui/docks.py" line="359" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="282" />
+            <location filename="ui/docks.py" line="361" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="292" />
+            <location filename="ui/docks.py" line="371" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="392" />
+            <location filename="ui/docks.py" line="373" />
+            <source>due within 7 days {0}, overdue {1}</source>
+            <translation>7天内到期 {0} · 逾期 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="504" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="440" />
-            <source>{0:.0f} m from the dam</source>
-            <translation>距坝 {0:.0f} 米</translation>
+            <location filename="ui/docks.py" line="540" />
+            <source>{0}: after a {1} is submitted ({2})</source>
+            <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="441" />
-            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
-            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+            <location filename="ui/docks.py" line="550" />
+            <source>Next steps:</source>
+            <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="461" />
+            <location filename="ui/docks.py" line="557" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="520" />
+            <location filename="ui/docks.py" line="590" />
+            <source>{0:.0f} m from the spot</source>
+            <translation>距图斑 {0:.0f} m</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="591" />
+            <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
+            <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="594" />
+            <source>{0:.0f} m from the dam</source>
+            <translation>距坝 {0:.0f} 米</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="595" />
+            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
+            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="677" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="690" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="557" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
-        </message>
-        <message>
-            <location filename="ui/docks.py" line="593" />
+            <location filename="ui/docks.py" line="754" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="616" />
+            <location filename="ui/docks.py" line="842" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="844" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="876" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="896" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="624" />
+            <location filename="ui/docks.py" line="904" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="632" />
+            <location filename="ui/docks.py" line="912" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/docks.py" line="942" />
+            <source>Any deadline</source>
+            <translation>不限办结期限</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="943" />
+            <source>Due within 7 days</source>
+            <translation>7天内到期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="946" />
+            <source>Remote-sensing spots</source>
+            <translation>遥感监管图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="954" />
+            <source>This spot is {0} days past its deadline ({1}).</source>
+            <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="972" />
+            <source>Cancel split</source>
+            <translation>取消分割</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="972" />
+            <source>Split spot</source>
+            <translation>分割图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="999" />
+            <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
+            <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="1014" />
+            <source>The spot was split into {0} parts.</source>
+            <translation>图斑已分割为 {0} 块。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="53" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="200" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="201" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="202" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="203" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="204" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="25" />
+            <source>no role</source>
+            <translation>无角色</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="34" />
+            <source>Not logged in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="39" />
+            <source>{0} ({1})</source>
+            <translation>{0}（{1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="39" />
+            <source>, </source>
+            <translation>，</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="58" />
+            <source>no server set</source>
+            <translation>未设置服务器</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="59" />
+            <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
+            <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="61" />
+            <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
+            <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="62" />
@@ -622,11 +807,6 @@
             <location filename="ui/import_dialog.py" line="83" />
             <source>Export report…</source>
             <translation>导出检查报告…</translation>
-        </message>
-        <message>
-            <location filename="ui/import_dialog.py" line="84" />
-            <source>Back</source>
-            <translation>上一步</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="85" />
@@ -714,207 +894,317 @@
             <translation>示例值</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="308" />
+            <location filename="ui/import_dialog.py" line="293" />
+            <source>Value for every row</source>
+            <translation>所有行取值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="310" />
             <source>(not imported)</source>
             <translation>（不导入）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="333" />
+            <location filename="ui/import_dialog.py" line="346" />
             <source>{0} (from step 1)</source>
             <translation>{0}（取第1步填写的县代码）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="340" />
+            <location filename="ui/import_dialog.py" line="353" />
             <source>Not imported, computed by the model: {0}</source>
             <translation>不导入、由系统计算的列：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Load mapping</source>
             <translation>载入字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Field mapping (*.json)</source>
             <translation>字段对应文件 (*.json)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="373" />
+            <location filename="ui/import_dialog.py" line="390" />
             <source>The file has no columns {0}.</source>
             <translation>文件中没有这些列：{0}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="381" />
+            <location filename="ui/import_dialog.py" line="398" />
             <source>Save mapping</source>
             <translation>保存字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Checking {0}</source>
             <translation>正在检查 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Importing {0}</source>
             <translation>正在导入 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="419" />
+            <location filename="ui/import_dialog.py" line="436" />
             <source>Imported {0}: {1} new, {2} updated.</source>
             <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="433" />
+            <location filename="ui/import_dialog.py" line="450" />
             <source>Coordinate system: {0}</source>
             <translation>坐标系：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Written to the store.</source>
             <translation>已写入数据库。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Dry run: nothing written yet.</source>
             <translation>试运行：尚未写入任何数据。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Problems and warnings</source>
             <translation>问题与警告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Export report</source>
             <translation>导出检查报告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Excel (*.xlsx);;CSV (*.csv)</source>
             <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="469" />
+            <location filename="ui/import_dialog.py" line="486" />
             <source>Report saved: {0}</source>
             <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="42" />
+            <location filename="ui/login_dialog.py" line="46" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="44" />
+            <location filename="ui/login_dialog.py" line="48" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="46" />
+            <location filename="ui/login_dialog.py" line="50" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="52" />
+            <location filename="ui/login_dialog.py" line="56" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="88" />
+            <location filename="ui/login_dialog.py" line="101" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="100" />
+            <location filename="ui/login_dialog.py" line="114" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="102" />
+            <location filename="ui/login_dialog.py" line="116" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="109" />
+            <location filename="ui/login_dialog.py" line="117" />
+            <source>Change password…</source>
+            <translation>修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="128" />
+            <source>Logged in</source>
+            <translation>当前登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="129" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="110" />
+            <location filename="ui/login_dialog.py" line="130" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="111" />
+            <location filename="ui/login_dialog.py" line="131" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="117" />
+            <location filename="ui/login_dialog.py" line="138" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="157" />
+            <location filename="ui/login_dialog.py" line="162" />
+            <source>nobody on this server yet: log in with the account the county centre gave you</source>
+            <translation>尚未在此服务器登录：请使用县水保中心分配的账号登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="190" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="159" />
+            <location filename="ui/login_dialog.py" line="192" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="168" />
+            <location filename="ui/login_dialog.py" line="201" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="176" />
+            <location filename="ui/login_dialog.py" line="209" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="179" />
+            <location filename="ui/login_dialog.py" line="212" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="187" />
+            <location filename="ui/login_dialog.py" line="220" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="189" />
+            <location filename="ui/login_dialog.py" line="222" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="191" />
+            <location filename="ui/login_dialog.py" line="224" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/login_dialog.py" line="252" />
+            <source>Enter the server URL and the user name first.</source>
+            <translation>请先填写服务器地址和用户名。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="264" />
+            <source>Password changed. You stay logged in; other devices of this account must log in again with the new password.</source>
+            <translation>密码已修改，本机保持登录；此账号在其他设备上需用新密码重新登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="286" />
+            <source>Change password of {0}</source>
+            <translation>修改 {0} 的密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="293" />
+            <source>At least 8 characters, not your user name and not the current password.</source>
+            <translation>至少 8 个字符，不能与用户名或原密码相同。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="299" />
+            <source>Current password</source>
+            <translation>原密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="300" />
+            <source>New password</source>
+            <translation>新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="301" />
+            <source>New password again</source>
+            <translation>再次输入新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="303" />
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="305" />
+            <source>Server {0}, user {1}</source>
+            <translation>服务器 {0}，用户 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="322" />
+            <source>Enter the current password and the new one.</source>
+            <translation>请填写原密码和新密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="325" />
+            <source>The two new passwords differ: type the new password twice the same.</source>
+            <translation>两次输入的新密码不一致，请重新输入。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="330" />
+            <source>Changing the password on {0}…</source>
+            <translation>正在 {0} 上修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="333" />
+            <source>Shuibao: change password</source>
+            <translation>水保巡检：修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="342" />
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
@@ -1064,197 +1354,317 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="101" />
+            <location filename="ui/record_form.py" line="137" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="161" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="163" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="209" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="62" />
+            <source>the whole record</source>
+            <translation>整条记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="81" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="99" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="101" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="103" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="106" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="131" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="142" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="144" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="185" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="102" />
             <source>{0}: working…</source>
             <translation>{0}：正在生成…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="107" />
+            <location filename="ui/report_ui.py" line="108" />
             <source>Canceled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="111" />
+            <location filename="ui/report_ui.py" line="112" />
             <source>Saved {0}</source>
             <translation>已保存 {0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="112" />
+            <location filename="ui/report_ui.py" line="113" />
             <source>Open</source>
             <translation>打开</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="113" />
+            <location filename="ui/report_ui.py" line="114" />
             <source>Open folder</source>
             <translation>打开文件夹</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="120" />
+            <location filename="ui/report_ui.py" line="121" />
             <source>The report could not be made: {0}</source>
             <translation>无法生成报表：{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="155" />
+            <location filename="ui/report_ui.py" line="156" />
             <source>County (for titles)</source>
             <translation>县（区）名称（用于标题）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="156" />
+            <location filename="ui/report_ui.py" line="157" />
             <source>e.g. 赣县区</source>
             <translation>如：赣县区</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="157" />
+            <location filename="ui/report_ui.py" line="158" />
             <source>Issuing unit</source>
             <translation>发文单位</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="158" />
+            <location filename="ui/report_ui.py" line="159" />
             <source>e.g. 赣县区水土保持中心</source>
             <translation>如：赣县区水土保持中心</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="165" />
+            <location filename="ui/report_ui.py" line="166" />
             <source>Only the period</source>
             <translation>限定期间</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="171" />
+            <location filename="ui/report_ui.py" line="172" />
             <source>Save as</source>
             <translation>保存为</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="172" />
+            <location filename="ui/report_ui.py" line="173" />
             <source>Open the file when it is ready</source>
             <translation>完成后打开文件</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="185" />
+            <location filename="ui/report_ui.py" line="186" />
             <source>Export ledgers to Excel</source>
             <translation>导出台账到 Excel</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="186" />
+            <location filename="ui/report_ui.py" line="187" />
             <source>Ledgers (one sheet each)</source>
             <translation>台账（每个一个工作表）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="196" />
+            <location filename="ui/report_ui.py" line="197" />
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Reports</source>
             <translation>报表</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Ledgers</source>
             <translation>台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="202" />
+            <location filename="ui/report_ui.py" line="203" />
             <source>Print forms to PDF</source>
             <translation>打印表单为 PDF</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="203" />
+            <location filename="ui/report_ui.py" line="204" />
             <source>Form (one for each record of the list)</source>
             <translation>表单（列表中每条记录一份）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="208" />
+            <location filename="ui/report_ui.py" line="209" />
             <source>PDF (*.pdf)</source>
             <translation>PDF (*.pdf)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="226" />
+            <location filename="ui/report_ui.py" line="227" />
             <source>{0}: every object of the store</source>
             <translation>{0}：数据库中的全部对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="228" />
+            <location filename="ui/report_ui.py" line="229" />
             <source>{0}: the {1} objects the dock lists</source>
             <translation>{0}：对象面板当前列出的 {1} 个对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="233" />
+            <location filename="ui/report_ui.py" line="234" />
             <source>{0} records to print</source>
             <translation>共 {0} 条记录待打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="257" />
+            <location filename="ui/report_ui.py" line="258" />
             <source>Choose where to save the file.</source>
             <translation>请选择保存位置。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="265" />
+            <location filename="ui/report_ui.py" line="266" />
             <source>Choose at least one ledger.</source>
             <translation>请至少选择一个台账。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="269" />
+            <location filename="ui/report_ui.py" line="270" />
             <source>Export ledgers</source>
             <translation>导出台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="273" />
+            <location filename="ui/report_ui.py" line="274" />
             <source>The list holds no record for this form.</source>
             <translation>列表中没有可用此表单打印的记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="278" />
+            <location filename="ui/report_ui.py" line="279" />
             <source>Print forms</source>
             <translation>打印表单</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="313" />
+            <location filename="ui/report_ui.py" line="314" />
             <source>Export / print</source>
             <translation>导出/打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="317" />
+            <location filename="ui/report_ui.py" line="318" />
             <source>Export ledgers of the list to Excel…</source>
             <translation>导出列表中对象的台账（Excel）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="323" />
+            <location filename="ui/report_ui.py" line="324" />
             <source>Print {0} of the selection</source>
             <translation>打印所选记录的{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="325" />
+            <location filename="ui/report_ui.py" line="326" />
             <source>Print forms of the whole list…</source>
             <translation>批量打印列表中的表单（PDF）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="355" />
+            <location filename="ui/report_ui.py" line="357" />
             <source>search “{0}”</source>
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="415" />
+            <location filename="ui/report_ui.py" line="417" />
             <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
             <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="421" />
+            <location filename="ui/report_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="435" />
+            <location filename="ui/report_ui.py" line="437" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="440" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="442" />
+            <location filename="ui/report_ui.py" line="444" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>
@@ -1394,94 +1804,104 @@
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="65" />
+            <location filename="ui/sync_ui.py" line="68" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="68" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <location filename="ui/sync_ui.py" line="72" />
+            <source>; {0} edits refused by the server (kept)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="128" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="129" />
+            <location filename="ui/sync_ui.py" line="141" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="130" />
+            <location filename="ui/sync_ui.py" line="142" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="209" />
+            <location filename="ui/sync_ui.py" line="144" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="235" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="228" />
+            <location filename="ui/sync_ui.py" line="254" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="263" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="287" />
+            <location filename="ui/sync_ui.py" line="320" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="297" />
+            <location filename="ui/sync_ui.py" line="331" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="298" />
+            <location filename="ui/sync_ui.py" line="333" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="334" />
+            <location filename="ui/sync_ui.py" line="372" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="355" />
+            <location filename="ui/sync_ui.py" line="395" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="358" />
+            <location filename="ui/sync_ui.py" line="398" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="374" />
+            <location filename="ui/sync_ui.py" line="424" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="381" />
+            <location filename="ui/sync_ui.py" line="447" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="383" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="454" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="513" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
     </context>
 </TS>

@@ -102,5 +102,8 @@ def _context(kind: RecordKind, data: dict, geom: Any, records: RecordSet) -> rul
     if kind.parent_field:
         parent = records.get(data.get(kind.parent_field) or "")
         if parent is not None and parent.wkb is not None:
-            ctx.parent_point = g.point(shapely.from_wkb(parent.wkb))
+            shape = shapely.from_wkb(parent.wkb)
+            if shape.geom_type in ("Polygon", "MultiPolygon"):
+                ctx.parent_polygons = g.polygons(shape)  # a visit to an area: the distance to its edge
+            ctx.parent_point = g.point(shape)
     return ctx
