@@ -340,7 +340,7 @@ def test_c_acceptor_samples_checks_and_signs_a_watershed_acceptance(story):
     story.sync()
     signed = story.on_server(a["uuid"])
     assert signed["step"] == "signed" and signed["acceptor"] == me.name and signed["opinion"]
-    # The verdict and rates are derived: the server computes them itself (see the xfail below).
+    # The verdict and rates are derived: the server computes them itself from the checks (test below).
     on_server = [story.on_server(c["uuid"]) for c in checks]
     assert all(c["step"] == "checked" and c["checker"] == me.name for c in on_server)
     assert sorted(c["quality"] for c in on_server) == sorted(["unqualified"] + ["qualified"] * (n - 1))
@@ -400,11 +400,6 @@ def test_d_inspector_surveys_a_benggang_records_its_measures_and_completes_it(st
     assert story.on_server(patch["uuid"])["treatment_status"] == "completed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the server ignores derived values from the laptop and derives an acceptance's counts, rates and "
-    "verdict without its spot checks (server/shuibao_server/sync.py, _context), so they never reach the server",
-)
 def test_the_server_keeps_an_acceptance_s_computed_figures(tmp_path):
     import shapely
     import shuibao_sync_harness as h
@@ -439,6 +434,6 @@ def test_the_server_keeps_an_acceptance_s_computed_figures(tmp_path):
             api.close()
         assert record["values"]["step"] == "sampled"  # the record itself is there …
         figures = record["values"]
-        assert figures.get("sampled_count") == 1 and figures.get("verdict") == "pass"  # … its figures are not
+        assert figures.get("sampled_count") == 1 and figures.get("verdict") == "pass"  # … and its figures
     finally:
         server.stop()

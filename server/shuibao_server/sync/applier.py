@@ -5,6 +5,8 @@ The applier loads every record a batch needs once (`preload`), judges each chang
 records in memory, and writes records, history, conflicts and counters at the end (`flush`).
 The order of checks for one change: the envelope (kind, uuid, op), the values
 (`values.py`), visibility, the role (`workflow.py`), the model's rules (`checks.py`).
+A change that applies then updates the records whose values follow it (`_follow`: a dam's hazard
+status after its hazards, an acceptance's figures after its spot checks), in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import shapely
 import sqlalchemy as sa
-from shuibao.model import RECORD_KINDS, rules
+from shuibao.model import RECORD_KINDS, links, rules
 from shuibao.model.schema import RecordKind
 
 from .. import db
@@ -25,7 +27,7 @@ from . import checks, conflicts, history, related, values, workflow
 from .compare import same
 from .ids import is_uuid
 from .outcomes import Rejected, not_found, reject, result
-from .records import Rec, RecordSet
+from .records import Rec, RecordSet, parent_of
 from .sequence import CountySequence
 
 OPS = ("insert", "update", "delete")
@@ -52,6 +54,7 @@ class Applier:
     def preload(self, changes: list[dict]) -> None:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
+        related.load_linked(self.records, changes)
         self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
@@ -111,10 +114,12 @@ class Applier:
         wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
         checks.check_values(kind, None, data, geom, self.records)
+        checks.check_steps(kind, None, data, self.principal.role, self.records)
         checks.check_refs(kind, data, county, self.records, self.blobs_known)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
+        self._follow(rec, None, mutation_id)
         return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
 
     def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
@@ -143,6 +148,7 @@ class Applier:
         self._touch(rec, self.seq.next(rec.county_code), "delete")
         rec.deleted = True
         self._history(rec, "delete", {"deleted": False}, {"deleted": True}, mutation_id)
+        self._follow(rec, rec.data, mutation_id)
         return "applied", {"rev": rec.rev, "applied": ["deleted"]}
 
     # -- update --------------------------------------------------------------------------
@@ -165,11 +171,15 @@ class Applier:
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
         checks.check_values(kind, rec.data, data, geom, self.records)
+        checks.check_steps(kind, rec.data, data, self.principal.role, self.records)
         if checks.references_changed(kind, applied):
             checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
+        before = rec.data
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
+        if new_vals:
+            self._follow(rec, before, mutation_id)
         status = "conflict" if rows else "applied"
         return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
 
@@ -213,10 +223,34 @@ class Applier:
             rec.wkb, rec.geom_hash = wkb, g.geom_hash(wkb)
         stamp = [seq, self.principal.username, db.iso(self.now)]
         rec.field_meta.update({n: list(stamp) for n in new_vals})
+        old_parent = parent_of(rec)
         rec.data = data
+        if parent_of(rec) != old_parent:
+            self.records.moved(rec, old_parent)
         self._touch(rec, seq, "update")
         self._history(rec, "update", old_vals, new_vals, mutation_id)
         return new_vals
+
+    def _follow(self, rec: Rec, before: dict | None, mutation_id: int | None, depth: int = 0) -> None:
+        """Update the records whose values follow `rec` (model.links), which was `before` (None: it
+        is new), and in turn the records that follow those. A record at its final step (a signed
+        acceptance, a de-listed dam) keeps its values."""
+        if depth >= related.ROUNDS:
+            return
+        field = RECORD_KINDS[rec.kind].parent_field
+        parents = {parent_of(rec), (before or {}).get(field) if field else None}  # both, when it moved
+        for parent in {p for p in parents if isinstance(p, str)} or {None}:
+            for dep in related.followers(self.records, rec.kind, rec.uuid, parent):
+                if links.at_final_step(dep.kind, dep.data):
+                    continue
+                dkind = RECORD_KINDS[dep.kind]
+                ctx = checks.context(dkind, dep.data, None, self.records)
+                was = checks.context(dkind, dep.data, None, self.records, replace=(rec.kind, rec.uuid, before))
+                changes = rules.refresh(dkind, dep.data, ctx, was)
+                if changes:
+                    old = dep.data
+                    self._write_update(dkind, dep, {**dep.data, **changes}, (False, dep.wkb), mutation_id)
+                    self._follow(dep, old, mutation_id, depth + 1)
 
     def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
         """Edits to a de-listed record (other than re-registering it) become conflicts."""
