@@ -208,9 +208,10 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
-        from .layers import forms
+        from .layers import follow, forms
 
         forms.unload()  # the form constraints' expression function
+        follow.unload()  # the commit followers of the store's layers
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None

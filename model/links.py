@@ -59,3 +59,18 @@ def at_final_step(kind: str, values: dict) -> bool:
     """A record at its main workflow's final step (signed, de-listed) keeps the figures it has [I]."""
     wf = RECORD_KINDS[kind].workflow
     return wf is not None and values.get(wf.state_field) in wf.final
+
+
+Replace = "tuple[str, str, dict | None] | None"  # (kind, uuid, values before a change, or None: new)
+
+
+def as_it_was(kind: str, owner: str | None, current: dict[str, dict], replace: Replace) -> list[dict]:
+    """The values of the records of `kind` under `owner` (`current`: uuid → values), with the one
+    `replace` names as it was before a change: gone when it was new, back when it was deleted."""
+    out = dict(current)
+    if replace is not None and replace[0] == kind:
+        _kind, uuid, old = replace
+        out.pop(uuid, None)
+        if old is not None and old.get(RECORD_KINDS[kind].parent_field) == owner:
+            out[uuid] = old
+    return list(out.values())

@@ -359,152 +359,157 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="60" />
+            <location filename="ui/docks.py" line="61" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="61" />
+            <location filename="ui/docks.py" line="62" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="62" />
+            <location filename="ui/docks.py" line="63" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="63" />
+            <location filename="ui/docks.py" line="64" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="64" />
+            <location filename="ui/docks.py" line="65" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="110" />
+            <location filename="ui/docks.py" line="67" />
+            <source>Check upkeep</source>
+            <translation>管护检查</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="113" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="111" />
+            <location filename="ui/docks.py" line="114" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="114" />
+            <location filename="ui/docks.py" line="117" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="115" />
+            <location filename="ui/docks.py" line="118" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="116" />
+            <location filename="ui/docks.py" line="119" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="117" />
+            <location filename="ui/docks.py" line="120" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="121" />
+            <location filename="ui/docks.py" line="124" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="124" />
+            <location filename="ui/docks.py" line="127" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="305" />
+            <location filename="ui/docks.py" line="308" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="307" />
+            <location filename="ui/docks.py" line="310" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="309" />
+            <location filename="ui/docks.py" line="312" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="311" />
+            <location filename="ui/docks.py" line="314" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="321" />
+            <location filename="ui/docks.py" line="324" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="434" />
+            <location filename="ui/docks.py" line="437" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="484" />
+            <location filename="ui/docks.py" line="487" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="485" />
+            <location filename="ui/docks.py" line="488" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="505" />
+            <location filename="ui/docks.py" line="508" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="562" />
+            <location filename="ui/docks.py" line="565" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="623" />
+            <location filename="ui/docks.py" line="626" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="709" />
+            <location filename="ui/docks.py" line="712" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="711" />
+            <location filename="ui/docks.py" line="714" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="743" />
+            <location filename="ui/docks.py" line="746" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="763" />
+            <location filename="ui/docks.py" line="766" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="771" />
+            <location filename="ui/docks.py" line="774" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="779" />
+            <location filename="ui/docks.py" line="782" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -529,27 +534,27 @@
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="181" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="182" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="183" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="184" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="185" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>

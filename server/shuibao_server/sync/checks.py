@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import shapely
-from shuibao.model import RECORD_KINDS, links, rules
+from shuibao.model import links, rules
 from shuibao.model.schema import RecordKind
 
 from .. import geometry as g
@@ -86,13 +86,8 @@ def context(
 
 def _group(records: RecordSet, kind: str, owner: Any, replace) -> list[dict]:
     """The values of the records of `kind` under `owner`, one of them as it was (`replace`)."""
-    out = {r.uuid: r.data for r in records.children(kind, owner if isinstance(owner, str) else None)}
-    if replace is not None and replace[0] == kind:
-        _kind, uuid, values = replace
-        out.pop(uuid, None)
-        if values is not None and values.get(RECORD_KINDS[kind].parent_field) == owner:
-            out[uuid] = values
-    return list(out.values())
+    owner = owner if isinstance(owner, str) else None
+    return links.as_it_was(kind, owner, {r.uuid: r.data for r in records.children(kind, owner)}, replace)
 
 
 def references_changed(kind: RecordKind, names) -> bool:
