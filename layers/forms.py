@@ -323,22 +323,24 @@ class DerivedFunction(_ModelFunction):
         return qt_value(kind.field(name), derived[name])
 
 
-_FUNCTIONS: list[QgsExpressionFunction] = []
+_FUNCTIONS: dict[str, QgsExpressionFunction] = {}  # name -> function (kept alive while registered)
 
 
 def register_functions() -> None:
     """Register shuibao_problems() and shuibao_derived() with QGIS (once; the plugin unloads them)."""
-    if _FUNCTIONS and all(QgsExpression.isFunctionName(f.name()) for f in _FUNCTIONS):
+    if _FUNCTIONS and all(QgsExpression.isFunctionName(name) for name in _FUNCTIONS):
         return
     unregister_functions()
-    for function in (ProblemsFunction(), DerivedFunction()):
-        QgsExpression.registerFunction(function)
-        _FUNCTIONS.append(function)
+    for name, make in ((PROBLEMS_FUNCTION, ProblemsFunction), (DERIVED_FUNCTION, DerivedFunction)):
+        _FUNCTIONS[name] = make()
+        QgsExpression.registerFunction(_FUNCTIONS[name])
 
 
 def unregister_functions() -> None:
-    while _FUNCTIONS:
-        QgsExpression.unregisterFunction(_FUNCTIONS.pop().name())
+    for name in list(_FUNCTIONS):
+        if QgsExpression.isFunctionName(name):
+            QgsExpression.unregisterFunction(name)
+        del _FUNCTIONS[name]
 
 
 def unload() -> None:

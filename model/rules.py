@@ -927,7 +927,7 @@ def warnings(kind: RecordKind | str, values: Mapping[str, Any], ctx: Context | N
                 "、".join(MEASURE_POSITION.label(c) for c in missing),
                 ", ".join(MEASURE_POSITION.label(c, "en") for c in missing),
             )
-            out.append(Problem(None, "warning", f"“上截-中削-下堵-内外绿化”中没有措施的部位：{zh}",
+            out.append(Problem("treatment_status", "warning", f"“上截-中削-下堵-内外绿化”中没有措施的部位：{zh}",
                                f"no measure at these positions of the treatment: {en}"))  # fmt: skip
     if treated and _is_empty(values.get("caretaker")):
         out.append(Problem("caretaker", "warning", "治理完成后应明确管护员", "a treated area should have a caretaker"))
