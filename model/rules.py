@@ -935,13 +935,32 @@ def warnings(kind: RecordKind | str, values: Mapping[str, Any], ctx: Context | N
 
 
 def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any]) -> list[Problem]:
-    """A new record under an object that left the register (销号) is refused."""
+    """A new record under an object that left the register (销号) is refused, and under a record at its
+    final step (a signed acceptance's spot checks) [I]: what was signed stays as it was signed."""
+    return delisted_parent(child, parent_values) + frozen_under(child, parent_values, "新建", "no new")
+
+
+def delisted_parent(child: RecordKind | str, parent_values: Mapping[str, Any]) -> list[Problem]:
+    """No new record under an object that left the register (销号)."""
     child = _kind(child)
     parent = RECORD_KINDS.get(child.parent or "")
     if parent is not None and parent.delisting and parent_values.get("register_status") == "delisted":
         return [Problem(None, "rule", f"{parent.zh}已登记销号，不能再新建{child.zh}",
                         f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
     return []
+
+
+def frozen_under(child: RecordKind | str, parent_values: Mapping[str, Any], zh: str = "修改", en: str = "no change to"):
+    """A record's children are not created or changed once the record is at its final step (a signed
+    acceptance's spot checks) [I]; objects (a dam, a patch) are registers: their children go on."""
+    child = _kind(child)
+    parent = RECORD_KINDS.get(child.parent or "")
+    wf = parent.workflow if parent is not None and parent.parent is not None else None
+    if wf is None or parent_values.get(wf.state_field) not in wf.final:
+        return []
+    step = next(st for st in wf.steps if st.code == parent_values[wf.state_field])
+    return [Problem(None, "rule", f"{parent.zh}{step.zh}，不能再{zh}{child.zh}",
+                    f"the {parent.en.lower()} is {step.en.lower()}: {en} {child.en.lower()}")]  # fmt: skip
 
 
 def defaults(kind: RecordKind | str) -> dict[str, Any]:

@@ -158,6 +158,8 @@ def iface(qgis_iface, qgis_new_project):
     qgis_iface.removePluginMenu = remove_from_menu
     qgis_iface.plugin_menus = menus
     yield qgis_iface
+    if "messageBar" in vars(qgis_iface):  # a test's own message bar (a real one) ends with the test
+        del qgis_iface.messageBar
     _flush_deletes()
 
 

@@ -195,8 +195,10 @@ def plan_transition(
     changes = {n: v for n, v in (extra or {}).items() if before.get(n) != v}
     changes[wf.state_field] = target
     problem = rules.check_transition(kind, source, target, role)
-    if problem is not None:
-        return Plan(kind, fid, source, target, before, changes, [problem], [])
+    parent = by_uuid(kind.parent, before.get(kind.parent_field), project) if kind.parent_field else None
+    frozen = rules.frozen_under(kind, feature_values(RECORD_KINDS[kind.parent], parent)) if parent else []
+    if problem is not None or frozen:
+        return Plan(kind, fid, source, target, before, changes, [problem] if problem else frozen, [])
     candidate = {**before, **changes}
     changes.update(rules.fill_for_step(kind, candidate, target, user, dt.datetime.now(dt.timezone.utc)))
     candidate.update(changes)

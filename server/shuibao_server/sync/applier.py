@@ -55,6 +55,7 @@ class Applier:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
         related.load_linked(self.records, changes)
+        self.records.expect(changes)
         self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
@@ -79,6 +80,8 @@ class Applier:
             status, extra = self._apply(c, mutation_id)
         except Rejected as e:
             return result(c, mutation_id, "rejected", errors=e.errors)
+        finally:
+            self.records.settled(c.get("uuid"))
         return result(c, mutation_id, status, **extra)
 
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
@@ -119,6 +122,7 @@ class Applier:
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
+        self.records.settled(uuid)
         self._follow(rec, None, mutation_id)
         return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
 
@@ -148,6 +152,7 @@ class Applier:
         self._touch(rec, self.seq.next(rec.county_code), "delete")
         rec.deleted = True
         self._history(rec, "delete", {"deleted": False}, {"deleted": True}, mutation_id)
+        self.records.settled(rec.uuid)
         self._follow(rec, rec.data, mutation_id)
         return "applied", {"rev": rec.rev, "applied": ["deleted"]}
 
@@ -167,6 +172,9 @@ class Applier:
             return "conflict", {"rev": rec.rev, "conflicts": rows}
         if _blocked_by_delisting(kind, rec, fields):
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
+        parent = self.records.original.get(parent_of(rec) or "")  # as it was before this batch
+        if parent is not None and (frozen := rules.frozen_under(kind, parent)):
+            raise Rejected([p.as_dict() for p in frozen])  # a signed acceptance's spot checks
         applied, clashes = self._merge(kind, rec, base_rev, fields)
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
@@ -178,6 +186,7 @@ class Applier:
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
         before = rec.data
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
+        self.records.settled(rec.uuid)
         if new_vals:
             self._follow(rec, before, mutation_id)
         status = "conflict" if rows else "applied"
@@ -283,8 +292,23 @@ class Applier:
         return row
 
     # -- writing -------------------------------------------------------------------------
+    def settle(self, mutation_id: int | None = None) -> None:
+        """Compute again, as the server now holds its related records, what was judged counting in
+        later changes of the batch (one of them may have been refused)."""
+        self.records.ahead.clear()
+        for uuid in sorted(self.records.provisional):
+            rec = self.records.get(uuid)
+            if rec is None or rec.deleted or not rec.dirty:
+                continue  # refused after all (nothing of it changed), or gone
+            kind = RECORD_KINDS[rec.kind]
+            changes = rules.refresh(kind, rec.data, checks.context(kind, rec.data, None, self.records))
+            if changes:
+                self._write_update(kind, rec, {**rec.data, **changes}, (False, rec.wkb), mutation_id)
+        self.records.provisional.clear()
+
     def flush(self) -> list[int]:
         """Write records, history, conflicts and counters. Returns the new conflict ids."""
+        self.settle()
         self.records.write()
         history.write(self.conn, self.history_rows)
         ids = conflicts.write(self.conn, self.conflict_rows)

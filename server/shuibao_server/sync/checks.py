@@ -37,8 +37,9 @@ def parse_geom(kind: RecordKind, hex_value: Any, max_vertices: int) -> tuple[byt
 
 
 def check_values(kind: RecordKind, before: dict | None, after: dict, geom: Any, records: RecordSet) -> None:
-    """Validate `after`, fill its derived fields (in place), validate again with every required field
-    and the rules that look at other records."""
+    """Validate `after`, fill its derived fields and what the server maintains (a dam's hazard status
+    after its open major hazards) in place, validate again with every required field and the rules
+    that look at other records."""
     _validate(kind, before, after, check_required=False)
     ctx = context(kind, after, geom, records)
     after.update(_derive(kind, after, ctx))
@@ -77,17 +78,22 @@ def context(
             ctx.parent_point = g.point(shapely.from_wkb(parent.wkb))
     need = links.needs(kind.name, advisory=False)
     groups = [(c, data.get("uuid")) for c in need.children] + [(s, parent_uuid) for s in need.siblings]
-    ctx.children = {name: _group(records, name, owner, replace) for name, owner in groups}
+    ctx.children = {name: _group(records, name, owner, replace, data.get("uuid")) for name, owner in groups}
     if need.parent:
         parent = records.get(parent_uuid)
         ctx.parent = dict(parent.data) if parent is not None and not parent.deleted else None
     return ctx
 
 
-def _group(records: RecordSet, kind: str, owner: Any, replace) -> list[dict]:
-    """The values of the records of `kind` under `owner`, one of them as it was (`replace`)."""
+def _group(records: RecordSet, kind: str, owner: Any, replace, judged: Any) -> list[dict]:
+    """The values of the records of `kind` under `owner` as the batch leaves them, one of them as it
+    was (`replace`). When later changes of the batch were counted in, the record being `judged` is
+    noted: its values are computed again once the batch is through (RecordSet.provisional)."""
     owner = owner if isinstance(owner, str) else None
-    return links.as_it_was(kind, owner, {r.uuid: r.data for r in records.children(kind, owner)}, replace)
+    current, later = records.children_values(kind, owner)
+    if later and isinstance(judged, str):
+        records.provisional.add(judged)
+    return links.as_it_was(kind, owner, current, replace)
 
 
 def references_changed(kind: RecordKind, names) -> bool:
@@ -104,6 +110,11 @@ def check_refs(kind: RecordKind, data: dict, county: str, records: RecordSet, bl
             raise reject(
                 "county_code", "county", "子记录须与上级记录同县", "a child record must be in its parent's county"
             )
+        if name == kind.parent_field:  # not under a de-listed object, nor a record signed before this push
+            refused = rules.delisted_parent(kind, parent.data)
+            refused += rules.frozen_under(kind, records.original.get(parent.uuid, {}), "新建", "no new")
+            if refused:
+                raise Rejected([p.as_dict() for p in refused])
     sha = data.get("sha256") if kind.name == "photo" else None
     if isinstance(sha, str) and sha not in blobs_known:
         raise RetryLater(
@@ -138,7 +149,7 @@ def _validate(
 
 def _derive(kind: RecordKind, data: dict, ctx: rules.Context) -> dict:
     try:
-        return rules.derive(kind, data, ctx)
+        return rules.refresh(kind, data, ctx)
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise reject(
             None, "derive", "无法计算派生字段，请检查数值", f"derived fields could not be computed: {exc}"
