@@ -394,7 +394,7 @@ def test_d_inspector_surveys_a_benggang_records_its_measures_and_completes_it(st
     pick_object(dock, patch.id())
     click(dock, "step:patch:completed")  # 治理完工 can be sent back, but the model warns: asked, with why
     said = answer(dock)
-    assert "没有措施的部位：上截、中削、内外绿化" in said and "应明确管护员" in said
+    assert "“上截-中削-下堵-内外绿化”中没有措施的部位：" in said and "应明确管护员" in said
     assert dock.last_outcome.ok, dock.last_outcome.message("zh")
     assert (
         "已完工" in " ".join(timeline(dock)) or _values(story, "patch", patch.id())["treatment_status"] == "completed"
