@@ -237,13 +237,23 @@ _CACHE_SIZE = 16
 
 class Answers:
     """What the model says about one state of a record: its problems by field and its derived values,
-    both with the related records the rules read (layers.records.context). Kept for the last few
-    states: a form evaluates every field's constraint and default on each keystroke."""
+    both with the related records the rules read (layers.records.context). Kept per record state: a
+    form evaluates every field's constraint and default on each keystroke, one field after another."""
 
     def __init__(self):
         self._cache: OrderedDict = OrderedDict()
+        self._last: tuple | None = None
 
     def of(self, kind: RecordKind, feature: QgsFeature) -> tuple[dict[str, list[Problem]], dict]:
+        attrs = feature.attributes()
+        last = self._last
+        if last is not None and last[0] == kind.name and last[1] == attrs:
+            return last[2]  # the same record state: QGIS asks once per field, one after the other
+        found = self._by_values(kind, feature)
+        self._last = (kind.name, attrs, found)
+        return found
+
+    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> tuple[dict[str, list[Problem]], dict]:
         from .records import context  # records imports the project module, which imports this one
 
         values = feature_values(kind, feature)
@@ -259,15 +269,13 @@ class Answers:
 
     def clear(self) -> None:
         self._cache.clear()
+        self._last = None
 
 
 _ANSWERS = Answers()
 
 
 class _ModelFunction(QgsExpressionFunction):
-    def __init__(self, name: str, args: int, help_text: str):
-        super().__init__(name, args, "Shuibao", help_text)
-
     def record(self, values, context) -> tuple[RecordKind | None, QgsFeature | None]:
         kind = RECORD_KINDS.get(str(values[0]))
         if kind is None or context is None or not context.hasFeature():
@@ -285,14 +293,16 @@ class _ModelFunction(QgsExpressionFunction):
 
 
 class ProblemsFunction(_ModelFunction):
-    """``shuibao_problems('kind', 'field', 'zh')``: the model's problems of one field of the feature
+    """``shuibao_problems('kind', 'field', 'zh', …)``: the model's problems of one field of the feature
     being edited (rules.problems_by_field: at its step, before its next step, the rules that look at
     related records, and the warnings), as text; NULL when there are none. Every form constraint is
     this call, so a rule added to the model shows in the forms without a change here."""
 
     def __init__(self):
-        super().__init__(PROBLEMS_FUNCTION, 3, "<h3>shuibao_problems(kind, field, lang)</h3>What the Shuibao"
-                         " model finds wrong with a field of the current feature, or NULL.")  # fmt: skip
+        super().__init__(PROBLEMS_FUNCTION, -1, "Shuibao",
+                         "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a"
+                         " field of the current feature, or NULL. Further arguments (fields of the record) only"
+                         " tell QGIS which fields the answer depends on.")  # fmt: skip
 
     def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
         kind, feature = self.record(values, context)
@@ -309,8 +319,8 @@ class DerivedFunction(_ModelFunction):
     value it has when the model cannot compute it here (rules.KEEP)."""
 
     def __init__(self):
-        super().__init__(DERIVED_FUNCTION, 2, "<h3>shuibao_derived(kind, field)</h3>The Shuibao model's value"
-                         " of a derived field of the current feature.")  # fmt: skip
+        super().__init__(DERIVED_FUNCTION, 2, "Shuibao", "<h3>shuibao_derived(kind, field)</h3>The Shuibao"
+                         " model's value of a derived field of the current feature.")  # fmt: skip
 
     def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
         kind, feature = self.record(values, context)
@@ -394,13 +404,17 @@ def requirement_text(kind: RecordKind, f: Field, lang: str = "zh") -> str:
 
 
 def field_constraints(kind: RecordKind, lang: str = "zh") -> dict[str, tuple[str, str]]:
-    """Per editable field: (soft constraint expression asking the model, description in `lang`)."""
+    """Per editable field: (soft constraint expression asking the model, description in `lang`).
+
+    The expression also names the fields the model says the answer depends on (rules.field_inputs):
+    a form re-checks a field's constraint when a field its expression names changes.
+    """
     out: dict[str, tuple[str, str]] = {}
     for f in kind.fields:
         if f.derived or f.name in SERVER_OWNED:
             continue
-        expression = f"{PROBLEMS_FUNCTION}({_lit(kind.name)}, {_lit(f.name)}, {_lit(lang)}) IS NULL"
-        out[f.name] = (expression, requirement_text(kind, f, lang))
+        args = [_lit(kind.name), _lit(f.name), _lit(lang), *(_q(n) for n in rules.field_inputs(kind, f.name))]
+        out[f.name] = (f"{PROBLEMS_FUNCTION}({', '.join(args)}) IS NULL", requirement_text(kind, f, lang))
     return out
 
 
@@ -423,7 +437,11 @@ YES_NO = (("是", "Yes"), ("否", "No"))
 
 def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
     if f.type == ENUM and f.enum is not None:
-        entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices]
+        # An explicit "not filled in" first: else QGIS shows an empty value as "(NULL)".
+        pick = 0 if lang == "zh" else 1
+        entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}] + [
+            {(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices
+        ]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
     if f.type == BOOL and f.required_at and f.default is None:
         # A question the step needs answered: a check box cannot tell "no" from "not answered yet".
@@ -610,6 +628,7 @@ def _layout(
             continue
         tab = _tab(RECORD_KINDS[child].label(lang), root)
         editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setRelationWidgetTypeId("relation_editor")  # else QGIS warns and falls back to it
         editor.setLabel(RECORD_KINDS[child].label(lang))
         editor.setShowLabel(False)
         tab.addChildElement(editor)

@@ -733,43 +733,6 @@ def check_transition(
     return None
 
 
-def reachable(kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None) -> bool:
-    """Can ``role`` walk a record from step ``source`` to ``target`` through steps it may take each?"""
-    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
-    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
-    if wf is None or source == target:
-        return True
-    seen, todo = {source}, [source]
-    while todo:
-        for t in wf.allowed(todo.pop(), role):
-            if t.target == target:
-                return True
-            if t.target not in seen:
-                seen.add(t.target)
-                todo.append(t.target)
-    return False
-
-
-def reach_problems(
-    kind: RecordKind | str, before: Mapping[str, Any] | None, after: Mapping[str, Any], role: str
-) -> list[Problem]:
-    """Workflow steps of ``after`` that ``role`` may not reach from ``before`` (None: a new record,
-    which starts at each workflow's initial step)."""
-    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
-    problems = []
-    for wf in kind.workflows():
-        name = wf.state_field
-        src = wf.initial if before is None else (before.get(name) or wf.initial)
-        dst = after.get(name) or wf.initial
-        if src == dst or dst not in wf.step_codes() or reachable(kind, src, dst, role, name):
-            continue
-        p = check_transition(kind, src, dst, role, state_field=name)
-        problems.append(
-            p or Problem(name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'")
-        )
-    return problems
-
-
 # --------------------------------------------------------------------------------------------
 # Workflow steps: what a step fills by itself, what the next step needs, what refuses a step
 # --------------------------------------------------------------------------------------------
@@ -828,6 +791,42 @@ def next_steps(kind: RecordKind | str, values: Mapping[str, Any]) -> list[Any]:
     return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here]
 
 
+# Fields a rule coded in validate() reads besides the field it reports on: (kind, field) -> fields.
+# A form re-checks a field when one of these changes; add here what a new coded rule reads.
+_DUTY_INPUTS = ("downstream_exposure", "design_silt_elevation", "current_silt_elevation", "silted_storage",
+                "silt_storage", "register_status")  # fmt: skip
+CODED_RULE_INPUTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("patch", "area"): ("kind",),
+    ("patch", "length"): ("kind",),
+    ("patch", "caretaker"): ("treatment_status",),
+    ("patch", "treatment_status"): ("kind",),
+    ("watershed_spot", "caretaker"): ("step",),
+    ("dam_inspection", "flag_reason"): ("result", "crack_type", "crack_width", "settlement", "seepage", "collapse_slide",
+                                        "step"),
+    ("dam", "dedicated_patroller"): _DUTY_INPUTS,
+    ("dam", "patrol_phone"): _DUTY_INPUTS,
+    ("dam", "hazard_status"): ("register_status",),
+    ("dam", "delist_reason"): ("register_status",),
+    ("dam_hazard", "recheck_result"): ("step",),
+}  # fmt: skip
+
+
+def field_inputs(kind: RecordKind | str, field: str) -> tuple[str, ...]:
+    """The other fields whose values can change what is wrong with `field`: the workflow steps
+    (what is required depends on the step), the RequiredWhen conditions, the coded rules' inputs."""
+    kind = _kind(kind)
+    f = kind.field(field)
+    inputs: list[str] = []
+    steps = set(f.required_at).union(*(r.steps for r in kind.rules if r.field == field))
+    if steps - {"*"}:
+        inputs += [wf.state_field for wf in kind.workflows()]
+        if kind.delisting and "register_status" in kind.field_names():
+            inputs.append("register_status")
+    inputs += [r.when_field for r in kind.rules if r.field == field]
+    inputs += CODED_RULE_INPUTS.get((kind.name, field), ())
+    return tuple(n for n in dict.fromkeys(inputs) if n != field)
+
+
 def problems_by_field(
     kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS, ctx: Context | None = None
 ) -> dict[str, list[Problem]]:
@@ -865,7 +864,7 @@ def irreversible(kind: RecordKind | str, target: str, state_field: str | None = 
     )
 
 
-def step_problems(
+def step_checks(
     kind: RecordKind | str, values: Mapping[str, Any], target: str, role: str, ctx: Context | None = None
 ) -> list[Problem]:
     """What refuses (code "rule") or only warns about (code "warning") moving a record to `target`
@@ -961,6 +960,67 @@ def frozen_under(child: RecordKind | str, parent_values: Mapping[str, Any], zh: 
     step = next(st for st in wf.steps if st.code == parent_values[wf.state_field])
     return [Problem(None, "rule", f"{parent.zh}{step.zh}，不能再{zh}{child.zh}",
                     f"the {parent.en.lower()} is {step.en.lower()}: {en} {child.en.lower()}")]  # fmt: skip
+
+
+# The records that may be deleted while still in their first step (a mistake undone), by kind.
+DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
+               "watershed_acceptance": "draft"}  # fmt: skip
+DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
+
+
+def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
+    """None when `username` (in `role`) may delete this record: a draft (see DRAFT_STEPS) of their
+    own, or any draft for a technician. A record never synced has no author yet: it is this laptop's."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problem = check_writer(kind, role)
+    if problem is not None:
+        return problem
+    draft = DRAFT_STEPS.get(kind.name)
+    if draft is None or kind.workflow is None or values.get(kind.workflow.state_field) != draft:
+        return Problem(None, "delete", f"只能删除草稿；已提交的{kind.zh}不能删除",
+                       f"only a draft can be deleted; this {kind.en.lower()} has gone further")  # fmt: skip
+    author = values.get("created_by")
+    if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
+        return Problem(None, "delete", f"只能删除自己填写的草稿（此草稿由 {author} 填写）",
+                       f"only your own drafts can be deleted (this one is {author}'s)")  # fmt: skip
+    return None
+
+
+def reachable(kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None) -> bool:
+    """Can ``role`` walk a record from step ``source`` to ``target`` through steps it may take each?"""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
+    if wf is None or source == target:
+        return True
+    seen, todo = {source}, [source]
+    while todo:
+        for t in wf.allowed(todo.pop(), role):
+            if t.target == target:
+                return True
+            if t.target not in seen:
+                seen.add(t.target)
+                todo.append(t.target)
+    return False
+
+
+def step_problems(
+    kind: RecordKind | str, before: Mapping[str, Any] | None, after: Mapping[str, Any], role: str
+) -> list[Problem]:
+    """Workflow steps of ``after`` that ``role`` may not reach from ``before`` (None: a new record,
+    which starts at each workflow's initial step)."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problems = []
+    for wf in kind.workflows():
+        name = wf.state_field
+        src = wf.initial if before is None else (before.get(name) or wf.initial)
+        dst = after.get(name) or wf.initial
+        if src == dst or dst not in wf.step_codes() or reachable(kind, src, dst, role, name):
+            continue
+        p = check_transition(kind, src, dst, role, state_field=name)
+        problems.append(
+            p or Problem(name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'")
+        )
+    return problems
 
 
 def defaults(kind: RecordKind | str) -> dict[str, Any]:

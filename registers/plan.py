@@ -501,7 +501,7 @@ class _Judge:
 def _model_problems(kind: RecordKind, before: dict[str, Any] | None, after: dict[str, Any], role: str) -> list[Problem]:
     """The model's judgement of a record, as a push gets it: values and required fields, then steps."""
     record = {k: v for k, v in after.items() if k != "geom"}
-    return rules.validate(kind, record) + rules.reach_problems(kind, before, record, role)
+    return rules.validate(kind, record) + rules.step_problems(kind, before, record, role)
 
 
 def _json(codes: list[str]) -> str:

@@ -157,9 +157,9 @@ def iface(qgis_iface, qgis_new_project):
     qgis_iface.addPluginToMenu = add_to_menu
     qgis_iface.removePluginMenu = remove_from_menu
     qgis_iface.plugin_menus = menus
+    stub_bar = qgis_iface.messageBar
     yield qgis_iface
-    if "messageBar" in vars(qgis_iface):  # a test's own message bar (a real one) ends with the test
-        del qgis_iface.messageBar
+    qgis_iface.messageBar = stub_bar  # a test that swapped in a real message bar must not leak it
     _flush_deletes()
 
 
@@ -224,6 +224,22 @@ def log_in(demo_server, auth_db):
         return dialog_log_in(demo_server.url, name, password, store_path)
 
     return run
+
+
+@pytest.fixture
+def plugin(iface, flush_deletes, qgis_new_project):
+    """The plugin as QGIS loads it, with a message bar that holds widgets (sync progress, buttons)."""
+    from qgis.gui import QgsMessageBar
+    from shuibao import classFactory
+
+    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
+    iface.messageBar = lambda: bar
+    loaded = classFactory(iface)
+    loaded.initGui()
+    yield loaded
+    loaded.unload()
+    QgsProject.instance().clear()
+    flush_deletes()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -3,6 +3,7 @@ and forms follow, a new login switches it, and the last identity stays for offli
 
 from __future__ import annotations
 
+import pytest
 from qgis.core import QgsExpressionContextUtils, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox
@@ -149,4 +150,63 @@ def test_role_change_on_the_server_shows_after_a_sync(iface, tmp_path, auth_db, 
     finally:
         ui.unload()
         toolbar.deleteLater()
+        server.stop()
+
+
+def test_change_password_in_the_login_dialog(tmp_path, auth_db):
+    from qgis.PyQt.QtWidgets import QDialogButtonBox
+    from shuibao.sync import credentials
+    from shuibao.sync.api import ApiClient, AuthError
+    from shuibao.ui.login_dialog import LoginDialog
+    from shuibao_sync_harness import new_store
+    from shuibao_ui_harness import Dialogs
+
+    (tmp_path / "srv").mkdir()
+    server = Server(tmp_path / "srv")
+    server.add_user("dan", "inspector", counties=("360704",))
+    server.start()
+    store = tmp_path / "dan.gpkg"
+    new_store(store)
+    other = ApiClient(server.url)
+    other.login("dan", PASSWORD, "dan-second-laptop")  # dan is also logged in on another laptop
+    new = "绿水青山-2026"
+    said = []
+
+    def change(dialog):
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for old, first, second in (("wrong-password", new, new), (PASSWORD, new, new + "x"), (PASSWORD, PASSWORD, PASSWORD),
+                                   (PASSWORD, new, new)):  # fmt: skip
+            dialog.old_edit.setText(old)
+            dialog.new_edit.setText(first)
+            dialog.repeat_edit.setText(second)
+            ok.click()
+            wait_until(lambda: dialog.task is None)
+            said.append(dialog.status_label.text())
+
+    try:
+        login = LoginDialog(None, store_path=str(store))
+        login.url_edit.setText(server.url)
+        login.user_edit.setText("dan")
+        dialogs = Dialogs(change)
+        login.password_button.click()  # 修改密码…
+        assert dialogs.done()
+        wrong, differ, weak = said[:3]
+        assert "current password is wrong" in wrong
+        assert "differ" in differ
+        assert "新密码不能与原密码相同" in weak  # the server's reason, in Chinese
+        assert "Password changed" in login.status_label.text()
+        assert login.password_edit.text() == new and settings.identity().username == "dan"
+        login.deleteLater()
+
+        token = credentials.load()["token"]
+        with pytest.raises(AuthError):
+            other.me()  # the other laptop must log in again
+        mine = ApiClient(server.url, token)
+        assert mine.me()["username"] == "dan"  # this laptop stays logged in, bound to its store
+        mine.close()
+        with pytest.raises(AuthError):
+            ApiClient(server.url).login("dan", PASSWORD, "x")
+        assert ApiClient(server.url).login("dan", new, "x")["user"]["username"] == "dan"
+    finally:
+        other.close()
         server.stop()

@@ -219,7 +219,7 @@ def test_benggang_risk_farmland_and_measure_groups():
     measures = [{"measure_type": "intercept_ditch"}, {"measure_type": "trees"}]
     assert rules.measure_groups_missing(measures) == ["middle", "bottom"]
     patch = {"kind": "benggang", "treatment_status": "completed", "caretaker": "刘管护"}
-    [w] = rules.step_problems("patch", patch, "completed", "inspector", Context(children={"patch_measure": measures}))
+    [w] = rules.step_checks("patch", patch, "completed", "inspector", Context(children={"patch_measure": measures}))
     assert w.code == "warning" and w.zh == "“上截-中削-下堵-内外绿化”中没有措施的部位：中削、下堵"
     no_keeper = rules.warnings("watershed_spot", {"step": "completed"})
     assert [(w.field, w.code) for w in no_keeper] == [("caretaker", "warning")]

@@ -63,7 +63,8 @@ def test_init_and_unload_leave_nothing(iface, flush_deletes):
     sync_ui.init_processing()
     names = [a.objectName() for a in toolbar.actions()]
     assert names == ["ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction", "ShuibaoIdentityAction"]
-    assert [a.objectName() for a in iface.plugin_menus[SyncUi.MENU].actions()] == names[:3]
+    menu = [a.objectName() for a in iface.plugin_menus[SyncUi.MENU].actions()]
+    assert menu == [*names[:3], "ShuibaoRejectedAction"]  # refused edits: in the menu and the sync summary
     assert registry.providerById("shuibao") is not None
     sync_action = sync_ui.sync_action
     connected = sync_action.receivers(sync_action.triggered)

@@ -64,16 +64,16 @@ def _hazard(severity: str, step: str = "open") -> dict:
 
 def test_de_listing_a_dam_with_open_hazards():
     ctx = rules.Context(children={"dam_hazard": [_hazard("major"), _hazard("general"), _hazard("major", "closed")]})
-    refused = rules.step_problems("dam", {}, "delisted", "technician", ctx)
+    refused = rules.step_checks("dam", {}, "delisted", "technician", ctx)
     assert [p.code for p in refused] == ["rule"]
     assert "有 2 处未销号的隐患（其中重大隐患 1 处）" in refused[0].zh
-    by_admin = rules.step_problems("dam", {}, "delisted", "admin", ctx)
+    by_admin = rules.step_checks("dam", {}, "delisted", "admin", ctx)
     assert [(p.code, p.field) for p in by_admin] == [("warning", None), ("rule", "delist_reason")]
-    assert rules.step_problems("dam", {"delist_reason": "并入水库工程"}, "delisted", "admin", ctx)[0].code == "warning"
+    assert rules.step_checks("dam", {"delist_reason": "并入水库工程"}, "delisted", "admin", ctx)[0].code == "warning"
     general_only = rules.Context(children={"dam_hazard": [_hazard("general")]})
-    assert [p.code for p in rules.step_problems("dam", {}, "delisted", "technician", general_only)] == ["rule"]
+    assert [p.code for p in rules.step_checks("dam", {}, "delisted", "technician", general_only)] == ["rule"]
     ctx = rules.Context(children={"dam_hazard": [_hazard("major", "closed")]})
-    assert rules.step_problems("dam", {}, "delisted", "technician", ctx) == []
+    assert rules.step_checks("dam", {}, "delisted", "technician", ctx) == []
 
 
 def test_closing_a_hazard_and_finishing_an_acceptance():
@@ -98,3 +98,10 @@ def test_each_record_s_steps_have_distinct_names():
         for wf in kind.workflows():
             names = [t.zh for t in wf.transitions]
             assert len(names) == len(set(names)), (kind.name, names)
+
+
+def test_what_a_field_s_problems_depend_on():
+    assert set(rules.field_inputs("dam_inspection", "measures")) == {"step", "result"}
+    assert rules.field_inputs("dam_inspection", "settlement") == ()  # a range: only itself
+    assert rules.field_inputs("patch", "area") == ("kind",)  # the 崩岗 mapping rule
+    assert "register_status" in rules.field_inputs("dam", "delist_reason")

@@ -20,6 +20,7 @@ import uuid as uuidlib
 
 import pytest
 from qgis.PyQt.QtGui import QColor, QImage
+from qgis.PyQt.QtWidgets import QDialogButtonBox
 from shuibao.model import RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, rules
 from shuibao.sync.api import ApiClient
 from shuibao.ui import actions, tr
@@ -160,6 +161,7 @@ def test_a_inspector_inspects_an_overdue_dam_records_a_hazard_with_a_photo_and_s
 
     click(dock, "create:dam_inspection")
     form = form_of(dock)
+    assert form.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Cancel).text() == "取消"
     assert shown_text(form, "inspector") == me.name
     wait_until(lambda: shown_text(form, "dam_uuid") == f"{dam['code']} {dam['name']}")  # the dam by name
     # The five checklist tabs, each as the inspector walks the dam.

@@ -9,7 +9,7 @@ import re
 import sqlite3
 
 import pytest
-from qgis.core import QgsProject
+from qgis.core import QgsApplication, QgsProject
 from qgis.gui import QgsEditorWidgetWrapper
 from shuibao.layers.project import open_store_in_project
 from shuibao.model import OBJECT_KINDS, RECORD_KINDS
@@ -24,6 +24,7 @@ from shuibao_ui_harness import (
     fill,
     form_of,
     labels,
+    on_tab,
     open_dock,
     panel_text,
     press_cancel,
@@ -91,7 +92,7 @@ def test_a_new_record_opens_ready_to_type_and_cancel_leaves_nothing(dam_dock, sm
     assert wrapper(form, "result").constraintResult() == FAIL_SOFT
     assert "提交检查前请填写检查结论" in wrapper(form, "result").constraintFailureReason()
     assert wrapper(form, "kind").constraintResult() == PASS
-    assert "请填写检查结论（结论）" in panel_text(form)
+    assert "请填写检查结论" + on_tab("结论") in panel_text(form)
     press_cancel(form)
     wait_until(lambda: dock.form is None)
     assert layer.featureCount() == count and not layer.isEditable()
@@ -99,10 +100,13 @@ def test_a_new_record_opens_ready_to_type_and_cancel_leaves_nothing(dam_dock, sm
 
     click(dock, "create:dam_inspection")
     form = form_of(dock)
+    assert shown_text(form, "signature") == "" and editor(form, "measures").toPlainText() == ""  # blank, not "NULL"
+    assert wrapper(form, "measures").constraintResult() == PASS
     fill(form, crack_type="纵向", crack_width="3", settlement="1.5", seepage="无", result="一般隐患")
     assert "请填写检查结论" not in panel_text(form) and "有隐患时必须填写处理措施" in panel_text(form)
+    assert wrapper(form, "measures").constraintResult() == FAIL_SOFT  # marked as soon as the result needs it
     press_ok(form)  # a draft saves with gaps
-    assert dock.last_outcome.ok
+    assert dock.last_outcome.ok and QgsApplication.nullRepresentation() == "NULL"  # QGIS's own setting is back
     assert layer.featureCount() == count + 1 and not layer.isEditable()
     assert _log_count(small_store, "dam_inspection") == logged + 1  # committed: the change log has it
     saved = actions.feature_values(RECORD_KINDS["dam_inspection"], actions.get_feature(layer, dock.last_outcome.fid))
@@ -153,12 +157,13 @@ def test_a_step_with_gaps_keeps_its_form_open_and_says_what_on_which_tab(dam_doc
     click(dock, "step:dam_inspection:submitted")
     form = form_of(dock)
     assert form.ok_button().text() == "提交检查" and current_tab(form) == "坝体"
-    for said in ("有裂缝时必须填写裂缝宽度（坝体）", "有隐患时必须填写处理措施（结论）", "请填写检查人签名（结论）"):
+    for said in ("有裂缝时必须填写裂缝宽度" + on_tab("坝体"), "有隐患时必须填写处理措施" + on_tab("结论"),
+                 "请填写检查人签名" + on_tab("结论")):  # fmt: skip
         assert said in form.panel.text(), form.panel.text()
     fill(form, crack_width="4", flood_storage_ok="是")
     press_ok(form)  # still missing: the form stays open and says what, on the tab of the first gap
     assert form.isVisible() and current_tab(form) == "结论"
-    assert "裂缝宽度" not in form.panel.text() and "处理措施（结论）" in form.panel.text()
+    assert "裂缝宽度" not in form.panel.text() and "处理措施" + on_tab("结论") in form.panel.text()
     assert actions.get_feature(layer, fid)["step"] == "draft"
     fill(form, measures="清理坝坡裂缝并灌浆", deadline="2031-06-30", signature="王巡查")
     press_ok(form)
@@ -254,6 +259,8 @@ def test_delisting_a_dam_follows_the_open_hazard_rule(dam_dock):
     assert dam["register_status"] == "delisted" and dam["delist_date"] and dam["delist_cause"] == "silted_up"
     technician.select_fid(free.id())
     assert not any(name.startswith("create:") for name in technician.buttons)  # no new inspection
+    listed = technician.model.index(technician.model.row_of_fid(free.id()), 3).data()
+    assert listed.endswith("（销号）") or "（销号）" in listed  # the list shows it left the register
 
     # An administrator may de-list a dam with an open hazard, writing why.
     admin = make("admin")
@@ -271,15 +278,16 @@ def test_delisting_a_dam_follows_the_open_hazard_rule(dam_dock):
     assert actions.get_feature(layers["dam"], general_dam.id())["register_status"] == "delisted"
 
 
-def test_the_timeline_names_records_and_dates_hazards_by_their_record_day(dam_dock):
+def test_the_timeline_names_records_and_dates_hazards_by_the_inspection_that_found_them(dam_dock):
     make, layers = dam_dock
     dock = make("inspector")
     dam, hazard = _dam_with_hazard(layers, "open", "general")
     dock.select_fid(dam.id())
     texts = [dock.contents.childList.item(i).text() for i in range(dock.contents.childList.count())]
     entry = next(t for t in texts if "隐患台账" in t)
-    recorded = actions.feature_values(RECORD_KINDS["dam_hazard"], hazard)["created_at"]
-    assert entry.startswith("● " + _day(recorded) + " · "), (entry, recorded)  # the day it was recorded
+    found_by = next(i for i in layers["dam_inspection"].getFeatures() if i["uuid"] == hazard["inspection_uuid"])
+    recorded = actions.feature_values(RECORD_KINDS["dam_inspection"], found_by)["inspected_at"]
+    assert entry.startswith("● " + _day(recorded) + " · "), (entry, recorded)  # the day it was found
     assert "一般隐患" in entry and hazard["description"] in entry and "待整改" in entry
     assert not any(UUID.search(t) or "NULL" in t for t in texts), texts
     detail = dock.contents.detailBrowser.toPlainText()

@@ -4,7 +4,7 @@ Every write goes through the QGIS layer (startEditing / addFeature / changeAttri
 commitChanges), so the store's change log captures it. A step is first planned (plan_transition):
 the role (rules.check_transition), what the step fills by itself (rules.fill_for_step), the
 derived figures, the record's validity at the target step (rules.validate) and the step's own rules
-(rules.step_problems: refusals and warnings). The dock shows the plan (a confirmation, or the form
+(rules.step_checks: refusals and warnings). The dock shows the plan (a confirmation, or the form
 with what is missing) and then applies it. No widgets here, and no rule of its own.
 """
 
@@ -207,7 +207,7 @@ def plan_transition(
     changes.update(derived)
     candidate.update(derived)
     problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
-    checks = rules.step_problems(kind, candidate, target, role, ctx)
+    checks = rules.step_checks(kind, candidate, target, role, ctx)
     problems += [p for p in checks if p.code != "warning"]
     warnings = [p for p in checks if p.code == "warning"]
     return Plan(kind, fid, source, target, before, changes, problems, warnings)
@@ -403,6 +403,9 @@ def plan_sample(
     if not spots or layer_of("spot_check", project) is None:
         return Outcome(False, [Problem(None, "missing", "小流域没有治理图斑", "the watershed has no spots")], k.name)
     drawn = set(rules.sample_spots([feature_values(RECORD_KINDS["watershed_spot"], s) for s in spots], share, seed))
+    # The figures once the sample's checks exist (all pending), for the question before drawing.
+    figures = rules.acceptance_figures([{"step": "pending"}] * len(drawn))
+    plan.changes.update(sampled_count=figures["sampled_count"], checked_count=figures["checked_count"])
     return Sample(plan, [s for s in spots if s["uuid"] in drawn], share, seed)
 
 

@@ -29,9 +29,9 @@ from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QListWidgetItem,
 from .. import settings
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
-from ..model.schema import ENUM, Transition
+from ..model.schema import ENUM, INT, REAL, Transition
 from ..settings import language
-from . import actions, load_ui, tr
+from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
 from .photos import PhotoStrip
 from .record_form import RecordForm
@@ -41,9 +41,11 @@ REFRESH_DELAY_MS = 200
 POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
 UUID_ROLE = Qt.ItemDataRole.UserRole + 11
-# The day a timeline record is dated by: when it was done, else when it was recorded.
+# The day a timeline record is dated by: when it was done, else when it was recorded. A hazard is
+# recorded at the inspection that found it (its own created_at is when the server first saw it).
 DATE_FIELDS = {
-    "dam_inspection": ("inspected_at",), "dam_hazard": ("created_at",), "patch_survey": ("surveyed_at",),
+    "dam_inspection": ("inspected_at",), "dam_hazard": (("inspection_uuid", "inspected_at"), "created_at"),
+    "patch_survey": ("surveyed_at",),
     "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
     "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
     "patch_upkeep": ("inspected_at",), "watershed_upkeep": ("inspected_at",),
@@ -153,10 +155,10 @@ class ObjectDock(QgsDockWidget):
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         from .report_ui import ReportButton  # 导出/打印: ledgers of the list, forms of the selection (reports/)
 
         self.report_button = ReportButton(self)
-        self._connect(settings.identity_changed(), self._on_identity_changed)
         self.reload()
 
     # -- titles ------------------------------------------------------------------------------
@@ -415,6 +417,24 @@ class ObjectDock(QgsDockWidget):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
 
+    def _when(self, kind: RecordKind, values: dict) -> str:
+        for spec in DATE_FIELDS.get(kind.name, ()):
+            if isinstance(spec, tuple):  # (reference field, date field of the referenced record)
+                ref, name = spec
+                found = actions.by_uuid(kind.field(ref).ref, values.get(ref), self.project)
+                value = actions.feature_values(RECORD_KINDS[kind.field(ref).ref], found).get(name) if found else None
+            else:
+                value = values.get(spec)
+            if value:
+                return value
+        return ""
+
+    def _unit(self, kind, f, values: dict) -> str:
+        """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
+        if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
+            return " " + kind.field("unit").enum.label(values["unit"], self.lang)
+        return ""
+
     def _display(self, kind: str, uuid: str) -> str:
         """How the layer names a record (its display expression: code and name), for references."""
         layer = actions.layer_of(kind, self.project)
@@ -474,14 +494,14 @@ class ObjectDock(QgsDockWidget):
                     v = actions.feature_values(k, feature)
                     if child == "watershed_acceptance":
                         acceptance_uuids.append(v["uuid"])
-                    when = next((v[n] for n in DATE_FIELDS.get(child, ()) if v.get(n)), "") or ""
+                    when = self._when(k, v)
                     step_field = k.field(k.workflow.state_field)
                     parts = [_day(when), k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
                     for extra in (k.code_field, k.title_field, k.status_field, "verdict"):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
                             f = k.field(extra)
                             if not f.name.endswith("_at"):
-                                parts.append(self._label(f, v[extra]))
+                                parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
                         parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
@@ -540,6 +560,7 @@ class ObjectDock(QgsDockWidget):
         while layout.count():
             widget = layout.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # until deleted, an old button would still show beside the new ones
                 widget.deleteLater()
         self.buttons: dict[str, QPushButton] = {}
         if feature is None:
@@ -563,12 +584,23 @@ class ObjectDock(QgsDockWidget):
                     specs.append((f"step:{ck}:{t.target}", action_label(k, t, self.lang),
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
+                if drafts.may_delete(ck, cv):
+                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                                  lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)
             button.setObjectName(name)
             button.clicked.connect(slot)
             layout.addWidget(button, i // 3, i % 3)
             self.buttons[name] = button
+
+    def delete_draft(self, kind: str, fid: int) -> bool:
+        """删除草稿: asks first (ui.drafts); the list and the timeline follow."""
+        item = self.contents.childList.currentItem()
+        deleted = drafts.delete_draft(kind, fid, item.text() if item else "", self, self.project)
+        if deleted:
+            self.reload()
+        return deleted
 
     def _report(self, outcome: actions.Outcome, success: str) -> None:
         self.last_outcome = outcome
@@ -679,7 +711,7 @@ class ObjectDock(QgsDockWidget):
         self._open(form)
         form.refresh_problems()
         form.show_tab_of(plan.missing()[0].field)
-        self._report(actions.Outcome(False, plan.problems, name, fid), "")
+        self.last_outcome = actions.Outcome(False, plan.problems, name, fid)  # the form says what is missing
 
     def _summary(self, plan: actions.Plan, notes: tuple[str, ...] = ()) -> str:
         """What the step changes, and what it records that was typed before (a reason, a verdict)."""

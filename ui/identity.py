@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QToolButton, QWidget
 
 from .. import settings
+from ..model.schema import ROLE_LABELS
 from ..settings import Identity
 from . import tr
 
 
 def role_label(role: str) -> str:
-    return {
-        "inspector": tr("Inspector"),
-        "technician": tr("Technician"),
-        "acceptor": tr("Acceptor"),
-        "admin": tr("Administrator"),
-    }.get(role, role or tr("no role"))
+    """The role's name in the user's language (the model's labels)."""
+    if role not in ROLE_LABELS:
+        return role or tr("no role")
+    zh, en = ROLE_LABELS[role]
+    return zh if settings.language() == "zh" else en
 
 
 def describe(who: Identity | None = None) -> str:
@@ -44,7 +45,7 @@ class IdentityButton(QToolButton):
     def __init__(self, on_click: Callable[[], object], parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("ShuibaoIdentityButton")
-        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.clicked.connect(lambda _checked=False: on_click())
         settings.identity_changed().connect(self.refresh)
         self.refresh()
@@ -52,7 +53,8 @@ class IdentityButton(QToolButton):
     def refresh(self, *_args) -> None:
         who = settings.identity()
         text = describe(who)
-        self.setText(("👤 " if who.known else "⚠ ") + text)
+        self.setIcon(QgsApplication.getThemeIcon("/user.svg" if who.known else "/mIconWarning.svg"))
+        self.setText(text)
         server = who.server or tr("no server set")
         self.setToolTip(tr("Logged in on {0} as {1}. Click to log in as someone else or to change the password.")
                         .format(server, text) if who.known else

@@ -339,7 +339,7 @@ class PasswordDialog(QDialog):
         self.buttons.setEnabled(True)
         if exc is not None:
             if isinstance(exc, AuthError):  # the login with the current password failed
-                self._error(tr("The current password is wrong."))
+                self._error(tr("The user name or the current password is wrong."))
             else:
                 self._error(error_text(exc))
             return

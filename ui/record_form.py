@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qgis.core import QgsFeature, QgsVectorLayer
+from qgis.core import QgsApplication, QgsFeature, QgsVectorLayer
 from qgis.gui import QgsAttributeDialog, QgsAttributeEditorContext
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import Qt, QTimer
@@ -34,6 +34,31 @@ PANEL_STYLE = "QLabel { background: #fff4e0; border: 1px solid #f0c27a; padding:
 ERROR_STYLE = "QLabel { background: #fde2e1; border: 1px solid #e08b86; padding: 6px; }"
 
 Check = Callable[[dict], list[Problem]]
+
+
+class _EmptyAsBlank:
+    """While a record form is open, QGIS shows an empty value as blank, not as "NULL".
+
+    QGIS writes its NULL text into empty line and text boxes, where it reads like a value (and, in
+    a multi-line box, gets typed after); it reads that text back as "no value". The text is one
+    application setting, so it is swapped for the time a form is open and put back after.
+    """
+
+    open_forms = 0
+    saved = "NULL"
+
+    @classmethod
+    def enter(cls) -> None:
+        if cls.open_forms == 0:
+            cls.saved = QgsApplication.nullRepresentation()
+            QgsApplication.setNullRepresentation("")
+        cls.open_forms += 1
+
+    @classmethod
+    def leave(cls) -> None:
+        cls.open_forms = max(cls.open_forms - 1, 0)
+        if cls.open_forms == 0:
+            QgsApplication.setNullRepresentation(cls.saved)
 
 
 class RecordForm(QgsAttributeDialog):
@@ -64,7 +89,9 @@ class RecordForm(QgsAttributeDialog):
         self._clean = not layer.isModified()
         if self._started:
             layer.startEditing()
+        _EmptyAsBlank.enter()
         super().__init__(layer, self._feature, False, parent, True, _context(iface))
+        self.finished.connect(lambda *_args: _EmptyAsBlank.leave())
         self.kind, self.lang, self.new = kind, lang, new
         self.check, self.step_label, self.on_saved = check, step_label, on_saved
         self.saved_fid: int | None = None
@@ -134,11 +161,14 @@ class RecordForm(QgsAttributeDialog):
             head = tr("Still needed for “{0}”:").format(self.step_label)
         else:
             head = tr("Still to fill in (a draft saves with gaps):")
-        lines = [f"• {p.message(self.lang)}（{forms.tab_of(self.kind, p.field, self.lang)}）" for p in problems]
+        lines = [f"• {p.message(self.lang)}（{self._tab_text(p.field)}）" for p in problems]
         self.panel.setText(f"<b>{head}</b><br>" + "<br>".join(lines))
         self.panel.setStyleSheet(ERROR_STYLE if blocking else PANEL_STYLE)
         self.panel.show()
         return problems
+
+    def _tab_text(self, field: str | None) -> str:
+        return tr("on the “{0}” tab").format(forms.tab_of(self.kind, field, self.lang)) if field else ""
 
     def show_tab_of(self, field: str | None) -> None:
         """Bring the tab holding `field` to the front."""

@@ -69,7 +69,7 @@ def summary_text(summary: SyncSummary) -> str:
         summary.sent, summary.received, summary.merged, summary.conflicts, photos
     )
     if summary.rejected:
-        text += tr("; {0} edits refused by the server (kept, see the log)").format(summary.rejected)
+        text += tr("; {0} edits refused by the server (kept)").format(summary.rejected)
     return text
 
 
@@ -93,6 +93,7 @@ class SyncUi:
         self.sync_action: QAction | None = None
         self.login_action: QAction | None = None
         self.conflicts_action: QAction | None = None
+        self.rejected_action: QAction | None = None
         self._menu = None
         self._toolbar = None
         self._connections: list[tuple[object, object]] = []
@@ -105,6 +106,7 @@ class SyncUi:
         self.session_password: dict[str, str] = {}  # username → password, when not remembered
         self.dialog: QWidget | None = None
         self._provider = None
+        self.open_record: Callable[[str, str], bool] | None = None  # the plugin shows a record in its dock
         self.identity_button = None  # who is logged in, on the toolbar
         self.identity_action: QAction | None = None
 
@@ -117,7 +119,7 @@ class SyncUi:
         signal.connect(slot)
         self._connections.append((signal, slot))
 
-    def _add(self, theme_icon: str, text: str, name: str, slot) -> QAction:
+    def _add(self, theme_icon: str, text: str, name: str, slot, toolbar: bool = True) -> QAction:
         action = QAction(QgsApplication.getThemeIcon(theme_icon), text, self.parent)
         action.setObjectName(name)
         self._connect(action.triggered, slot)
@@ -125,7 +127,7 @@ class SyncUi:
             self.iface.addPluginToMenu(self._menu, action)
         elif self._menu is not None:
             self._menu.addAction(action)
-        if self._toolbar is not None:
+        if self._toolbar is not None and toolbar:
             self._toolbar.addAction(action)
         self.actions.append(action)
         return action
@@ -139,6 +141,8 @@ class SyncUi:
         self.login_action = self._add("/locked.svg", tr("Server and login…"), "ShuibaoLoginAction", self.show_login)
         self.conflicts_action = self._add("/mIconWarning.svg", tr("Resolve conflicts…"), "ShuibaoConflictsAction",
                                           self.show_conflicts)  # fmt: skip
+        self.rejected_action = self._add("/mTaskCancel.svg", tr("Refused edits…"), "ShuibaoRejectedAction",
+                                         self.show_rejected, toolbar=False)  # fmt: skip
         if toolbar is not None:
             from .identity import IdentityButton
 
@@ -182,7 +186,7 @@ class SyncUi:
                 self._toolbar.removeAction(self.identity_action)
             self.identity_button.deleteLater()
             self.identity_button = self.identity_action = None
-        self.sync_action = self.login_action = self.conflicts_action = None
+        self.sync_action = self.login_action = self.conflicts_action = self.rejected_action = None
         if self._provider is not None:
             from ..sync.processing import unregister_provider
 
@@ -371,7 +375,9 @@ class SyncUi:
             text = summary_text(summary)
             if summary.conflicts:
                 self._push(text, Qgis.MessageLevel.Warning, 0, (tr("Resolve conflicts…"), self.show_conflicts))
-            elif summary.rejected or summary.errors:
+            elif summary.rejected:
+                self._push(text, Qgis.MessageLevel.Warning, 0, (tr("Refused edits…"), self.show_rejected))
+            elif summary.errors:
                 self._push(text, Qgis.MessageLevel.Warning, 12)
             else:
                 self._push(text, Qgis.MessageLevel.Success, 8)
@@ -402,6 +408,16 @@ class SyncUi:
             self.on_synced(path, summary)
 
     # -- first sync ------------------------------------------------------------------------
+    def download_county(self, *_args) -> bool:
+        """连接服务器并下载本县数据: log in, choose where the new store goes, download into it; the
+        store opens (and the docks fill) when the download is done."""
+        if self.task is not None:
+            self._push(tr("A sync is already running."), Qgis.MessageLevel.Info, 3)
+            return False
+        if not self.show_login():
+            return False
+        return self._first_sync(self._credentials())
+
     def offer_first_sync(self, creds: dict[str, str]) -> bool:
         answer = QMessageBox.question(
             self.iface.mainWindow(), tr("Shuibao sync"),
@@ -409,23 +425,36 @@ class SyncUi:
         )  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        last = settings.last_store_path()
-        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
-                                               os.path.dirname(last) if last else "",
-                                               tr("Shuibao store (*.gpkg)"))  # fmt: skip
-        if not path:
+        if not creds["password"]:
+            if not self.show_login():
+                return False
+            creds = self._credentials()
+        return self._first_sync(creds)
+
+    def _first_sync(self, creds: dict[str, str]) -> bool:
+        path = self._new_store_path()
+        if path is None:
             return False
+        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+
+    def _new_store_path(self) -> str | None:
+        """Ask where the new store goes (suggested: beside the last store, named after the counties)."""
+        who = settings.identity()
+        last = settings.last_store_path()
+        folder = os.path.dirname(last) if last else os.path.join(os.path.expanduser("~"), "Shuibao")
+        os.makedirs(folder, exist_ok=True)
+        name = f"shuibao-{'-'.join(who.counties) or who.username or 'store'}.gpkg"
+        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
+                                               os.path.join(folder, name), tr("Shuibao store (*.gpkg)"))  # fmt: skip
+        if not path:
+            return None
         if not path.lower().endswith(".gpkg"):
             path += ".gpkg"
         if os.path.exists(path):
             self._push(tr("{0} already exists: choose a new file name for the new store.").format(path),
                        Qgis.MessageLevel.Warning, 8)  # fmt: skip
-            return False
-        if not creds["password"]:
-            if not self.show_login():
-                return False
-            creds = self._credentials()
-        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+            return None
+        return path
 
     def _open_new_store(self, path: str) -> None:
         from .open_store import open_store
@@ -461,6 +490,27 @@ class SyncUi:
         finally:
             self.dialog = None
             dialog.deleteLater()
+
+    def show_rejected(self, *_args) -> None:
+        """被拒绝的修改: the edits the server refused, to fix and send again, or give up."""
+        from .rejected_dialog import RejectedDialog
+
+        path = self.current_store()
+        if path is None:
+            self._push(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
+            return
+        dialog = RejectedDialog(path, self.iface.mainWindow(), on_open=self._open_record,
+                                on_changed=lambda: self._resolved(path))  # fmt: skip
+        self.dialog = dialog
+        try:
+            dialog.exec_()
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+
+    def _open_record(self, kind: str, uuid: str) -> None:
+        if self.open_record is None or not self.open_record(kind, uuid):
+            self._push(tr("The record is not in the open store's layers."), Qgis.MessageLevel.Warning, 6)
 
     def _resolved(self, path: str) -> None:
         conflict_layers.refresh_conflict_layers(path, self.project)

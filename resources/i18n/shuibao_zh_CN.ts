@@ -59,22 +59,27 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="69" />
+            <location filename="plugin.py" line="81" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="72" />
+            <location filename="plugin.py" line="84" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="133" />
+            <location filename="plugin.py" line="105" />
+            <source>Help</source>
+            <translation>帮助</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="186" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="143" />
+            <location filename="plugin.py" line="196" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -229,289 +234,314 @@
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="61" />
+            <location filename="ui/docks.py" line="63" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="62" />
+            <location filename="ui/docks.py" line="64" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="63" />
+            <location filename="ui/docks.py" line="65" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="64" />
+            <location filename="ui/docks.py" line="66" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="65" />
+            <location filename="ui/docks.py" line="67" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="67" />
+            <location filename="ui/docks.py" line="69" />
             <source>Check upkeep</source>
             <translation>管护检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="113" />
+            <location filename="ui/docks.py" line="115" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="114" />
+            <location filename="ui/docks.py" line="116" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="117" />
+            <location filename="ui/docks.py" line="119" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="118" />
+            <location filename="ui/docks.py" line="120" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="119" />
+            <location filename="ui/docks.py" line="121" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="120" />
+            <location filename="ui/docks.py" line="122" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="124" />
+            <location filename="ui/docks.py" line="126" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="127" />
+            <location filename="ui/docks.py" line="129" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="308" />
+            <location filename="ui/docks.py" line="310" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="310" />
+            <location filename="ui/docks.py" line="312" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="312" />
+            <location filename="ui/docks.py" line="314" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="314" />
+            <location filename="ui/docks.py" line="316" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="324" />
+            <location filename="ui/docks.py" line="326" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="437" />
+            <location filename="ui/docks.py" line="457" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="487" />
+            <location filename="ui/docks.py" line="507" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="488" />
+            <location filename="ui/docks.py" line="508" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="508" />
+            <location filename="ui/docks.py" line="528" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="565" />
+            <location filename="ui/docks.py" line="586" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="626" />
+            <location filename="ui/docks.py" line="588" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="658" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="712" />
+            <location filename="ui/docks.py" line="744" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="714" />
+            <location filename="ui/docks.py" line="746" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="746" />
+            <location filename="ui/docks.py" line="778" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="766" />
+            <location filename="ui/docks.py" line="798" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="774" />
+            <location filename="ui/docks.py" line="806" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="782" />
+            <location filename="ui/docks.py" line="814" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
             <location filename="ui/feature_model.py" line="50" />
@@ -559,57 +589,72 @@
             <translation>同步</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="22" />
-            <source>Inspector</source>
-            <translation>巡查员</translation>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="23" />
-            <source>Technician</source>
-            <translation>技术员</translation>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="24" />
-            <source>Acceptor</source>
-            <translation>验收员</translation>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
         </message>
         <message>
             <location filename="ui/identity.py" line="25" />
-            <source>Administrator</source>
-            <translation>管理员</translation>
-        </message>
-        <message>
-            <location filename="ui/identity.py" line="26" />
             <source>no role</source>
             <translation>无角色</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="33" />
+            <location filename="ui/identity.py" line="34" />
             <source>Not logged in</source>
             <translation>未登录</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="38" />
+            <location filename="ui/identity.py" line="39" />
             <source>{0} ({1})</source>
             <translation>{0}（{1}）</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="38" />
+            <location filename="ui/identity.py" line="39" />
             <source>, </source>
             <translation>，</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="56" />
+            <location filename="ui/identity.py" line="58" />
             <source>no server set</source>
             <translation>未设置服务器</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="57" />
+            <location filename="ui/identity.py" line="59" />
             <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
             <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="59" />
+            <location filename="ui/identity.py" line="61" />
             <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
             <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
@@ -692,11 +737,6 @@
             <location filename="ui/import_dialog.py" line="83" />
             <source>Export report…</source>
             <translation>导出检查报告…</translation>
-        </message>
-        <message>
-            <location filename="ui/import_dialog.py" line="84" />
-            <source>Back</source>
-            <translation>上一步</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="85" />
@@ -1055,21 +1095,41 @@
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="342" />
-            <source>The current password is wrong.</source>
-            <translation>原密码不正确。</translation>
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
@@ -1219,29 +1279,124 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="110" />
+            <location filename="ui/record_form.py" line="137" />
             <source>Save draft</source>
             <translation>保存草稿</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="134" />
+            <location filename="ui/record_form.py" line="161" />
             <source>Still needed for “{0}”:</source>
             <translation>“{0}”还需要：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="136" />
+            <location filename="ui/record_form.py" line="163" />
             <source>Still to fill in (a draft saves with gaps):</source>
             <translation>还需填写（草稿可以先保存）：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="174" />
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
             <source>The record could not be saved.</source>
             <translation>记录未能保存。</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="179" />
+            <location filename="ui/record_form.py" line="209" />
             <source>The store refused the record: {0}</source>
             <translation>数据库拒绝了这条记录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="62" />
+            <source>the whole record</source>
+            <translation>整条记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="81" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="99" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="101" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="103" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="106" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="131" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="142" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="144" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="185" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
         <message>
             <location filename="ui/report_ui.py" line="101" />
@@ -1580,88 +1735,98 @@
         </message>
         <message>
             <location filename="ui/sync_ui.py" line="72" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <source>; {0} edits refused by the server (kept)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="138" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="139" />
+            <location filename="ui/sync_ui.py" line="141" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="140" />
+            <location filename="ui/sync_ui.py" line="142" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="231" />
+            <location filename="ui/sync_ui.py" line="144" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="235" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="250" />
+            <location filename="ui/sync_ui.py" line="254" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="285" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="316" />
+            <location filename="ui/sync_ui.py" line="320" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="327" />
+            <location filename="ui/sync_ui.py" line="331" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="329" />
+            <location filename="ui/sync_ui.py" line="333" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="368" />
+            <location filename="ui/sync_ui.py" line="372" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="395" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="392" />
+            <location filename="ui/sync_ui.py" line="398" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="408" />
+            <location filename="ui/sync_ui.py" line="424" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="413" />
+            <location filename="ui/sync_ui.py" line="447" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="415" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="421" />
+            <location filename="ui/sync_ui.py" line="454" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="513" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
     </context>
 </TS>

@@ -48,7 +48,7 @@ def check_values(kind: RecordKind, before: dict | None, after: dict, geom: Any, 
 
 def check_steps(kind: RecordKind, before: dict | None, after: dict, role: str, records: RecordSet) -> None:
     """Rejected when a workflow step the change takes is refused for the role by a rule that looks
-    at other records (model.rules.step_problems; its warnings do not refuse)."""
+    at other records (model.rules.step_checks; its warnings do not refuse)."""
     ctx = None
     found = []
     for wf in kind.workflows():
@@ -56,7 +56,7 @@ def check_steps(kind: RecordKind, before: dict | None, after: dict, role: str, r
         dst = after.get(wf.state_field) or wf.initial
         if src != dst:
             ctx = ctx or context(kind, after, None, records)
-            found += [p.as_dict() for p in rules.step_problems(kind, after, dst, role, ctx) if p.code != "warning"]
+            found += [p.as_dict() for p in rules.step_checks(kind, after, dst, role, ctx) if p.code != "warning"]
     if found:
         raise Rejected(found)
 

@@ -17,7 +17,7 @@ TOP_LEVEL_DELETE_ROLES = ("technician", "admin")
 
 def check_transitions(kind: RecordKind, before: dict, after: dict, role: str, insert: bool) -> None:
     """Rejected when a workflow field moves to a step the role may not reach (model.rules)."""
-    problems = rules.reach_problems(kind, None if insert else before, after, role)
+    problems = rules.step_problems(kind, None if insert else before, after, role)
     if problems:
         raise Rejected([p.as_dict() for p in problems])
 
