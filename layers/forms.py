@@ -38,7 +38,7 @@ from qgis.PyQt.QtCore import QObject
 from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
 from ..model.definition import AUDIT_FIELD_NAMES
 from ..model.rules import Problem
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, TEXT, Field
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, TEXT, Field
 from .values import feature_values, qt_value
 
 USER_VARIABLE = "shuibao_user"
@@ -570,6 +570,15 @@ def photo_html(lang: str) -> str:
     return _script(img)
 
 
+def choices_html(f: Field, lang: str) -> str:
+    """HTML writing the labels of a multi-choice field's codes (a JSON list), joined by 、."""
+    whens = " ".join(
+        f"WHEN @element = {_lit(c.code)} THEN {_lit(c.zh if lang == 'zh' else c.en)}" for c in f.enum.choices
+    )
+    labels = f"array_foreach(from_json(coalesce({_q(f.name)}, '[]')), CASE {whens} ELSE @element END)"
+    return _script(f"coalesce(array_to_string({labels}, {_lit('、' if lang == 'zh' else ', ')}), '')")
+
+
 def _html(name: str, code: str, parent) -> QgsAttributeEditorHtmlElement:
     element = QgsAttributeEditorHtmlElement(name, parent)
     element.setHtmlCode(code)
@@ -600,7 +609,11 @@ def _layout(
     def add_field(tab, name):
         idx = fields.indexFromName(name)
         if idx >= 0 and name not in placed:
-            tab.addChildElement(QgsAttributeEditorField(name, idx, tab))
+            f = kind.field(name) if name in kind.field_names() else None
+            if f is not None and f.type == MULTI_ENUM and f.derived:  # shown by its labels, not its codes
+                tab.addChildElement(_html(f.label(lang), choices_html(f, lang), tab))
+            else:
+                tab.addChildElement(QgsAttributeEditorField(name, idx, tab))
             placed.add(name)
 
     sections = SECTIONS.get(kind.name)
