@@ -19,7 +19,7 @@ I18N = PLUGIN_DIR / "resources" / "i18n"
 MENU = "Shuibao 水保巡检"
 TOOLBAR_NAME = "ShuibaoToolbar"
 DOCKS_ARRANGED_KEY = "shuibao/ui/docks_arranged"
-DOCK_ICONS = {"dam": "dam.svg", "patch": "patch.svg", "watershed": "watershed.svg"}
+DOCK_ICONS = {"dam": "dam.svg", "patch": "patch.svg", "watershed": "watershed.svg", "rs_spot": "rs_spot.svg"}
 
 
 class ShuibaoPlugin:
@@ -160,18 +160,26 @@ class ShuibaoPlugin:
         project.setDirty(dirty)
 
     def arrange_docks_once(self) -> None:
-        """On the first start, put the three docks in tabs: each list gets the full height of the
-        right dock area. Later starts keep whatever layout the user made (QGIS saves it)."""
+        """On the first start, put the docks in tabs: each list gets the full height of the right
+        dock area. Later starts keep whatever layout the user made (QGIS saves it); a dock added by
+        a newer plugin joins the others' tabs once."""
         settings = QgsSettings()
-        if not self.docks or settings.value(DOCKS_ARRANGED_KEY, False, type=bool):
+        arranged = settings.value(DOCKS_ARRANGED_KEY, "", type=str)
+        if arranged == "true":  # arranged by a plugin that had the first three docks
+            arranged = "ShuibaoPatchDock,ShuibaoDamDock,ShuibaoWatershedDock"
+        known = [name for name in arranged.split(",") if name]
+        new = [d for d in self.docks if d.objectName() not in known]
+        if not self.docks or not new:
             return
         window = self.iface.mainWindow()
-        for dock in self.docks[1:]:
-            window.tabifyDockWidget(self.docks[0], dock)
+        first = self.docks[0] if not known else next((d for d in self.docks if d not in new), self.docks[0])
+        for dock in self.docks:
+            if dock is not first and dock in new:
+                window.tabifyDockWidget(first, dock)
         dam = self.dock("ShuibaoDamDock")
-        if dam is not None:
+        if dam is not None and not known:
             dam.raise_()
-        settings.setValue(DOCKS_ARRANGED_KEY, True)
+        settings.setValue(DOCKS_ARRANGED_KEY, ",".join(d.objectName() for d in self.docks))
 
     def _init_sync(self) -> None:
         from .ui.sync_ui import SyncUi
@@ -274,10 +282,11 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
-        from .layers import follow, forms
+        from .layers import follow, forms, splits
 
         forms.unload()  # the form constraints' expression function
         follow.unload()  # the commit followers of the store's layers
+        splits.unload()  # the layers' split keepers
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None

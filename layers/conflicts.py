@@ -170,8 +170,9 @@ def _store_group(project: QgsProject, key: str, path: str) -> QgsLayerTreeGroup:
     return group
 
 
-def add_conflict_layer(store_path: str, project: QgsProject | None = None,
-                       language: str | None = None) -> dict[str, QgsVectorLayer]:
+def add_conflict_layer(
+    store_path: str, project: QgsProject | None = None, language: str | None = None
+) -> dict[str, QgsVectorLayer]:
     """Add the "冲突 / Conflicts" group (point and area layers) on top of the store's group.
 
     Idempotent: a second call reuses the layers already in the project (and reloads them).

@@ -45,7 +45,7 @@ USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
 USER_EXPRESSION = f"@{USER_VARIABLE}"  # the logged-in user (settings.identity), never the OS account
 MULTILINE = ("description", "measures", "measure", "opinion", "note", "rectification_note", "delist_reason",
-             "flag_reason", "damage")  # fmt: skip
+             "flag_reason", "damage", "evidence", "evidence_note", "determination_note")  # fmt: skip
 # Fields filled with the current user / the current time when a record is created.
 USER_FIELDS = ("inspector", "surveyor")
 NOW_FIELDS = ("inspected_at", "surveyed_at")
@@ -143,6 +143,23 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         )
         for upkeep, parent in (("patch_upkeep", "patch"), ("watershed_upkeep", "watershed"))
     },
+    "rs_spot": (
+        ("下发信息", "Issued", ("spot_id", "batch", "batch_year", "batch_round", "issuer_level", "issued_on",
+                              "deadline", "township", "village", "issued_area", "area", "split_from", "step")),
+        ("项目信息", "Project", ("disturbance_type", "project_type", "project_name", "builder", "plan_approval_no")),
+        ("复核认定", "Re-check and determination", ("recheck_uuid", "rechecked_at", "determination",
+                                                  "determination_note", "determined_at", "determined_by")),
+        ("整改查处", "Rectification and penalty", ("notice_type", "notice_no", "notice_date", "notice_deadline",
+                                                 "case_no", "case_filed_on", "penalty_decision_no", "penalty_amount")),
+        ("销号", "Close", ("evidence_type", "evidence_no", "evidence_date", "evidence_note", "closed_at", "closed_by")),
+    ),
+    "rs_recheck": (
+        ("复核", "Re-check", ("spot_uuid", "rechecked_at", "inspector", "step", "position_source",
+                            "distance_to_object")),
+        ("现场情况", "On site", ("disturbance_found", "extent_matches", "disturbed_area", "construction_status")),
+        ("项目与认定", "Project and determination", ("project_type", "project_name", "builder", "plan_approval_no",
+                                                  "determination", "evidence")),
+    ),
     "photo": (
         ("照片", "Photo", ("caption", "taken_at", "parent_kind", "parent_uuid", "sha256", "mime_type", "size_bytes")),
     ),
@@ -155,6 +172,7 @@ CHILD_TABS = {
     "watershed": ("watershed_spot", "watershed_acceptance", "watershed_upkeep"),
     "watershed_acceptance": ("spot_check",),
     "dam_inspection": (),
+    "rs_spot": ("rs_recheck",),
 }
 
 
@@ -435,7 +453,17 @@ UNANSWERED = ("（未填写）", "(not answered)")
 YES_NO = (("是", "Yes"), ("否", "No"))
 
 
-def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
+def is_question(kind: RecordKind, f: Field) -> bool:
+    """A yes/no field a step needs answered (required, or required by a rule) and that has no
+    default: a check box cannot tell "no" from "not answered yet"."""
+    asked = bool(f.required_at) or any(r.field == f.name for r in kind.rules)
+    return f.type == BOOL and asked and f.default is None
+
+
+def widget_setup(f: Field, lang: str, question: bool | None = None) -> QgsEditorWidgetSetup | None:
+    """The editor of a field; `question` (default: required with no default) asks yes/no/unanswered."""
+    if question is None:
+        question = f.type == BOOL and bool(f.required_at) and f.default is None
     if f.type == ENUM and f.enum is not None:
         # An explicit "not filled in" first: else QGIS shows an empty value as "(NULL)".
         pick = 0 if lang == "zh" else 1
@@ -443,7 +471,7 @@ def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
             {(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices
         ]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
-    if f.type == BOOL and f.required_at and f.default is None:
+    if f.type == BOOL and question:
         # A question the step needs answered: a check box cannot tell "no" from "not answered yet".
         pick = 0 if lang == "zh" else 1
         # Saved as the text "true"/"false", which BooleanFix turns into booleans before a commit.
@@ -692,9 +720,7 @@ def configure_form(
             form.setReadOnly(idx, True)  # they describe the file, which is added from the docks
     layer.setEditFormConfig(form)
 
-    yes_no = [
-        fields.indexFromName(f.name) for f in kind.fields if f.type == BOOL and f.required_at and f.default is None
-    ]
+    yes_no = [fields.indexFromName(f.name) for f in kind.fields if is_question(kind, f)]
     if any(i >= 0 for i in yes_no):
         BooleanFix(layer, [i for i in yes_no if i >= 0])
     constraints = field_constraints(kind, lang)
@@ -702,7 +728,7 @@ def configure_form(
         idx = fields.indexFromName(f.name)
         if idx < 0:
             continue
-        setup = widget_setup(f, lang)
+        setup = widget_setup(f, lang, is_question(kind, f))
         if kind.name == "photo" and f.name == "parent_kind":
             setup = QgsEditorWidgetSetup("ValueMap", {"map": [{k.label(lang): k.name} for k in RECORD_KINDS.values()]})
         if f.name in references:

@@ -23,12 +23,15 @@ from qgis.core import (
 
 from ..model import OBJECT_KINDS, RECORD_KINDS, RecordKind
 from ..model.schema import DATE, DATETIME, ENUM, REF, Field
-from . import forms, styles
+from . import forms, splits, styles
 
 KIND_PROPERTY = "shuibao/kind"
 STORE_PROPERTY = "shuibao/store"
 GROUP_PROPERTY = "shuibao/store_group"
 PROJECT_SCOPE = "shuibao"
+# The objects' groups from top to bottom, so points draw over small polygons over large ones.
+DRAW_ORDER = ("dam", "rs_spot", "patch", "watershed")
+assert set(DRAW_ORDER) == set(OBJECT_KINDS)
 
 
 class StoreError(Exception):
@@ -200,7 +203,7 @@ def _configure_forms(
 
     QgsExpressionContextUtils.setProjectVariable(project, forms.USER_VARIABLE, user_name())
     county = None
-    for name in ("dam", "patch", "watershed"):
+    for name in DRAW_ORDER:
         layer = layers.get(name)
         if layer is not None and county is None:
             idx = layer.fields().indexFromName("county_code")
@@ -279,8 +282,7 @@ def open_store_in_project(
     root = project.layerTreeRoot()
     top = _group(root, group_name(path), key)
     groups: dict[str | None, QgsLayerTreeGroup] = {None: top}
-    # Dams above patches above watersheds, so points draw over polygons.
-    for obj in ("dam", "patch", "watershed"):
+    for obj in DRAW_ORDER:
         groups[obj] = _group(top, RECORD_KINDS[OBJECT_KINDS[obj][0]].label(lang), f"{key}#{obj}")
 
     layers: dict[str, QgsVectorLayer] = {}
@@ -294,6 +296,7 @@ def open_store_in_project(
         layer.setCustomProperty(KIND_PROPERTY, name)
         layer.setCustomProperty(STORE_PROPERTY, key)
         configure_layer(layer, kind, lang)
+        splits.keep_identity(layer, kind)
         project.addMapLayer(layer, False)
         obj = _object_of(kind)
         # Photos go on top of the store's group: their points draw over everything.
@@ -308,7 +311,7 @@ def open_store_in_project(
         if not top.children() or all(not g.children() for g in top.children()):
             root.removeChildNode(top)
         raise StoreError(f"{path} holds no Shuibao tables")
-    for obj in ("dam", "patch", "watershed"):
+    for obj in DRAW_ORDER:
         if not groups[obj].children():
             top.removeChildNode(groups[obj])
     if not existing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from qgis.core import QgsFeature, QgsFeatureRequest, QgsProject, QgsVectorLayer
+from qgis.core import QgsFeature, QgsFeatureRequest, QgsProject, QgsVectorLayer, QgsWkbTypes
 
 from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, links, rules
 from .project import find_layer
@@ -83,15 +83,28 @@ def context(
     ctx = rules.Context(thresholds=THRESHOLDS)
     parent_uuid = values.get(kind.parent_field) if kind.parent_field else None
     if any(f.derived == "distance_to_parent" for f in kind.fields):
-        ctx.point = point_of(feature)
-        ctx.parent_point = point_of(by_uuid(kind.parent, parent_uuid, project))
+        parent = by_uuid(kind.parent, parent_uuid, project)
+        ctx.point, ctx.parent_point = point_of(feature), point_of(parent)
+        ctx.parent_polygons = polygons_of(parent)  # a visit to an area: the distance to its edge
     need = links.needs(kind.name)
     groups = [(c, values.get("uuid")) for c in need.children] + [(s, parent_uuid) for s in need.siblings]
     ctx.children = {name: _group(name, owner, project, replace) for name, owner in groups}
+    if need.photos and layer_of("photo", project) is not None:
+        photos = layer_of("photo", project).getFeatures(_where("parent_uuid", str(values.get("uuid") or "")))
+        ctx.children["photo"] = [{"uuid": p["uuid"]} for p in photos]
     if need.parent:
         parent = by_uuid(kind.parent, parent_uuid, project)
         ctx.parent = feature_values(RECORD_KINDS[kind.parent], parent) if parent is not None else None
     return ctx
+
+
+def polygons_of(feature: QgsFeature | None) -> list | None:
+    """A polygon feature's rings as the model reads them: [[outer, hole…], …] in lon/lat."""
+    if feature is None or not feature.hasGeometry() or feature.geometry().type() != QgsWkbTypes.PolygonGeometry:
+        return None
+    geometry = feature.geometry()
+    parts = geometry.asMultiPolygon() if geometry.isMultipart() else [geometry.asPolygon()]
+    return [[[(p.x(), p.y()) for p in ring] for ring in part] for part in parts if part] or None
 
 
 def _group(kind: str, owner: Any, project: QgsProject | None, replace) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from .schema import (
 
 # Major changes break compatibility; a client may talk to a server of the same major version
 # whose minor version is equal or newer (see model.version).
-MODEL_VERSION = "1.1"  # 1.1: the target kind
+MODEL_VERSION = "1.2"  # 1.1: the target kind; 1.2: remote-sensing spots (rs_spot, rs_recheck)
 
 # ---------------------------------------------------------------------------------------------
 # Thresholds. [I] values are inferences: defaults that a site may override.
@@ -414,6 +414,83 @@ TARGET_UNITS = {
     "hazards_closed": ("percent",),
 }
 
+# Remote-sensing supervision (遥感监管, DOMAIN §5). Issued spots, what the county finds on site,
+# what it determines, and how a spot is rectified and de-listed.
+RS_ISSUER = enum(
+    "rs_issuer", ("ministry", "部级", "Ministry"), ("province", "省级", "Province"), ("city", "市级", "Prefecture")
+)
+RS_DISTURBANCE = enum(
+    "rs_disturbance",
+    ("spoil", "弃土（渣）场", "Spoil dump"),
+    ("borrow", "取土（石）场", "Borrow pit or quarry"),
+    ("other", "其他扰动", "Other disturbance"),
+    ("non_production", "非生产建设项目", "Not a production or construction project"),
+    source="S",
+)
+RS_PROJECT_TYPE = enum(
+    "rs_project_type",
+    ("real_estate", "房地产", "Real estate"),
+    ("transport", "交通", "Transport"),
+    ("energy", "能源", "Energy"),
+    ("industry", "工业", "Industry"),
+    ("mining", "矿山采石", "Mining and quarrying"),
+    ("water", "水利", "Water works"),
+    ("agri_forestry", "农林开发", "Farm and forest development"),
+    ("urban", "城镇建设", "Urban construction"),
+    ("social", "社会事业", "Public services"),
+    ("other", "其他", "Other"),
+    source="I",
+)
+RS_DETERMINATION = enum(
+    "rs_determination",
+    ("compliant", "合规", "Compliant"),
+    ("unapproved_build", "未批先建", "Built before plan approval"),
+    ("unapproved_dump", "未批先弃", "Dumped before plan approval"),
+    ("beyond_scope", "超出防治责任范围", "Beyond the responsibility area"),
+    ("unaccepted_operation", "未验先投", "In use before acceptance"),
+    ("non_production", "非生产建设项目", "Not a production or construction project"),
+    ("other", "其他", "Other"),
+)
+CONSTRUCTION_STATUS = enum(
+    "construction_status",
+    ("not_started", "未开工", "Not started"),
+    ("stopped", "停工", "Stopped"),
+    ("building", "施工", "Under construction"),
+    ("finished", "完工", "Finished"),
+    ("accepted", "已验收", "Accepted"),
+    source="S",
+)
+RS_NOTICE = enum(
+    "rs_notice",
+    ("plan_notice", "限期编报水土保持方案通知书", "Notice to submit a conservation plan"),
+    ("rectify_notice", "限期整改通知书", "Rectification notice"),
+    ("stop_order", "责令停止违法行为通知书", "Order to stop the violation"),
+    ("other", "其他通知", "Other notice"),
+)
+RS_EVIDENCE = enum(
+    "rs_evidence",
+    ("plan_approval", "水土保持方案批复", "Conservation plan approval"),
+    ("plan_change_approval", "水土保持方案变更批复", "Approval of a plan change"),
+    ("acceptance_filing", "水土保持设施验收报备回执", "Acceptance filing receipt"),
+    ("restoration", "恢复治理（复绿）核查", "Site restored (checked)"),
+    ("penalty_closed", "行政处罚结案", "Penalty case closed"),
+    ("other", "其他佐证", "Other evidence"),
+)
+# Determinations that close a spot at 认定: nothing to rectify [V: 合规 / 非生产建设项目 close there].
+RS_CLOSE_AT_DETERMINATION = ("compliant", "non_production")
+RS_VIOLATIONS = ("unapproved_build", "unapproved_dump", "beyond_scope", "unaccepted_operation", "other")
+# The evidence a violation closes with [I: 民乐 "销号 by uploading 《水土保持方案批复》" for 未批先建;
+# the others by analogy — a site may also be restored instead]. "other" takes any evidence.
+RS_EVIDENCE_FOR = {
+    "unapproved_build": ("plan_approval", "restoration", "penalty_closed"),
+    "unapproved_dump": ("plan_approval", "plan_change_approval", "restoration"),
+    "beyond_scope": ("plan_change_approval", "restoration"),
+    "unaccepted_operation": ("acceptance_filing",),
+    "other": RS_EVIDENCE.codes(),
+}
+# Evidence that is a document with a number; the rest is described in words.
+RS_NUMBERED_EVIDENCE = ("plan_approval", "plan_change_approval", "acceptance_filing", "penalty_closed")
+
 ENUMERATIONS = {
     e.name: e
     for e in (
@@ -457,6 +534,13 @@ ENUMERATIONS = {
         WATER_CLASS,
         ACCEPTANCE_FAILURE,
         UPKEEP_RESULT,
+        RS_ISSUER,
+        RS_DISTURBANCE,
+        RS_PROJECT_TYPE,
+        RS_DETERMINATION,
+        CONSTRUCTION_STATUS,
+        RS_NOTICE,
+        RS_EVIDENCE,
     )  # fmt: skip
 }
 
@@ -1086,6 +1170,141 @@ WATERSHED_UPKEEP = _upkeep(
 )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
+# 5. Remote-sensing supervision (遥感监管): suspected violation spots issued by the ministry or the
+# province, re-checked on site (现场复核), determined (认定), rectified or penalised (整改/查处)
+# and de-listed (销号) with evidence. DOMAIN §5.
+# ---------------------------------------------------------------------------------------------
+_AUTO = True
+WF_RS_SPOT = _workflow(
+    "step",
+    (("issued", "已下发", "Issued"), ("rechecked", "已复核", "Re-checked"), ("determined", "已认定", "Determined"),
+     ("rectifying", "整改查处中", "Being rectified"), ("closed", "已销号", "Closed (销号)")),
+    (
+        # Submitting a re-check moves its spot on (model.rules.spot_after_recheck).
+        ("issued", "rechecked", _INSPECTORS, "复核完成", "Re-check done", _AUTO),
+        ("rechecked", "issued", ("technician",), "退回重新复核", "Return for a new re-check"),
+        ("rechecked", "determined", ("technician",), "图斑认定", "Determine spot"),
+        ("determined", "rechecked", ("technician",), "撤回认定", "Withdraw determination"),
+        ("determined", "rectifying", ("technician",), "下发整改通知", "Issue rectification notice"),
+        # A 合规 or 非生产建设项目 spot closes at 认定 (model.rules.follow_on).
+        ("determined", "closed", ("technician",), "认定销号", "Close at determination", _AUTO),
+        ("rectifying", "closed", ("technician",), "图斑销号", "Close spot (销号)"),
+        ("closed", "rectifying", ("admin",), "恢复整改", "Reopen"),
+    ),
+    "issued", ("closed",),
+)  # fmt: skip
+WF_RS_RECHECK = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交复核", "Submit re-check"),
+        ("submitted", "draft", ("technician",), "退回复核记录", "Return re-check for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+
+RS_SPOT = RecordKind(
+    "rs_spot", "遥感监管图斑", "Remote-sensing spot", "MultiPolygon",
+    object_kind="rs_spot",
+    fields=AUDIT_FIELDS + (
+        _f("spot_id", TEXT, "图斑编号", "Spot id", required_at=("*",), max_length=64),
+        _f("batch_year", INT, "下发年度", "Batch year", minimum=2000, maximum=2100, required_at=("*",)),
+        _f("batch_round", INT, "下发批次", "Batch round", minimum=1, maximum=99, required_at=("*",)),
+        _e("issuer_level", RS_ISSUER, "下发层级", "Issued by", required_at=("*",)),
+        _f("batch", TEXT, "批次", "Batch", derived="rs_batch"),
+        _f("issued_on", DATE, "下发日期", "Issued on", required_at=("*",)),
+        _f("deadline", DATE, "办结期限", "Deadline", required_at=("*",)),
+        _f("township", TEXT, "乡镇", "Township"),
+        _f("village", TEXT, "村", "Village"),
+        _f("issued_area", REAL, "下发面积", "Issued area", unit="hm²", minimum=0),
+        _f("area", REAL, "图斑面积", "Spot area", unit="hm²", derived="area_hm2"),
+        _e("disturbance_type", RS_DISTURBANCE, "扰动类型", "Disturbance type"),
+        _e("project_type", RS_PROJECT_TYPE, "项目类型", "Project type"),
+        _f("project_name", TEXT, "项目名称", "Project"),
+        _f("builder", TEXT, "建设单位", "Builder"),
+        _f("plan_approval_no", TEXT, "水土保持方案批复文号", "Conservation plan approval no."),
+        _f("split_from", TEXT, "分割自", "Split from", max_length=36, ref="rs_spot"),
+        _f("recheck_uuid", TEXT, "现场复核记录", "Site re-check", max_length=36, ref="rs_recheck",
+           required_at=("rechecked",)),
+        _f("rechecked_at", DATE, "复核日期", "Re-checked on", required_at=("rechecked",)),
+        _e("determination", RS_DETERMINATION, "认定结果", "Determination", required_at=("determined",)),
+        _f("determination_note", TEXT, "认定说明", "Determination note"),
+        _f("determined_at", DATE, "认定日期", "Determined on", required_at=("determined",)),
+        _f("determined_by", TEXT, "认定人", "Determined by", required_at=("determined",)),
+        _e("notice_type", RS_NOTICE, "整改通知类型", "Notice type"),
+        _f("notice_no", TEXT, "通知书文号", "Notice no."),
+        _f("notice_date", DATE, "通知下发日期", "Notice date"),
+        _f("notice_deadline", DATE, "整改期限", "Rectification deadline"),
+        _f("case_no", TEXT, "立案编号", "Case no."),
+        _f("case_filed_on", DATE, "立案日期", "Case filed on"),
+        _f("penalty_decision_no", TEXT, "处罚决定书文号", "Penalty decision no."),
+        _f("penalty_amount", REAL, "罚款金额", "Fine", unit="万元", minimum=0),
+        _e("evidence_type", RS_EVIDENCE, "销号佐证类型", "Evidence"),
+        _f("evidence_no", TEXT, "佐证文号", "Evidence no."),
+        _f("evidence_date", DATE, "佐证日期", "Evidence date"),
+        _f("evidence_note", TEXT, "佐证说明", "Evidence note"),
+        _f("closed_at", DATE, "销号日期", "Closed on", required_at=("closed",)),
+        _f("closed_by", TEXT, "销号人", "Closed by", required_at=("closed",)),
+        _step_field("rs_spot_step", WF_RS_SPOT),
+    ),
+    workflow=WF_RS_SPOT,
+    rules=(
+        RequiredWhen("plan_approval_no", "determination", ("compliant",), ("determined",),
+                     "认定合规须填写水土保持方案批复文号", "a compliant spot needs its plan approval number"),
+        RequiredWhen("determination_note", "determination", ("non_production", "other"), ("determined",),
+                     "认定为非生产建设项目或其他时须填写认定说明", "explain a non-production or other determination"),
+        *(RequiredWhen(name, "determination", RS_VIOLATIONS, ("rectifying",), f"违法违规图斑须填写{zh}",
+                       f"a violation needs its {en}")
+          for name, zh, en in (("notice_type", "整改通知类型", "notice type"), ("notice_no", "通知书文号", "notice no."),
+                               ("notice_date", "通知下发日期", "notice date"),
+                               ("notice_deadline", "整改期限", "rectification deadline"))),
+        RequiredWhen("evidence_type", "determination", RS_VIOLATIONS, ("closed",),
+                     "违法违规图斑销号须有整改佐证", "a violation closes with evidence"),
+        RequiredWhen("evidence_date", "determination", RS_VIOLATIONS, ("closed",),
+                     "销号须填写佐证日期", "the evidence needs its date"),
+        RequiredWhen("evidence_no", "evidence_type", RS_NUMBERED_EVIDENCE, ("closed",),
+                     "批复、回执或结案佐证须填写文号", "an approval, receipt or closed case needs its number"),
+        RequiredWhen("evidence_note", "evidence_type", ("restoration", "other"), ("closed",),
+                     "恢复治理或其他佐证须填写说明", "describe a restoration or other evidence"),
+    ),
+    code_field="spot_id", title_field="project_name", status_field="step",
+)  # fmt: skip
+
+RS_RECHECK = RecordKind(
+    "rs_recheck", "现场复核", "Site re-check", "Point",
+    parent="rs_spot", parent_field="spot_uuid", object_kind="rs_spot",
+    fields=AUDIT_FIELDS + (
+        _ref("spot_uuid", "rs_spot", "遥感监管图斑", "Remote-sensing spot"),
+        _f("rechecked_at", DATETIME, "复核时间", "Re-checked at", required_at=("draft",)),
+        _f("inspector", TEXT, "复核人", "Re-checked by", required_at=("draft",)),
+        _f("disturbance_found", BOOL, "现场存在扰动", "Disturbance found", required_at=("submitted",)),
+        _f("extent_matches", BOOL, "扰动范围与下发图斑一致", "Extent matches the issued spot"),
+        _f("disturbed_area", REAL, "现场扰动面积", "Disturbed area on site", unit="hm²", minimum=0),
+        _e("construction_status", CONSTRUCTION_STATUS, "建设状态", "Construction status"),
+        _e("project_type", RS_PROJECT_TYPE, "项目类型", "Project type"),
+        _f("project_name", TEXT, "项目名称", "Project"),
+        _f("builder", TEXT, "建设单位", "Builder"),
+        _f("plan_approval_no", TEXT, "水土保持方案批复文号", "Conservation plan approval no."),
+        _e("determination", RS_DETERMINATION, "复核认定意见", "Proposed determination", required_at=("submitted",)),
+        _f("evidence", TEXT, "复核情况说明", "Findings", required_at=("submitted",)),
+        _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+        _f("distance_to_object", REAL, "距图斑距离", "Distance to the spot", unit="m", derived="distance_to_parent"),
+        _step_field("recheck_step", WF_RS_RECHECK),
+    ),
+    workflow=WF_RS_RECHECK,
+    rules=(
+        RequiredWhen("extent_matches", "disturbance_found", (True,), ("submitted",),
+                     "存在扰动时须说明范围是否与下发图斑一致", "say whether the extent matches the issued spot"),
+        RequiredWhen("construction_status", "disturbance_found", (True,), ("submitted",),
+                     "存在扰动时须填写建设状态", "a disturbance needs its construction status"),
+        RequiredWhen("disturbed_area", "extent_matches", (False,), ("submitted",),
+                     "范围与下发图斑不一致时须填写现场扰动面积", "a different extent needs the area found on site"),
+        RequiredWhen("project_name", "determination", RS_VIOLATIONS, ("submitted",),
+                     "违法违规图斑须查明项目名称", "a violation needs the project identified"),
+    ),
+    code_field="determination", title_field="inspector", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
 # Photos: attachments of any record, content-addressed by sha256.
 # ---------------------------------------------------------------------------------------------
 PHOTO = RecordKind(
@@ -1140,6 +1359,8 @@ RECORD_KINDS: dict[str, RecordKind] = {
         WATERSHED_SPOT,
         WATERSHED_ACCEPTANCE,
         SPOT_CHECK,
+        RS_SPOT,
+        RS_RECHECK,
         PHOTO,
         TARGET,
         PATCH_UPKEEP,
@@ -1147,11 +1368,12 @@ RECORD_KINDS: dict[str, RecordKind] = {
     )  # fmt: skip
 }
 
-# The three objects that get a dock each, with their main record kind.
+# The objects that get a dock each, with their main record kind.
 OBJECT_KINDS = {
     "patch": ("patch", "侵蚀沟/崩岗图斑", "Gully-erosion patches"),
     "dam": ("dam", "淤地坝", "Check dams"),
     "watershed": ("watershed", "小流域", "Small watersheds"),
+    "rs_spot": ("rs_spot", "遥感监管图斑", "Remote-sensing spots"),
 }
 
 

@@ -20,6 +20,7 @@ class Needs:
     children: tuple[str, ...] = ()  # kinds whose parent field points at the record
     siblings: tuple[str, ...] = ()  # kinds under the record's parent (a patch acceptance: the patch's measures)
     parent: bool = False  # the parent record's values
+    photos: bool = False  # the record's photos (ctx.children["photo"])
     advisory: bool = False  # only warnings read them: the server does not load them, nothing follows
 
 
@@ -29,6 +30,7 @@ NEEDS: dict[str, Needs] = {
     "patch_acceptance": Needs(siblings=("patch_measure",)),
     "watershed": Needs(children=("watershed_spot",)),
     "watershed_acceptance": Needs(children=("spot_check",), parent=True),
+    "rs_recheck": Needs(photos=True, advisory=True),  # submitted without a photo: a warning
 }
 
 PARENT, SIBLINGS, CHILDREN = "parent", "siblings", "children"

@@ -21,6 +21,8 @@ from .definition import (
     MEASURE_POSITION,
     MEASURE_POSITIONS,
     RECORD_KINDS,
+    RS_CLOSE_AT_DETERMINATION,
+    RS_EVIDENCE_FOR,
     STRUCTURE_MEASURES,
     TARGET_UNITS,
     THRESHOLDS,
@@ -74,6 +76,7 @@ class Context:
     polygons: Sequence | None = None  # [[outer ring, holes…], …] in lon/lat
     point: tuple[float, float] | None = None
     parent_point: tuple[float, float] | None = None
+    parent_polygons: Sequence | None = None  # the parent's area (a remote-sensing spot), like polygons
     # Records of other kinds by kind: a record's children, or its parent's (a patch acceptance's measures).
     children: Mapping[str, Sequence[Mapping[str, Any]]] = field(default_factory=dict)
     parent: Mapping[str, Any] | None = None  # the parent record's values
@@ -245,9 +248,21 @@ def _patch_size_class(values: Mapping[str, Any], ctx: Context) -> Any:
 
 
 def _distance_to_parent(values: Mapping[str, Any], ctx: Context) -> Any:
+    """From the record's point to its parent: to the parent's area when it has one (0 inside)."""
+    if ctx.point is not None and ctx.parent_polygons:
+        return round(geodesy.distance_to_polygons_m(ctx.point, ctx.parent_polygons), 1)
     if ctx.point is None or ctx.parent_point is None:
         return KEEP
     return round(geodesy.distance_m(ctx.parent_point, ctx.point), 1)
+
+
+def rs_batch(values: Mapping[str, Any]) -> str | None:
+    """The name of a remote-sensing batch: year, issuing level and round (2025年省级第1批)."""
+    year, round_, level = values.get("batch_year"), values.get("batch_round"), values.get("issuer_level")
+    if year is None or round_ is None:
+        return None
+    issuer = RECORD_KINDS["rs_spot"].field("issuer_level").enum.label(level) if level else ""
+    return f"{year}年{issuer}第{round_}批"
 
 
 def _conservation_rate(values: Mapping[str, Any], ctx: Context) -> Any:
@@ -314,6 +329,7 @@ DERIVATIONS: dict[str, Callable[[Mapping[str, Any], Context], Any]] = {
     "watershed_treatment_degree": _watershed_treatment_degree,
     "parent_treatment_degree": _parent_field("treatment_degree"),
     "measure_position": lambda v, ctx: MEASURE_POSITIONS.get(v.get("measure_type")),
+    "rs_batch": lambda v, ctx: rs_batch(v),
 }
 
 
@@ -472,6 +488,31 @@ def validate(
     return problems
 
 
+def _spot_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A remote-sensing spot: dates in order, a 合规/非生产 spot closes at 认定 (it is never rectified),
+    and a spot closes only with the evidence its determination takes (RS_EVIDENCE_FOR)."""
+    problems = []
+    for start, end, zh, en in (("issued_on", "deadline", "办结期限不能早于下发日期", "the deadline is before the issue"),
+                               ("notice_date", "notice_deadline", "整改期限不能早于通知下发日期",
+                                "the rectification deadline is before the notice")):  # fmt: skip
+        a, b = values.get(start), values.get(end)
+        if isinstance(a, str) and isinstance(b, str) and b[:10] < a[:10]:
+            problems.append(Problem(end, "rule", zh, en))
+    determination, step = values.get("determination"), values.get("step")
+    if determination in RS_CLOSE_AT_DETERMINATION and step in ("determined", "rectifying"):
+        problems.append(Problem("step", "rule", "合规或非生产建设项目图斑在认定时销号，不进入整改查处",
+                                "a compliant or non-production spot closes at determination"))  # fmt: skip
+    evidence = values.get("evidence_type")
+    allowed = RS_EVIDENCE_FOR.get(determination or "")
+    if step == "closed" and evidence and allowed is not None and evidence not in allowed:
+        kind = RECORD_KINDS["rs_spot"]
+        shown = "、".join(kind.field("evidence_type").enum.label(c) for c in allowed)
+        label = kind.field("determination").enum.label(determination)
+        problems.append(Problem("evidence_type", "rule", f"“{label}”图斑销号的佐证应为：{shown}",
+                                f"a '{determination}' spot closes with one of {list(allowed)}"))  # fmt: skip
+    return problems
+
+
 # -- text formats ----------------------------------------------------------------------------
 # A mainland mobile number (11 digits, 1[3-9]…, optionally +86), or a landline with or without its
 # area code (0797-8123456, 010 12345678: 010, 02x or a four-digit code), with an extension (转123);
@@ -579,6 +620,7 @@ STEP_RULES: dict[str, tuple[Callable[[Mapping[str, Any], set[str], Thresholds], 
 VALUE_RULES: dict[str, tuple[Callable[[Mapping[str, Any], Thresholds], list[Problem]], ...]] = {
     "patch": (_benggang_min_area, _gully_min_length),
     "target": (lambda v, t: _target_problems(v),),
+    "rs_spot": (lambda v, t: _spot_problems(v),),
 }
 
 
@@ -737,7 +779,7 @@ def check_transition(
 # Workflow steps: what a step fills by itself, what the next step needs, what refuses a step
 # --------------------------------------------------------------------------------------------
 # Fields holding a person's name: a step that requires one fills in the user who takes it.
-PERSON_FIELDS = ("inspector", "surveyor", "checker", "rechecked_by", "closed_by", "acceptor")
+PERSON_FIELDS = ("inspector", "surveyor", "checker", "rechecked_by", "closed_by", "acceptor", "determined_by")
 # Fields a step computes itself besides dates, times and names (drawing a sample picks its seed).
 STEP_COMPUTED = {("watershed_acceptance", "sampled"): ("sample_share", "sample_seed")}
 
@@ -779,16 +821,17 @@ def fill_for_step(
 
 def next_steps(kind: RecordKind | str, values: Mapping[str, Any]) -> list[Any]:
     """The forward transitions a record filled in step by step (a child record: inspection, hazard,
-    acceptance…) takes next. Objects (dams, patches, watersheds) are registers, not drafts: none."""
+    acceptance…; an object worked as a case: a remote-sensing spot) takes next, leaving out those the
+    model takes by itself. Registers (dams, patches, watersheds) are not drafts: none."""
     kind = _kind(kind)
     wf = kind.workflow
-    if wf is None or kind.parent is None:
+    if wf is None or (kind.parent is None and wf.state_field != "step"):
         return []
     step = values.get(wf.state_field) or wf.initial
     if step not in wf.step_codes():
         return []
     here = wf.step_index(step)
-    return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here]
+    return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here and not t.auto]
 
 
 # Fields a rule coded in validate() reads besides the field it reports on: (kind, field) -> fields.
@@ -840,15 +883,33 @@ def problems_by_field(
         if p.field and p.code != "unknown":
             out.setdefault(p.field, []).append(p)
     for step in next_steps(kind, values):
-        fills = set(step_fills(kind, step.target))
-        ahead = {**values, kind.workflow.state_field: step.target}
-        for p in validate(kind, ahead, t, ctx=ctx):
-            if p.code in ("required", "rule") and p.field and p.field not in fills and p.field not in out:
+        for p in step_needs(kind, values, step.target, t, ctx):
+            if p.field not in out:
                 out[p.field] = [Problem(p.field, "next", f"{step.zh}前：{p.zh}", f"before '{step.en}': {p.en}")]
     for p in warnings(kind, values, ctx):
         if p.field and p.field not in out:
             out[p.field] = [p]
     return out
+
+
+def step_needs(
+    kind: RecordKind | str,
+    values: Mapping[str, Any],
+    target: str,
+    t: Thresholds = THRESHOLDS,
+    ctx: Context | None = None,
+) -> list[Problem]:
+    """What a record still lacks for the step to `target`: its required fields and rules there (with
+    `ctx`, also those that look at other records), leaving out what the step fills by itself."""
+    kind = _kind(kind)
+    fills = set(step_fills(kind, target))
+    ahead = {**values, kind.workflow.state_field: target}
+    further = follow_on(kind, ahead)
+    if further is not None:  # the step goes on by itself (a 合规 spot closes at 认定)
+        fills |= set(step_fills(kind, further))
+        ahead[kind.workflow.state_field] = further
+    found = validate(kind, ahead, t, ctx=ctx)
+    return [p for p in found if p.code in ("required", "rule") and p.field and p.field not in fills]
 
 
 def irreversible(kind: RecordKind | str, target: str, state_field: str | None = None) -> bool:
@@ -864,6 +925,60 @@ def irreversible(kind: RecordKind | str, target: str, state_field: str | None = 
     )
 
 
+def follow_on(kind: RecordKind | str, values: Mapping[str, Any]) -> str | None:
+    """The step a record takes by itself once it reaches its current one: a 合规 or 非生产建设项目
+    spot is closed at 认定 (DOMAIN §5). None when it stays."""
+    kind = _kind(kind)
+    if kind.name == "rs_spot" and values.get("step") == "determined":
+        if values.get("determination") in RS_CLOSE_AT_DETERMINATION:
+            return "closed"
+    return None
+
+
+def spot_after_recheck(spot: Mapping[str, Any], recheck: Mapping[str, Any]) -> dict[str, Any]:
+    """What a submitted re-check writes to its spot: the spot is re-checked (if it was only issued),
+    with the re-check's day, its proposed determination and the project it identified where the
+    spot knows none. Empty when the spot has gone further."""
+    if (spot.get("step") or "issued") != "issued":
+        return {}
+    out: dict[str, Any] = {"step": "rechecked", "recheck_uuid": recheck.get("uuid")}
+    when = recheck.get("rechecked_at")
+    if isinstance(when, str) and when:
+        out["rechecked_at"] = _local_day(when)
+    for name in ("determination", "project_name", "builder", "project_type", "plan_approval_no"):
+        if not _is_empty(recheck.get(name)) and (name == "determination" or _is_empty(spot.get(name))):
+            out[name] = recheck[name]
+    return out
+
+
+def _local_day(stamp: str) -> str:
+    """The local day of a UTC time stamp (a date as it is)."""
+    if "T" not in stamp:
+        return stamp[:10]
+    try:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return stamp[:10]
+
+
+def spot_deadline(values: Mapping[str, Any]) -> str | None:
+    """The date a remote-sensing spot must be done by: the issuer's deadline, and while it is being
+    rectified also the notice's, whichever is earlier. None once it is closed."""
+    if values.get("step") == "closed":
+        return None
+    dates = [values.get("deadline")]
+    if values.get("step") == "rectifying":
+        dates.append(values.get("notice_deadline"))
+    dates = [str(d)[:10] for d in dates if isinstance(d, str) and d]
+    return min(dates) if dates else None
+
+
+def spot_overdue(values: Mapping[str, Any], today: dt.date) -> bool:
+    """A spot still open after its deadline (spot_deadline)."""
+    deadline = spot_deadline(values)
+    return deadline is not None and deadline < today.isoformat()
+
+
 def step_checks(
     kind: RecordKind | str, values: Mapping[str, Any], target: str, role: str, ctx: Context | None = None
 ) -> list[Problem]:
@@ -876,6 +991,8 @@ def step_checks(
     out: list[Problem] = []
     if kind.name == "dam" and target == "delisted" and "dam_hazard" in ctx.children:
         out += _delisting_with_hazards(values, open_hazards(ctx.children["dam_hazard"]), role)
+    if kind.name == "rs_recheck" and target == "submitted":
+        out += _recheck_warnings(values, ctx)
     return out + warnings(kind, values, ctx)
 
 
@@ -894,6 +1011,25 @@ def _delisting_with_hazards(values: Mapping[str, Any], hazards: Sequence[Mapping
     if _is_empty(values.get("delist_reason")):
         out.append(Problem("delist_reason", "rule", "销号仍有未销号隐患的淤地坝，须写明销号说明",
                            "de-listing a dam with open hazards needs a written explanation"))  # fmt: skip
+    return out
+
+
+def _recheck_warnings(values: Mapping[str, Any], ctx: Context) -> list[Problem]:
+    """A re-check is proved by where it was made and by its photos: far from the spot, or without a
+    photo (when the photos are known), it is submitted with a warning."""
+    out = []
+    distance, limit = values.get("distance_to_object"), ctx.thresholds["visit_max_distance"]
+    if isinstance(distance, (int, float)) and distance > limit:
+        out.append(
+            Problem(
+                "distance_to_object",
+                "warning",
+                f"复核位置距图斑 {distance:.0f} m，超过到位核验距离 {limit:g} m",
+                f"re-checked {distance:.0f} m from the spot, beyond the {limit:g} m proof-of-visit distance",
+            )
+        )
+    if "photo" in ctx.children and not ctx.children["photo"]:
+        out.append(Problem(None, "warning", "没有现场照片", "no photo of the site"))
     return out
 
 
@@ -940,12 +1076,16 @@ def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any])
 
 
 def delisted_parent(child: RecordKind | str, parent_values: Mapping[str, Any]) -> list[Problem]:
-    """No new record under an object that left the register (销号)."""
+    """No new record under an object that left the register (销号), or whose case is closed (办结)."""
     child = _kind(child)
     parent = RECORD_KINDS.get(child.parent or "")
     if parent is not None and parent.delisting and parent_values.get("register_status") == "delisted":
         return [Problem(None, "rule", f"{parent.zh}已登记销号，不能再新建{child.zh}",
                         f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
+    wf = parent.workflow if parent is not None and parent.parent is None else None
+    if wf is not None and wf.state_field == "step" and parent_values.get("step") in wf.final:  # a closed case
+        return [Problem(None, "rule", f"{parent.zh}已办结，不能再新建{child.zh}",
+                        f"the {parent.en.lower()} is closed: no new {child.en.lower()}")]  # fmt: skip
     return []
 
 
@@ -964,7 +1104,7 @@ def frozen_under(child: RecordKind | str, parent_values: Mapping[str, Any], zh: 
 
 # The records that may be deleted while still in their first step (a mistake undone), by kind.
 DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
-               "watershed_acceptance": "draft"}  # fmt: skip
+               "watershed_acceptance": "draft", "rs_recheck": "draft"}  # fmt: skip
 DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
 
 

@@ -128,6 +128,9 @@ class Transition:
     roles: tuple[str, ...]
     zh: str  # action label, e.g. 提交
     en: str
+    # Taken by the model as a consequence of another step (a submitted re-check moves its spot on),
+    # never offered as a button of its own; a role still needs it to reach the step.
+    auto: bool = False
 
 
 @dataclass(frozen=True)

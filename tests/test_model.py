@@ -54,7 +54,7 @@ def test_named_fields_exist(kind):
 
 
 def test_object_kinds_name_main_kinds():
-    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed"}
+    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed", "rs_spot"}
     for obj, (main, zh, en) in OBJECT_KINDS.items():
         assert RECORD_KINDS[main].object_kind == obj and zh and en
 
@@ -140,7 +140,9 @@ def test_benggang_size_class_from_area():
         assert derived["size_class"] == expected
         assert derived["area"] == pytest.approx(side * side, rel=0.01)
     # 侵蚀沟 keep their hand-entered class
-    derived = rules.derive("patch", {"kind": "gully", "size_class": "large"}, Context(polygons=[[_square(115, 25.85, 20)]]))
+    derived = rules.derive(
+        "patch", {"kind": "gully", "size_class": "large"}, Context(polygons=[[_square(115, 25.85, 20)]])
+    )
     assert "size_class" not in derived
 
 

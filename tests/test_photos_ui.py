@@ -240,6 +240,7 @@ def test_photo_forms(qgis_new_project, small_store):
 
 # -- on-demand download against the real server ------------------------------------------------
 
+
 def test_download_on_demand(iface, tmp_path):
     import shuibao_sync_harness as h
     from shuibao.sync.api import ApiClient

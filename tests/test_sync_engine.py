@@ -76,8 +76,10 @@ def e_outbox(store):
     try:
         import json
 
-        return [{"mutation_id": m, "result": json.loads(r)} for m, r in
-                conn.execute("SELECT mutation_id, result FROM sbs_outbox ORDER BY mutation_id")]
+        return [
+            {"mutation_id": m, "result": json.loads(r)}
+            for m, r in conn.execute("SELECT mutation_id, result FROM sbs_outbox ORDER BY mutation_id")
+        ]
     finally:
         conn.close()
 
@@ -198,8 +200,7 @@ def test_photos_resumable_and_on_demand(server, tmp_path):
     sha = s1.get_record("photo", pid)["sha256"]
     # upload the first chunk only, as if the network broke half-way
     api = ApiClient(server.url)
-    with eng.SyncEngine(s1, api, username="ann", password=PASSWORD,
-                        settings=eng.SyncSettings(chunk_size=200_000)) as e:
+    with eng.SyncEngine(s1, api, username="ann", password=PASSWORD, settings=eng.SyncSettings(chunk_size=200_000)) as e:
         e.login()
         api.put_chunk(sha, jpeg[:200_000], 0, len(jpeg))
         assert api.upload_status(sha)["offset"] == 200_000

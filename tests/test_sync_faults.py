@@ -285,9 +285,12 @@ def test_disk_full_while_pulling(server, tmp_path):
     h.sync(s1, server, "ann")
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(  # nosec B603 B607 - fixed argv
-        ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)], capture_output=True
-    ).returncode:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(  # nosec B603 B607 - fixed argv
+            ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("cannot mount a tiny tmpfs (needs root) to make the disk full")
     try:
         s2 = h.new_store(mnt / "b.gpkg")

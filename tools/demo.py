@@ -65,7 +65,7 @@ NewsFeed\\https%3A%2F%2Ffeed.qgis.org\\disabled=true
 """
 
 # Runs inside QGIS (its own Python), so it may only use QGIS and the standard library.
-STARTUP = r'''
+STARTUP = r"""
 import traceback
 from pathlib import Path
 
@@ -158,7 +158,7 @@ _timer.setSingleShot(True)
 _timer.timeout.connect(open_store)
 _timer.start(1500)
 _keep.append(_timer)
-'''
+"""
 
 
 def _load_tool(name: str):
@@ -252,9 +252,16 @@ def write_profile(server_url: str = "", locale: str = "zh") -> None:
         shutil.rmtree(PROFILES)
     profile.mkdir(parents=True)
     version = Qgis.QGIS_VERSION_INT
-    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version, server_url=server_url,
-                                                      locale="zh-Hans" if locale == "zh" else "en_US",
-                                                      global_locale="zh_CN" if locale == "zh" else "en_US"), encoding="utf-8")
+    (profile / "QGIS3.ini").write_text(
+        QGIS_INI.format(
+            tips=version // 100,
+            version=version,
+            server_url=server_url,
+            locale="zh-Hans" if locale == "zh" else "en_US",
+            global_locale="zh_CN" if locale == "zh" else "en_US",
+        ),
+        encoding="utf-8",
+    )
     (PROFILES / "profiles" / "profiles.ini").write_text("[core]\ndefaultProfile=default\n", encoding="utf-8")
 
 

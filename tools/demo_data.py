@@ -25,6 +25,7 @@ from pathlib import Path
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shuibao.model import RECORD_KINDS, rules
+from shuibao.model.definition import RS_CLOSE_AT_DETERMINATION, RS_EVIDENCE_FOR
 from shuibao.model.rules import Context
 
 COUNTY_CODE = "360704"
@@ -75,10 +76,11 @@ class DemoSize:
     patches: int = 320
     watersheds: int = 2
     spots_per_watershed: int = 60
+    rs_spots: int = 120  # remote-sensing spots over two province batches
 
     @classmethod
     def small(cls) -> DemoSize:
-        return cls(dams=24, patches=30, watersheds=2, spots_per_watershed=6)
+        return cls(dams=24, patches=30, watersheds=2, spots_per_watershed=6, rs_spots=24)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +127,9 @@ def _scaled_blob(rng: random.Random, cx: float, cy: float, target_m2: float, **k
     poly = _blob(rng, cx, cy, math.sqrt(target_m2 / math.pi), **kw)
     # Rescale the vertices around the centre so the GK area hits the target.
     f = math.sqrt(target_m2 / _area_m2(poly))
-    pts = [_to_lonlat(cx, cy, (x - cx) * M_PER_DEG_LON * f, (y - cy) * M_PER_DEG_LAT * f) for x, y in poly.exterior.coords]
+    pts = [
+        _to_lonlat(cx, cy, (x - cx) * M_PER_DEG_LON * f, (y - cy) * M_PER_DEG_LAT * f) for x, y in poly.exterior.coords
+    ]
     return MultiPolygon([Polygon(pts)])
 
 
@@ -445,14 +449,24 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
     result = g.weighted((("no_hazard", 70), ("general", 22), ("major", 8)))
     if status in ("dangerous", "reinforcing"):
         result = g.weighted((("general", 5), ("major", 5)))
-    crack = "none" if result == "no_hazard" else g.weighted((("none", 4), ("longitudinal", 2), ("transverse", 2), ("mesh", 1)))
-    seepage = "none" if result == "no_hazard" else g.weighted((("none", 5), ("diffuse", 3), ("concentrated", 1), ("piping", 1)))
+    crack = (
+        "none"
+        if result == "no_hazard"
+        else g.weighted((("none", 4), ("longitudinal", 2), ("transverse", 2), ("mesh", 1)))
+    )
+    seepage = (
+        "none"
+        if result == "no_hazard"
+        else g.weighted((("none", 5), ("diffuse", 3), ("concentrated", 1), ("piping", 1)))
+    )
     submitted = g.rng.random() < 0.85
     plon, plat = g.near(lon, lat, 25)
     insp = {
         **_audit(g, 2024),
         "dam_uuid": dam["uuid"],
-        "kind": g.weighted((("pre_flood", 3), ("flood_patrol", 5), ("post_flood", 2), ("special", 1), ("hazard_survey", 2))),
+        "kind": g.weighted(
+            (("pre_flood", 3), ("flood_patrol", 5), ("post_flood", 2), ("special", 1), ("hazard_survey", 2))
+        ),
         "inspected_at": g.datetime(2024, 2026),
         "inspector": dam["patrol_person"] if g.rng.random() < 0.6 else g.person(),
         "flood_storage_ok": result != "major",
@@ -504,7 +518,7 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
 # Parents before children.
 KIND_ORDER = ("watershed", "watershed_spot", "watershed_acceptance", "spot_check", "watershed_upkeep", "patch",
               "patch_measure", "patch_survey", "patch_upkeep", "dam", "dam_inspection", "dam_hazard",
-              "target")  # fmt: skip
+              "target", "rs_spot", "rs_recheck")  # fmt: skip
 
 
 def _acceptances(g: _Gen, watersheds: list[dict], spots: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -789,7 +803,176 @@ def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
     return patrols
 
 
-def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None) -> dict[str, list[dict]]:
+# ---------------------------------------------------------------------------------------------
+# Remote-sensing supervision: two province batches of suspected violation spots, the older one
+# mostly closed (its open spots overdue), the current one mostly being re-checked.
+# ---------------------------------------------------------------------------------------------
+RS_PROJECTS = (  # project type, disturbance type, project name, builder
+    ("real_estate", "other", "{t}{v}安置房建设项目", "赣县区城投置业有限公司"),
+    ("transport", "spoil", "{t}至{v}公路改建工程弃渣场", "赣县区交通运输局"),
+    ("mining", "borrow", "{t}{v}建筑用砂石场", "{v}砂石有限公司"),
+    ("energy", "other", "{t}{v}农光互补光伏电站", "赣县区绿能新能源有限公司"),
+    ("industry", "other", "赣县经开区{v}标准厂房", "赣县区工业园区开发有限公司"),
+    ("agri_forestry", "other", "{t}{v}脐橙果园开发", "{v}果业专业合作社"),
+    ("water", "other", "{t}{v}山塘除险加固工程", "赣县区水利局"),
+)
+RS_DETERMINATIONS = (("compliant", 0.3), ("unapproved_build", 0.3), ("unapproved_dump", 0.08),
+                     ("beyond_scope", 0.12), ("unaccepted_operation", 0.08), ("non_production", 0.1),
+                     ("other", 0.02))  # fmt: skip
+# (round, days before today it was issued, days it had, the steps its spots are at, in turn)
+RS_BATCHES = (
+    (
+        1,
+        250,
+        150,
+        (
+            "closed",
+            "rectifying",
+            "closed",
+            "closed",
+            "rechecked",
+            "closed",
+            "closed",
+            "rectifying",
+            "closed",
+            "determined",
+        ),
+    ),
+    (
+        2,
+        40,
+        90,
+        (
+            "issued",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+            "determined",
+            "rechecked",
+            "issued",
+            "rectifying",
+            "issued",
+            "closed",
+            "rechecked",
+            "issued",
+            "determined",
+            "issued",
+            "rectifying",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+        ),
+    ),
+)
+RS_TECHNICIANS = ("钟国平", "谢文海")
+
+
+def _doc(prefix: str, g: _Gen, year: int) -> str:
+    return f"赣县{prefix}〔{year}〕{g.rng.randrange(3, 180)}号"
+
+
+def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], list[dict]]:
+    g = _Gen(seed + 4)  # its own stream, dated relative to today
+    spots, rechecks = [], []
+    first = size.rs_spots // 3
+    for i in range(size.rs_spots):
+        round_, ago, days, steps = RS_BATCHES[0] if i < first else RS_BATCHES[1]
+        issued = today - dt.timedelta(days=ago)
+        town, tx, ty = g.rng.choice(TOWNSHIPS)
+        cx, cy = g.near(tx, ty, 2500)
+        village = g.rng.choice(VILLAGE_PARTS)
+        geom = _scaled_blob(g.rng, cx, cy, g.rng.uniform(1500, 30000), n=9, irregularity=0.25)
+        project_type, disturbance, name, builder = g.rng.choice(RS_PROJECTS)
+        spot = {
+            **_audit(g, issued.year), "created_at": f"{issued.isoformat()}T02:00:00Z",
+            "spot_id": f"{COUNTY_CODE}{issued.year}{round_:02d}{i + 1:04d}", "batch_year": issued.year,
+            "batch_round": round_, "issuer_level": "province", "issued_on": issued.isoformat(),
+            "deadline": (issued + dt.timedelta(days=days)).isoformat(), "township": town, "village": village,
+            "issued_area": round(_area_m2(geom) / 10_000 * g.rng.uniform(0.97, 1.03), 2),
+            "disturbance_type": disturbance, "step": steps[(i if i < first else i - first) % len(steps)],
+            "geom": _wkb(geom),
+        }  # fmt: skip
+        spot.update(rules.derive("rs_spot", spot, Context(polygons=_rings(geom))))
+        project = {"project_type": project_type, "project_name": name.format(t=town[:2], v=village),
+                   "builder": builder.format(v=village)}  # fmt: skip
+        if spot["step"] != "issued":
+            recheck = _rs_recheck(g, spot, geom, project, issued, today)
+            rechecks.append(recheck)
+            _rs_case(g, spot, recheck, today)
+        elif g.rng.random() < 0.3:
+            spot.update(project_type=project_type, project_name=project["project_name"])  # seen on the imagery
+        spots.append(spot)
+    return spots, rechecks
+
+
+def _rs_recheck(g: _Gen, spot: dict, geom, project: dict, issued: dt.date, today: dt.date) -> dict:
+    """The inspector's visit: near the spot, with what was found and the proposed determination."""
+    determination = g.weighted(RS_DETERMINATIONS)
+    if spot["step"] in ("determined", "rectifying"):  # only violations stay open after 认定
+        determination = g.weighted([d for d in RS_DETERMINATIONS if d[0] not in RS_CLOSE_AT_DETERMINATION])
+    when = min(issued + dt.timedelta(days=g.rng.randrange(4, 30)), today)
+    c = geom.representative_point()
+    lon, lat = g.near(c.x, c.y, 25)
+    matches = g.rng.random() < 0.8
+    found = determination != "non_production" or g.rng.random() < 0.5
+    recheck = {
+        **_audit(g, when.year), "created_at": f"{when.isoformat()}T03:00:00Z", "spot_uuid": spot["uuid"],
+        "rechecked_at": f"{when.isoformat()}T{g.rng.randrange(1, 9):02d}:{g.rng.randrange(60):02d}:00Z",
+        "inspector": g.person(), "disturbance_found": found, "determination": determination,
+        "construction_status": g.rng.choice(("building", "finished", "stopped")) if found else None,
+        "extent_matches": matches if found else None,
+        "disturbed_area": None if matches or not found else round(spot["area"] * g.rng.uniform(0.6, 1.4), 2),
+        "evidence": "现场拍照取证，核对项目立项及水土保持方案审批情况" if found else "现场为农户自建房前坪平整，非生产建设项目",
+        "position_source": "gps", "step": "submitted", "geom": _wkb(Point(lon, lat)),
+    }  # fmt: skip
+    if found and determination != "non_production":
+        recheck.update(project)
+        if determination == "compliant":
+            recheck["plan_approval_no"] = _doc("水保许", g, when.year - 1)
+    recheck.update(rules.derive("rs_recheck", recheck, Context(point=(lon, lat), parent_polygons=_rings(geom))))
+    return recheck
+
+
+def _rs_case(g: _Gen, spot: dict, recheck: dict, today: dt.date) -> None:
+    """The spot from its re-check to its step: 认定, the notice, a case, the evidence, 销号."""
+    step, determination = spot["step"], recheck["determination"]
+    day = dt.date.fromisoformat(recheck["rechecked_at"][:10])
+    spot.update(rules.spot_after_recheck({"step": "issued"}, recheck), step=step)
+    if step == "rechecked":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(2, 12)), today)
+    spot.update(determined_at=day.isoformat(), determined_by=g.rng.choice(RS_TECHNICIANS))
+    if determination in ("non_production", "other"):
+        spot["determination_note"] = recheck["evidence"]
+    if determination in RS_CLOSE_AT_DETERMINATION:  # closes at 认定
+        spot.update(step="closed", closed_at=day.isoformat(), closed_by=spot["determined_by"])
+        return
+    if step == "determined":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(1, 5)), today)
+    unapproved = determination in ("unapproved_build", "unapproved_dump")
+    spot.update(notice_type="plan_notice" if unapproved else "rectify_notice", notice_date=day.isoformat(),
+                notice_no=_doc("水保通", g, day.year),
+                notice_deadline=(day + dt.timedelta(days=g.rng.choice((30, 60)))).isoformat())  # fmt: skip
+    if g.rng.random() < 0.15:
+        spot.update(case_no=_doc("水执罚立", g, day.year), case_filed_on=day.isoformat())
+    if step == "rectifying":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(10, 50)), today)
+    evidence = RS_EVIDENCE_FOR[determination][0]
+    spot.update(evidence_type=evidence, evidence_date=day.isoformat(), closed_at=day.isoformat(),
+                closed_by=g.rng.choice(RS_TECHNICIANS))  # fmt: skip
+    if evidence in ("restoration", "other"):
+        spot["evidence_note"] = "已拆除临时设施并复绿，现场核查符合要求"
+    else:
+        spot["evidence_no"] = _doc("水保验备" if evidence == "acceptance_filing" else "水保许", g, day.year)
+
+
+def generate(
+    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None
+) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 
     Recent patrols are dated relative to `today` (default: the real date)."""
@@ -810,6 +993,7 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.d
     measures += _patch_duties(duties, patches, measures)
     _caretakers(duties, spots)
     upkeep = _upkeep(duties, patches, watersheds, spots)
+    rs_spots, rs_rechecks = _rs_spots(seed, size, today or dt.date.today())
     for w in watersheds:
         del w["_shape"]
     data = {
@@ -825,6 +1009,8 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.d
         "dam_hazard": hazards,
         "target": _targets(patches),
         **upkeep,
+        "rs_spot": rs_spots,
+        "rs_recheck": rs_rechecks,
     }
     for kind in data:
         assert kind in RECORD_KINDS

@@ -151,11 +151,12 @@ def can_create(child: str, role: str) -> bool:
 
 
 def allowed_transitions(kind: RecordKind, values: dict[str, Any], role: str):
+    """The steps `role` may take from the record's step, without those the model takes by itself."""
     wf = kind.workflow
     if wf is None:
         return []
     step = values.get(wf.state_field) or wf.initial
-    return wf.allowed(step, role)
+    return [t for t in wf.allowed(step, role) if not t.auto]
 
 
 # -- context and derived figures ---------------------------------------------------------------
@@ -200,14 +201,20 @@ def plan_transition(
     if problem is not None or frozen:
         return Plan(kind, fid, source, target, before, changes, [problem] if problem else frozen, [])
     candidate = {**before, **changes}
-    changes.update(rules.fill_for_step(kind, candidate, target, user, dt.datetime.now(dt.timezone.utc)))
+    now = dt.datetime.now(dt.timezone.utc)
+    changes.update(rules.fill_for_step(kind, candidate, target, user, now))
     candidate.update(changes)
+    further = rules.follow_on(kind, candidate)  # a 合规 spot closes at 认定: the same step goes on
+    if further is not None:
+        changes[wf.state_field] = further
+        changes.update(rules.fill_for_step(kind, {**candidate, **changes}, further, user, now))
+        candidate.update(changes)
     ctx = context(kind, candidate, feature, project)
     derived = rules.derive(kind, candidate, ctx)
     changes.update(derived)
     candidate.update(derived)
     problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
-    checks = rules.step_checks(kind, candidate, target, role, ctx)
+    checks = rules.step_checks(kind, candidate, candidate[wf.state_field], role, ctx)
     problems += [p for p in checks if p.code != "warning"]
     warnings = [p for p in checks if p.code == "warning"]
     return Plan(kind, fid, source, target, before, changes, problems, warnings)
@@ -256,6 +263,16 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
                 f"检查位置距坝 {distance:.0f} m，超过到位核验距离 {limit:g} m",
                 f"inspected {distance:.0f} m from the dam, more than the {limit:g} m proof-of-visit distance",
             ))  # fmt: skip
+    if kind.name == "rs_recheck" and target == "submitted":
+        spot = by_uuid("rs_spot", values.get("spot_uuid"), project)
+        changes = rules.spot_after_recheck(feature_values(RECORD_KINDS["rs_spot"], spot), values) if spot else {}
+        if changes:
+            write_values(layer_of("rs_spot", project), RECORD_KINDS["rs_spot"], spot.id(), changes)
+    if kind.name == "rs_spot" and target == "issued":  # returned for a new re-check: its re-check too
+        recheck = by_uuid("rs_recheck", values.get("recheck_uuid"), project)
+        if recheck is not None and recheck["step"] == "submitted":
+            write_values(layer_of("rs_recheck", project), RECORD_KINDS["rs_recheck"], recheck.id(), {"step": "draft"})
+
 
 
 # -- creating children -------------------------------------------------------------------------
@@ -322,6 +339,10 @@ def _first_values(
         return {"surveyor": user, "surveyed_at": now_iso()}
     if child in ("patch_upkeep", "watershed_upkeep"):
         return {"inspector": user, "inspected_at": now_iso()}
+    if child == "rs_recheck":  # what the spot already knows of its project, to confirm on site
+        known = {n: parent[n] for n in ("project_type", "project_name", "builder", "plan_approval_no")
+                 if not is_null(parent[n])}  # fmt: skip
+        return {"inspector": user, "rechecked_at": now_iso(), **known}
     if child == "watershed_acceptance":
         return {"kind": "stage", "year": dt.date.today().year}
     if child == "patch_acceptance":

@@ -23,13 +23,23 @@ from qgis.core import (
     QgsWkbTypes,
 )
 from qgis.gui import QgsDockWidget
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
-from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QListWidgetItem, QMessageBox, QPushButton, QWidget
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from .. import settings
+from ..layers import splits
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
-from ..model.schema import ENUM, INT, REAL, Transition
+from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
 from ..settings import language
 from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
@@ -49,6 +59,7 @@ DATE_FIELDS = {
     "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
     "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
     "patch_upkeep": ("inspected_at",), "watershed_upkeep": ("inspected_at",),
+    "rs_recheck": ("rechecked_at",),
 }  # fmt: skip
 
 
@@ -68,6 +79,7 @@ def _create_label(child: str) -> str:
         "watershed_acceptance": tr("Start acceptance"),
         "patch_upkeep": tr("Check upkeep"),
         "watershed_upkeep": tr("Check upkeep"),
+        "rs_recheck": tr("Start re-check"),
     }[child]
 
 
@@ -84,6 +96,7 @@ CREATABLE = {
     "dam": ("dam_inspection", "dam_hazard"),
     "patch": ("patch_survey", "patch_measure", "patch_acceptance", "patch_upkeep"),
     "watershed": ("watershed_acceptance", "watershed_upkeep"),
+    "rs_spot": ("rs_recheck",),
 }
 
 
@@ -92,6 +105,8 @@ class ObjectDock(QgsDockWidget):
 
     OBJECT = ""
     OBJECT_NAME = ""
+    FACETS: tuple[str, ...] = ()  # more fields the list filters on, a combo box each
+    OBJECT_FORM = False  # a button opens the object's own form (an object worked as a case)
 
     def __init__(self, iface, parent=None, project: QgsProject | None = None, lang: str | None = None):
         super().__init__(parent)
@@ -114,8 +129,9 @@ class ObjectDock(QgsDockWidget):
         self.setWidget(self.contents)
         c.filterEdit.setPlaceholderText(tr("Search by code or name…"))
         c.hazardCheck.setText(tr("Has open hazards"))
+        self.model = FeatureTableModel(self.kind, self.lang, self, facets=self.FACETS)
         c.hazardCheck.setVisible(self.OBJECT == "dam")
-        c.dueCombo.setVisible(self.OBJECT == "dam")
+        c.dueCombo.setVisible(self.model.has_due())
         c.dueCombo.addItem(tr("Any due date"), "")
         c.dueCombo.addItem(tr("Due this week"), "week")
         c.dueCombo.addItem(tr("Overdue"), "overdue")
@@ -126,13 +142,14 @@ class ObjectDock(QgsDockWidget):
         c.stepCombo.addItem(tr("All steps"), "")
         for step in self.kind.workflow.steps:
             c.stepCombo.addItem(step.zh if self.lang == "zh" else step.en, step.code)
+        c.stepCombo.setVisible(self.kind.status_field != self.kind.workflow.state_field)  # else the status says it
         c.townshipCombo.addItem(tr("All townships"), "")
+        self.facet_combos = {name: self._facet_combo(name) for name in self.FACETS}
         c.splitter.setStretchFactor(0, 3)
         c.splitter.setStretchFactor(1, 2)
         self.photos = PhotoStrip(self.project, iface, self.lang, c.photoWidget)
         c.photoLayout.addWidget(self.photos)
 
-        self.model = FeatureTableModel(self.kind, self.lang, self)
         view = c.tableView
         view.setModel(self.model)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -148,18 +165,30 @@ class ObjectDock(QgsDockWidget):
         self._connect(view.doubleClicked, self._on_double_clicked)
         self._connect(view.selectionModel().selectionChanged, self._on_view_selection)
         self._connect(c.filterEdit.textChanged, self._on_filter)
-        for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo):
+        for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo, *self.facet_combos.values()):
             self._connect(combo.currentIndexChanged, self._on_filter)
         self._connect(c.hazardCheck.toggled, self._on_filter)
         self._connect(c.childList.currentItemChanged, self._on_child_changed)
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
-        self._connect(settings.identity_changed(), self._on_identity_changed)
         from .report_ui import ReportButton  # 导出/打印: ledgers of the list, forms of the selection (reports/)
 
         self.report_button = ReportButton(self)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         self.reload()
+
+    def _facet_combo(self, name: str) -> QComboBox:
+        """A filter on one more field: its choices, or the values the list holds (filled on reload)."""
+        f = self.kind.field(name)
+        combo = QComboBox(self.contents)
+        combo.setObjectName(f"{name}Combo")
+        combo.addItem(tr("All: {0}").format(f.label(self.lang)), "")
+        for choice in f.enum.choices if f.enum is not None else ():
+            combo.addItem(choice.zh if self.lang == "zh" else choice.en, choice.code)
+        layout = self.contents.filterLayout2
+        layout.insertWidget(layout.count() - 1, combo)  # before the spacer
+        return combo
 
     # -- titles ------------------------------------------------------------------------------
     def title(self) -> str:
@@ -239,6 +268,7 @@ class ObjectDock(QgsDockWidget):
         try:
             self.model.load(self.layer)
             self._fill_townships()
+            self._fill_facets()
         finally:
             self._syncing = False
         self._fit_columns()
@@ -259,6 +289,23 @@ class ObjectDock(QgsDockWidget):
             combo.addItem(name, name)
         combo.setCurrentIndex(max(combo.findData(current), 0))
         combo.blockSignals(False)
+
+    def _fill_facets(self) -> None:
+        """The values of the facets without choices (a spot's batches), as the list holds them."""
+        for name, combo in self.facet_combos.items():
+            if self.kind.field(name).enum is not None:
+                continue
+            values = self.model.facet_values.get(name, [])
+            if [combo.itemData(i) for i in range(1, combo.count())] == values:
+                continue
+            current = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value in values:
+                combo.addItem(value, value)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
 
     def _fit_columns(self) -> None:
         """Size the columns to a sample of rows: resizeColumnsToContents reads every row."""
@@ -290,8 +337,9 @@ class ObjectDock(QgsDockWidget):
             township=c.townshipCombo.currentData(),
             status=c.statusCombo.currentData(),
             step=c.stepCombo.currentData(),
-            due=c.dueCombo.currentData() if self.OBJECT == "dam" else "",
+            due=c.dueCombo.currentData() if self.model.has_due() else "",
             hazards=c.hazardCheck.isChecked() if self.OBJECT == "dam" else False,
+            facets={name: combo.currentData() for name, combo in self.facet_combos.items() if combo.currentData()},
         )
         self._update_count()
         self._select_from_layer()
@@ -324,6 +372,8 @@ class ObjectDock(QgsDockWidget):
             week, overdue = self.due_counts()
             hazards = self.model.with_hazards
             parts.append(tr("due this week {0}, overdue {1}, with open hazards {2}").format(week, overdue, hazards))
+        elif self.model.has_due() and total:
+            parts.append(tr("due within 7 days {0}, overdue {1}").format(*self.due_counts()))
         self.contents.summaryLabel.setText(" · ".join(parts))
 
     def count(self) -> int:
@@ -468,11 +518,48 @@ class ObjectDock(QgsDockWidget):
                 f"<tr><td style='color:#555'>{f.label(self.lang)}</td><td>{self._label(f, values[f.name])}</td></tr>"
             )
         head = f"<b>{values.get(self.kind.code_field) or ''} {values.get(self.kind.title_field) or ''}</b>"
-        c.detailBrowser.setHtml(f"{head}<table cellspacing='2'>{''.join(rows)}</table>")
+        c.detailBrowser.setHtml(f"{head}{self._next_steps_html(values)}<table cellspacing='2'>{''.join(rows)}</table>")
         records = self._fill_timeline(values)
         title = " ".join(str(values.get(n) or "") for n in (self.kind.code_field, self.kind.title_field)).strip()
         self.photos.set_records([(self.kind.name, values["uuid"], f"{self.kind.label(self.lang)} {title}"), *records])
         self._build_buttons(feature, values)
+
+    def _next_steps_html(self, values: dict) -> str:
+        """What comes next for an object worked as a case (a spot): each step, who takes it, and
+        what it still needs; the step a submitted record takes by itself names that record."""
+        wf = self.kind.workflow
+        step = values.get(wf.state_field) or wf.initial
+        if not self.OBJECT_FORM or step in wf.final:
+            return ""
+        zh = self.lang == "zh"
+        lines = []
+        for t in wf.transitions:
+            if t.source != step or wf.step_index(t.target) < wf.step_index(step) or set(t.roles) == {"admin"}:
+                continue
+            if t.auto and step != wf.initial:
+                continue  # a step the model takes on from another (合规 closes at 认定), never one to wait for
+            who = "、".join(ROLE_LABELS[r][0 if zh else 1] for r in t.roles)
+            name = t.zh if zh else t.en
+            if t.auto:
+                child = RECORD_KINDS[CREATABLE[self.OBJECT][0]].label(self.lang)
+                lines.append(tr("{0}: after a {1} is submitted ({2})").format(name, child, who))
+                continue
+            missing = [p.message(self.lang) for p in rules.step_needs(self.kind, values, t.target)]
+            line = f"{name}（{who}）" if zh else f"{name} ({who})"
+            if missing:
+                line += ("：" + "；".join(missing)) if zh else (": " + "; ".join(missing))
+            lines.append(line)
+        if not lines:
+            return ""
+        items = "".join(f"<li>{line}</li>" for line in lines)
+        return f"<p style='margin:4px 0 0 0'>{tr('Next steps:')}</p><ul style='margin:0'>{items}</ul>"
+
+    def _milestones(self, values: dict) -> list[tuple]:
+        """Timeline entries of the object's own dated steps (a spot's issue, determination…): none here."""
+        return []
+
+    def _overdue_warning(self, values: dict) -> str:
+        return tr("The next patrol of this dam is overdue.")
 
     def _timeline_kinds(self) -> list[str]:
         kinds = [name for name, k in RECORD_KINDS.items() if k.parent == self.kind.name]
@@ -504,12 +591,18 @@ class ObjectDock(QgsDockWidget):
                                 parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
-                        parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
-                        warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).").format(
-                            distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                        if child == "rs_recheck":
+                            parts.append("⚠ " + tr("{0:.0f} m from the spot").format(distance))
+                            warn.append(tr("A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).")
+                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                        else:
+                            parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
+                            warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).")
+                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
                     final = v.get(k.workflow.state_field) in k.workflow.final
                     text = " · ".join(p for p in dict.fromkeys(parts) if p)
                     entries.append((final, when, text, child, feature.id(), v["uuid"]))
+        entries += self._milestones(values)
         entries.sort(key=lambda e: e[1], reverse=True)
         entries.sort(key=lambda e: e[0])  # open records first, newest first
         c = self.contents
@@ -522,12 +615,12 @@ class ObjectDock(QgsDockWidget):
         if entries:
             c.childList.setCurrentRow(0)
         c.childList.blockSignals(False)
-        if self.OBJECT == "dam":
+        if self.model.has_due():
             row = self.model.values_of_fid(self._current_fid) if self._current_fid is not None else None
             if row is not None and row[DUE] == OVERDUE:
-                warn.insert(0, tr("The next patrol of this dam is overdue."))
+                warn.insert(0, self._overdue_warning(values))
         c.warningLabel.setText("\n".join(dict.fromkeys(warn)))
-        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries]
+        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries if child != self.kind.name]
 
     def selected_child(self) -> tuple[str, int] | None:
         item = self.contents.childList.currentItem()
@@ -573,8 +666,9 @@ class ObjectDock(QgsDockWidget):
         for t in actions.allowed_transitions(self.kind, values, role):
             specs.append((f"step:{self.kind.name}:{t.target}", action_label(self.kind, t, self.lang),
                           lambda _=False, tg=t.target: self.step(self.kind.name, self._current_fid, tg)))  # fmt: skip
+        specs += self._object_buttons(values, role)
         child = self.selected_child()
-        if child is not None:
+        if child is not None and child[0] != self.kind.name:
             ck, cfid = child
             k = RECORD_KINDS[ck]
             child_feature = actions.get_feature(actions.layer_of(ck, self.project), cfid)
@@ -593,6 +687,13 @@ class ObjectDock(QgsDockWidget):
             button.clicked.connect(slot)
             layout.addWidget(button, i // 3, i % 3)
             self.buttons[name] = button
+
+    def _object_buttons(self, values: dict, role: str) -> list[tuple[str, str, object]]:
+        """Buttons on the object itself besides its steps: its form, for an object worked as a case."""
+        if not self.OBJECT_FORM:
+            return []
+        return [(f"form:{self.kind.name}", tr("Open form"),
+                 lambda _=False: self.open_form(self.kind.name, self._current_fid))]  # fmt: skip
 
     def delete_draft(self, kind: str, fid: int) -> bool:
         """删除草稿: asks first (ui.drafts); the list and the timeline follow."""
@@ -724,8 +825,9 @@ class ObjectDock(QgsDockWidget):
         done = {name for name, _old, _new in changed}
         values = plan.values
         record = plan.kind.parent is not None  # a record's computed figures are what one signs
+        asked = {r.field for r in plan.kind.rules if plan.target in r.steps and values.get(r.when_field) in r.values}
         for f in plan.kind.fields:
-            shown = plan.target in f.required_at or (record and f.derived)
+            shown = plan.target in f.required_at or f.name in asked or (record and f.derived)
             if shown and f.name not in done and values.get(f.name) not in (None, ""):
                 lines.append(f"• {f.label(self.lang)}：{self._label(f, values[f.name])}")
         lines += [f"• {note}" for note in notes]
@@ -735,7 +837,8 @@ class ObjectDock(QgsDockWidget):
     def _confirm(self, plan: actions.Plan, go, notes: tuple[str, ...] = ()) -> None:
         """Ask before a step only an administrator can undo, or one the model warns about, with
         a short summary of what it changes."""
-        irreversible = rules.irreversible(plan.kind, plan.target)
+        reached = plan.values.get(plan.kind.workflow.state_field) or plan.target  # a step may go on by itself
+        irreversible = rules.irreversible(plan.kind, reached)
         if not irreversible and not plan.warnings:
             go()
             return
@@ -814,4 +917,142 @@ class WatershedDock(ObjectDock):
         return tr("Small watersheds")
 
 
-DOCK_CLASSES = (PatchDock, DamDock, WatershedDock)
+# A spot's own dated steps in its timeline: (date field, label zh, label en, detail field).
+SPOT_MILESTONES = (
+    ("issued_on", "下发", "Issued", "batch"),
+    ("determined_at", "认定", "Determined", "determination"),
+    ("notice_date", "下发整改通知", "Notice issued", "notice_no"),
+    ("case_filed_on", "立案查处", "Case filed", "case_no"),
+    ("evidence_date", "整改佐证", "Evidence", "evidence_type"),
+    ("closed_at", "销号", "Closed", "closed_by"),
+)
+
+
+class RsSpotDock(ObjectDock):
+    """Remote-sensing spots (遥感监管图斑): a case from issue to 销号, filtered by batch and
+    determination, with its deadline; a spot can be split with QGIS's split tool (layers.splits
+    keeps each part's identity and its link to the spot it came from)."""
+
+    OBJECT = "rs_spot"
+    OBJECT_NAME = "ShuibaoRsSpotDock"
+    FACETS = ("batch", "determination")
+    OBJECT_FORM = True
+    SPLIT_ROLES = ("inspector", "technician", "admin")
+
+    def __init__(self, *args, **kwargs):
+        self._split: tuple[int, bool] | None = None  # (spot fid, whether the dock started editing)
+        self._hint = None  # the split's instruction in the message bar
+        super().__init__(*args, **kwargs)
+        due = self.contents.dueCombo
+        due.setItemText(due.findData(""), tr("Any deadline"))
+        due.setItemText(due.findData("week"), tr("Due within 7 days"))
+
+    def title(self) -> str:
+        return tr("Remote-sensing spots")
+
+    def _overdue_warning(self, values: dict) -> str:
+        deadline = rules.spot_deadline(values) or ""
+        try:
+            days = (dt.date.today() - dt.date.fromisoformat(deadline)).days
+        except ValueError:
+            days = 0
+        return tr("This spot is {0} days past its deadline ({1}).").format(days, deadline)
+
+    def _milestones(self, values: dict) -> list[tuple]:
+        out = []
+        for date_field, zh, en, detail in SPOT_MILESTONES:
+            day = values.get(date_field)
+            if not day:
+                continue
+            text = " · ".join(p for p in (_day(day), zh if self.lang == "zh" else en,
+                                          self._label(self.kind.field(detail), values.get(detail))) if p != "—")  # fmt: skip
+            out.append((True, day, text, self.kind.name, self._current_fid, values["uuid"]))
+        return out
+
+    # -- splitting ---------------------------------------------------------------------------
+    def _object_buttons(self, values: dict, role: str) -> list[tuple[str, str, object]]:
+        out = super()._object_buttons(values, role)
+        wf = self.kind.workflow
+        if role in self.SPLIT_ROLES and values.get(wf.state_field) not in wf.final:
+            label = tr("Cancel split") if self._split is not None else tr("Split spot")
+            out.append((f"split:{self.kind.name}", label, lambda _=False: self.split(self._current_fid)))
+        return out
+
+    def split(self, fid: int | None) -> None:
+        """Split a spot with QGIS's split tool: the spot's layer is edited, the spot selected and the
+        tool chosen; the line drawn across it makes the parts, which are saved at once. Pressed
+        again, the split is cancelled."""
+        if self._split is not None:
+            self._end_split(save=False)
+            return
+        layer = self.layer
+        keeper = splits.keeper_of(layer) if layer is not None else None
+        if fid is None or keeper is None:
+            return
+        started = not layer.isEditable()
+        if started and not layer.startEditing():
+            self._report(actions.Outcome(False, [rules.Problem(None, "write", "图层无法编辑", "the layer cannot be edited")],
+                                         self.kind.name, fid), "")  # fmt: skip
+            return
+        layer.selectByIds([fid])
+        self._split = (fid, started)
+        keeper.split.connect(self._on_split)
+        if self.iface is not None and hasattr(self.iface, "actionSplitFeatures"):
+            self.iface.setActiveLayer(layer)
+            self.iface.actionSplitFeatures().trigger()
+        self._hint = self._message(
+            tr("Draw a line across the spot on the map: click to add points, right-click to finish.")
+        )
+        self.show_detail(self._current_fid)
+
+    def _on_split(self, original: int, parts: list) -> None:
+        if self._split is not None and original == self._split[0]:
+            # After QGIS has finished its edit command: the parts are saved outside of it.
+            QTimer.singleShot(0, lambda: self._split_done(original, parts))
+
+    def _split_done(self, original: int, parts: list) -> None:
+        if self._split is None or original != self._split[0]:
+            return
+        saved = self._end_split(save=True)
+        outcome = actions.Outcome(saved, [] if saved else [rules.Problem(None, "write", "保存失败", "could not save")],
+                                  self.kind.name, original)  # fmt: skip
+        self._report(outcome, tr("The spot was split into {0} parts.").format(len(parts) + 1))
+        self.reload()
+        self.select_fid(original)
+
+    def _end_split(self, save: bool) -> bool:
+        """Leave the split: save the parts (when the dock started editing), or undo it."""
+        fid, started = self._split
+        self._split = None
+        self._drop_hint()
+        layer = self.layer
+        keeper = splits.keeper_of(layer) if layer is not None else None
+        if keeper is not None:
+            keeper.split.disconnect(self._on_split)
+        if self.iface is not None and hasattr(self.iface, "actionPan"):
+            self.iface.actionPan().trigger()
+        ok = True
+        if layer is not None and started and layer.isEditable():
+            ok = layer.commitChanges() if save else layer.rollBack()
+            if not ok:
+                layer.rollBack()
+        self.show_detail(fid)
+        return ok
+
+    def _message(self, text: str):
+        """An instruction in the message bar while the split tool is on (the item, to take it away)."""
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if bar is None or not hasattr(bar, "createMessage"):
+            return None
+        item = bar.createMessage(tr("Shuibao"), text)
+        bar.pushWidget(item, Qgis.MessageLevel.Info)
+        return item
+
+    def _drop_hint(self) -> None:
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if self._hint is not None and bar is not None and not sip.isdeleted(self._hint):
+            bar.popWidget(self._hint)
+        self._hint = None
+
+
+DOCK_CLASSES = (PatchDock, DamDock, WatershedDock, RsSpotDock)

@@ -32,8 +32,10 @@ FID_ROLE = Qt.ItemDataRole.UserRole + 1
 UUID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 # Layout of a row as read by the model (row_values; the SQL gives all but SYNC): the view's
-# columns are code, title, township, status and sync.
+# columns are code, title, township, status and sync. A dock's facets (e.g. a spot's batch and
+# determination) follow SYNC, in the order the dock names them.
 FID, UUID, CODE, TITLE, TOWNSHIP, STATUS, STEP, REV, LAST, DUE, SYNC = range(11)
+FACETS = 11
 COLUMNS = (CODE, TITLE, TOWNSHIP, STATUS, None)
 SYNC_COLUMN = 4
 
@@ -154,16 +156,38 @@ class DueClock:
         )
 
 
+def spot_due_sql(today: dt.date, step: str, deadline: str, notice_deadline: str) -> str:
+    """The due state of a remote-sensing spot as SQL over its columns: OVERDUE past
+    rules.spot_deadline (the issuer's deadline, and the notice's while it is rectified), DUE_WEEK
+    within 7 days of it, nothing once closed (tests compare it with rules.spot_overdue). The
+    earlier of two dates is before a day when either is, so no date is cut or compared twice."""
+    day, after_week = today.isoformat(), (today + dt.timedelta(days=8)).isoformat()
+
+    def before(cut: str) -> str:  # a date's text sorts before the cut exactly when its day is earlier
+        return (
+            f"({deadline} > '' AND {deadline} < '{cut}'"
+            f" OR {step} IS 'rectifying' AND {notice_deadline} > '' AND {notice_deadline} < '{cut}')"
+        )
+
+    return (
+        f"CASE WHEN {step} IS 'closed' THEN {NOT_DUE} WHEN {before(day)} THEN {OVERDUE}"
+        f" WHEN {before(after_week)} THEN {DUE_WEEK} ELSE {NOT_DUE} END"
+    )
+
+
 class FeatureTableModel(QAbstractTableModel):
     """Columns: code, title, township, status, sync. Feature id under FID_ROLE, uuid under UUID_ROLE.
 
     rowCount() is the number of rows shown (after the filters); total the number of objects.
+    `facets` are more fields the list filters on (set_filters(facets=…)); the distinct values of
+    each are in facet_values after a load.
     """
 
-    def __init__(self, kind: RecordKind, lang: str = "zh", parent=None):
+    def __init__(self, kind: RecordKind, lang: str = "zh", parent=None, facets: tuple[str, ...] = ()):
         super().__init__(parent)
         self.kind = kind
         self.lang = lang
+        self.facets = facets
         self.filters: dict[str, Any] = {}
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
         status = kind.field(kind.status_field) if kind.status_field else None
@@ -203,6 +227,7 @@ class FeatureTableModel(QAbstractTableModel):
         self.counts_by_status: dict[str, int] = {}
         self.counts_by_due: dict[int, int] = {}
         self.townships: list[str] = []
+        self.facet_values: dict[str, list[str]] = {}
         self.with_hazards = 0
 
     # -- loading -----------------------------------------------------------------------------
@@ -214,6 +239,10 @@ class FeatureTableModel(QAbstractTableModel):
             "uuid", k.code_field, k.title_field, "township" if "township" in names else None, k.status_field,
             self.step_field, "server_rev", "last_inspected_at" if "last_inspected_at" in names else None,
         ]  # fmt: skip
+
+    def has_due(self) -> bool:
+        """The list knows when each object is due: a dam's next patrol, a spot's deadline."""
+        return self.kind.name in ("dam", "rs_spot")
 
     def _forget(self) -> None:
         if self._conn is not None:
@@ -256,10 +285,12 @@ class FeatureTableModel(QAbstractTableModel):
             clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()
+        spot = self.kind.name == "rs_spot"
+        extra = [*self.facets, *(("deadline", "notice_deadline") if spot else ())]
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
         klass = "patrol_class" if "patrol_class" in self.kind.field_names() else None
         if not from_store or table not in tables:
-            self._copy_layer(conn, layer, [*cols, klass])
+            self._copy_layer(conn, layer, [*cols, klass, *extra])
             table = "temp.sb_list"
         else:
             table = _q(table)
@@ -272,10 +303,17 @@ class FeatureTableModel(QAbstractTableModel):
             by_class = f"WHEN o.{_q(klass)} IS 'ordinary' THEN {ordinary} " if ordinary else ""
             due = (f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} {by_class}"
                    f"ELSE {clocks['dedicated'].sql(last)} END")  # fmt: skip
-        self._exprs = [*exprs, due]
+        if spot:
+            due = spot_due_sql(dt.date.today(), step, "o.deadline", "o.notice_deadline")
+        self._exprs = [*exprs, due, *(f"o.{_q(name)}" for name in self.facets)]
         self._has_hazards = self.kind.name == "dam" and "dam_hazard" in tables
         self._read_log(conn, tables)
         self._count()
+        for i, name in enumerate(self.facets):  # over the whole list, whatever the filters
+            if self.kind.field(name).enum is not None:
+                continue  # its choices are the model's
+            sql = f"SELECT DISTINCT {self._exprs[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
+            self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         self._query_fids()
 
     @staticmethod
@@ -343,9 +381,10 @@ class FeatureTableModel(QAbstractTableModel):
 
     # -- filtering and sorting ---------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
-        """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool)."""
+        """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool),
+        facets ({facet: value})."""
         township = self.filters.get("township")
-        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False, {})}
         if self.filters.get("township") != township and self._conn is not None:
             self._count()  # the counts follow the township
         self.beginResetModel()
@@ -374,6 +413,10 @@ class FeatureTableModel(QAbstractTableModel):
             terms.append(f"({e[DUE]}) >= {OVERDUE if f['due'] == 'overdue' else DUE_WEEK}")
         if f.get("hazards"):
             terms.append(self._with_open_hazard())
+        for name, value in (f.get("facets") or {}).items():
+            if name in self.facets and value not in (None, ""):
+                terms.append(f"{e[DUE + 1 + self.facets.index(name)]} = ?")
+                params.append(value)
         return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
     def _query_fids(self) -> None:
@@ -422,7 +465,7 @@ class FeatureTableModel(QAbstractTableModel):
         sql = f"SELECT {', '.join(self._exprs)} FROM {self._source} WHERE o.fid IN ({ids})"  # noqa: S608
         try:
             for r in self._conn.execute(sql).fetchall():
-                self._cache[r[FID]] = (*r, self._sync_state(r[UUID], r[REV]))
+                self._cache[r[FID]] = (*r[:SYNC], self._sync_state(r[UUID], r[REV]), *r[SYNC:])
         except sqlite3.Error as exc:  # the store is being rewritten: a reload follows
             QgsMessageLog.logMessage(f"list of {self.kind.name}: {exc}", "Shuibao")
 
@@ -435,7 +478,7 @@ class FeatureTableModel(QAbstractTableModel):
             self._read_rows(page)
             values = self._cache.get(fid)
             if values is None:  # gone from the store since the list was read
-                values = self._cache[fid] = (fid, None, None, None, None, None, None, None, None, NOT_DUE, LOCAL)
+                values = self._cache[fid] = (fid, *[None] * (DUE - 1), NOT_DUE, LOCAL, *[None] * len(self.facets))
         return values
 
     def values_of_fid(self, fid: int) -> tuple | None:

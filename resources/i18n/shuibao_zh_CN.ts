@@ -74,12 +74,12 @@
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="186" />
+            <location filename="plugin.py" line="194" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="196" />
+            <location filename="plugin.py" line="204" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -369,164 +369,239 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="63" />
+            <location filename="ui/docks.py" line="74" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="64" />
+            <location filename="ui/docks.py" line="75" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="65" />
+            <location filename="ui/docks.py" line="76" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="66" />
+            <location filename="ui/docks.py" line="77" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="67" />
+            <location filename="ui/docks.py" line="78" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="69" />
+            <location filename="ui/docks.py" line="80" />
             <source>Check upkeep</source>
             <translation>管护检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="115" />
+            <location filename="ui/docks.py" line="82" />
+            <source>Start re-check</source>
+            <translation>开始复核</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="130" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="116" />
+            <location filename="ui/docks.py" line="131" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="119" />
+            <location filename="ui/docks.py" line="135" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="120" />
+            <location filename="ui/docks.py" line="136" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="121" />
+            <location filename="ui/docks.py" line="137" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="122" />
+            <location filename="ui/docks.py" line="138" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="126" />
+            <location filename="ui/docks.py" line="142" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="129" />
+            <location filename="ui/docks.py" line="146" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="310" />
+            <location filename="ui/docks.py" line="186" />
+            <source>All: {0}</source>
+            <translation>全部{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="358" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="312" />
+            <location filename="ui/docks.py" line="360" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="314" />
+            <location filename="ui/docks.py" line="362" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="316" />
+            <location filename="ui/docks.py" line="364" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="326" />
+            <location filename="ui/docks.py" line="374" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="457" />
+            <location filename="ui/docks.py" line="376" />
+            <source>due within 7 days {0}, overdue {1}</source>
+            <translation>7天内到期 {0} · 逾期 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="507" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="507" />
-            <source>{0:.0f} m from the dam</source>
-            <translation>距坝 {0:.0f} 米</translation>
+            <location filename="ui/docks.py" line="545" />
+            <source>{0}: after a {1} is submitted ({2})</source>
+            <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="508" />
-            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
-            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+            <location filename="ui/docks.py" line="555" />
+            <source>Next steps:</source>
+            <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="528" />
+            <location filename="ui/docks.py" line="562" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="586" />
-            <source>Open form</source>
-            <translation>打开表单</translation>
+            <location filename="ui/docks.py" line="595" />
+            <source>{0:.0f} m from the spot</source>
+            <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="588" />
+            <location filename="ui/docks.py" line="596" />
+            <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
+            <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="599" />
+            <source>{0:.0f} m from the dam</source>
+            <translation>距坝 {0:.0f} 米</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="600" />
+            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
+            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="682" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="658" />
+            <location filename="ui/docks.py" line="695" />
+            <source>Open form</source>
+            <translation>打开表单</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="759" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="744" />
+            <location filename="ui/docks.py" line="847" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="746" />
+            <location filename="ui/docks.py" line="849" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="778" />
+            <location filename="ui/docks.py" line="881" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="798" />
+            <location filename="ui/docks.py" line="901" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="806" />
+            <location filename="ui/docks.py" line="909" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="814" />
+            <location filename="ui/docks.py" line="917" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="947" />
+            <source>Any deadline</source>
+            <translation>不限办结期限</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="948" />
+            <source>Due within 7 days</source>
+            <translation>7天内到期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="951" />
+            <source>Remote-sensing spots</source>
+            <translation>遥感监管图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="959" />
+            <source>This spot is {0} days past its deadline ({1}).</source>
+            <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="977" />
+            <source>Cancel split</source>
+            <translation>取消分割</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="977" />
+            <source>Split spot</source>
+            <translation>分割图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="1004" />
+            <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
+            <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="1019" />
+            <source>The spot was split into {0} parts.</source>
+            <translation>图斑已分割为 {0} 块。</translation>
         </message>
         <message>
             <location filename="ui/drafts.py" line="72" />
@@ -544,47 +619,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="205" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="206" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="183" />
+            <location filename="ui/feature_model.py" line="207" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="184" />
+            <location filename="ui/feature_model.py" line="208" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="185" />
+            <location filename="ui/feature_model.py" line="209" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -824,97 +899,102 @@
             <translation>示例值</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="308" />
+            <location filename="ui/import_dialog.py" line="293" />
+            <source>Value for every row</source>
+            <translation>所有行取值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="310" />
             <source>(not imported)</source>
             <translation>（不导入）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="333" />
+            <location filename="ui/import_dialog.py" line="346" />
             <source>{0} (from step 1)</source>
             <translation>{0}（取第1步填写的县代码）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="340" />
+            <location filename="ui/import_dialog.py" line="353" />
             <source>Not imported, computed by the model: {0}</source>
             <translation>不导入、由系统计算的列：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Load mapping</source>
             <translation>载入字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Field mapping (*.json)</source>
             <translation>字段对应文件 (*.json)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="373" />
+            <location filename="ui/import_dialog.py" line="390" />
             <source>The file has no columns {0}.</source>
             <translation>文件中没有这些列：{0}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="381" />
+            <location filename="ui/import_dialog.py" line="398" />
             <source>Save mapping</source>
             <translation>保存字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Checking {0}</source>
             <translation>正在检查 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Importing {0}</source>
             <translation>正在导入 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="419" />
+            <location filename="ui/import_dialog.py" line="436" />
             <source>Imported {0}: {1} new, {2} updated.</source>
             <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="433" />
+            <location filename="ui/import_dialog.py" line="450" />
             <source>Coordinate system: {0}</source>
             <translation>坐标系：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Written to the store.</source>
             <translation>已写入数据库。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Dry run: nothing written yet.</source>
             <translation>试运行：尚未写入任何数据。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Problems and warnings</source>
             <translation>问题与警告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Export report</source>
             <translation>导出检查报告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Excel (*.xlsx);;CSV (*.csv)</source>
             <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="469" />
+            <location filename="ui/import_dialog.py" line="486" />
             <source>Report saved: {0}</source>
             <translation>检查报告已保存：{0}</translation>
         </message>
@@ -1399,197 +1479,197 @@
             <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="101" />
+            <location filename="ui/report_ui.py" line="102" />
             <source>{0}: working…</source>
             <translation>{0}：正在生成…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="107" />
+            <location filename="ui/report_ui.py" line="108" />
             <source>Canceled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="111" />
+            <location filename="ui/report_ui.py" line="112" />
             <source>Saved {0}</source>
             <translation>已保存 {0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="112" />
+            <location filename="ui/report_ui.py" line="113" />
             <source>Open</source>
             <translation>打开</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="113" />
+            <location filename="ui/report_ui.py" line="114" />
             <source>Open folder</source>
             <translation>打开文件夹</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="120" />
+            <location filename="ui/report_ui.py" line="121" />
             <source>The report could not be made: {0}</source>
             <translation>无法生成报表：{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="155" />
+            <location filename="ui/report_ui.py" line="156" />
             <source>County (for titles)</source>
             <translation>县（区）名称（用于标题）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="156" />
+            <location filename="ui/report_ui.py" line="157" />
             <source>e.g. 赣县区</source>
             <translation>如：赣县区</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="157" />
+            <location filename="ui/report_ui.py" line="158" />
             <source>Issuing unit</source>
             <translation>发文单位</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="158" />
+            <location filename="ui/report_ui.py" line="159" />
             <source>e.g. 赣县区水土保持中心</source>
             <translation>如：赣县区水土保持中心</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="165" />
+            <location filename="ui/report_ui.py" line="166" />
             <source>Only the period</source>
             <translation>限定期间</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="171" />
+            <location filename="ui/report_ui.py" line="172" />
             <source>Save as</source>
             <translation>保存为</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="172" />
+            <location filename="ui/report_ui.py" line="173" />
             <source>Open the file when it is ready</source>
             <translation>完成后打开文件</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="185" />
+            <location filename="ui/report_ui.py" line="186" />
             <source>Export ledgers to Excel</source>
             <translation>导出台账到 Excel</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="186" />
+            <location filename="ui/report_ui.py" line="187" />
             <source>Ledgers (one sheet each)</source>
             <translation>台账（每个一个工作表）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="196" />
+            <location filename="ui/report_ui.py" line="197" />
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Reports</source>
             <translation>报表</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Ledgers</source>
             <translation>台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="202" />
+            <location filename="ui/report_ui.py" line="203" />
             <source>Print forms to PDF</source>
             <translation>打印表单为 PDF</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="203" />
+            <location filename="ui/report_ui.py" line="204" />
             <source>Form (one for each record of the list)</source>
             <translation>表单（列表中每条记录一份）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="208" />
+            <location filename="ui/report_ui.py" line="209" />
             <source>PDF (*.pdf)</source>
             <translation>PDF (*.pdf)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="226" />
+            <location filename="ui/report_ui.py" line="227" />
             <source>{0}: every object of the store</source>
             <translation>{0}：数据库中的全部对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="228" />
+            <location filename="ui/report_ui.py" line="229" />
             <source>{0}: the {1} objects the dock lists</source>
             <translation>{0}：对象面板当前列出的 {1} 个对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="233" />
+            <location filename="ui/report_ui.py" line="234" />
             <source>{0} records to print</source>
             <translation>共 {0} 条记录待打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="257" />
+            <location filename="ui/report_ui.py" line="258" />
             <source>Choose where to save the file.</source>
             <translation>请选择保存位置。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="265" />
+            <location filename="ui/report_ui.py" line="266" />
             <source>Choose at least one ledger.</source>
             <translation>请至少选择一个台账。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="269" />
+            <location filename="ui/report_ui.py" line="270" />
             <source>Export ledgers</source>
             <translation>导出台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="273" />
+            <location filename="ui/report_ui.py" line="274" />
             <source>The list holds no record for this form.</source>
             <translation>列表中没有可用此表单打印的记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="278" />
+            <location filename="ui/report_ui.py" line="279" />
             <source>Print forms</source>
             <translation>打印表单</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="313" />
+            <location filename="ui/report_ui.py" line="314" />
             <source>Export / print</source>
             <translation>导出/打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="317" />
+            <location filename="ui/report_ui.py" line="318" />
             <source>Export ledgers of the list to Excel…</source>
             <translation>导出列表中对象的台账（Excel）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="323" />
+            <location filename="ui/report_ui.py" line="324" />
             <source>Print {0} of the selection</source>
             <translation>打印所选记录的{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="325" />
+            <location filename="ui/report_ui.py" line="326" />
             <source>Print forms of the whole list…</source>
             <translation>批量打印列表中的表单（PDF）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="355" />
+            <location filename="ui/report_ui.py" line="357" />
             <source>search “{0}”</source>
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="415" />
+            <location filename="ui/report_ui.py" line="417" />
             <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
             <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="421" />
+            <location filename="ui/report_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="435" />
+            <location filename="ui/report_ui.py" line="437" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="440" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="442" />
+            <location filename="ui/report_ui.py" line="444" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>

@@ -75,7 +75,10 @@ def context(
     if kind.parent_field:
         parent = records.get(parent_uuid or "")
         if parent is not None and parent.wkb is not None:
-            ctx.parent_point = g.point(shapely.from_wkb(parent.wkb))
+            shape = shapely.from_wkb(parent.wkb)
+            if shape.geom_type in ("Polygon", "MultiPolygon"):
+                ctx.parent_polygons = g.polygons(shape)  # a visit to an area: the distance to its edge
+            ctx.parent_point = g.point(shape)
     need = links.needs(kind.name, advisory=False)
     groups = [(c, data.get("uuid")) for c in need.children] + [(s, parent_uuid) for s in need.siblings]
     ctx.children = {name: _group(records, name, owner, replace, data.get("uuid")) for name, owner in groups}
