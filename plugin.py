@@ -282,9 +282,10 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
-        from .layers import forms, splits
+        from .layers import follow, forms, splits
 
         forms.unload()  # the form constraints' expression function
+        follow.unload()  # the commit followers of the store's layers
         splits.unload()  # the layers' split keepers
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)

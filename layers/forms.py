@@ -38,14 +38,14 @@ from qgis.PyQt.QtCore import QObject
 from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
 from ..model.definition import AUDIT_FIELD_NAMES
 from ..model.rules import Problem
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, TEXT, Field
-from .values import feature_values
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, TEXT, Field
+from .values import feature_values, qt_value
 
 USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
 USER_EXPRESSION = f"@{USER_VARIABLE}"  # the logged-in user (settings.identity), never the OS account
 MULTILINE = ("description", "measures", "measure", "opinion", "note", "rectification_note", "delist_reason",
-             "evidence", "evidence_note", "determination_note")  # fmt: skip
+             "flag_reason", "damage", "evidence", "evidence_note", "determination_note")  # fmt: skip
 # Fields filled with the current user / the current time when a record is created.
 USER_FIELDS = ("inspector", "surveyor")
 NOW_FIELDS = ("inspected_at", "surveyed_at")
@@ -72,10 +72,11 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
                                "control_area", "dam_height", "crest_length", "crest_width", "crest_elevation",
                                "design_silt_elevation", "current_silt_elevation", "silted_farmland",
                                "year_built", "year_reinforced", "composition", "outlet_type", "has_spillway")),
-        ("安全责任", "Safety duty", ("downstream_exposure", "admin_person", "admin_phone", "tech_person",
-                                 "tech_phone", "patrol_person", "patrol_phone", "dedicated_patroller",
-                                 "monitoring")),
-        ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
+        ("安全责任", "Safety duty", ("downstream_exposure", "patrol_class", "admin_person", "admin_phone",
+                                 "tech_person", "tech_phone", "patrol_person", "patrol_phone", "dedicated_patroller",
+                                 "construction_stage", "legal_person", "legal_person_phone", "monitoring")),
+        ("登记销号", "Register", ("register_status", "delist_cause", "delist_reason", "delist_document",
+                               "delist_authority", "delist_date")),
     ),
     "dam_inspection": (
         ("基本信息", "Basic", ("dam_uuid", "kind", "inspected_at", "inspector", "step", "position_source",
@@ -89,7 +90,7 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         ("淤积", "Silting", ("silt_elevation", "height_to_spillway", "remaining_flood_storage", "illegal_storage")),
         ("防汛准备", "Flood readiness", ("persons_on_duty", "emergency_plan", "materials_ready", "warning_signs",
                                       "monitoring_online")),
-        ("结论", "Result", ("result", "measures", "deadline", "signature")),
+        ("结论", "Result", ("result", "flag_reason", "measures", "deadline", "signature")),
     ),
     "dam_hazard": (
         ("隐患", "Hazard", ("dam_uuid", "inspection_uuid", "step", "severity", "description")),
@@ -105,7 +106,9 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
                         "gully_status", "depth", "width", "length", "top_width", "bottom_width", "gradient",
                         "catchment_area", "head_lon", "head_lat", "mouth_lon", "mouth_lat")),
         ("危害", "Threats", ("hazard_types", "soil_type", "vegetation_cover", "farmland_threatened",
-                           "people_threatened")),
+                           "people_threatened", "risk_level", "risk_assessed_on")),
+        ("治理与管护", "Treatment and upkeep", ("treatment_mode", "new_farmland", "farmland_balance", "caretaker",
+                                          "caretaker_phone")),
         ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
     ),
     "patch_survey": (
@@ -117,17 +120,29 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
         ("危害与治理", "Threats and treatment", ("farmland_threatened", "people_threatened", "unit_cost", "note")),
     ),
     "watershed": (
-        ("基本信息", "Basic", ("code", "name", "county_codes", "project_type", "year", "batch",
-                             "treatment_status")),
-        ("指标", "Figures", ("area", "eroded_area", "erosion_modulus", "forest_grass_cover", "conservation_rate",
-                           "treatment_degree")),
+        ("基本信息", "Basic", ("code", "name", "county_codes", "project_type", "subtype", "is_premium",
+                             "whole_county", "year", "batch", "treatment_status", "maintenance_body")),
+        ("指标", "Figures", ("area", "eroded_light", "eroded_moderate", "eroded_strong", "eroded_very_strong",
+                           "eroded_severe", "eroded_area", "erosion_modulus", "forest_grass_cover",
+                           "conservation_rate", "treatment_degree")),
+        ("生态清洁", "Ecological clean", ("sewage_treatment_rate", "refuse_treatment_rate", "outlet_water_class")),
         ("登记销号", "Register", ("register_status", "delist_reason", "delist_date")),
     ),
     "watershed_acceptance": (
         ("基本信息", "Basic", ("watershed_uuid", "kind", "year", "step")),
         ("抽样", "Sample", ("sample_share", "sample_seed", "sampled_count", "checked_count")),
-        ("结论", "Verdict", ("pass_rate", "survival_rate", "verdict", "opinion", "acceptor", "signed_at")),
+        ("结论", "Verdict", ("pass_rate", "survival_rate", "treatment_degree", "verdict", "fail_reasons", "opinion",
+                           "acceptor", "signed_at")),
     ),
+    **{
+        upkeep: (
+            ("基本信息", "Basic", (f"{parent}_uuid", "spot_uuid", "inspected_at", "inspector", "step",
+                                 "position_source")),
+            ("管护情况", "Upkeep", ("caretaker_present", "facilities_intact", "vegetation_kept", "damage")),
+            ("结论", "Result", ("result", "measures", "deadline")),
+        )
+        for upkeep, parent in (("patch_upkeep", "patch"), ("watershed_upkeep", "watershed"))
+    },
     "rs_spot": (
         ("下发信息", "Issued", ("spot_id", "batch", "batch_year", "batch_round", "issuer_level", "issued_on",
                               "deadline", "township", "village", "issued_area", "area", "split_from", "step")),
@@ -153,8 +168,8 @@ SECTIONS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 # Child kinds shown as relation editors in their parent's form, with the tab title.
 CHILD_TABS = {
     "dam": ("dam_inspection", "dam_hazard"),
-    "patch": ("patch_survey", "patch_measure", "patch_acceptance"),
-    "watershed": ("watershed_spot", "watershed_acceptance"),
+    "patch": ("patch_survey", "patch_measure", "patch_acceptance", "patch_upkeep"),
+    "watershed": ("watershed_spot", "watershed_acceptance", "watershed_upkeep"),
     "watershed_acceptance": ("spot_check",),
     "dam_inspection": (),
     "rs_spot": ("rs_recheck",),
@@ -226,35 +241,28 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
             f"round(distance(transform($geometry, 'EPSG:4490', {zone}), "
             f"transform({parent}, 'EPSG:4490', {zone})), 1) END"
         )
-    return None
+    if f.derived in ("area_m2", "area_hm2", "area_km2", "distance_to_parent"):
+        return None  # from the geometry: QGIS's own measures above, or nothing without the parent layer
+    return f"{DERIVED_FUNCTION}({_lit(kind.name)}, {_lit(f.name)})"  # the model computes it
 
 
-# -- constraints: the model's problems of each field, shown while typing ------------------------
+# -- the model in the forms: each field's problems while typing, the derived values -------------
 PROBLEMS_FUNCTION = "shuibao_problems"
+DERIVED_FUNCTION = "shuibao_derived"
 SERVER_OWNED = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
 _CACHE_SIZE = 16
 
 
-class ProblemsFunction(QgsExpressionFunction):
-    """``shuibao_problems('kind', 'field', 'zh')``: the model's problems of one field of the feature
-    being edited (rules.problems_by_field: at its step and before its next step), as text; NULL when
-    there are none. Every form constraint is this call, so a rule added to the model shows in the
-    forms without a change here. Results are kept per record state: a form evaluates every field's
-    constraint on each keystroke."""
+class Answers:
+    """What the model says about one state of a record: its problems by field and its derived values,
+    both with the related records the rules read (layers.records.context). Kept per record state: a
+    form evaluates every field's constraint and default on each keystroke, one field after another."""
 
     def __init__(self):
-        super().__init__(
-            PROBLEMS_FUNCTION,
-            -1,
-            "Shuibao",
-            "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a field"
-            " of the current feature, or NULL. Further arguments (fields of the record) only tell QGIS"
-            " which fields the answer depends on.",
-        )
         self._cache: OrderedDict = OrderedDict()
         self._last: tuple | None = None
 
-    def problems(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+    def of(self, kind: RecordKind, feature: QgsFeature) -> tuple[dict[str, list[Problem]], dict]:
         attrs = feature.attributes()
         last = self._last
         if last is not None and last[0] == kind.name and last[1] == attrs:
@@ -263,26 +271,34 @@ class ProblemsFunction(QgsExpressionFunction):
         self._last = (kind.name, attrs, found)
         return found
 
-    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> tuple[dict[str, list[Problem]], dict]:
+        from .records import context  # records imports the project module, which imports this one
+
         values = feature_values(kind, feature)
         key = (kind.name, tuple(sorted(values.items(), key=lambda kv: kv[0])))
         found = self._cache.get(key)
         if found is None:
-            found = rules.problems_by_field(kind, values)
+            ctx = context(kind, values, feature)
+            found = (rules.problems_by_field(kind, values, ctx=ctx), rules.derive(kind, values, ctx))
             self._cache[key] = found
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
         return found
 
-    def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
+    def clear(self) -> None:
+        self._cache.clear()
+        self._last = None
+
+
+_ANSWERS = Answers()
+
+
+class _ModelFunction(QgsExpressionFunction):
+    def record(self, values, context) -> tuple[RecordKind | None, QgsFeature | None]:
         kind = RECORD_KINDS.get(str(values[0]))
         if kind is None or context is None or not context.hasFeature():
-            return None
-        found = self.problems(kind, context.feature()).get(str(values[1]))
-        if not found:
-            return None
-        lang = "zh" if str(values[2]) == "zh" else "en"
-        return ("；" if lang == "zh" else "; ").join(p.message(lang) for p in found)
+            return None, None
+        return kind, context.feature()
 
     def usesGeometry(self, node) -> bool:  # noqa: N802 - QGIS API
         return False
@@ -294,23 +310,70 @@ class ProblemsFunction(QgsExpressionFunction):
         return True
 
 
-_FUNCTION: ProblemsFunction | None = None
+class ProblemsFunction(_ModelFunction):
+    """``shuibao_problems('kind', 'field', 'zh', …)``: the model's problems of one field of the feature
+    being edited (rules.problems_by_field: at its step, before its next step, the rules that look at
+    related records, and the warnings), as text; NULL when there are none. Every form constraint is
+    this call, so a rule added to the model shows in the forms without a change here."""
+
+    def __init__(self):
+        super().__init__(PROBLEMS_FUNCTION, -1, "Shuibao",
+                         "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a"
+                         " field of the current feature, or NULL. Further arguments (fields of the record) only"
+                         " tell QGIS which fields the answer depends on.")  # fmt: skip
+
+    def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
+        kind, feature = self.record(values, context)
+        found = _ANSWERS.of(kind, feature)[0].get(str(values[1])) if kind is not None else None
+        if not found:
+            return None
+        lang = "zh" if str(values[2]) == "zh" else "en"
+        return ("；" if lang == "zh" else "; ").join(p.message(lang) for p in found)
+
+
+class DerivedFunction(_ModelFunction):
+    """``shuibao_derived('kind', 'field')``: the model's value of a derived field of the feature
+    (rules.derive, with the related records), as the field's default applied on every update; the
+    value it has when the model cannot compute it here (rules.KEEP)."""
+
+    def __init__(self):
+        super().__init__(DERIVED_FUNCTION, 2, "Shuibao", "<h3>shuibao_derived(kind, field)</h3>The Shuibao"
+                         " model's value of a derived field of the current feature.")  # fmt: skip
+
+    def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
+        kind, feature = self.record(values, context)
+        name = str(values[1])
+        if kind is None or name not in feature.fields().names():
+            return None
+        derived = _ANSWERS.of(kind, feature)[1]
+        if name not in derived:
+            return feature[name]
+        return qt_value(kind.field(name), derived[name])
+
+
+_FUNCTIONS: dict[str, QgsExpressionFunction] = {}  # name -> function (kept alive while registered)
 
 
 def register_functions() -> None:
-    """Register shuibao_problems() with QGIS's expression engine (once; the plugin unloads it)."""
-    global _FUNCTION
-    if _FUNCTION is None or not QgsExpression.isFunctionName(PROBLEMS_FUNCTION):
-        _FUNCTION = ProblemsFunction()
-        QgsExpression.registerFunction(_FUNCTION)
+    """Register shuibao_problems() and shuibao_derived() with QGIS (once; the plugin unloads them)."""
+    if _FUNCTIONS and all(QgsExpression.isFunctionName(name) for name in _FUNCTIONS):
+        return
+    unregister_functions()
+    for name, make in ((PROBLEMS_FUNCTION, ProblemsFunction), (DERIVED_FUNCTION, DerivedFunction)):
+        _FUNCTIONS[name] = make()
+        QgsExpression.registerFunction(_FUNCTIONS[name])
+
+
+def unregister_functions() -> None:
+    for name in list(_FUNCTIONS):
+        if QgsExpression.isFunctionName(name):
+            QgsExpression.unregisterFunction(name)
+        del _FUNCTIONS[name]
 
 
 def unload() -> None:
     """Undo what configuring forms set up outside the layers' own settings (the plugin's unload)."""
-    global _FUNCTION
-    if _FUNCTION is not None:
-        QgsExpression.unregisterFunction(PROBLEMS_FUNCTION)
-        _FUNCTION = None
+    unregister_functions()
     while _BOOLEAN_FIXES:
         fix = _BOOLEAN_FIXES.pop()
         if not sip.isdeleted(fix):
@@ -320,15 +383,12 @@ def unload() -> None:
 
 def forget_problems() -> None:
     """Drop the kept results (after the model's rules changed, in tests)."""
-    if _FUNCTION is not None:
-        _FUNCTION._cache.clear()
-        _FUNCTION._last = None
+    _ANSWERS.clear()
 
 
 def record_problems(kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
     """The problems a form shows for `feature`, by field (the same the constraints show)."""
-    register_functions()
-    return _FUNCTION.problems(kind, feature)
+    return _ANSWERS.of(kind, feature)[0]
 
 
 def action_into(kind: RecordKind, step: str, lang: str) -> str | None:
@@ -435,14 +495,21 @@ def widget_setup(f: Field, lang: str, question: bool | None = None) -> QgsEditor
     return None
 
 
-def reference_widget(relation_id: str) -> QgsEditorWidgetSetup:
+# References a person picks in the form (others are set by the step that makes the record), with
+# the expression that narrows the choice: an upkeep check's spot among its watershed's spots.
+CHOSEN_REFERENCES = {("watershed_upkeep", "spot_uuid"): "\"watershed_uuid\" = current_value('watershed_uuid')"}
+
+
+def reference_widget(relation_id: str, choose: str | None = None) -> QgsEditorWidgetSetup:
     """A reference shown as the referenced record's code and name (its layer's display expression),
-    with a button that opens its form; the uuid itself is never shown."""
-    return QgsEditorWidgetSetup(
-        "RelationReference",
-        {"Relation": relation_id, "AllowNULL": True, "ShowForm": False, "ShowOpenFormButton": True,
-         "MapIdentification": False, "ReadOnly": True, "AllowAddFeatures": False, "OrderByValue": True},
-    )  # fmt: skip
+    with a button that opens its form; the uuid itself is never shown. `choose`: a filter expression
+    of the records a person may pick (else the reference is read only)."""
+    config = {"Relation": relation_id, "AllowNULL": True, "ShowForm": False, "ShowOpenFormButton": True,
+              "MapIdentification": choose is not None, "ReadOnly": choose is None, "AllowAddFeatures": False,
+              "OrderByValue": True}  # fmt: skip
+    if choose is not None:
+        config["FilterExpression"] = choose
+    return QgsEditorWidgetSetup("RelationReference", config)
 
 
 # Audit fields filled on creation, so that the store's NOT NULL and UNIQUE (hard constraints QGIS
@@ -531,6 +598,15 @@ def photo_html(lang: str) -> str:
     return _script(img)
 
 
+def choices_html(f: Field, lang: str) -> str:
+    """HTML writing the labels of a multi-choice field's codes (a JSON list), joined by 、."""
+    whens = " ".join(
+        f"WHEN @element = {_lit(c.code)} THEN {_lit(c.zh if lang == 'zh' else c.en)}" for c in f.enum.choices
+    )
+    labels = f"array_foreach(from_json(coalesce({_q(f.name)}, '[]')), CASE {whens} ELSE @element END)"
+    return _script(f"coalesce(array_to_string({labels}, {_lit('、' if lang == 'zh' else ', ')}), '')")
+
+
 def _html(name: str, code: str, parent) -> QgsAttributeEditorHtmlElement:
     element = QgsAttributeEditorHtmlElement(name, parent)
     element.setHtmlCode(code)
@@ -561,7 +637,11 @@ def _layout(
     def add_field(tab, name):
         idx = fields.indexFromName(name)
         if idx >= 0 and name not in placed:
-            tab.addChildElement(QgsAttributeEditorField(name, idx, tab))
+            f = kind.field(name) if name in kind.field_names() else None
+            if f is not None and f.type == MULTI_ENUM and f.derived:  # shown by its labels, not its codes
+                tab.addChildElement(_html(f.label(lang), choices_html(f, lang), tab))
+            else:
+                tab.addChildElement(QgsAttributeEditorField(name, idx, tab))
             placed.add(name)
 
     sections = SECTIONS.get(kind.name)
@@ -633,7 +713,8 @@ def configure_form(
         idx = fields.indexFromName(f.name)
         if idx < 0:
             continue
-        if f.derived or f.name in SERVER_OWNED or f.ref is not None:
+        chosen = (kind.name, f.name) in CHOSEN_REFERENCES
+        if f.derived or f.name in SERVER_OWNED or (f.ref is not None and not chosen):
             form.setReadOnly(idx, True)
         if kind.name == "photo" and f.name in PHOTO_FILE_FIELDS:
             form.setReadOnly(idx, True)  # they describe the file, which is added from the docks
@@ -651,7 +732,7 @@ def configure_form(
         if kind.name == "photo" and f.name == "parent_kind":
             setup = QgsEditorWidgetSetup("ValueMap", {"map": [{k.label(lang): k.name} for k in RECORD_KINDS.values()]})
         if f.name in references:
-            setup = reference_widget(references[f.name])
+            setup = reference_widget(references[f.name], CHOSEN_REFERENCES.get((kind.name, f.name)))
         if setup is not None:
             layer.setEditorWidgetSetup(idx, setup)
         if f.derived:

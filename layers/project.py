@@ -211,12 +211,15 @@ def _configure_forms(
             county = next((v for v in values if v), None)
     if county:
         QgsExpressionContextUtils.setProjectVariable(project, forms.COUNTY_VARIABLE, str(county))
+    from . import follow  # follow imports records, which imports this module
+
     ids = {name: layer.id() for name, layer in layers.items()}
     parents, references = relations
     for name in new:
         kind = RECORD_KINDS[name]
         children = {child: rel for child, rel in parents.items() if RECORD_KINDS[child].parent == name}
         forms.configure_form(layers[name], kind, lang, children, ids, references.get(name, {}))
+        follow.attach(layers[name], kind, project)
 
 
 def _object_of(kind: RecordKind) -> str | None:

@@ -6,13 +6,14 @@ qgis.core only, so that form expression functions can use it without widgets.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from qgis.core import QgsApplication, QgsFeature
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QVariant
 
 from ..model import RecordKind
-from ..model.schema import BOOL, DATE, DATETIME, INT, REAL, Field
+from ..model.schema import BOOL, DATE, DATETIME, INT, MULTI_ENUM, REAL, Field
 
 
 def is_null(value: Any) -> bool:
@@ -52,9 +53,11 @@ def feature_values(kind: RecordKind, feature: QgsFeature) -> dict[str, Any]:
 
 
 def qt_value(f: Field, value: Any) -> Any:
-    """A model value as a layer attribute."""
+    """A model value as a layer attribute (a multi-choice list as the JSON text the store holds)."""
     if value is None:
         return QVariant()
+    if f.type == MULTI_ENUM and isinstance(value, (list, tuple)):
+        return json.dumps(list(value), ensure_ascii=False)
     if f.type == DATETIME and isinstance(value, str):
         return QDateTime.fromString(value, Qt.DateFormat.ISODate)
     if f.type == DATE and isinstance(value, str):

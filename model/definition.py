@@ -52,6 +52,10 @@ _THRESHOLDS = (
     Threshold("acceptance_min_survival_rate", 80, "%", "验收保存率下限", "Minimum survival/preservation rate", "I"),
     Threshold("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I"),
     Threshold("acceptance_min_pass_rate", 80, "%", "抽查合格率下限", "Minimum share of sampled spots passing", "I"),
+    # 生态清洁小流域 completion acceptance (铜川's local rules [S]; no national figure for sewage [I]).
+    Threshold("clean_min_sewage_rate", 70, "%", "生活污水处理率下限", "Minimum sewage treatment rate", "I"),
+    Threshold("clean_min_refuse_rate", 70, "%", "生活垃圾无害化处理率下限", "Minimum refuse treatment rate", "S"),
+    Threshold("clean_max_outlet_class", 3, None, "出口断面水质类别上限（Ⅲ类）", "Worst outlet water class (III)", "S"),
     Threshold("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I"),
     Threshold(
         "patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"
@@ -59,6 +63,31 @@ _THRESHOLDS = (
     Threshold("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S"),
     Threshold(
         "patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"
+    ),
+    # Ordinary dams (not 一坝一人: nothing important downstream, or silted up) [I]: half as often or less.
+    Threshold(
+        "patrol_interval_off_season_ordinary",
+        168,
+        "h",
+        "非汛期巡查间隔（一般坝，每周一次）",
+        "Patrol interval outside flood season, ordinary dams",
+        "I",
+    ),
+    Threshold(
+        "patrol_interval_flood_ordinary",
+        72,
+        "h",
+        "汛期巡查间隔（一般坝，每三日）",
+        "Patrol interval in flood season, ordinary dams",
+        "I",
+    ),
+    Threshold(
+        "patrol_interval_main_flood_ordinary",
+        24,
+        "h",
+        "主汛期巡查间隔（一般坝，每日）",
+        "Patrol interval in main flood season, ordinary dams",
+        "I",
     ),
     Threshold("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I"),
     Threshold("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I"),
@@ -111,6 +140,28 @@ DOWNSTREAM_EXPOSURE = enum(
     ("industry", "工矿", "Industry/mines"),
     ("traffic", "交通", "Roads/railways"),
     ("none", "无", "None"),
+)
+# 办水保〔2022〕72号 [V]: important facilities downstream and not silted up → a patroller of its own.
+PATROL_CLASS = enum(
+    "patrol_class",
+    ("dedicated", "一坝一人", "One dam, one patroller"),
+    ("ordinary", "一般", "Ordinary"),
+)
+# Before acceptance the 项目法人 answers for a dam [V]; the stage names are ours [I].
+CONSTRUCTION_STAGE = enum(
+    "construction_stage",
+    ("building", "在建", "Under construction"),
+    ("built", "已建成未验收", "Built, not yet accepted"),
+    ("operating", "已验收运行", "Accepted, in operation"),
+    source="I",
+)
+DELIST_CAUSE = enum(
+    "delist_cause",
+    ("silted_up", "淤满失效", "Silted up, no longer effective"),
+    ("breached", "垮坝", "Breached"),
+    ("converted", "改建为水库/塘坝", "Converted to a reservoir or pond"),
+    ("merged", "并入其他工程", "Merged into another project"),
+    ("other", "其他", "Other"),
 )
 HAZARD_STATUS = enum(
     "hazard_status",
@@ -218,14 +269,39 @@ PATCH_MEASURE = enum(
     "patch_measure",
     ("intercept_ditch", "截水沟", "Intercepting ditch"),
     ("drainage_ditch", "排水沟", "Drainage ditch"),
+    ("gully_head", "沟头防护", "Gully-head protection"),
+    ("drop", "跌水", "Drop structure"),
     ("slope_cutting", "削坡/修台", "Slope cutting/terracing"),
     ("check_weir", "谷坊", "Check weir"),
     ("silt_dam", "拦沙坝", "Silt-retaining dam"),
     ("retaining_wall", "挡土墙", "Retaining wall"),
+    ("settling_basin", "沉沙池", "Settling basin"),
     ("trees", "乔木", "Trees"),
     ("shrubs", "灌木", "Shrubs"),
     ("grass", "种草", "Grass"),
     ("closure", "封育", "Closure"),
+)
+# 崩岗 treatment "上截-中削-下堵-内外绿化" [V, 江西省水土保持科学研究院]; which measure sits where [I].
+MEASURE_POSITION = enum(
+    "measure_position",
+    ("top", "上截", "Top: intercept"),
+    ("middle", "中削", "Middle: cut"),
+    ("bottom", "下堵", "Bottom: block"),
+    ("greening", "内外绿化", "Greening inside and around"),
+)
+MEASURE_POSITIONS = {
+    "intercept_ditch": "top", "drainage_ditch": "top", "gully_head": "top", "drop": "top",
+    "slope_cutting": "middle",
+    "check_weir": "bottom", "silt_dam": "bottom", "retaining_wall": "bottom", "settling_basin": "bottom",
+    "trees": "greening", "shrubs": "greening", "grass": "greening", "closure": "greening",
+}  # fmt: skip
+# "根据风险等级高低扎实有序推进崩岗治理" (Jiangxi 2023) [V]; the three levels are ours [I].
+RISK_LEVEL = enum(
+    "risk_level",
+    ("high", "高风险", "High"),
+    ("medium", "中风险", "Medium"),
+    ("low", "低风险", "Low"),
+    source="I",
 )
 EROSION_INTENSITY = enum(
     "erosion_intensity",
@@ -243,6 +319,46 @@ WATERSHED_PROJECT = enum(
     ("eco_clean", "生态清洁", "Ecological clean"),
     ("slope_farmland", "坡耕地治理", "Sloping farmland"),
     ("other", "其他", "Other"),
+)
+# Subtypes in the seeds: 赣县 (生态清洁型、生态经济型、生态旅游型), 雅安 (水源保护型、生态旅游型、
+# 绿色产业型、和谐宜居型、休闲康养型) [V].
+WATERSHED_SUBTYPE = enum(
+    "watershed_subtype",
+    ("eco_clean", "生态清洁型", "Ecological clean"),
+    ("eco_economic", "生态经济型", "Ecological economy"),
+    ("eco_tourism", "生态旅游型", "Ecological tourism"),
+    ("water_source", "水源保护型", "Water-source protection"),
+    ("green_industry", "绿色产业型", "Green industry"),
+    ("livable", "和谐宜居型", "Harmonious and livable"),
+    ("wellness", "休闲康养型", "Leisure and wellness"),
+    ("other", "其他", "Other"),
+)
+# Surface water quality classes (GB 3838-2002); a 生态清洁 outlet reaches class III [S].
+WATER_CLASS = enum(
+    "water_class",
+    ("1", "Ⅰ类", "Class I"),
+    ("2", "Ⅱ类", "Class II"),
+    ("3", "Ⅲ类", "Class III"),
+    ("4", "Ⅳ类", "Class IV"),
+    ("5", "Ⅴ类", "Class V"),
+    ("6", "劣Ⅴ类", "Worse than class V"),
+)
+# Why a computed acceptance verdict fails (what a signed failure records).
+ACCEPTANCE_FAILURE = enum(
+    "acceptance_failure",
+    ("pass_rate", "抽查合格率不足", "Too few sampled spots pass"),
+    ("survival_rate", "保存率不足", "Survival/preservation rate too low"),
+    ("treatment_degree", "治理度不足", "Treatment degree too low"),
+    ("sewage_rate", "生活污水处理率不足", "Sewage treatment rate too low"),
+    ("refuse_rate", "生活垃圾无害化处理率不足", "Refuse treatment rate too low"),
+    ("outlet_water", "出口断面水质未达标", "Outlet water quality below the required class"),
+    ("clean_missing", "生态清洁指标未填写", "Ecological-clean indicators not recorded"),
+)
+UPKEEP_RESULT = enum(
+    "upkeep_result",
+    ("good", "管护良好", "Well kept"),
+    ("fair", "需整改", "Needs work"),
+    ("poor", "管护缺失", "Not kept"),
 )
 SPOT_MEASURE = enum(
     "spot_measure",
@@ -409,6 +525,15 @@ ENUMERATIONS = {
         ACCEPTANCE_KIND,
         TARGET_INDICATOR,
         TARGET_UNIT,
+        PATROL_CLASS,
+        CONSTRUCTION_STAGE,
+        DELIST_CAUSE,
+        MEASURE_POSITION,
+        RISK_LEVEL,
+        WATERSHED_SUBTYPE,
+        WATER_CLASS,
+        ACCEPTANCE_FAILURE,
+        UPKEEP_RESULT,
         RS_ISSUER,
         RS_DISTURBANCE,
         RS_PROJECT_TYPE,
@@ -461,12 +586,31 @@ def _ref(name, parent, zh, en) -> Field:
     return Field(name, REF, zh, en, ref=parent, required_at=("*",))
 
 
-def _delisting() -> tuple[Field, ...]:
+def _delisting(approved: bool = False) -> tuple[Field, ...]:
+    """Register status and de-listing. `approved`: a dam's 登记销号 names its cause from a list, the
+    approving document and authority; its written reason is needed for "other" (and see rules)."""
+    status = _e("register_status", REGISTER_STATUS, "登记状态", "Register status", default="registered",
+                required_at=("*",))  # fmt: skip
+    date = _f("delist_date", DATE, "销号日期", "De-listing date", required_at=("delisted",))
+    if not approved:
+        return (status, _f("delist_reason", TEXT, "销号原因", "De-listing reason", required_at=("delisted",)), date)
     return (
-        _e("register_status", REGISTER_STATUS, "登记状态", "Register status", default="registered", required_at=("*",)),
-        _f("delist_reason", TEXT, "销号原因", "De-listing reason", required_at=("delisted",)),
-        _f("delist_date", DATE, "销号日期", "De-listing date", required_at=("delisted",)),
+        status,
+        _e("delist_cause", DELIST_CAUSE, "销号原因", "De-listing cause", required_at=("delisted",)),
+        _f("delist_reason", TEXT, "销号说明", "De-listing explanation"),
+        _f("delist_document", TEXT, "批准文号", "Approving document number", required_at=("delisted",)),
+        _f("delist_authority", TEXT, "批准机关", "Approving authority", required_at=("delisted",)),
+        date,
     )
+
+
+def _caretaker(required_at: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """The 管护员 of a treated patch or spot ("明确管护主体，落实管护责任", four seeds [V])."""
+    return (
+        _f("caretaker", TEXT, "管护员", "Caretaker", required_at=required_at),
+        _f("caretaker_phone", TEXT, "管护员电话", "Caretaker phone", max_length=40, format="phone",
+           required_at=required_at),
+    )  # fmt: skip
 
 
 def _workflow(state_field, steps, transitions, initial, final) -> Workflow:
@@ -599,7 +743,7 @@ def _step_field(enum_name: str, workflow: Workflow) -> Field:
 def _person(prefix: str, zh: str, en: str) -> tuple[Field, ...]:
     return (
         _f(f"{prefix}_person", TEXT, f"{zh}责任人", f"{en} responsible person", required_at=("registered",)),
-        _f(f"{prefix}_phone", TEXT, f"{zh}责任人电话", f"{en} responsible person phone", max_length=20),
+        _f(f"{prefix}_phone", TEXT, f"{zh}责任人电话", f"{en} responsible person phone", max_length=40, format="phone"),
     )
 
 
@@ -629,6 +773,9 @@ DAM = RecordKind(
         _f("silted_farmland", REAL, "已淤地面积", "Silted farmland", unit="hm²", minimum=0),
         _f("year_built", INT, "建成年份", "Year built", minimum=1950, maximum=2100),
         _f("year_reinforced", INT, "除险加固年份", "Year reinforced", minimum=1950, maximum=2100),
+        _e("construction_stage", CONSTRUCTION_STAGE, "建设阶段", "Construction stage"),
+        _f("legal_person", TEXT, "项目法人", "Project legal person"),
+        _f("legal_person_phone", TEXT, "项目法人电话", "Project legal person phone", max_length=40, format="phone"),
         _e("composition", DAM_COMPOSITION, "工程组成", "Composition"),
         _e("outlet_type", OUTLET_TYPE, "放水建筑物型式", "Outlet works type"),
         _f("has_spillway", BOOL, "有溢洪道", "Has spillway", default=False),
@@ -636,14 +783,24 @@ DAM = RecordKind(
         *_person("admin", "行政", "Administrative"),
         *_person("tech", "技术", "Technical"),
         *_person("patrol", "巡查", "Patrol"),
+        _e("patrol_class", PATROL_CLASS, "巡查类别", "Patrol class", derived="patrol_class"),
         _f("dedicated_patroller", BOOL, "一坝一人专职巡查", "Dedicated patroller (一坝一人)", default=False),
         _f("monitoring", TEXT, "监测设施", "Monitoring equipment"),
         _f("maintenance_body", TEXT, "管护主体", "Maintenance body"),
         _e("hazard_status", HAZARD_STATUS, "安全状况", "Hazard status", default="normal", required_at=("*",)),
         _f("last_inspected_at", DATETIME, "最近巡查时间", "Last inspected at"),
-        *_delisting(),
+        *_delisting(approved=True),
     ),
     workflow=WF_REGISTER,
+    rules=(
+        RequiredWhen("legal_person", "construction_stage", ("building", "built"), ("*",),
+                     "在建或未验收的淤地坝须填写项目法人", "A dam not yet accepted needs its project legal person"),
+        RequiredWhen("legal_person_phone", "construction_stage", ("building", "built"), ("*",),
+                     "在建或未验收的淤地坝须填写项目法人电话",
+                     "A dam not yet accepted needs its project legal person's phone"),
+        RequiredWhen("delist_reason", "delist_cause", ("other",), ("delisted",),
+                     "销号原因为“其他”时须写明销号说明", "An 'other' de-listing cause needs an explanation"),
+    ),
     code_field="code", title_field="name", status_field="hazard_status", object_kind="dam", delisting=True,
 )  # fmt: skip
 
@@ -689,6 +846,8 @@ DAM_INSPECTION = RecordKind(
         _f("monitoring_online", BOOL, "监测设施在线", "Monitoring online", default=True),
         # result
         _e("result", INSPECTION_RESULT, "检查结论", "Result", required_at=("submitted",)),
+        # A finding at a flag that still ends in 无隐患 says why (rules.inspection_flags).
+        _f("flag_reason", TEXT, "无隐患判定理由", "Why no hazard despite a flag"),
         _f("measures", TEXT, "处理措施", "Measures"),
         _f("deadline", DATE, "整改期限", "Deadline"),
         _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
@@ -771,11 +930,23 @@ PATCH = RecordKind(
         _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
         _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
         _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _e("risk_level", RISK_LEVEL, "风险等级", "Risk level"),
+        _f("risk_assessed_on", DATE, "风险评估日期", "Risk assessed on"),
         _e("treatment_mode", TREATMENT_MODE, "治理模式", "Treatment mode"),
         _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="untreated", required_at=("*",)),
+        # Farmland the treatment made, and whether it entered 耕地占补平衡 (Jiangxi 2023, Ya'an seeds) [V].
+        _f("new_farmland", REAL, "治理新增耕地", "New farmland from treatment", unit="hm²", minimum=0),
+        _f("farmland_balance", BOOL, "纳入耕地占补平衡", "Entered the farmland balance", default=False),
+        *_caretaker(),
         *_delisting(),
     ),
     workflow=WF_TREATMENT,
+    rules=(
+        RequiredWhen("risk_assessed_on", "risk_level", ("high", "medium", "low"), ("*",),
+                     "填写风险等级时须填写评估日期", "A risk level needs its assessment date"),
+        RequiredWhen("new_farmland", "farmland_balance", (True,), ("*",),
+                     "纳入耕地占补平衡时须填写新增耕地面积", "Farmland in the balance needs its area"),
+    ),
     code_field="code", title_field="name", status_field="treatment_status", delisting=True,
     delist_workflow=WF_REGISTER,
 )  # fmt: skip
@@ -822,6 +993,7 @@ PATCH_MEASURE_KIND = RecordKind(
     fields=AUDIT_FIELDS + (
         _ref("patch_uuid", "patch", "侵蚀图斑", "Patch"),
         _e("measure_type", PATCH_MEASURE, "措施类型", "Measure", required_at=("planned",)),
+        _e("position", MEASURE_POSITION, "治理部位", "Position", derived="measure_position"),
         _e("unit", UNIT, "计量单位", "Unit", required_at=("planned",)),
         _f("design_qty", REAL, "设计数量", "Design quantity", minimum=0, required_at=("planned",)),
         _f("completed_qty", REAL, "完成数量", "Completed quantity", minimum=0, required_at=("built",)),
@@ -862,15 +1034,29 @@ WATERSHED = RecordKind(
         _f("name", TEXT, "小流域名称", "Watershed name", required_at=("*",)),
         _f("county_codes", TEXT, "涉及县", "Counties covered"),
         _e("project_type", WATERSHED_PROJECT, "项目类型", "Project type", required_at=("registered",)),
+        _e("subtype", WATERSHED_SUBTYPE, "小流域类型", "Watershed subtype"),
+        _f("is_premium", BOOL, "精品小流域", "Premium watershed (精品)", default=False),
+        _f("whole_county", BOOL, "整县推进", "Whole-county programme (整县推进)", default=False),
         _f("year", INT, "实施年度", "Year", minimum=1980, maximum=2100),
         _f("batch", TEXT, "批次", "Batch"),
         _f("area", REAL, "面积", "Area", unit="km²", derived="area_km2"),
-        _f("eroded_area", REAL, "水土流失面积", "Eroded area", unit="km²", minimum=0),
+        # Eroded area by intensity class (SL/T 534-2023 table A-4); the total is their sum.
+        *(_f(f"eroded_{c}", REAL, f"{zh}侵蚀面积", f"{en} erosion area", unit="km²", minimum=0)
+          for c, zh, en in (("light", "轻度", "Light"), ("moderate", "中度", "Moderate"), ("strong", "强烈", "Strong"),
+                            ("very_strong", "极强烈", "Very strong"), ("severe", "剧烈", "Severe"))),
+        _f("eroded_area", REAL, "水土流失面积", "Eroded area", unit="km²", derived="eroded_total"),
         _f("erosion_modulus", REAL, "平均侵蚀模数", "Mean erosion modulus", unit="t/(km²·a)", minimum=0),
         _f("forest_grass_cover", REAL, "林草覆盖率", "Forest and grass cover", unit="%", minimum=0, maximum=100),
         _f("conservation_rate", REAL, "水土保持率", "Conservation rate", unit="%", derived="conservation_rate"),
-        _f("treatment_degree", REAL, "治理度", "Treatment degree", unit="%", minimum=0, maximum=100),
+        # Completed spots' area over the eroded area, from the spots (rules.treatment_degree).
+        _f("treatment_degree", REAL, "治理度", "Treatment degree", unit="%", derived="watershed_treatment_degree"),
         _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="treating", required_at=("*",)),
+        # What a 生态清洁 watershed's completion acceptance checks (SL/T 534-2023; 铜川's figures) [S].
+        _f("sewage_treatment_rate", REAL, "生活污水处理率", "Sewage treatment rate", unit="%", minimum=0, maximum=100),
+        _f("refuse_treatment_rate", REAL, "生活垃圾无害化处理率", "Refuse treatment rate", unit="%", minimum=0,
+           maximum=100),
+        _e("outlet_water_class", WATER_CLASS, "出口断面水质", "Outlet water class"),
+        _f("maintenance_body", TEXT, "管护主体", "Maintenance body"),
         *_delisting(),
     ),
     workflow=WF_TREATMENT,  # 治理状态 has roles as a patch's has: accepted (已验收) only by an acceptor
@@ -891,6 +1077,7 @@ WATERSHED_SPOT = RecordKind(
         _f("area", REAL, "图斑面积", "Spot area", unit="hm²", derived="area_hm2"),
         _f("survival_rate", REAL, "成活率/保存率", "Survival/preservation rate", unit="%", minimum=0, maximum=100),
         _e("quality", QUALITY, "质量评定", "Quality"),
+        *_caretaker(),
         _step_field("spot_step", WF_SPOT),
     ),
     workflow=WF_SPOT,
@@ -910,7 +1097,10 @@ WATERSHED_ACCEPTANCE = RecordKind(
         _f("checked_count", INT, "已核查图斑数", "Checked spots", derived="checked_count"),
         _f("pass_rate", REAL, "抽查合格率", "Share of sampled spots passing", unit="%", derived="pass_rate"),
         _f("survival_rate", REAL, "平均保存率", "Mean survival rate", unit="%", derived="mean_survival_rate"),
+        _f("treatment_degree", REAL, "小流域治理度", "Watershed treatment degree", unit="%",
+           derived="parent_treatment_degree"),
         _e("verdict", PASS_FAIL, "验收结论", "Verdict", derived="acceptance_verdict"),
+        _multi("fail_reasons", ACCEPTANCE_FAILURE, "未通过原因", "Why it failed", derived="acceptance_fail_reasons"),
         _f("opinion", TEXT, "验收意见", "Opinion", required_at=("checked",)),
         _f("acceptor", TEXT, "验收人", "Acceptor", required_at=("signed",)),
         _f("signed_at", DATETIME, "签署时间", "Signed at", required_at=("signed",)),
@@ -938,6 +1128,57 @@ SPOT_CHECK = RecordKind(
     ),
     workflow=WF_CHECK,
     code_field="spot_uuid", title_field="quality", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# Upkeep checks (管护检查) of treated patches and of a watershed's spots: "明确管护主体，落实管护责任"
+# (four seeds) and "聘请管护员制度" (赣县) [V], checked in the field like an inspection.
+# ---------------------------------------------------------------------------------------------
+WF_UPKEEP = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交管护检查", "Submit upkeep check"),
+        ("submitted", "draft", ("technician",), "退回管护检查", "Return upkeep check for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+_UPKEEP_STEP = _step_field("upkeep_step", WF_UPKEEP)
+
+
+def _upkeep(name: str, parent: str, parent_zh: str, parent_en: str, *extra: Field) -> RecordKind:
+    return RecordKind(
+        name, "管护检查", "Upkeep check", "Point",
+        parent=parent, parent_field=f"{parent}_uuid", object_kind=parent,
+        fields=AUDIT_FIELDS + (
+            _ref(f"{parent}_uuid", parent, parent_zh, parent_en),
+            *extra,
+            _f("inspected_at", DATETIME, "检查时间", "Checked at", required_at=("draft",)),
+            _f("inspector", TEXT, "检查人", "Checked by", required_at=("draft",)),
+            _f("caretaker_present", BOOL, "管护员在岗", "Caretaker on duty", required_at=("submitted",)),
+            _f("facilities_intact", BOOL, "工程设施完好", "Works intact", required_at=("submitted",)),
+            _f("vegetation_kept", BOOL, "林草管护良好", "Vegetation kept", required_at=("submitted",)),
+            _f("damage", TEXT, "损毁与问题", "Damage and problems"),
+            _e("result", UPKEEP_RESULT, "检查结论", "Result", required_at=("submitted",)),
+            _f("measures", TEXT, "整改要求", "What must be done"),
+            _f("deadline", DATE, "整改期限", "Deadline"),
+            _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+            _UPKEEP_STEP,
+        ),
+        workflow=WF_UPKEEP,
+        rules=(
+            RequiredWhen("measures", "result", ("fair", "poor"), ("submitted",),
+                         "管护不到位时须写明整改要求", "Poor upkeep needs what must be done"),
+            RequiredWhen("deadline", "result", ("fair", "poor"), ("submitted",),
+                         "管护不到位时须填写整改期限", "Poor upkeep needs a deadline"),
+        ),
+        code_field="inspected_at", title_field="inspector", status_field="result",
+    )  # fmt: skip
+
+
+PATCH_UPKEEP = _upkeep("patch_upkeep", "patch", "侵蚀图斑", "Patch")
+WATERSHED_UPKEEP = _upkeep(
+    "watershed_upkeep", "watershed", "小流域", "Watershed",
+    _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", max_length=36, ref="watershed_spot"),
 )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
@@ -1134,6 +1375,8 @@ RECORD_KINDS: dict[str, RecordKind] = {
         RS_RECHECK,
         PHOTO,
         TARGET,
+        PATCH_UPKEEP,
+        WATERSHED_UPKEEP,
     )  # fmt: skip
 }
 

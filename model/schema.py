@@ -87,6 +87,7 @@ class Field:
     maximum: float | None = None
     ref: str | None = None  # the record kind a REF (parent) or TEXT (other record's uuid) field points to
     max_length: int | None = None
+    format: str | None = None  # a text format model.rules checks (FORMATS: "phone")
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:

@@ -193,7 +193,8 @@ def _dam_register(ds: Dataset, flt: Filter, lang: str):
             lambda d: pick(lang, "是", "yes") if rules.needs_dedicated_patroller(d) else pick(lang, "否", "no"),
         )
     )
-    cols += fields("dam", ("dedicated_patroller", "maintenance_body", "last_inspected_at"), lang)
+    cols += fields("dam", ("dedicated_patroller", "construction_stage", "legal_person", "legal_person_phone",
+                           "maintenance_body", "last_inspected_at"), lang)
     return cols, dams  # fmt: skip
 
 
@@ -238,11 +239,20 @@ def _delisting(ds: Dataset, flt: Filter, lang: str):
         computed("编码", "Code", lambda r: r.get("code")),
         computed("名称", "Name", lambda r: r.get("name")),
         computed("乡镇", "Township", lambda r: r.get("township")),
-        *fields("dam", ("delist_reason", "delist_date"), lang),
+        # A dam's cause is one of a list, with its explanation; patches and watersheds write their reason.
+        computed("销号原因", "De-listing reason", lambda r: _delist_reason(r, lang)),
+        computed("销号说明", "Explanation", lambda r: r.get("delist_reason") if r.get("delist_cause") else None),
+        *fields("dam", ("delist_document", "delist_authority", "delist_date"), lang),
         computed("登记时间", "Registered", lambda r: display(RECORD_KINDS["dam"].field("created_at"), r.get("created_at")),
                  DATETIME_FORMAT),
     ]  # fmt: skip
     return cols, rows
+
+
+def _delist_reason(row: dict[str, Any], lang: str) -> Any:
+    if row.get("delist_cause"):
+        return RECORD_KINDS["dam"].field("delist_cause").enum.label(row["delist_cause"], lang)
+    return row.get("delist_reason")
 
 
 def _dam_inspections(ds: Dataset, flt: Filter, lang: str):
@@ -258,7 +268,7 @@ def _dam_inspections(ds: Dataset, flt: Filter, lang: str):
         SEQ,
         *fields("dam", ("code", "name", "township"), lang, dam),
         *fields("dam_inspection", ("kind", "inspected_at", "inspector", "crack_type", "crack_width", "seepage",
-                                   "settlement", "result", "measures", "deadline", "distance_to_object",
+                                   "settlement", "result", "flag_reason", "measures", "deadline", "distance_to_object",
                                    "step"), lang),
     ]  # fmt: skip
     return cols, rows
@@ -310,9 +320,11 @@ def _benggang_list(ds: Dataset, flt: Filter, lang: str):
     )
     cols.append(computed("计入目标（座）", "Counts against targets", lambda p: p["_count"], "0"))
     cols += fields(
-        "patch", ("activity", "people_threatened", "farmland_threatened", "treatment_status", "treatment_mode"), lang
-    )
+        "patch", ("activity", "risk_level", "risk_assessed_on", "people_threatened", "farmland_threatened",
+                  "treatment_status", "treatment_mode"), lang
+    )  # fmt: skip
     cols.append(computed("完成治理日期", "Treated on", lambda p: p["_treated_on"], DATE_FORMAT))
+    cols += fields("patch", ("new_farmland", "farmland_balance", "caretaker", "caretaker_phone"), lang)
     return cols, rows  # fmt: skip
 
 
@@ -337,9 +349,41 @@ def _watershed_spots(ds: Dataset, flt: Filter, lang: str):
         ref_column("小流域", "Watershed", refs, "watershed_uuid"),
         *fields("watershed", ("year",), lang, shed),
         *fields("watershed_spot", ("spot_code", "measure_type", "unit", "design_qty", "completed_qty", "area",
-                                   "survival_rate", "quality", "step"), lang),
+                                   "survival_rate", "quality", "step", "caretaker", "caretaker_phone"), lang),
     ]  # fmt: skip
     return cols, rows
+
+
+def _watershed_register(ds: Dataset, flt: Filter, lang: str):
+    rows = sorted(_registered(list(_watersheds(ds, flt).values())), key=lambda w: w.get("code") or "")
+    cols = fields("watershed", ("code", "name", "project_type", "subtype", "is_premium", "whole_county", "year",
+                                "batch", "area", "eroded_light", "eroded_moderate", "eroded_strong",
+                                "eroded_very_strong", "eroded_severe", "eroded_area", "treatment_degree",
+                                "conservation_rate", "forest_grass_cover", "sewage_treatment_rate",
+                                "refuse_treatment_rate", "outlet_water_class", "treatment_status",
+                                "maintenance_body"), lang)  # fmt: skip
+    return cols, rows
+
+
+def _upkeep(kind: str) -> Callable[[Dataset, Filter, str], tuple[list[Column], list[dict[str, Any]]]]:
+    """管护检查 records of the listed patches or watersheds in the period."""
+    parent = RECORD_KINDS[kind].parent
+
+    def build(ds: Dataset, flt: Filter, lang: str):
+        owners = {o["uuid"]: o for o in _objects(ds, parent, flt, township=parent != "watershed")}
+        refs, spots = ds.refs(parent), ds.refs("watershed_spot")
+        rows = [u for u in ds.children(kind, owners) if flt.in_period(parse_date(u.get("inspected_at")))
+                and _status_ok(flt, u.get("result"))]  # fmt: skip
+        rows.sort(key=lambda u: (u.get("inspected_at") or "", refs.get(u[f"{parent}_uuid"], "")))
+        cols = [SEQ, ref_column(RECORD_KINDS[parent].zh, RECORD_KINDS[parent].en, refs, f"{parent}_uuid")]
+        if kind == "watershed_upkeep":
+            cols.append(ref_column("治理图斑", "Treatment spot", spots, "spot_uuid"))
+        cols.append(computed("管护员", "Caretaker", lambda u: owners[u[f"{parent}_uuid"]].get("caretaker")))
+        cols += fields(kind, ("inspected_at", "inspector", "caretaker_present", "facilities_intact",
+                              "vegetation_kept", "damage", "result", "measures", "deadline", "step"), lang)  # fmt: skip
+        return cols, rows
+
+    return build
 
 
 def _watershed_acceptances(ds: Dataset, flt: Filter, lang: str):
@@ -356,8 +400,8 @@ def _watershed_acceptances(ds: Dataset, flt: Filter, lang: str):
     cols = [
         ref_column("小流域", "Watershed", refs, "watershed_uuid"),
         *fields("watershed_acceptance", ("kind", "year", "sample_share", "sampled_count", "checked_count",
-                                         "pass_rate", "survival_rate", "verdict", "opinion", "acceptor",
-                                         "signed_at", "step"), lang),
+                                         "pass_rate", "survival_rate", "treatment_degree", "verdict",
+                                         "fail_reasons", "opinion", "acceptor", "signed_at", "step"), lang),
     ]  # fmt: skip
     return cols, rows
 
@@ -508,6 +552,26 @@ LEDGERS: dict[str, Ledger] = {
             snapshot=True,
         ),
         Ledger(
+            "patch_upkeep",
+            "崩岗管护检查记录",
+            "Upkeep checks of patches",
+            "patch",
+            ("patch_upkeep", "result"),
+            "检查时间",
+            "check time",
+            _upkeep("patch_upkeep"),
+        ),
+        Ledger(
+            "watershed_register",
+            "小流域名录",
+            "Small watershed register",
+            "watershed",
+            ("watershed", "treatment_status"),
+            "小流域实施年度",
+            "watershed implementation year",
+            _watershed_register,
+        ),
+        Ledger(
             "watershed_spots",
             "小流域治理图斑",
             "Watershed treatment spots",
@@ -526,6 +590,16 @@ LEDGERS: dict[str, Ledger] = {
             "验收年度",
             "acceptance year",
             _watershed_acceptances,
+        ),
+        Ledger(
+            "watershed_upkeep",
+            "小流域管护检查记录",
+            "Upkeep checks of watersheds",
+            "watershed",
+            ("watershed_upkeep", "result"),
+            "检查时间",
+            "check time",
+            _upkeep("watershed_upkeep"),
         ),
         Ledger(
             "rs_spots",

@@ -37,7 +37,8 @@ from ..layers import gpkg
 from ..layers.migrations import q
 from ..layers.store import Store, collapse, create_store, open_store, to_sql, transaction, utc_now
 from ..model import RECORD_KINDS
-from ..model.schema import BOOL, INT, MULTI_ENUM, REAL, RecordKind
+from ..model import values as model_values
+from ..model.schema import BOOL, MULTI_ENUM, RecordKind
 from . import state
 from .api import ApiClient, AuthError, MutationGap, SyncError
 
@@ -115,34 +116,22 @@ def to_storage(kind: RecordKind, name: str, value: Any) -> Any:
 
 
 def canon(kind: RecordKind, name: str, value: Any) -> Any:
-    """A comparable form of a value in either form (never stored)."""
+    """A comparable form of a value in either form (never stored): the geometry by its normalised WKB,
+    every other field by the model's one comparison (model.values, which the server uses too)."""
+    if name != "geom":
+        return model_values.canon(kind, name, value)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
-    if name == "geom":
-        try:
-            if isinstance(value, str):
-                wkb = bytes.fromhex(value)
-            elif bytes(value[:2]) == b"GP":
-                wkb = gpkg.decode(bytes(value))
-            else:
-                wkb = bytes(value)
-            return gpkg.decode(gpkg.encode(wkb))
-        except (ValueError, gpkg.GeometryError):
-            return ("raw", str(value))
-    ftype = _ftype(kind, name)
-    if ftype == BOOL:
-        return bool(value)
-    if ftype in (REAL, INT) and isinstance(value, (int, float)):
-        return float(value)
-    if ftype == MULTI_ENUM:
-        try:
-            codes = json.loads(value) if isinstance(value, str) else value
-            return tuple(sorted(codes))
-        except (ValueError, TypeError):
-            return value
-    if ftype and ftype.startswith("date"):
-        return to_sql(ftype, value)
-    return value
+    try:
+        if isinstance(value, str):
+            wkb = bytes.fromhex(value)
+        elif bytes(value[:2]) == b"GP":
+            wkb = gpkg.decode(bytes(value))
+        else:
+            wkb = bytes(value)
+        return gpkg.decode(gpkg.encode(wkb))
+    except (ValueError, gpkg.GeometryError):
+        return ("raw", str(value))
 
 
 def same(kind: RecordKind, name: str, a: Any, b: Any) -> bool:
@@ -183,8 +172,16 @@ def _sniff(head: bytes) -> str:
     return "application/octet-stream"
 
 
-def add_photo(store: Store | str | Path, parent_kind: str, parent_uuid: str, file_path: str | Path, *,
-              caption: str | None = None, taken_at: str | None = None, geom: bytes | None = None) -> str:
+def add_photo(
+    store: Store | str | Path,
+    parent_kind: str,
+    parent_uuid: str,
+    file_path: str | Path,
+    *,
+    caption: str | None = None,
+    taken_at: str | None = None,
+    geom: bytes | None = None,
+) -> str:
     """Hash a photo, copy it beside the store and insert its ``photo`` record. Returns the record uuid."""
     store = store if isinstance(store, Store) else Store(store)
     h = hashlib.sha256()
@@ -434,13 +431,17 @@ class SyncEngine:
     def _renumber(self, start: int) -> None:
         """Give the unanswered outbox mutations consecutive ids from ``start`` (new device, or a gap)."""
         c = self.conn
-        rows = [r[0] for r in c.execute("SELECT mutation_id FROM sbs_outbox WHERE status = 'pending' ORDER BY mutation_id")]
+        rows = [
+            r[0] for r in c.execute("SELECT mutation_id FROM sbs_outbox WHERE status = 'pending' ORDER BY mutation_id")
+        ]
         # Move the finished ones out of the way (below every id in use): the old numbering.
         low = c.execute("SELECT coalesce(min(mutation_id), 0) - 1 FROM sbs_outbox").fetchone()[0]
         low = min(low, -1)
-        for sql in ("UPDATE sbs_outbox_seq SET mutation_id = ? - mutation_id WHERE mutation_id > 0 AND mutation_id IN"
-                    " (SELECT mutation_id FROM sbs_outbox WHERE status != 'pending')",
-                    "UPDATE sbs_outbox SET mutation_id = ? - mutation_id WHERE status != 'pending' AND mutation_id > 0"):
+        for sql in (
+            "UPDATE sbs_outbox_seq SET mutation_id = ? - mutation_id WHERE mutation_id > 0 AND mutation_id IN"
+            " (SELECT mutation_id FROM sbs_outbox WHERE status != 'pending')",
+            "UPDATE sbs_outbox SET mutation_id = ? - mutation_id WHERE status != 'pending' AND mutation_id > 0",
+        ):
             c.execute(sql, (low,))
         off = 1 << 40
         for mid in rows:
@@ -538,8 +539,12 @@ class SyncEngine:
         with transaction(c):
             if c.execute("SELECT 1 FROM sbs_outbox WHERE status = 'pending' LIMIT 1").fetchone():
                 return 0
-            claimed = {r[0] for r in c.execute(
-                "SELECT s.seq FROM sbs_outbox_seq s JOIN sb_change ch ON ch.seq = s.seq WHERE ch.synced_at IS NULL")}
+            claimed = {
+                r[0]
+                for r in c.execute(
+                    "SELECT s.seq FROM sbs_outbox_seq s JOIN sb_change ch ON ch.seq = s.seq WHERE ch.synced_at IS NULL"
+                )
+            }
             entries = [ch for ch in self.store.pending_changes(conn=c) if ch.seq not in claimed]
             if not entries:
                 return 0
@@ -673,12 +678,27 @@ class SyncEngine:
         c.execute("INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)",
                   (kind.name, change["uuid"], rev, _dumps(data), geom))  # fmt: skip
 
-    def _add_conflict(self, c: sqlite3.Connection, kind: RecordKind, uuid: str, fname: str, reason: str, base: Any,
-                      mine: Any, theirs: Any, server_rev: Any, server_by: Any, server_at: Any,
-                      server_conflict_id: Any, source: str, mutation_id: int | None) -> None:
-        if server_conflict_id is not None and c.execute(
-            "SELECT 1 FROM sbs_conflict WHERE server_conflict_id = ?", (server_conflict_id,)
-        ).fetchone():
+    def _add_conflict(
+        self,
+        c: sqlite3.Connection,
+        kind: RecordKind,
+        uuid: str,
+        fname: str,
+        reason: str,
+        base: Any,
+        mine: Any,
+        theirs: Any,
+        server_rev: Any,
+        server_by: Any,
+        server_at: Any,
+        server_conflict_id: Any,
+        source: str,
+        mutation_id: int | None,
+    ) -> None:
+        if (
+            server_conflict_id is not None
+            and c.execute("SELECT 1 FROM sbs_conflict WHERE server_conflict_id = ?", (server_conflict_id,)).fetchone()
+        ):
             return
         c.execute(
             "INSERT INTO sbs_conflict (kind, uuid, field, reason, base, mine, theirs, server_rev, server_by,"
@@ -870,12 +890,16 @@ class SyncEngine:
                 with transaction(self.conn):
                     self.conn.execute(
                         "INSERT OR REPLACE INTO sbs_photo (sha256, size, status, offset, updated_at)"
-                        " VALUES (?, ?, 'pending', ?, ?)", (sha, total, int(status.get("offset") or 0), utc_now()))
+                        " VALUES (?, ?, 'pending', ?, ?)",
+                        (sha, total, int(status.get("offset") or 0), utc_now()),
+                    )
                 self._check()
         with transaction(self.conn):
             self.conn.execute(
                 "INSERT OR REPLACE INTO sbs_photo (sha256, size, status, offset, updated_at)"
-                " VALUES (?, ?, 'uploaded', ?, ?)", (sha, total, total, utc_now()))
+                " VALUES (?, ?, 'uploaded', ?, ?)",
+                (sha, total, total, utc_now()),
+            )
         return sent
 
     def fetch_photo(self, sha: str) -> Path:

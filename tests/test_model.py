@@ -109,7 +109,7 @@ def test_dam_scale_thresholds():
     assert rules.dam_scale(9.99) == "small"
     assert rules.dam_scale(1) == "small"
     assert rules.dam_scale(0.5) == "tiny"
-    assert rules.derive("dam", {"total_storage": 80.0}) == {"scale": "backbone"}
+    assert rules.derive("dam", {"total_storage": 80.0}) == {"scale": "backbone", "patrol_class": "ordinary"}
 
 
 def test_thresholds_are_overridable():
@@ -117,7 +117,7 @@ def test_thresholds_are_overridable():
     assert rules.dam_scale(40, t) == "backbone" and rules.dam_scale(40) == "medium"
     assert rules.benggang_size_class(2500, t) == "large" and rules.benggang_size_class(2500) == "medium"
     assert THRESHOLDS["dam_backbone_min_storage"] == 50  # the defaults are untouched
-    assert rules.derive("dam", {"total_storage": 40.0}, Context(thresholds=t)) == {"scale": "backbone"}
+    assert rules.derive("dam", {"total_storage": 40.0}, Context(thresholds=t))["scale"] == "backbone"
     with pytest.raises(KeyError):
         THRESHOLDS.with_overrides(no_such_threshold=1)
 

@@ -65,24 +65,26 @@ def _hazard(severity: str, step: str = "open") -> dict:
 def test_de_listing_a_dam_with_open_hazards():
     ctx = rules.Context(children={"dam_hazard": [_hazard("major"), _hazard("general"), _hazard("major", "closed")]})
     refused = rules.step_checks("dam", {}, "delisted", "technician", ctx)
-    assert [p.code for p in refused] == ["rule", "warning"]
-    assert "1 处未销号的重大隐患" in refused[0].zh and "1 处未销号的一般隐患" in refused[1].zh
+    assert [p.code for p in refused] == ["rule"]
+    assert "有 2 处未销号的隐患（其中重大隐患 1 处）" in refused[0].zh
     by_admin = rules.step_checks("dam", {}, "delisted", "admin", ctx)
-    assert [p.code for p in by_admin] == ["warning", "warning"]
+    assert [(p.code, p.field) for p in by_admin] == [("warning", None), ("rule", "delist_reason")]
+    assert rules.step_checks("dam", {"delist_reason": "并入水库工程"}, "delisted", "admin", ctx)[0].code == "warning"
+    general_only = rules.Context(children={"dam_hazard": [_hazard("general")]})
+    assert [p.code for p in rules.step_checks("dam", {}, "delisted", "technician", general_only)] == ["rule"]
     ctx = rules.Context(children={"dam_hazard": [_hazard("major", "closed")]})
     assert rules.step_checks("dam", {}, "delisted", "technician", ctx) == []
 
 
 def test_closing_a_hazard_and_finishing_an_acceptance():
-    closing = rules.step_checks("dam_hazard", {"recheck_result": "fail"}, "closed", "technician")
-    assert [p.field for p in closing] == ["recheck_result"]
-    assert rules.step_checks("dam_hazard", {"recheck_result": "pass"}, "closed", "technician") == []
-    half = {"sampled_count": 5, "checked_count": 3}
-    assert [p.field for p in rules.step_checks("watershed_acceptance", half, "checked", "acceptor")] == [
-        "checked_count"
-    ]
-    done = {"sampled_count": 5, "checked_count": 5}
-    assert rules.step_checks("watershed_acceptance", done, "signed", "acceptor") == []
+    closing = rules.validate("dam_hazard", {"recheck_result": "fail", "step": "closed"}, check_required=True)
+    assert "recheck_result" in [p.field for p in closing if p.code == "rule"]
+    passed = rules.validate("dam_hazard", {"recheck_result": "pass", "step": "closed"})
+    assert "recheck_result" not in [p.field for p in passed]
+    half = {"sampled_count": 5, "checked_count": 3, "step": "checked"}
+    assert [p.field for p in rules.validate("watershed_acceptance", half) if p.code == "rule"] == ["checked_count"]
+    done = {"sampled_count": 5, "checked_count": 5, "step": "signed"}
+    assert [p.field for p in rules.validate("watershed_acceptance", done) if p.code == "rule"] == []
 
 
 def test_nothing_new_under_a_de_listed_object():

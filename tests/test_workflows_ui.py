@@ -231,30 +231,51 @@ def test_closing_a_hazard_asks_first_and_summarises(dam_dock):
 def test_delisting_a_dam_follows_the_open_hazard_rule(dam_dock):
     make, layers = dam_dock
     technician = make("technician")
-    major_dam, _ = _dam_with_hazard(layers, "rectified", "major")
-    technician.select_fid(major_dam.id())
-    click(technician, "step:dam:delisted")
-    assert technician.form is None and technician.confirmation is None  # refused outright, nothing to fill
-    assert not technician.last_outcome.ok
-    assert "重大隐患" in technician.last_outcome.message("zh")
-    assert actions.get_feature(layers["dam"], major_dam.id())["register_status"] == "registered"
+    for severity, step in (("major", "rectified"), ("general", "open")):  # any open hazard refuses
+        dam, _ = _dam_with_hazard(layers, step, severity)
+        technician.select_fid(dam.id())
+        click(technician, "step:dam:delisted")
+        assert technician.form is None and technician.confirmation is None  # refused outright, nothing to fill
+        assert not technician.last_outcome.ok
+        assert "处未销号的隐患" in technician.last_outcome.message("zh")
+        assert actions.get_feature(layers["dam"], dam.id())["register_status"] == "registered"
 
-    general_dam, _ = _dam_with_hazard(layers, "open", "general")
-    technician.select_fid(general_dam.id())
+    # A dam without open hazards: the cause, document and authority are asked for in the dam's form …
+    with_hazards = {h["dam_uuid"] for h in layers["dam_hazard"].getFeatures() if h["step"] != "closed"}
+    free = next(d for d in layers["dam"].getFeatures()
+                if d["uuid"] not in with_hazards and d["register_status"] == "registered")  # fmt: skip
+    technician.select_fid(free.id())
     click(technician, "step:dam:delisted")
-    form = form_of(technician)  # the reason is asked for in the dam's form …
+    form = form_of(technician)
     assert form.ok_button().text() == "淤地坝登记销号" and current_tab(form) == "登记销号"
-    fill(form, delist_reason="已淤满，转为耕地")
+    for words in ("请填写销号原因", "请填写批准文号", "请填写批准机关"):
+        assert words in form.panel.text()
+    fill(form, delist_cause="淤满失效", delist_document="赣县水字〔2026〕7号", delist_authority="赣县区水利局")
     press_ok(form)
-    said = answer(technician)  # … then the step asks, with the open hazard as a warning
-    assert "1 处未销号的一般隐患" in said and "在册 → 销号" in said and "已淤满，转为耕地" in said
+    said = answer(technician)  # … then the step asks
+    assert "在册 → 销号" in said and "淤满失效" in said and "⚠" not in said
     assert technician.last_outcome.ok, technician.last_outcome.message("zh")
-    dam = actions.get_feature(layers["dam"], general_dam.id())
-    assert dam["register_status"] == "delisted" and dam["delist_date"]
-    technician.select_fid(general_dam.id())
+    dam = actions.feature_values(RECORD_KINDS["dam"], actions.get_feature(layers["dam"], free.id()))
+    assert dam["register_status"] == "delisted" and dam["delist_date"] and dam["delist_cause"] == "silted_up"
+    technician.select_fid(free.id())
     assert not any(name.startswith("create:") for name in technician.buttons)  # no new inspection
-    listed = technician.model.index(technician.model.row_of_fid(general_dam.id()), 3).data()
+    listed = technician.model.index(technician.model.row_of_fid(free.id()), 3).data()
     assert listed.endswith("（销号）") or "（销号）" in listed  # the list shows it left the register
+
+    # An administrator may de-list a dam with an open hazard, writing why.
+    admin = make("admin")
+    general_dam, _ = _dam_with_hazard(layers, "open", "general")
+    admin.select_fid(general_dam.id())
+    click(admin, "step:dam:delisted")
+    form = form_of(admin)
+    assert "须写明销号说明" in form.panel.text()
+    fill(form, delist_cause="并入其他工程", delist_document="赣县水字〔2026〕8号", delist_authority="赣县区水利局",
+         delist_reason="并入下游水库，隐患随工程移交管理")  # fmt: skip
+    press_ok(form)
+    said = answer(admin)
+    assert "处未销号的隐患" in said and "将随之保留在台账中" in said and "在册 → 销号" in said
+    assert admin.last_outcome.ok, admin.last_outcome.message("zh")
+    assert actions.get_feature(layers["dam"], general_dam.id())["register_status"] == "delisted"
 
 
 def test_the_timeline_names_records_and_dates_hazards_by_the_inspection_that_found_them(dam_dock):

@@ -39,6 +39,7 @@ def dam_rows(n: int, lon0: float = 115.0, lat0: float = 25.85, prefix: str = "GX
             "溢洪道": "有" if i % 2 else "无", "下游影响": "居民点、学校" if i % 5 == 0 else "无",
             "行政责任人": PERSONS[0], "行政责任人电话": PERSONS[1], "技术责任人": PERSONS[2],
             "技术责任人电话": PERSONS[3], "巡查责任人": PERSONS[4], "巡查责任人电话": PERSONS[5],
+            "一坝一人": "是" if i % 5 == 0 else "否",  # 居民点、学校 downstream: 办水保〔2022〕72号
         }
         for i in range(n)
     ]  # fmt: skip

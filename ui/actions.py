@@ -25,12 +25,14 @@ from qgis.core import (
     QgsVectorLayerUtils,
 )
 
-from ..layers.project import find_layer
+from ..layers.records import by_uuid, children, context, get_feature, layer_of, write_values
+from ..layers.records import point_of as _point
 from ..layers.values import feature_values, is_null, qt_value
 from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
 from ..model.rules import Problem
 
-__all__ = ["feature_values"]  # re-exported: the docks and the tests read records through here
+# Re-exported: the docks and the tests read and find records through here.
+__all__ = ["by_uuid", "children", "context", "feature_values", "get_feature", "layer_of", "write_values"]
 
 
 @dataclass
@@ -92,43 +94,6 @@ def today_iso() -> str:
 
 
 # -- layers ------------------------------------------------------------------------------------
-def layer_of(kind: str, project: QgsProject | None = None) -> QgsVectorLayer | None:
-    return find_layer(kind, project)
-
-
-def get_feature(layer: QgsVectorLayer, fid: int) -> QgsFeature | None:
-    feature = QgsFeature()
-    return feature if layer.getFeatures(QgsFeatureRequest(fid)).nextFeature(feature) else None
-
-
-def children(kind: str, parent_uuid: str, project: QgsProject | None = None) -> list[QgsFeature]:
-    """Records of `kind` whose parent field holds `parent_uuid`."""
-    k = RECORD_KINDS[kind]
-    layer = layer_of(kind, project)
-    if layer is None or not parent_uuid:
-        return []
-    request = QgsFeatureRequest().setFilterExpression(f"\"{k.parent_field}\" = '{parent_uuid.replace(chr(39), '')}'")
-    return list(layer.getFeatures(request))
-
-
-def write_values(layer: QgsVectorLayer, kind: RecordKind, fid: int, values: dict[str, Any]) -> bool:
-    """Change attributes of one feature and commit (keeps an edit session the user had open)."""
-    was_editing = layer.isEditable()
-    if not was_editing and not layer.startEditing():
-        return False
-    fields = layer.fields()
-    for name, value in values.items():
-        idx = fields.indexFromName(name)
-        if idx >= 0:
-            layer.changeAttributeValue(fid, idx, qt_value(kind.field(name), value))
-    if was_editing:
-        return True
-    if not layer.commitChanges():
-        layer.rollBack()
-        return False
-    return True
-
-
 def new_feature(
     layer: QgsVectorLayer, kind: RecordKind, values: dict[str, Any], geometry: QgsGeometry | None = None
 ) -> QgsFeature:
@@ -195,65 +160,11 @@ def allowed_transitions(kind: RecordKind, values: dict[str, Any], role: str):
 
 
 # -- context and derived figures ---------------------------------------------------------------
-def _point(feature: QgsFeature | None) -> tuple[float, float] | None:
-    if feature is None or not feature.hasGeometry():
-        return None
-    p = feature.geometry().centroid().asPoint()
-    return (p.x(), p.y())
-
-
-def _polygons(feature: QgsFeature | None) -> list | None:
-    """A polygon feature's rings as the model reads them: [[outer, hole…], …] in lon/lat."""
-    if feature is None or not feature.hasGeometry():
-        return None
-    geometry = feature.geometry()
-    parts = geometry.asMultiPolygon() if geometry.isMultipart() else [geometry.asPolygon()]
-    return [[[(p.x(), p.y()) for p in ring] for ring in part] for part in parts if part] or None
-
-
-def context(
-    kind: RecordKind, values: dict[str, Any], feature: QgsFeature | None, project: QgsProject | None = None
-) -> rules.Context:
-    """What the model's derivations and step rules look at besides the record: its point and its
-    parent's, the dam's hazards, the acceptance's spot checks, the patch's measures."""
-    ctx = rules.Context(thresholds=THRESHOLDS)
-
-    def records(child: str, parent_uuid: str | None) -> list[dict[str, Any]]:
-        return [feature_values(RECORD_KINDS[child], c) for c in children(child, parent_uuid or "", project)]
-
-    if kind.name == "dam_inspection":
-        ctx.point = _point(feature)
-        ctx.parent_point = _point(by_uuid("dam", values.get("dam_uuid"), project))
-    elif kind.name == "rs_recheck":
-        ctx.point = _point(feature)
-        ctx.parent_polygons = _polygons(by_uuid("rs_spot", values.get("spot_uuid"), project))
-        photos = layer_of("photo", project)
-        if photos is not None:
-            uuid = str(values.get("uuid") or "").replace("'", "")
-            request = QgsFeatureRequest().setFilterExpression(f"\"parent_uuid\" = '{uuid}'")
-            ctx.children = {"photo": [{"uuid": p["uuid"]} for p in photos.getFeatures(request)]}
-    elif kind.name == "dam":
-        ctx.children = {"dam_hazard": records("dam_hazard", values.get("uuid"))}
-    elif kind.name == "watershed_acceptance":
-        ctx.children = {"spot_check": records("spot_check", values.get("uuid"))}
-    elif kind.name == "patch_acceptance":
-        ctx.children = {"patch_measure": records("patch_measure", values.get("patch_uuid"))}
-    return ctx
-
-
 def derived_figures(
     kind: RecordKind, values: dict[str, Any], feature: QgsFeature, project: QgsProject | None = None
 ) -> dict[str, Any]:
     """Derived values QGIS forms cannot compute: distances, acceptance figures, completion rates."""
     return rules.derive(kind, values, context(kind, values, feature, project))
-
-
-def by_uuid(kind: str, uuid: str | None, project: QgsProject | None = None) -> QgsFeature | None:
-    layer = layer_of(kind, project)
-    if layer is None or not uuid:
-        return None
-    request = QgsFeatureRequest().setFilterExpression(f"\"uuid\" = '{uuid.replace(chr(39), '')}'")
-    return next(iter(layer.getFeatures(request)), None)
 
 
 # -- transitions -------------------------------------------------------------------------------
@@ -285,8 +196,10 @@ def plan_transition(
     changes = {n: v for n, v in (extra or {}).items() if before.get(n) != v}
     changes[wf.state_field] = target
     problem = rules.check_transition(kind, source, target, role)
-    if problem is not None:
-        return Plan(kind, fid, source, target, before, changes, [problem], [])
+    parent = by_uuid(kind.parent, before.get(kind.parent_field), project) if kind.parent_field else None
+    frozen = rules.frozen_under(kind, feature_values(RECORD_KINDS[kind.parent], parent)) if parent else []
+    if problem is not None or frozen:
+        return Plan(kind, fid, source, target, before, changes, [problem] if problem else frozen, [])
     candidate = {**before, **changes}
     now = dt.datetime.now(dt.timezone.utc)
     changes.update(rules.fill_for_step(kind, candidate, target, user, now))
@@ -335,7 +248,8 @@ def transition(
 
 
 def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outcome, project: QgsProject | None) -> None:
-    """Side effects on parents: last inspection time, acceptance figures, proof-of-visit warning."""
+    """Side effects on parents: last inspection time, proof-of-visit warning (what follows a record by the
+    model's rules, acceptance figures and the like, is layers.follow's)."""
     if kind.name == "dam_inspection" and target == "submitted":
         dam = by_uuid("dam", values.get("dam_uuid"), project)
         layer = layer_of("dam", project)
@@ -349,8 +263,6 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
                 f"检查位置距坝 {distance:.0f} m，超过到位核验距离 {limit:g} m",
                 f"inspected {distance:.0f} m from the dam, more than the {limit:g} m proof-of-visit distance",
             ))  # fmt: skip
-    if kind.name == "spot_check":
-        refresh_acceptance(values.get("acceptance_uuid"), project)
     if kind.name == "rs_recheck" and target == "submitted":
         spot = by_uuid("rs_spot", values.get("spot_uuid"), project)
         changes = rules.spot_after_recheck(feature_values(RECORD_KINDS["rs_spot"], spot), values) if spot else {}
@@ -361,15 +273,6 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
         if recheck is not None and recheck["step"] == "submitted":
             write_values(layer_of("rs_recheck", project), RECORD_KINDS["rs_recheck"], recheck.id(), {"step": "draft"})
 
-
-def refresh_acceptance(acceptance_uuid: str | None, project: QgsProject | None = None) -> None:
-    """Recompute an acceptance's counts, rates and verdict from its spot checks."""
-    acceptance = by_uuid("watershed_acceptance", acceptance_uuid, project)
-    layer = layer_of("watershed_acceptance", project)
-    if acceptance is not None and layer is not None:
-        k = RECORD_KINDS["watershed_acceptance"]
-        figures = derived_figures(k, feature_values(k, acceptance), acceptance, project)
-        write_values(layer, k, acceptance.id(), figures)
 
 
 # -- creating children -------------------------------------------------------------------------
@@ -434,6 +337,8 @@ def _first_values(
         return _hazard_from_inspection(parent, project)
     if child == "patch_survey":
         return {"surveyor": user, "surveyed_at": now_iso()}
+    if child in ("patch_upkeep", "watershed_upkeep"):
+        return {"inspector": user, "inspected_at": now_iso()}
     if child == "rs_recheck":  # what the spot already knows of its project, to confirm on site
         known = {n: parent[n] for n in ("project_type", "project_name", "builder", "plan_approval_no")
                  if not is_null(parent[n])}  # fmt: skip

@@ -58,6 +58,7 @@ DATE_FIELDS = {
     "patch_survey": ("surveyed_at",),
     "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
     "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
+    "patch_upkeep": ("inspected_at",), "watershed_upkeep": ("inspected_at",),
     "rs_recheck": ("rechecked_at",),
 }  # fmt: skip
 
@@ -76,6 +77,8 @@ def _create_label(child: str) -> str:
         "patch_measure": tr("Record measure"),
         "patch_acceptance": tr("Start acceptance"),
         "watershed_acceptance": tr("Start acceptance"),
+        "patch_upkeep": tr("Check upkeep"),
+        "watershed_upkeep": tr("Check upkeep"),
         "rs_recheck": tr("Start re-check"),
     }[child]
 
@@ -91,8 +94,8 @@ def action_label(kind: RecordKind, t: Transition, lang: str) -> str:
 
 CREATABLE = {
     "dam": ("dam_inspection", "dam_hazard"),
-    "patch": ("patch_survey", "patch_measure", "patch_acceptance"),
-    "watershed": ("watershed_acceptance",),
+    "patch": ("patch_survey", "patch_measure", "patch_acceptance", "patch_upkeep"),
+    "watershed": ("watershed_acceptance", "watershed_upkeep"),
     "rs_spot": ("rs_recheck",),
 }
 

@@ -24,9 +24,8 @@ from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QColor
 
 from ..layers.styles import status_colour
-from ..model import THRESHOLDS, RecordKind
-from ..model.definition import REGISTER_STATUS
-from ..model.rules import patrol_interval_hours
+from ..model import THRESHOLDS, RecordKind, rules
+from ..model.definition import PATROL_CLASS, REGISTER_STATUS
 from . import tr
 
 FID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -83,14 +82,15 @@ def _parse_utc(text: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def due_state(last: str, now: dt.datetime, week_end: dt.datetime) -> int:
-    """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days."""
+def due_state(last: str, now: dt.datetime, week_end: dt.datetime, patrol_class: str | None = None) -> int:
+    """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days.
+    A dam's patrol class (一坝一人 or ordinary) sets its intervals."""
     if not last:
         return OVERDUE  # never inspected: due now
     when = _parse_utc(last)
     if when is None:
         return OVERDUE
-    due = when + dt.timedelta(hours=patrol_interval_hours(when.date(), THRESHOLDS))
+    due = rules.next_inspection_due(when, now, THRESHOLDS, patrol_class)
     if due <= now:
         return OVERDUE
     return DUE_WEEK if due <= week_end else NOT_DUE
@@ -102,7 +102,8 @@ class DueClock:
     The patrol interval depends on the month-day only, so a UTC timestamp written as
     ``YYYY-MM-DDTHH:MM:SS…Z`` compares as text against two cut-offs per interval: at or before the
     first it is overdue, at or before the second it is due this week. Other spellings go through
-    due_state, registered in the connection as ``sb_due``. (The SQL trusts the calendar of a
+    due_state, registered in the connection as ``sb_due_<class>``. One clock per patrol class (the
+    intervals differ). (The SQL trusts the calendar of a
     canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
     caught as unreadable.)
     """
@@ -110,13 +111,14 @@ class DueClock:
     FORMAT = "%Y-%m-%dT%H:%M:%S"
     CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z"  # GLOB
 
-    def __init__(self, now: dt.datetime):
-        self.now = now
+    def __init__(self, now: dt.datetime, patrol_class: str = "dedicated"):
+        self.now, self.patrol_class = now, patrol_class
+        self.function = f"sb_due_{patrol_class}"
         self.week_end = now + dt.timedelta(days=7)
         self.ranges: list[list[str]] = []  # [first "MM-DD", last "MM-DD", overdue cut, this-week cut]
         day = dt.date(2000, 1, 1)  # a leap year: every month-day
         while day.year == 2000:
-            delta = dt.timedelta(hours=patrol_interval_hours(day, THRESHOLDS))
+            delta = dt.timedelta(hours=rules.patrol_interval_hours(day, THRESHOLDS, patrol_class=patrol_class))
             cut = [(now - delta).strftime(self.FORMAT), (self.week_end - delta).strftime(self.FORMAT)]
             md = day.strftime("%m-%d")
             if self.ranges and self.ranges[-1][2:] == cut:
@@ -126,10 +128,10 @@ class DueClock:
             day += dt.timedelta(days=1)
 
     def state(self, last: Any) -> int:
-        return due_state(str(last or ""), self.now, self.week_end)
+        return due_state(str(last or ""), self.now, self.week_end, self.patrol_class)
 
     def register(self, conn: sqlite3.Connection) -> None:
-        conn.create_function("sb_due", 1, self.state, deterministic=True)
+        conn.create_function(self.function, 1, self.state, deterministic=True)
 
     def sql(self, last: str) -> str:
         """The due state of the SQL expression ``last``, the same as state() gives."""
@@ -148,9 +150,9 @@ class DueClock:
         latest = max(r[3] for r in self.ranges)  # not due this week whatever the season
         return (
             f"CASE WHEN {last} IS NULL OR {last} = '' THEN {OVERDUE}"
-            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN sb_due({last})"
+            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN {self.function}({last})"
             f" WHEN {upto(earliest)} THEN {OVERDUE} WHEN NOT {upto(latest)} THEN {NOT_DUE}"
-            f" ELSE CASE {branches} ELSE sb_due({last}) END END"
+            f" ELSE CASE {branches} ELSE {self.function}({last}) END END"
         )
 
 
@@ -277,15 +279,18 @@ class FeatureTableModel(QAbstractTableModel):
             conn = sqlite3.connect(":memory:")
         self._conn = conn
         from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-        clock = DueClock(dt.datetime.now(dt.timezone.utc))
-        clock.register(conn)
+        now = dt.datetime.now(dt.timezone.utc)
+        clocks = {c: DueClock(now, c) for c in PATROL_CLASS.codes()}
+        for clock in clocks.values():
+            clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()
         spot = self.kind.name == "rs_spot"
         extra = [*self.facets, *(("deadline", "notice_deadline") if spot else ())]
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
+        klass = "patrol_class" if "patrol_class" in self.kind.field_names() else None
         if not from_store or table not in tables:
-            self._copy_layer(conn, layer, cols + extra)
+            self._copy_layer(conn, layer, [*cols, klass, *extra])
             table = "temp.sb_list"
         else:
             table = _q(table)
@@ -294,7 +299,10 @@ class FeatureTableModel(QAbstractTableModel):
         last, step = exprs[LAST], exprs[STEP]
         due = "0"
         if self.kind.name == "dam" and cols[LAST - 1]:
-            due = f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} ELSE {clock.sql(last)} END"
+            ordinary = clocks["ordinary"].sql(last) if klass and self._has_column(conn, table, klass) else None
+            by_class = f"WHEN o.{_q(klass)} IS 'ordinary' THEN {ordinary} " if ordinary else ""
+            due = (f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} {by_class}"
+                   f"ELSE {clocks['dedicated'].sql(last)} END")  # fmt: skip
         if spot:
             due = spot_due_sql(dt.date.today(), step, "o.deadline", "o.notice_deadline")
         self._exprs = [*exprs, due, *(f"o.{_q(name)}" for name in self.facets)]
@@ -307,6 +315,13 @@ class FeatureTableModel(QAbstractTableModel):
             sql = f"SELECT DISTINCT {self._exprs[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
             self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         self._query_fids()
+
+    @staticmethod
+    def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+        """A store made before the model gained `column` may lack it until it is upgraded."""
+        name = table.split(".")[-1].strip('"')
+        schema = "temp" if table.startswith("temp.") else "main"
+        return any(r[1] == column for r in conn.execute(f"PRAGMA {schema}.table_info({_q(name)})"))  # noqa: S608
 
     def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
         """The layer's features as seen by QGIS (its edit buffer and subset string) in temp.sb_list."""

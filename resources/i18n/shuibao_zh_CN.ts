@@ -369,232 +369,237 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="73" />
+            <location filename="ui/docks.py" line="74" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="74" />
+            <location filename="ui/docks.py" line="75" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="75" />
+            <location filename="ui/docks.py" line="76" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="76" />
+            <location filename="ui/docks.py" line="77" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="77" />
+            <location filename="ui/docks.py" line="78" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="79" />
+            <location filename="ui/docks.py" line="80" />
+            <source>Check upkeep</source>
+            <translation>管护检查</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="82" />
             <source>Start re-check</source>
             <translation>开始复核</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="127" />
+            <location filename="ui/docks.py" line="130" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="128" />
+            <location filename="ui/docks.py" line="131" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="132" />
+            <location filename="ui/docks.py" line="135" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="133" />
+            <location filename="ui/docks.py" line="136" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="134" />
+            <location filename="ui/docks.py" line="137" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="135" />
+            <location filename="ui/docks.py" line="138" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="139" />
+            <location filename="ui/docks.py" line="142" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="143" />
+            <location filename="ui/docks.py" line="146" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="183" />
+            <location filename="ui/docks.py" line="186" />
             <source>All: {0}</source>
             <translation>全部{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="355" />
+            <location filename="ui/docks.py" line="358" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="357" />
+            <location filename="ui/docks.py" line="360" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="359" />
+            <location filename="ui/docks.py" line="362" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="361" />
+            <location filename="ui/docks.py" line="364" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="371" />
+            <location filename="ui/docks.py" line="374" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="373" />
+            <location filename="ui/docks.py" line="376" />
             <source>due within 7 days {0}, overdue {1}</source>
             <translation>7天内到期 {0} · 逾期 {1}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="504" />
+            <location filename="ui/docks.py" line="507" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="540" />
+            <location filename="ui/docks.py" line="545" />
             <source>{0}: after a {1} is submitted ({2})</source>
             <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="550" />
+            <location filename="ui/docks.py" line="555" />
             <source>Next steps:</source>
             <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="557" />
+            <location filename="ui/docks.py" line="562" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="590" />
+            <location filename="ui/docks.py" line="595" />
             <source>{0:.0f} m from the spot</source>
             <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="591" />
+            <location filename="ui/docks.py" line="596" />
             <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
             <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="594" />
+            <location filename="ui/docks.py" line="599" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="595" />
+            <location filename="ui/docks.py" line="600" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="677" />
+            <location filename="ui/docks.py" line="682" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="690" />
+            <location filename="ui/docks.py" line="695" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="754" />
+            <location filename="ui/docks.py" line="759" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="842" />
+            <location filename="ui/docks.py" line="847" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="844" />
+            <location filename="ui/docks.py" line="849" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="876" />
+            <location filename="ui/docks.py" line="881" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="896" />
+            <location filename="ui/docks.py" line="901" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="904" />
+            <location filename="ui/docks.py" line="909" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="912" />
+            <location filename="ui/docks.py" line="917" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="942" />
+            <location filename="ui/docks.py" line="947" />
             <source>Any deadline</source>
             <translation>不限办结期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="943" />
+            <location filename="ui/docks.py" line="948" />
             <source>Due within 7 days</source>
             <translation>7天内到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="946" />
+            <location filename="ui/docks.py" line="951" />
             <source>Remote-sensing spots</source>
             <translation>遥感监管图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="954" />
+            <location filename="ui/docks.py" line="959" />
             <source>This spot is {0} days past its deadline ({1}).</source>
             <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="972" />
+            <location filename="ui/docks.py" line="977" />
             <source>Cancel split</source>
             <translation>取消分割</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="972" />
+            <location filename="ui/docks.py" line="977" />
             <source>Split spot</source>
             <translation>分割图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="999" />
+            <location filename="ui/docks.py" line="1004" />
             <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
             <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1014" />
+            <location filename="ui/docks.py" line="1019" />
             <source>The spot was split into {0} parts.</source>
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
@@ -614,47 +619,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="52" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="200" />
+            <location filename="ui/feature_model.py" line="205" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="201" />
+            <location filename="ui/feature_model.py" line="206" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="202" />
+            <location filename="ui/feature_model.py" line="207" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="203" />
+            <location filename="ui/feature_model.py" line="208" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="204" />
+            <location filename="ui/feature_model.py" line="209" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>

@@ -5,6 +5,8 @@ The applier loads every record a batch needs once (`preload`), judges each chang
 records in memory, and writes records, history, conflicts and counters at the end (`flush`).
 The order of checks for one change: the envelope (kind, uuid, op), the values
 (`values.py`), visibility, the role (`workflow.py`), the model's rules (`checks.py`).
+A change that applies then updates the records whose values follow it (`_follow`: a dam's hazard
+status after its hazards, an acceptance's figures after its spot checks), in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import shapely
 import sqlalchemy as sa
-from shuibao.model import RECORD_KINDS, rules
+from shuibao.model import RECORD_KINDS, links, rules
 from shuibao.model.schema import RecordKind
 
 from .. import db
@@ -26,7 +28,7 @@ from . import checks, conflicts, history, related, values, workflow
 from .compare import same
 from .ids import is_uuid
 from .outcomes import Rejected, not_found, reject, result
-from .records import Rec, RecordSet
+from .records import Rec, RecordSet, parent_of
 from .sequence import CountySequence
 
 OPS = ("insert", "update", "delete")
@@ -54,6 +56,8 @@ class Applier:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
         self.records.load(_stored_parents(self.records, changes))  # an update need not resend its parent
+        related.load_linked(self.records, changes)
+        self.records.expect(changes)
         self.blobs.update(catalog.usable(self.conn, self.principal, related.photo_hashes(changes)))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
@@ -78,6 +82,8 @@ class Applier:
             status, extra = self._apply(c, mutation_id)
         except Rejected as e:
             return result(c, mutation_id, "rejected", errors=e.errors)
+        finally:
+            self.records.settled(c.get("uuid"))
         return result(c, mutation_id, status, **extra)
 
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
@@ -115,9 +121,12 @@ class Applier:
         checks.check_refs(kind, data, county, self.records, self.blobs.keys())
         self._fill_from_blob(kind, data)
         checks.check_values(kind, None, data, geom, self.records)
+        checks.check_steps(kind, None, data, self.principal.role, self.records)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
+        self.records.settled(uuid)
+        self._follow(rec, None, mutation_id)
         return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
 
     def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
@@ -152,6 +161,8 @@ class Applier:
         self._touch(rec, self.seq.next(rec.county_code), "delete")
         rec.deleted = True
         self._history(rec, "delete", {"deleted": False}, {"deleted": True}, mutation_id)
+        self.records.settled(rec.uuid)
+        self._follow(rec, rec.data, mutation_id)
         return "applied", {"rev": rec.rev, "applied": ["deleted"]}
 
     # -- update --------------------------------------------------------------------------
@@ -173,17 +184,25 @@ class Applier:
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
         changed = {n for n, (_old, new) in fields.items() if not same(kind, n, rec.value(n), new)}
         workflow.check_final(kind, rec.data, changed, self.principal.role)
+        parent = self.records.original.get(parent_of(rec) or "")  # as it was before this batch
+        if parent is not None and (frozen := rules.frozen_under(kind, parent)):
+            raise Rejected([p.as_dict() for p in frozen])  # a signed acceptance's spot checks
         applied, clashes = self._merge(kind, rec, base_rev, fields)
         self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
+        checks.check_steps(kind, rec.data, data, self.principal.role, self.records)
         if checks.references_changed(kind, applied):
             checks.check_refs(kind, data, rec.county_code, self.records, self.blobs.keys())
             self._fill_from_blob(kind, data)
         checks.check_values(kind, rec.data, data, geom, self.records)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
+        before = rec.data
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
+        self.records.settled(rec.uuid)
+        if new_vals:
+            self._follow(rec, before, mutation_id)
         status = "conflict" if rows else "applied"
         return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
 
@@ -227,10 +246,34 @@ class Applier:
             rec.wkb, rec.geom_hash = wkb, g.geom_hash(wkb)
         stamp = [seq, self.principal.username, db.iso(self.now)]
         rec.field_meta.update({n: list(stamp) for n in new_vals})
+        old_parent = parent_of(rec)
         rec.data = data
+        if parent_of(rec) != old_parent:
+            self.records.moved(rec, old_parent)
         self._touch(rec, seq, "update")
         self._history(rec, "update", old_vals, new_vals, mutation_id)
         return new_vals
+
+    def _follow(self, rec: Rec, before: dict | None, mutation_id: int | None, depth: int = 0) -> None:
+        """Update the records whose values follow `rec` (model.links), which was `before` (None: it
+        is new), and in turn the records that follow those. A record at its final step (a signed
+        acceptance, a de-listed dam) keeps its values."""
+        if depth >= related.ROUNDS:
+            return
+        field = RECORD_KINDS[rec.kind].parent_field
+        parents = {parent_of(rec), (before or {}).get(field) if field else None}  # both, when it moved
+        for parent in {p for p in parents if isinstance(p, str)} or {None}:
+            for dep in related.followers(self.records, rec.kind, rec.uuid, parent):
+                if links.at_final_step(dep.kind, dep.data):
+                    continue
+                dkind = RECORD_KINDS[dep.kind]
+                ctx = checks.context(dkind, dep.data, None, self.records)
+                was = checks.context(dkind, dep.data, None, self.records, replace=(rec.kind, rec.uuid, before))
+                changes = rules.refresh(dkind, dep.data, ctx, was)
+                if changes:
+                    old = dep.data
+                    self._write_update(dkind, dep, {**dep.data, **changes}, (False, dep.wkb), mutation_id)
+                    self._follow(dep, old, mutation_id, depth + 1)
 
     def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
         """Edits to a de-listed record (other than re-registering it) become conflicts."""
@@ -267,8 +310,23 @@ class Applier:
         return row
 
     # -- writing -------------------------------------------------------------------------
+    def settle(self, mutation_id: int | None = None) -> None:
+        """Compute again, as the server now holds its related records, what was judged counting in
+        later changes of the batch (one of them may have been refused)."""
+        self.records.ahead.clear()
+        for uuid in sorted(self.records.provisional):
+            rec = self.records.get(uuid)
+            if rec is None or rec.deleted or not rec.dirty:
+                continue  # refused after all (nothing of it changed), or gone
+            kind = RECORD_KINDS[rec.kind]
+            changes = rules.refresh(kind, rec.data, checks.context(kind, rec.data, None, self.records))
+            if changes:
+                self._write_update(kind, rec, {**rec.data, **changes}, (False, rec.wkb), mutation_id)
+        self.records.provisional.clear()
+
     def flush(self) -> list[int]:
         """Write records, history, conflicts and counters. Returns the new conflict ids."""
+        self.settle()
         self.records.write()
         history.write(self.conn, self.history_rows)
         ids = conflicts.write(self.conn, self.conflict_rows)

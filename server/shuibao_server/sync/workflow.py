@@ -7,8 +7,6 @@ deletes past draft are refused) belong here, called from the applier before anyt
 
 from __future__ import annotations
 
-from collections import deque
-
 from shuibao.model import rules
 from shuibao.model.schema import RecordKind, Workflow
 
@@ -20,18 +18,10 @@ TOP_LEVEL_DELETE_ROLES = ("technician", "admin")
 
 
 def check_transitions(kind: RecordKind, before: dict, after: dict, role: str, insert: bool) -> None:
-    """Rejected when a workflow field moves to a step the role may not reach."""
-    problems = []
-    for wf in kind.workflows():
-        name = wf.state_field
-        src = wf.initial if insert else (before.get(name) or wf.initial)
-        dst = after.get(name) or wf.initial
-        if src == dst or dst not in wf.step_codes():
-            continue  # an unknown step is reported by validation as an enum problem
-        if not _reachable(wf, src, dst, role):
-            problems.append(_transition_problem(kind, wf, src, dst, role).as_dict())
+    """Rejected when a workflow field moves to a step the role may not reach (model.rules)."""
+    problems = rules.step_problems(kind, None if insert else before, after, role)
     if problems:
-        raise Rejected(problems)
+        raise Rejected([p.as_dict() for p in problems])
 
 
 def check_writer(kind: RecordKind, role: str) -> None:
@@ -86,25 +76,3 @@ def check_final(kind: RecordKind, before: dict, changed: set[str], role: str) ->
 def _label(wf: Workflow, code: str) -> str:
     return next((st.zh for st in wf.steps if st.code == code), code)
 
-
-def _reachable(workflow, source: str, target: str, role: str) -> bool:
-    """Can `role` walk from `source` to `target` through transitions it may perform each?"""
-    seen, todo = {source}, deque([source])
-    while todo:
-        step = todo.popleft()
-        for tr in workflow.allowed(step, role):
-            if tr.target == target:
-                return True
-            if tr.target not in seen:
-                seen.add(tr.target)
-                todo.append(tr.target)
-    return False
-
-
-def _transition_problem(kind: RecordKind, wf, src: str, dst: str, role: str) -> rules.Problem:
-    p = rules.check_transition(kind, src, dst, role, state_field=wf.state_field)
-    if p is None:  # a multi-step path whose first step the role may take, but not the rest
-        p = rules.Problem(
-            wf.state_field, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'"
-        )
-    return p
