@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from qgis.core import QgsProject
-from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtWidgets import QMessageBox, QToolBar
 from shuibao.layers.project import open_store_in_project
 from shuibao.layers.store import Store
@@ -50,14 +49,13 @@ def _answer_yes(box):
     box.button(QMessageBox.StandardButton.Yes).click()
 
 
-def test_delete_a_draft_from_the_dock_and_sync_it(iface, demo_server, tool, log_in, tmp_path, qgis_new_project):
+def test_delete_a_draft_from_the_dock_and_sync_it(iface, message_bar, demo_server, tool, log_in, tmp_path,
+                                                  qgis_new_project):  # fmt: skip
     from shuibao.ui.sync_ui import SyncUi
 
     path = tmp_path / "ann.gpkg"
     tool("demo_server").first_sync_store(demo_server.url, *demo_server.users["inspector"], path)
     layers = open_store_in_project(str(path), QgsProject.instance(), language="en")
-    bar = QgsMessageBar(iface.mainWindow())
-    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     ui = SyncUi(iface, iface.mainWindow())
     ui.init_gui(toolbar=toolbar)

@@ -114,8 +114,7 @@ def test_identity_is_kept_offline_and_per_server(iface, small_store, tmp_path, a
             server.stop()
 
 
-def test_role_change_on_the_server_shows_after_a_sync(iface, tmp_path, auth_db, qgis_new_project):
-    from qgis.gui import QgsMessageBar
+def test_role_change_on_the_server_shows_after_a_sync(iface, message_bar, tmp_path, auth_db, qgis_new_project):
     from qgis.PyQt.QtWidgets import QToolBar
     from shuibao.ui.sync_ui import SyncUi
     from shuibao_sync_harness import new_store
@@ -126,8 +125,6 @@ def test_role_change_on_the_server_shows_after_a_sync(iface, tmp_path, auth_db, 
     path = tmp_path / "cai.gpkg"
     new_store(path)
     open_store_in_project(str(path), QgsProject.instance())
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     ui = SyncUi(iface, iface.mainWindow())
     ui.init_gui(toolbar=toolbar)

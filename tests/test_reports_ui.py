@@ -27,9 +27,10 @@ def bar(iface):
 
 
 @pytest.fixture
-def dam_dock(iface, bar, small_store):
+def dam_dock(iface, bar, small_store, log_in):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = open_dock(DamDock, iface, role="technician")
+    log_in("technician", small_store)
+    dock = open_dock(DamDock, iface)
     opened: list[str] = []
     dock.report_button.jobs.opener = opened.append  # what the system viewer would get
     dock.opened = opened
@@ -131,9 +132,10 @@ def test_print_the_forms_of_the_whole_list(dam_dock, small_store, tmp_path):
     assert pdf_pages(out) == 2 * hazards
 
 
-def test_watershed_dock_prints_the_latest_acceptance(iface, bar, small_store):
+def test_watershed_dock_prints_the_latest_acceptance(iface, bar, small_store, log_in):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = open_dock(WatershedDock, iface, role="acceptor")
+    log_in("acceptor", small_store)
+    dock = open_dock(WatershedDock, iface)
     try:
         opened: list[str] = []
         dock.report_button.jobs.opener = opened.append
