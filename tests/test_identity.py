@@ -203,3 +203,42 @@ def test_change_password_in_the_login_dialog(tmp_path, auth_db):
     finally:
         other.close()
         server.stop()
+
+
+def test_log_out_forgets_the_login_on_this_computer(tmp_path, auth_db):
+    from qgis.PyQt.QtWidgets import QMessageBox
+    from shuibao.sync import credentials
+    from shuibao.sync.api import ApiClient, AuthError
+    from shuibao.ui.login_dialog import LoginDialog
+    from shuibao_sync_harness import dam, new_store
+    from shuibao_ui_harness import Dialogs
+
+    (tmp_path / "srv").mkdir()
+    server = Server(tmp_path / "srv")
+    server.add_user("eve", "inspector", counties=("360704",))
+    server.start()
+    try:
+        store = new_store(tmp_path / "eve.gpkg")
+        dialog_log_in(server.url, "eve", PASSWORD, store.path)
+        store.insert_records("dam", [dam(county="360704")])  # an edit not synced yet
+        token = credentials.load()["token"]
+        said = []
+
+        def yes(box):
+            said.append(box.text())
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+        login = LoginDialog(None, store_path=str(store.path))
+        assert login.who_label.text().startswith("eve") and not login.logout_button.isHidden()
+        dialogs = Dialogs(yes)
+        login.logout_button.click()
+        assert dialogs.done()
+        wait_until(lambda: login.task is None)
+        assert "1 edits in the open store are not synced yet" in said[0]
+        assert not settings.identity().known and settings.role() == ""
+        assert credentials.load()["token"] == "" and login.logout_button.isHidden()
+        with pytest.raises(AuthError):
+            ApiClient(server.url, token).me()  # revoked on the server too
+        login.deleteLater()
+    finally:
+        server.stop()
