@@ -31,16 +31,7 @@ def _answer_login(username: str, password: str, url: str | None = None):
     QTimer.singleShot(0, fill)
 
 
-def _plugin(iface):
-    from shuibao import classFactory
-
-    plugin = classFactory(iface)
-    plugin.initGui()
-    return plugin
-
-
-def test_login_sets_who_acts_and_a_new_login_switches_it(iface, small_store, demo_server, auth_db, flush_deletes):
-    plugin = _plugin(iface)
+def test_login_sets_who_acts_and_a_new_login_switches_it(plugin, iface, small_store, demo_server, auth_db):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     dock = open_dock(DamDock, iface)
     button = plugin.sync_ui.identity_button
@@ -75,8 +66,6 @@ def test_login_sets_who_acts_and_a_new_login_switches_it(iface, small_store, dem
     finally:
         dock.disconnect_all()
         dock.deleteLater()
-        plugin.unload()
-        flush_deletes()
 
 
 def test_identity_is_kept_offline_and_per_server(iface, small_store, tmp_path, auth_db):
