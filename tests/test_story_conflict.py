@@ -36,7 +36,7 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server
             dams.getFeatures(QgsFeatureRequest().setFilterExpression(f"code = '{code}'")))  # fmt: skip
         code, name = dam["code"], dam["name"]
         type_into_feature_form(dams, dam.id(), FIELD, values[who])
-        press_sync(plugin.sync_ui)
+        assert not press_sync(plugin.sync_ui).errors
 
     summary = plugin.sync_ui.last_summary
     assert summary.conflicts == 1  # the second laptop gets the conflict
@@ -62,7 +62,7 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server
     assert (seen["mine"], seen["theirs"]) == ("1205.9", "1206.4")
     assert seen["who"].startswith("demo_inspector ")
 
-    press_sync(plugin.sync_ui)
+    assert not press_sync(plugin.sync_ui).errors
     assert _server_value(demo_server, code) == 1206.4
     assert plugin.sync_ui.last_summary.conflicts == 0
 
