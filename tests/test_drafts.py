@@ -26,8 +26,11 @@ from shuibao_ui_harness import Dialogs, open_dock, wait_until
         ("dam_hazard", {"step": "open", "created_by": "ann"}, "inspector", "ann", True),
         ("dam_hazard", {"step": "rectified", "created_by": "ann"}, "inspector", "ann", False),
         ("watershed_acceptance", {"step": "draft", "created_by": "amy"}, "acceptor", "amy", True),
-        ("watershed_spot", {"step": "planned", "created_by": "tom"}, "technician", "tom", False),
-        ("dam", {"register_status": "registered"}, "technician", "tom", False),
+        ("watershed_spot", {"step": "planned", "created_by": "tom"}, "technician", "tom", True),
+        ("dam", {"register_status": "registered"}, "inspector", "ann", False),  # de-list it instead
+        ("dam", {"register_status": "registered", "created_by": "tom"}, "technician", "tom", True),
+        ("dam", {"register_status": "delisted", "created_by": "tom"}, "technician", "tom", False),
+        ("patch_acceptance", {"step": "signed", "created_by": "amy"}, "admin", "root", True),
     ],
 )
 def test_who_may_delete_a_draft(kind, values, role, user, allowed):
