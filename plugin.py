@@ -263,6 +263,9 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
+        from .layers import forms
+
+        forms.unload()  # the form constraints' expression function
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None

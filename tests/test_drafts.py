@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 from qgis.core import QgsProject
+from qgis.gui import QgsMessageBar
 from qgis.PyQt.QtWidgets import QMessageBox, QToolBar
 from shuibao.layers.project import open_store_in_project
 from shuibao.layers.store import Store
 from shuibao.model import rules
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock
-from shuibao_ui_harness import Dialogs, open_dock, wait_until
+from shuibao_ui_harness import Dialogs, click, form_of, open_dock, press_ok, wait_until
 
 
 @pytest.mark.parametrize(
@@ -52,13 +53,15 @@ def _answer_yes(box):
     box.button(QMessageBox.StandardButton.Yes).click()
 
 
-def test_delete_a_draft_from_the_dock_and_sync_it(iface, message_bar, demo_server, tool, log_in, tmp_path,
-                                                  qgis_new_project):  # fmt: skip
+@pytest.mark.display
+def test_delete_a_draft_from_the_dock_and_sync_it(iface, demo_server, tool, log_in, tmp_path, qgis_new_project):
     from shuibao.ui.sync_ui import SyncUi
 
     path = tmp_path / "ann.gpkg"
     tool("demo_server").first_sync_store(demo_server.url, *demo_server.users["inspector"], path)
     layers = open_store_in_project(str(path), QgsProject.instance(), language="en")
+    bar = QgsMessageBar(iface.mainWindow())
+    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     ui = SyncUi(iface, iface.mainWindow())
     ui.init_gui(toolbar=toolbar)
@@ -67,7 +70,9 @@ def test_delete_a_draft_from_the_dock_and_sync_it(iface, message_bar, demo_serve
         log_in("inspector", path)
         dam = next(layers["dam"].getFeatures())
         dock.select_fid(dam.id())
-        dock.buttons["create:dam_inspection"].click()
+        dock.show()
+        click(dock, "create:dam_inspection")
+        press_ok(form_of(dock))  # the new inspection's form, saved as a draft
         draft = dock.last_outcome.fid
         uuid = actions.get_feature(layers["dam_inspection"], draft)["uuid"]
         _sync(ui)  # the draft reaches the server
@@ -115,6 +120,7 @@ def _server_records(demo_server, user: str) -> set[tuple[str, str]]:
     return {key for key, alive in seen.items() if alive}
 
 
+@pytest.mark.display
 def test_cancel_keeps_the_draft(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="en")
     log_in("inspector", small_store)
@@ -122,7 +128,9 @@ def test_cancel_keeps_the_draft(iface, small_store, log_in):
     try:
         dam = next(layers["dam"].getFeatures())
         dock.select_fid(dam.id())
-        dock.buttons["create:dam_inspection"].click()
+        dock.show()
+        click(dock, "create:dam_inspection")
+        press_ok(form_of(dock))  # the new inspection's form, saved as a draft
         draft = dock.last_outcome.fid
         dock.select_child("dam_inspection", draft)
         dialogs = Dialogs(lambda box: box.button(QMessageBox.StandardButton.No).click())

@@ -12,8 +12,8 @@ from shuibao.layers.project import open_store_in_project
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock
 from shuibao_sync_harness import PASSWORD, Server
+from shuibao_ui_harness import click, form_of, open_dock, press_ok, shown_text, wait_until
 from shuibao_ui_harness import log_in as dialog_log_in
-from shuibao_ui_harness import open_dock, wait_until
 
 
 def _answer_login(username: str, password: str, url: str | None = None):
@@ -50,7 +50,11 @@ def test_login_sets_who_acts_and_a_new_login_switches_it(plugin, iface, small_st
         scope = QgsExpressionContextUtils.projectScope(QgsProject.instance())
         assert scope.variable("shuibao_user") == "demo_inspector"
 
-        dock.buttons["create:dam_inspection"].click()
+        dock.show()
+        click(dock, "create:dam_inspection")
+        form = form_of(dock)
+        assert shown_text(form, "inspector") == "demo_inspector"
+        press_ok(form)
         inspection = actions.get_feature(layers["dam_inspection"], dock.last_outcome.fid)
         assert inspection["inspector"] == "demo_inspector"  # the logged-in user, not the computer's account
 

@@ -4,12 +4,13 @@ values). Done through the sync summary's button and the panel, against the real 
 
 from __future__ import annotations
 
+import pytest
 from qgis.core import QgsFeatureRequest
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDialogButtonBox, QMessageBox
 from shuibao.ui import actions
-from shuibao_ui_harness import Dialogs, bar_button, press_sync, type_into_feature_form
+from shuibao_ui_harness import Dialogs, bar_button, fill, form_of, press_ok, press_sync, type_into_feature_form
 
 
 def _dams(layer, n: int):
@@ -32,6 +33,7 @@ def _yes(box):
     box.button(QMessageBox.StandardButton.Yes).click()
 
 
+@pytest.mark.display
 def test_refused_edits_are_listed_fixed_and_sent_or_given_up(plugin, iface, demo_server, tool, log_in, tmp_path):
     path = tmp_path / "inspector.gpkg"
     tool("demo_server").first_sync_store(demo_server.url, *demo_server.users["demo_inspector"], path)
@@ -73,7 +75,9 @@ def test_refused_edits_are_listed_fixed_and_sent_or_given_up(plugin, iface, demo
     dock = plugin.dock("ShuibaoDamDock")
     assert dams.selectedFeatureIds() == [typo_id] and dock.selected_fids() == [typo_id]
 
-    type_into_feature_form(dams, typo_id, "dam_height", "15")  # the fix
+    form = form_of(dock)  # 打开 opened the dam's own form, ready to type: the fix
+    fill(form, dam_height="15")
+    press_ok(form)
 
     def send_again(panel):
         _select_row(panel, typo["code"])

@@ -27,9 +27,8 @@ def bar(iface):
 
 
 @pytest.fixture
-def dam_dock(iface, bar, small_store, log_in):
+def dam_dock(iface, bar, small_store):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    log_in("technician", small_store)
     dock = open_dock(DamDock, iface)
     opened: list[str] = []
     dock.report_button.jobs.opener = opened.append  # what the system viewer would get
@@ -132,9 +131,8 @@ def test_print_the_forms_of_the_whole_list(dam_dock, small_store, tmp_path):
     assert pdf_pages(out) == 2 * hazards
 
 
-def test_watershed_dock_prints_the_latest_acceptance(iface, bar, small_store, log_in):
+def test_watershed_dock_prints_the_latest_acceptance(iface, bar, small_store):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    log_in("acceptor", small_store)
     dock = open_dock(WatershedDock, iface)
     try:
         opened: list[str] = []

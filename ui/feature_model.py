@@ -25,6 +25,7 @@ from qgis.PyQt.QtGui import QColor
 
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind
+from ..model.definition import REGISTER_STATUS
 from ..model.rules import patrol_interval_hours
 from . import tr
 
@@ -460,6 +461,8 @@ class FeatureTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == 3 and self._status_enum is not None and row[STATUS]:
                 text = self._status_enum.label(row[STATUS], self.lang)
+                if self.delisted(row):
+                    text += f"（{REGISTER_STATUS.label('delisted', self.lang)}）"
                 hazards = self.open_hazards(row)
                 return f"{text} ⚠{hazards}" if hazards else text
             if col == SYNC_COLUMN:
@@ -470,9 +473,15 @@ class FeatureTableModel(QAbstractTableModel):
             if col == 3:
                 return self._colours.get(row[STATUS])
             return self._sync_colours.get(self.sync_state(row))
-        if row[DUE] == OVERDUE:  # ForegroundRole of the code
+        if self.delisted(row):  # ForegroundRole of the code: a de-listed object is out of the register
+            return QColor("#8c8c8c")
+        if row[DUE] == OVERDUE:
             return QColor("#d62728")
         return None
+
+    def delisted(self, row: tuple) -> bool:
+        """An object de-listed (销号) from the register (its step, for dams and watersheds)."""
+        return self.step_field == "register_status" and row[STEP] == "delisted"
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 5:

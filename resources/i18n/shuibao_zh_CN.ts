@@ -369,147 +369,157 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="62" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="63" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="64" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="65" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="66" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="85" />
+            <location filename="ui/docks.py" line="112" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="113" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="89" />
+            <location filename="ui/docks.py" line="116" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="117" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="118" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="119" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="96" />
+            <location filename="ui/docks.py" line="123" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="99" />
+            <location filename="ui/docks.py" line="126" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="280" />
+            <location filename="ui/docks.py" line="307" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="282" />
+            <location filename="ui/docks.py" line="309" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="284" />
+            <location filename="ui/docks.py" line="311" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="286" />
+            <location filename="ui/docks.py" line="313" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="296" />
+            <location filename="ui/docks.py" line="323" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="396" />
+            <location filename="ui/docks.py" line="454" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="444" />
+            <location filename="ui/docks.py" line="504" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="445" />
+            <location filename="ui/docks.py" line="505" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="465" />
+            <location filename="ui/docks.py" line="525" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="524" />
+            <location filename="ui/docks.py" line="583" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="526" />
+            <location filename="ui/docks.py" line="585" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="572" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
-        </message>
-        <message>
-            <location filename="ui/docks.py" line="608" />
+            <location filename="ui/docks.py" line="655" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="631" />
+            <location filename="ui/docks.py" line="741" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="743" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="775" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="795" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="639" />
+            <location filename="ui/docks.py" line="803" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="647" />
+            <location filename="ui/docks.py" line="811" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -529,47 +539,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="51" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="51" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="51" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="51" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="179" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="180" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="181" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="182" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="183" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1287,6 +1297,36 @@
             <location filename="ui/photos.py" line="717" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="137" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="161" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="163" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="209" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
         <message>
             <location filename="ui/rejected_dialog.py" line="48" />
