@@ -570,6 +570,9 @@ class ObjectDock(QgsDockWidget):
         for t in actions.allowed_transitions(self.kind, values, role):
             specs.append((f"step:{self.kind.name}:{t.target}", action_label(self.kind, t, self.lang),
                           lambda _=False, tg=t.target: self.step(self.kind.name, self._current_fid, tg)))  # fmt: skip
+        if role:  # the object's own register form (a silt level measured, a phone number changed)
+            specs.append((f"form:{self.kind.name}", tr("Edit register…"),
+                          lambda _=False: self.open_form(self.kind.name, self._current_fid)))  # fmt: skip
         child = self.selected_child()
         if child is not None:
             ck, cfid = child

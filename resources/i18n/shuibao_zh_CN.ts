@@ -479,47 +479,52 @@
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="583" />
+            <location filename="ui/docks.py" line="574" />
+            <source>Edit register…</source>
+            <translation>编辑登记信息…</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="586" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="585" />
+            <location filename="ui/docks.py" line="588" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="655" />
+            <location filename="ui/docks.py" line="658" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="741" />
+            <location filename="ui/docks.py" line="744" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="743" />
+            <location filename="ui/docks.py" line="746" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="775" />
+            <location filename="ui/docks.py" line="778" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="795" />
+            <location filename="ui/docks.py" line="798" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="803" />
+            <location filename="ui/docks.py" line="806" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="811" />
+            <location filename="ui/docks.py" line="814" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
