@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import Qgis, QgsApplication, QgsExpressionContextUtils, QgsProject, QgsSettings
+from qgis.core import Qgis, QgsApplication, QgsProject, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QLibraryInfo, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
@@ -32,6 +32,7 @@ class ShuibaoPlugin:
         self.docks: list = []
         self.pages: list = []  # each dock's start panel / contents stack
         self.help_dialog = None
+        self.project_user = None  # keeps the forms' user variable the logged-in user's name
         self.sync_ui = None
         self.reports_ui = None  # statistics panel, ledger and form menu entries (ui.reports_menu)
         self.import_dialog = None  # the register import dialog, while open
@@ -108,9 +109,9 @@ class ShuibaoPlugin:
         self._connect(help_action.triggered, self.show_help)
         self.iface.addPluginToMenu(MENU, help_action)
         self.actions.append(help_action)
-        self._connect(settings.identity_changed(), self.update_user_variable)
-        self._connect(QgsProject.instance().readProject, self.update_user_variable)
-        self.update_user_variable()
+        from .ui.identity import ProjectUser
+
+        self.project_user = ProjectUser(QgsProject.instance())
 
     def _add_start_panel(self, dock) -> None:
         """While no store is open the dock offers the first steps instead of an empty list."""
@@ -143,21 +144,6 @@ class ShuibaoPlugin:
     def _connect(self, signal, slot) -> None:
         signal.connect(slot)
         self._connections.append((signal, slot))
-
-    def update_user_variable(self, *_args) -> None:
-        """The forms fill 检查人/调查人… from a project variable: keep it the logged-in user's name.
-
-        Not a change of the user's: the project's "modified" flag stays as it was (a modified empty
-        project at start-up would make QGIS ask whether to save it)."""
-        from .layers.forms import USER_VARIABLE
-
-        project = QgsProject.instance()
-        name = settings.user_name()
-        if QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) in (None, name):
-            return  # no store opened yet (it sets the variable), or already right
-        dirty = project.isDirty()
-        QgsExpressionContextUtils.setProjectVariable(project, USER_VARIABLE, name)
-        project.setDirty(dirty)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the docks in tabs: each list gets the full height of the right
@@ -259,6 +245,9 @@ class ShuibaoPlugin:
             self.help_dialog.close()
             self.help_dialog.deleteLater()
             self.help_dialog = None
+        if self.project_user is not None:
+            self.project_user.disconnect_all()
+            self.project_user = None
         for pages in self.pages:
             pages.disconnect_all()
         self.pages.clear()

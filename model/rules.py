@@ -1102,27 +1102,42 @@ def frozen_under(child: RecordKind | str, parent_values: Mapping[str, Any], zh: 
                     f"the {parent.en.lower()} is {step.en.lower()}: {en} {child.en.lower()}")]  # fmt: skip
 
 
-# The records that may be deleted while still in their first step (a mistake undone), by kind.
-DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
-               "watershed_acceptance": "draft", "rs_recheck": "draft"}  # fmt: skip
+
 DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
 
 
+def _step_label(wf, code: str, lang: str) -> str:
+    step = next((st for st in wf.steps if st.code == code), None)
+    return code if step is None else (step.zh if lang == "zh" else step.en)
+
+
 def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
-    """None when `username` (in `role`) may delete this record: a draft (see DRAFT_STEPS) of their
-    own, or any draft for a technician. A record never synced has no author yet: it is this laptop's."""
+    """None when `username` (in `role`) may delete this record: only a draft (every workflow of the
+    record at its first step), by its author or a technician; a registered object (a top-level kind)
+    only by a technician, who otherwise de-lists it; an admin anything. A record never synced has
+    no author yet: it was made on this laptop."""
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    if role == "admin":
+        return None
     problem = check_writer(kind, role)
     if problem is not None:
         return problem
-    draft = DRAFT_STEPS.get(kind.name)
-    if draft is None or kind.workflow is None or values.get(kind.workflow.state_field) != draft:
-        return Problem(None, "delete", f"只能删除草稿；已提交的{kind.zh}不能删除",
-                       f"only a draft can be deleted; this {kind.en.lower()} has gone further")  # fmt: skip
+    if kind.parent is None and kind.name != "photo" and role not in DELETE_ANY_DRAFT_ROLES:
+        return Problem(None, "role", "只有技术员或管理员可以删除登记对象（请使用销号）",
+                       "only a technician or an admin may delete a registered object (de-list it instead)")  # fmt: skip
+    for wf in kind.workflows():
+        step = values.get(wf.state_field) or wf.initial
+        if step != wf.initial:
+            return Problem(
+                wf.state_field, "delete_step",
+                f"“{_step_label(wf, step, 'zh')}”的记录不能删除，只能删除“{_step_label(wf, wf.initial, 'zh')}”的记录",
+                f"a record at step '{_step_label(wf, step, 'en')}' cannot be deleted, only one at "
+                f"'{_step_label(wf, wf.initial, 'en')}'",
+            )  # fmt: skip
     author = values.get("created_by")
     if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
-        return Problem(None, "delete", f"只能删除自己填写的草稿（此草稿由 {author} 填写）",
-                       f"only your own drafts can be deleted (this one is {author}'s)")  # fmt: skip
+        return Problem(None, "role", f"只有创建人或技术员可以删除草稿（此草稿由 {author} 填写）",
+                       f"only its author or a technician may delete a draft (this one is {author}'s)")  # fmt: skip
     return None
 
 

@@ -198,6 +198,10 @@ class ApiClient:
         self.user = self._json("GET", f"{API}/auth/me")
         return self.user
 
+    def logout(self) -> None:
+        """Revoke this token on the server (an expired or revoked one needs nothing)."""
+        self.request("POST", f"{API}/auth/logout", ok=(204, 401))
+
     def change_password(self, old_password: str, new_password: str) -> None:
         """Change the logged-in user's password; the server revokes the user's other tokens."""
         body = {"old_password": old_password, "new_password": new_password}

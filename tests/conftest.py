@@ -227,13 +227,22 @@ def log_in(demo_server, auth_db):
 
 
 @pytest.fixture
-def plugin(iface, flush_deletes, qgis_new_project):
-    """The plugin as QGIS loads it, with a message bar that holds widgets (sync progress, buttons)."""
+def message_bar(iface):
+    """A real message bar for the test (pytest-qgis's stub bar cannot hold widgets), put back after."""
     from qgis.gui import QgsMessageBar
+
+    bar = QgsMessageBar(iface.mainWindow())
+    iface.messageBar = lambda: bar
+    yield bar
+    del iface.messageBar  # the stub's own again, for the tests that read its messages
+    bar.deleteLater()
+
+
+@pytest.fixture
+def plugin(iface, message_bar, flush_deletes, qgis_new_project):
+    """The plugin as QGIS loads it, with a message bar that holds widgets (sync progress, buttons)."""
     from shuibao import classFactory
 
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
     loaded = classFactory(iface)
     loaded.initGui()
     yield loaded

@@ -27,8 +27,11 @@ from shuibao_ui_harness import Dialogs, click, form_of, open_dock, press_ok, wai
         ("dam_hazard", {"step": "open", "created_by": "ann"}, "inspector", "ann", True),
         ("dam_hazard", {"step": "rectified", "created_by": "ann"}, "inspector", "ann", False),
         ("watershed_acceptance", {"step": "draft", "created_by": "amy"}, "acceptor", "amy", True),
-        ("watershed_spot", {"step": "planned", "created_by": "tom"}, "technician", "tom", False),
-        ("dam", {"register_status": "registered"}, "technician", "tom", False),
+        ("watershed_spot", {"step": "planned", "created_by": "tom"}, "technician", "tom", True),
+        ("dam", {"register_status": "registered"}, "inspector", "ann", False),  # de-list it instead
+        ("dam", {"register_status": "registered", "created_by": "tom"}, "technician", "tom", True),
+        ("dam", {"register_status": "delisted", "created_by": "tom"}, "technician", "tom", False),
+        ("patch_acceptance", {"step": "signed", "created_by": "amy"}, "admin", "root", True),
     ],
 )
 def test_who_may_delete_a_draft(kind, values, role, user, allowed):
@@ -138,7 +141,6 @@ def test_cancel_keeps_the_draft(iface, small_store, log_in):
         dock.deleteLater()
 
 
-@pytest.mark.xfail(strict=True, reason="the server's sync/workflow.check_delete does not ask rules.check_delete yet")
 def test_the_server_refuses_a_delete_the_model_forbids(tmp_path):
     import uuid as uuidlib
 

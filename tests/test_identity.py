@@ -31,16 +31,7 @@ def _answer_login(username: str, password: str, url: str | None = None):
     QTimer.singleShot(0, fill)
 
 
-def _plugin(iface):
-    from shuibao import classFactory
-
-    plugin = classFactory(iface)
-    plugin.initGui()
-    return plugin
-
-
-def test_login_sets_who_acts_and_a_new_login_switches_it(iface, small_store, demo_server, auth_db, flush_deletes):
-    plugin = _plugin(iface)
+def test_login_sets_who_acts_and_a_new_login_switches_it(plugin, iface, small_store, demo_server, auth_db):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     dock = open_dock(DamDock, iface)
     button = plugin.sync_ui.identity_button
@@ -79,8 +70,6 @@ def test_login_sets_who_acts_and_a_new_login_switches_it(iface, small_store, dem
     finally:
         dock.disconnect_all()
         dock.deleteLater()
-        plugin.unload()
-        flush_deletes()
 
 
 def test_identity_is_kept_offline_and_per_server(iface, small_store, tmp_path, auth_db):
@@ -118,8 +107,7 @@ def test_identity_is_kept_offline_and_per_server(iface, small_store, tmp_path, a
             server.stop()
 
 
-def test_role_change_on_the_server_shows_after_a_sync(iface, tmp_path, auth_db, qgis_new_project):
-    from qgis.gui import QgsMessageBar
+def test_role_change_on_the_server_shows_after_a_sync(iface, message_bar, tmp_path, auth_db, qgis_new_project):
     from qgis.PyQt.QtWidgets import QToolBar
     from shuibao.ui.sync_ui import SyncUi
     from shuibao_sync_harness import new_store
@@ -130,8 +118,6 @@ def test_role_change_on_the_server_shows_after_a_sync(iface, tmp_path, auth_db, 
     path = tmp_path / "cai.gpkg"
     new_store(path)
     open_store_in_project(str(path), QgsProject.instance())
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     ui = SyncUi(iface, iface.mainWindow())
     ui.init_gui(toolbar=toolbar)
@@ -209,4 +195,43 @@ def test_change_password_in_the_login_dialog(tmp_path, auth_db):
         assert ApiClient(server.url).login("dan", new, "x")["user"]["username"] == "dan"
     finally:
         other.close()
+        server.stop()
+
+
+def test_log_out_forgets_the_login_on_this_computer(tmp_path, auth_db):
+    from qgis.PyQt.QtWidgets import QMessageBox
+    from shuibao.sync import credentials
+    from shuibao.sync.api import ApiClient, AuthError
+    from shuibao.ui.login_dialog import LoginDialog
+    from shuibao_sync_harness import dam, new_store
+    from shuibao_ui_harness import Dialogs
+
+    (tmp_path / "srv").mkdir()
+    server = Server(tmp_path / "srv")
+    server.add_user("eve", "inspector", counties=("360704",))
+    server.start()
+    try:
+        store = new_store(tmp_path / "eve.gpkg")
+        dialog_log_in(server.url, "eve", PASSWORD, store.path)
+        store.insert_records("dam", [dam(county="360704")])  # an edit not synced yet
+        token = credentials.load()["token"]
+        said = []
+
+        def yes(box):
+            said.append(box.text())
+            box.button(QMessageBox.StandardButton.Yes).click()
+
+        login = LoginDialog(None, store_path=str(store.path))
+        assert login.who_label.text().startswith("eve") and not login.logout_button.isHidden()
+        dialogs = Dialogs(yes)
+        login.logout_button.click()
+        assert dialogs.done()
+        wait_until(lambda: login.task is None)
+        assert "1 edits in the open store are not synced yet" in said[0]
+        assert not settings.identity().known and settings.role() == ""
+        assert credentials.load()["token"] == "" and login.logout_button.isHidden()
+        with pytest.raises(AuthError):
+            ApiClient(server.url, token).me()  # revoked on the server too
+        login.deleteLater()
+    finally:
         server.stop()

@@ -10,7 +10,7 @@ from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDialogButtonBox, QMessageBox
 from shuibao.ui import actions
-from shuibao_ui_harness import Dialogs, bar_button, fill, form_of, press_ok, press_sync, type_into_feature_form
+from shuibao_ui_harness import Dialogs, bar_button, click, fill, form_of, pick_object, press_ok, press_sync, type_into
 
 
 def _dams(layer, n: int):
@@ -42,7 +42,16 @@ def test_refused_edits_are_listed_fixed_and_sent_or_given_up(plugin, iface, demo
     dams = layers["dam"]
     typo, gone = _dams(dams, 2)
     typo_id, gone_id = typo.id(), gone.id()
-    type_into_feature_form(dams, typo_id, "dam_height", "150")  # meant 15.0: the form warns, saves anyway
+    iface.mainWindow().show()
+    dock = plugin.dock("ShuibaoDamDock")
+    dock.setUserVisible(True)
+    dock.raise_()
+    dock.reload()
+    pick_object(dock, typo_id)
+    click(dock, "form:dam")  # 编辑登记信息…
+    form = form_of(dock)
+    type_into(form, "dam_height", "150")  # meant 15.0: the form warns, saves anyway
+    press_ok(form)
     assert dams.startEditing() and dams.deleteFeature(gone_id) and dams.commitChanges()  # QGIS's delete tool
     press_sync(plugin.sync_ui)
     assert plugin.sync_ui.last_summary.rejected == 2
@@ -72,7 +81,6 @@ def test_refused_edits_are_listed_fixed_and_sent_or_given_up(plugin, iface, demo
     assert actions.get_feature(dams, gone_id) is None  # its old fid is gone …
     back = list(dams.getFeatures(QgsFeatureRequest().setFilterExpression(f"uuid = '{gone['uuid']}'")))
     assert len(back) == 1 and back[0]["name"] == gone["name"]  # … and the dam is back with the server's values
-    dock = plugin.dock("ShuibaoDamDock")
     assert dams.selectedFeatureIds() == [typo_id] and dock.selected_fids() == [typo_id]
 
     form = form_of(dock)  # 打开 opened the dam's own form, ready to type: the fix

@@ -1,23 +1,26 @@
 """Story (e): two inspectors, one field, the conflict dialog.
 
 Two laptops (two stores, each downloaded and logged in through the real server as its inspector)
-measure the silt level of the same dam and type it into the dam's form; both press 同步. The
+measure the silt level of the same dam and type it into the dam's form (the dock's 编辑登记信息…);
+both press 同步. The
 second gets the conflict: 处理冲突… lists it by the dam's code and name, the field's label and both
 values; the inspector clicks the value to keep, applies, syncs again, and the server holds it.
 """
 
 from __future__ import annotations
 
+import pytest
 from qgis.core import QgsFeatureRequest
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QDialogButtonBox
 from shuibao import settings
-from shuibao_ui_harness import Dialogs, bar_button, press_sync, type_into_feature_form
+from shuibao_ui_harness import Dialogs, bar_button, click, form_of, pick_object, press_ok, press_sync, type_into
 
 FIELD = "current_silt_elevation"  # 现状淤积高程 (m)
 
 
+@pytest.mark.display
 def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server, tool, log_in, tmp_path):
     bar = iface.messageBar()
     stores = {}
@@ -35,8 +38,17 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server
         dam = next(dams.getFeatures(request)) if code is None else next(
             dams.getFeatures(QgsFeatureRequest().setFilterExpression(f"code = '{code}'")))  # fmt: skip
         code, name = dam["code"], dam["name"]
-        type_into_feature_form(dams, dam.id(), FIELD, values[who])
-        press_sync(plugin.sync_ui)
+        iface.mainWindow().show()
+        dock = plugin.dock("ShuibaoDamDock")
+        dock.setUserVisible(True)
+        dock.raise_()
+        dock.reload()
+        pick_object(dock, dam.id())  # the dam's row in the list
+        click(dock, "form:dam")  # 编辑登记信息…: the dam's own form, ready to type
+        form = form_of(dock)
+        type_into(form, FIELD, values[who])
+        press_ok(form)  # saved to the store (no edit mode, no layer to save)
+        assert not press_sync(plugin.sync_ui).errors
 
     summary = plugin.sync_ui.last_summary
     assert summary.conflicts == 1  # the second laptop gets the conflict
@@ -62,7 +74,7 @@ def test_two_inspectors_one_field_the_conflict_dialog(plugin, iface, demo_server
     assert (seen["mine"], seen["theirs"]) == ("1205.9", "1206.4")
     assert seen["who"].startswith("demo_inspector ")
 
-    press_sync(plugin.sync_ui)
+    assert not press_sync(plugin.sync_ui).errors
     assert _server_value(demo_server, code) == 1206.4
     assert plugin.sync_ui.last_summary.conflicts == 0
 

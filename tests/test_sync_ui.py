@@ -39,12 +39,9 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def ui(iface):
-    from qgis.gui import QgsMessageBar
+def ui(iface, message_bar):
     from shuibao.ui.sync_ui import SyncUi
 
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     sync_ui = SyncUi(iface, iface.mainWindow())
     sync_ui.init_gui(toolbar=toolbar)

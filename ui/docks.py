@@ -689,11 +689,12 @@ class ObjectDock(QgsDockWidget):
             self.buttons[name] = button
 
     def _object_buttons(self, values: dict, role: str) -> list[tuple[str, str, object]]:
-        """Buttons on the object itself besides its steps: its form, for an object worked as a case."""
-        if not self.OBJECT_FORM:
+        """Buttons on the object itself besides its steps: its form, for an object worked as a case;
+        otherwise its register form (a silt level measured, a phone number changed)."""
+        if not self.OBJECT_FORM and not role:
             return []
-        return [(f"form:{self.kind.name}", tr("Open form"),
-                 lambda _=False: self.open_form(self.kind.name, self._current_fid))]  # fmt: skip
+        label = tr("Open form") if self.OBJECT_FORM else tr("Edit register…")
+        return [(f"form:{self.kind.name}", label, lambda _=False: self.open_form(self.kind.name, self._current_fid))]
 
     def delete_draft(self, kind: str, fid: int) -> bool:
         """删除草稿: asks first (ui.drafts); the list and the timeline follow."""

@@ -1,15 +1,16 @@
-"""Who is logged in, as a person sees it: role names, a one-line description, the toolbar button.
+"""Who is logged in, as a person sees it: role names, a one-line description, the toolbar button,
+and the name the forms write into 检查人/调查人.
 
 The identity itself (what the server said at the last login) lives in ``settings``; this module
-only shows it. The toolbar button names the user and role, says when nobody is logged in, and
-opens the login dialog when clicked.
+shows it. The toolbar button names the user and role, says when nobody is logged in, and opens
+the login dialog when clicked. ``ProjectUser`` keeps the forms' project variable in step with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from qgis.core import QgsApplication
+from qgis.core import QgsApplication, QgsExpressionContextUtils, QgsProject
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtWidgets import QToolButton, QWidget
 
@@ -65,3 +66,34 @@ class IdentityButton(QToolButton):
             settings.identity_changed().disconnect(self.refresh)
         except (TypeError, RuntimeError):
             pass
+
+
+class ProjectUser:
+    """Keeps the project variable the forms fill 检查人/调查人… from (layers.forms.USER_VARIABLE)
+    the logged-in user's name, when the identity changes and when a project is read."""
+
+    def __init__(self, project: QgsProject):
+        self.project = project
+        self._signals = ((settings.identity_changed(), self.update), (project.readProject, self.update))
+        for signal, slot in self._signals:
+            signal.connect(slot)
+        self.update()
+
+    def update(self, *_args) -> None:
+        """Not a change of the user's: the project's "modified" flag stays as it was (a modified empty
+        project at start-up would make QGIS ask whether to save it)."""
+        from ..layers.forms import USER_VARIABLE
+
+        name = settings.user_name()
+        if QgsExpressionContextUtils.projectScope(self.project).variable(USER_VARIABLE) in (None, name):
+            return  # no store opened yet (opening one sets it), or already right
+        dirty = self.project.isDirty()
+        QgsExpressionContextUtils.setProjectVariable(self.project, USER_VARIABLE, name)
+        self.project.setDirty(dirty)
+
+    def disconnect_all(self) -> None:
+        for signal, slot in self._signals:
+            try:
+                signal.disconnect(slot)
+            except (TypeError, RuntimeError):
+                pass

@@ -23,6 +23,7 @@ from qgis.PyQt.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -92,6 +93,14 @@ def login_for_store(
         api.close()
 
 
+def _pending(store_path: str | None) -> int:
+    if not store_path:
+        return 0
+    from ..layers.store import Store
+
+    return len({(c.kind, c.uuid) for c in Store(store_path).pending_changes()})
+
+
 class LoginDialog(QDialog):
     """Edit the server URL and log in. ``accepted`` only after a successful login."""
 
@@ -116,6 +125,8 @@ class LoginDialog(QDialog):
         self.test_button = QPushButton(tr("Test connection"))
         self.password_button = QPushButton(tr("Change password…"))
         self.password_button.setObjectName("ShuibaoChangePasswordButton")
+        self.logout_button = QPushButton(tr("Log out"))
+        self.logout_button.setObjectName("ShuibaoLogoutButton")
         self.who_label = QLabel()
         self.who_label.setObjectName("ShuibaoWhoLabel")
         self.who_label.setWordWrap(True)
@@ -133,6 +144,7 @@ class LoginDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.test_button)
         row.addWidget(self.password_button)
+        row.addWidget(self.logout_button)
         row.addStretch(1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("Log in"))
@@ -145,6 +157,7 @@ class LoginDialog(QDialog):
 
         self.test_button.clicked.connect(self.test_connection)
         self.password_button.clicked.connect(self.change_password)
+        self.logout_button.clicked.connect(self.log_out)
         self.buttons.accepted.connect(self.log_in)
         self.buttons.rejected.connect(self.reject)
         self.url_edit.textChanged.connect(self._show_who)
@@ -161,6 +174,7 @@ class LoginDialog(QDialog):
         else:
             text = tr("nobody on this server yet: log in with the account the county centre gave you")
         self.who_label.setText(text)
+        self.logout_button.setVisible(who.known)
 
     def _busy(self, busy: bool) -> None:
         self.test_button.setEnabled(not busy)
@@ -243,6 +257,38 @@ class LoginDialog(QDialog):
             settings.remember_identity(self.url(), user)
         self._show_who()
         return cfg
+
+    # -- log out ---------------------------------------------------------------------------
+    def log_out(self) -> bool:
+        """Forget the login on this computer (and revoke its token when the server answers)."""
+        url, who = self.url(), settings.identity(self.url())
+        text = tr("Log {0} out on this computer? The saved login is removed and the workflow buttons stay hidden "
+                  "until someone logs in.").format(describe(who))  # fmt: skip
+        pending = _pending(self.store_path)
+        if pending:
+            text += "\n\n" + tr(
+                "{0} edits in the open store are not synced yet: whoever logs in next sends them."
+            ).format(pending)
+        answer = QMessageBox.question(self, tr("Log out"), text)
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        token = credentials.load()["token"]
+
+        def revoke() -> None:
+            api = ApiClient(url, token, retries=0, timeout=(3.0, 10.0))
+            try:
+                api.logout()
+            finally:
+                api.close()
+
+        credentials.forget()
+        settings.forget_identity(url)
+        self.password_edit.clear()
+        self._show_who()
+        self._status(tr("Logged out."), Qgis.MessageLevel.Success)
+        if token:  # best effort: offline, the token simply expires on the server
+            self._run(tr("Shuibao: log out"), revoke, lambda _r, _e: None)
+        return True
 
     # -- change password -------------------------------------------------------------------
     def change_password(self) -> bool:

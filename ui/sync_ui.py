@@ -471,6 +471,10 @@ class SyncUi:
             ok = dialog.exec_() == LoginDialog.DialogCode.Accepted
             if ok and dialog.password_for_session:
                 self.session_password[dialog.user_edit.text().strip()] = dialog.password_for_session
+            if ok:
+                from .identity import describe
+
+                self._push(tr("Logged in: {0}").format(describe()), Qgis.MessageLevel.Success, 5)
             return ok
         finally:
             self.dialog = None

@@ -59,27 +59,27 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="81" />
+            <location filename="plugin.py" line="82" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="84" />
+            <location filename="plugin.py" line="85" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="105" />
+            <location filename="plugin.py" line="106" />
             <source>Help</source>
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="194" />
+            <location filename="plugin.py" line="180" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="204" />
+            <location filename="plugin.py" line="190" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -524,82 +524,87 @@
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="695" />
+            <location filename="ui/docks.py" line="696" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="759" />
+            <location filename="ui/docks.py" line="696" />
+            <source>Edit register…</source>
+            <translation>编辑登记信息…</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="760" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="847" />
+            <location filename="ui/docks.py" line="848" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="849" />
+            <location filename="ui/docks.py" line="850" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="881" />
+            <location filename="ui/docks.py" line="882" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="901" />
+            <location filename="ui/docks.py" line="902" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="909" />
+            <location filename="ui/docks.py" line="910" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="917" />
+            <location filename="ui/docks.py" line="918" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="947" />
+            <location filename="ui/docks.py" line="948" />
             <source>Any deadline</source>
             <translation>不限办结期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="948" />
+            <location filename="ui/docks.py" line="949" />
             <source>Due within 7 days</source>
             <translation>7天内到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="951" />
+            <location filename="ui/docks.py" line="952" />
             <source>Remote-sensing spots</source>
             <translation>遥感监管图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="959" />
+            <location filename="ui/docks.py" line="960" />
             <source>This spot is {0} days past its deadline ({1}).</source>
             <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="977" />
+            <location filename="ui/docks.py" line="978" />
             <source>Cancel split</source>
             <translation>取消分割</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="977" />
+            <location filename="ui/docks.py" line="978" />
             <source>Split spot</source>
             <translation>分割图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1004" />
+            <location filename="ui/docks.py" line="1005" />
             <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
             <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1019" />
+            <location filename="ui/docks.py" line="1020" />
             <source>The spot was split into {0} parts.</source>
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
@@ -699,37 +704,37 @@
             <translation>本次安装缺少使用说明（{0}）。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="25" />
+            <location filename="ui/identity.py" line="26" />
             <source>no role</source>
             <translation>无角色</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="34" />
+            <location filename="ui/identity.py" line="35" />
             <source>Not logged in</source>
             <translation>未登录</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="39" />
+            <location filename="ui/identity.py" line="40" />
             <source>{0} ({1})</source>
             <translation>{0}（{1}）</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="39" />
+            <location filename="ui/identity.py" line="40" />
             <source>, </source>
             <translation>，</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="58" />
+            <location filename="ui/identity.py" line="59" />
             <source>no server set</source>
             <translation>未设置服务器</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="59" />
+            <location filename="ui/identity.py" line="60" />
             <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
             <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
         </message>
         <message>
-            <location filename="ui/identity.py" line="61" />
+            <location filename="ui/identity.py" line="62" />
             <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
             <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
@@ -999,182 +1004,207 @@
             <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="46" />
+            <location filename="ui/login_dialog.py" line="47" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="48" />
+            <location filename="ui/login_dialog.py" line="49" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="50" />
+            <location filename="ui/login_dialog.py" line="51" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="56" />
+            <location filename="ui/login_dialog.py" line="57" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="101" />
+            <location filename="ui/login_dialog.py" line="110" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="114" />
+            <location filename="ui/login_dialog.py" line="123" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="116" />
+            <location filename="ui/login_dialog.py" line="125" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="117" />
+            <location filename="ui/login_dialog.py" line="126" />
             <source>Change password…</source>
             <translation>修改密码…</translation>
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="128" />
+            <source>Log out</source>
+            <translation>退出登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="139" />
             <source>Logged in</source>
             <translation>当前登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="129" />
+            <location filename="ui/login_dialog.py" line="140" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="130" />
+            <location filename="ui/login_dialog.py" line="141" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="131" />
+            <location filename="ui/login_dialog.py" line="142" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="138" />
+            <location filename="ui/login_dialog.py" line="150" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="162" />
+            <location filename="ui/login_dialog.py" line="175" />
             <source>nobody on this server yet: log in with the account the county centre gave you</source>
             <translation>尚未在此服务器登录：请使用县水保中心分配的账号登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="190" />
+            <location filename="ui/login_dialog.py" line="204" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="192" />
+            <location filename="ui/login_dialog.py" line="206" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="201" />
+            <location filename="ui/login_dialog.py" line="215" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="209" />
+            <location filename="ui/login_dialog.py" line="223" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="212" />
+            <location filename="ui/login_dialog.py" line="226" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="220" />
+            <location filename="ui/login_dialog.py" line="234" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="222" />
+            <location filename="ui/login_dialog.py" line="236" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="224" />
+            <location filename="ui/login_dialog.py" line="238" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="252" />
+            <location filename="ui/login_dialog.py" line="265" />
+            <source>Log {0} out on this computer? The saved login is removed and the workflow buttons stay hidden until someone logs in.</source>
+            <translation>在这台电脑上退出 {0} 的登录？保存的登录信息将被清除，在有人重新登录之前流程按钮不会显示。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="269" />
+            <source>{0} edits in the open store are not synced yet: whoever logs in next sends them.</source>
+            <translation>打开的数据库中还有 {0} 处修改尚未同步：下一个登录的人同步时会发送它们。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="288" />
+            <source>Logged out.</source>
+            <translation>已退出登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="290" />
+            <source>Shuibao: log out</source>
+            <translation>水保巡检：退出登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="298" />
             <source>Enter the server URL and the user name first.</source>
             <translation>请先填写服务器地址和用户名。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="264" />
+            <location filename="ui/login_dialog.py" line="310" />
             <source>Password changed. You stay logged in; other devices of this account must log in again with the new password.</source>
             <translation>密码已修改，本机保持登录；此账号在其他设备上需用新密码重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="286" />
+            <location filename="ui/login_dialog.py" line="332" />
             <source>Change password of {0}</source>
             <translation>修改 {0} 的密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="293" />
+            <location filename="ui/login_dialog.py" line="339" />
             <source>At least 8 characters, not your user name and not the current password.</source>
             <translation>至少 8 个字符，不能与用户名或原密码相同。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="299" />
+            <location filename="ui/login_dialog.py" line="345" />
             <source>Current password</source>
             <translation>原密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="300" />
+            <location filename="ui/login_dialog.py" line="346" />
             <source>New password</source>
             <translation>新密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="301" />
+            <location filename="ui/login_dialog.py" line="347" />
             <source>New password again</source>
             <translation>再次输入新密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="303" />
+            <location filename="ui/login_dialog.py" line="349" />
             <source>Change password</source>
             <translation>修改密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="305" />
+            <location filename="ui/login_dialog.py" line="351" />
             <source>Server {0}, user {1}</source>
             <translation>服务器 {0}，用户 {1}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="322" />
+            <location filename="ui/login_dialog.py" line="368" />
             <source>Enter the current password and the new one.</source>
             <translation>请填写原密码和新密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="325" />
+            <location filename="ui/login_dialog.py" line="371" />
             <source>The two new passwords differ: type the new password twice the same.</source>
             <translation>两次输入的新密码不一致，请重新输入。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="330" />
+            <location filename="ui/login_dialog.py" line="376" />
             <source>Changing the password on {0}…</source>
             <translation>正在 {0} 上修改密码…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="333" />
+            <location filename="ui/login_dialog.py" line="379" />
             <source>Shuibao: change password</source>
             <translation>水保巡检：修改密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="342" />
+            <location filename="ui/login_dialog.py" line="388" />
             <source>The user name or the current password is wrong.</source>
             <translation>用户名或原密码不正确。</translation>
         </message>
@@ -1904,7 +1934,12 @@
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="513" />
+            <location filename="ui/sync_ui.py" line="477" />
+            <source>Logged in: {0}</source>
+            <translation>已登录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="517" />
             <source>The record is not in the open store's layers.</source>
             <translation>打开的数据库中找不到这条记录。</translation>
         </message>
