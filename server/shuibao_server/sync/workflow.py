@@ -15,7 +15,6 @@ from .outcomes import Rejected, reject
 from .records import Rec
 
 
-
 def check_transitions(kind: RecordKind, before: dict, after: dict, role: str, insert: bool) -> None:
     """Rejected when a workflow field moves to a step the role may not reach (model.rules)."""
     problems = rules.step_problems(kind, None if insert else before, after, role)
