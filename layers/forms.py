@@ -187,7 +187,7 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
         m = '"erosion_modulus"'
         bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]
         inner = " ".join(f"WHEN {m} >= {b} THEN '{c}'" for b, c in bounds)
-        tolerable = t["tolerable_loss_red_soil"]
+        tolerable = t["tolerable_loss"]
         return f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {tolerable!r} THEN 'light' ELSE 'slight' END"
     if f.derived == "distance_to_parent" and kind.parent and layer_ids and kind.parent in layer_ids:
         parent = f"geometry(get_feature('{layer_ids[kind.parent]}', 'uuid', {_q(kind.parent_field or '')}))"

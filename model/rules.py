@@ -40,6 +40,7 @@ class Problem:
     code: str  # required, type, enum, range, length, transition, role, rule
     zh: str
     en: str
+    level: str = "error"  # "warning": shown and reported, never a refusal (see warnings())
 
     def message(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -206,9 +207,7 @@ DERIVATIONS: dict[str, Callable[[Mapping[str, Any], Context], Any]] = {
     "area_hm2": _scaled_area(10_000.0),
     "area_km2": _scaled_area(1_000_000.0),
     "patch_size_class": _patch_size_class,
-    "erosion_intensity": lambda v, ctx: erosion_intensity(
-        v.get("erosion_modulus"), ctx.thresholds["tolerable_loss_red_soil"]
-    ),
+    "erosion_intensity": lambda v, ctx: erosion_intensity(v.get("erosion_modulus"), ctx.thresholds["tolerable_loss"]),
     "distance_to_parent": _distance_to_parent,
     "conservation_rate": _conservation_rate,
     "measure_completion_rate": _completion_rate,
@@ -370,6 +369,30 @@ def validate(
     if kind.name == "target":
         problems += _target_problems(values)
     return problems
+
+
+def warnings(kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS) -> list[Problem]:
+    """What deserves a second look but is not refused (level "warning"): the plugin shows it while
+    typing, the server accepts the record and reports it in the push result."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    out = []
+    storage = values.get("total_storage")
+    if kind.name == "dam" and _number(storage) and storage > t["dam_max_storage"]:
+        top = t["dam_max_storage"]
+        out.append(
+            Problem(
+                "total_storage",
+                "scale",
+                f"总库容{storage:g}万m³超过{top:g}万m³，已超出淤地坝范围（SL 289-2003），请核实是否应按水库管理",
+                f"a total storage of {storage:g}×10⁴ m³ exceeds {top:g}×10⁴ m³: not a check dam (SL 289-2003)",
+                level="warning",
+            )
+        )
+    return out
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _target_problems(values: Mapping[str, Any]) -> list[Problem]:
@@ -545,16 +568,21 @@ def _mmdd(day: dt.date) -> int:
     return day.month * 100 + day.day
 
 
+def in_flood_season(day: dt.date, t: Thresholds = THRESHOLDS, main: bool = False) -> bool:
+    """Is ``day`` in the (main) flood season of the region whose thresholds ``t`` are?"""
+    md = _mmdd(day)
+    if main:
+        return t["main_flood_start"] <= md <= t["main_flood_end"]
+    return t["flood_season_start"] <= md <= t["flood_season_end"]
+
+
 def patrol_interval_hours(day: dt.date, t: Thresholds = THRESHOLDS, daily_rain_mm: float | None = None) -> float:
     """Patrol interval by season and rain [S]: twice weekly, daily, twice daily, 2 h after storms."""
     if daily_rain_mm is not None and daily_rain_mm >= t["rain_storm"]:
         return t["storm_response"]
-    md = _mmdd(day)
-    if t["main_flood_start"] <= md <= t["main_flood_end"] or (
-        daily_rain_mm is not None and daily_rain_mm >= t["rain_heavy"]
-    ):
+    if in_flood_season(day, t, main=True) or (daily_rain_mm is not None and daily_rain_mm >= t["rain_heavy"]):
         return t["patrol_interval_main_flood"]
-    if t["flood_season_start"] <= md <= t["flood_season_end"]:
+    if in_flood_season(day, t):
         return t["patrol_interval_flood"]
     return t["patrol_interval_off_season"]
 

@@ -188,7 +188,7 @@ def test_gk_area_matches_pyproj():
 
 
 def test_erosion_intensity():
-    t = THRESHOLDS["tolerable_loss_red_soil"]
+    t = THRESHOLDS["tolerable_loss"]
     assert rules.erosion_intensity(400, t) == "slight"
     assert rules.erosion_intensity(500, t) == "light"
     assert rules.erosion_intensity(2500, t) == "moderate"
