@@ -131,6 +131,11 @@ def scope_level(scope: str) -> str:
     return "prefecture" if scope.endswith("00") else "county"
 
 
+def scope_prefix(scope: str) -> str:
+    """The start every county code inside a scope shares (the whole code for a county)."""
+    return {"province": scope[:2], "prefecture": scope[:4], "county": scope}[scope_level(scope)]
+
+
 def scope_label(scope: str, names: Mapping[str, str] | None = None) -> str:
     """A scope's Chinese name: the given one, the built-in set's, or the code with its level."""
     if names and names.get(scope):

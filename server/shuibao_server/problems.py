@@ -231,3 +231,19 @@ def hash_mismatch(detail: str) -> ProblemError:
 
 def bad_upload(code: str, detail: str) -> ProblemError:
     return ProblemError(400, "bad-upload", "Bad upload", detail, errors=[error(None, code, "上传失败", detail)])
+
+
+# -- thresholds --------------------------------------------------------------------------------
+def threshold_forbidden(scope: str) -> ProblemError:
+    return ProblemError(
+        403, "forbidden", "Forbidden", f"only an admin of every county of {scope} may set its thresholds",
+        errors=[error("scope", "role", "只有负责该区划内全部县的管理员才能设置其阈值",
+                      "only an admin of every county in the scope may set its thresholds")],
+    )  # fmt: skip
+
+
+def bad_threshold(errors: list[tuple[str, str, str]]) -> ProblemError:
+    return ProblemError(
+        422, "invalid-threshold", "Invalid threshold", "; ".join(en for _f, _zh, en in errors),
+        errors=[error(f, "threshold", zh, en) for f, zh, en in errors],
+    )  # fmt: skip

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from shuibao.model import RECORD_KINDS, rules
 from shuibao.model.schema import RecordKind
 
-from .. import db
+from .. import db, thresholds
 from .. import geometry as g
 from ..auth import Principal
 from ..blobs import catalog
@@ -47,6 +47,7 @@ class Applier:
     def __post_init__(self) -> None:
         self.records = RecordSet(self.conn, self.principal)
         self.seq = CountySequence(self.conn)
+        self.thresholds = thresholds.Cache(self.conn)
 
     # -- preparation ---------------------------------------------------------------------
     def preload(self, changes: list[dict]) -> None:
@@ -110,12 +111,12 @@ class Applier:
         data["uuid"], data["county_code"] = uuid, county
         wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
-        checks.check_values(kind, None, data, geom, self.records)
+        warnings = checks.check_values(kind, None, data, geom, self.records, self.thresholds.of(county))
         checks.check_refs(kind, data, county, self.records, self.blobs_known)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
-        return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
+        return "applied", {"rev": rec.rev, "applied": sorted(new_vals), "warnings": warnings}
 
     def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
         seq = self.seq.next(county)
@@ -164,14 +165,14 @@ class Applier:
         applied, clashes = self._merge(kind, rec, base_rev, fields)
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
-        checks.check_values(kind, rec.data, data, geom, self.records)
+        warnings = checks.check_values(kind, rec.data, data, geom, self.records, self.thresholds.of(rec.county_code))
         if checks.references_changed(kind, applied):
             checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
         status = "conflict" if rows else "applied"
-        return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
+        return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows, "warnings": warnings}
 
     def _merge(self, kind: RecordKind, rec: Rec, base_rev: int, fields: dict) -> tuple[dict, list]:
         """Three-way, per field: ({field: new} to apply, [(field, old, server, new)] conflicts)."""

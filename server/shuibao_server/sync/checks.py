@@ -12,7 +12,7 @@ from typing import Any
 
 import shapely
 from shuibao.model import rules
-from shuibao.model.schema import RecordKind
+from shuibao.model.schema import RecordKind, Thresholds
 
 from .. import geometry as g
 from ..problems import error
@@ -34,11 +34,15 @@ def parse_geom(kind: RecordKind, hex_value: Any, max_vertices: int) -> tuple[byt
     return g.to_wkb(geom), geom
 
 
-def check_values(kind: RecordKind, before: dict | None, after: dict, geom: Any, records: RecordSet) -> None:
-    """Validate `after`, fill its derived fields (in place), validate again with every required field."""
-    _validate(kind, before, after, check_required=False)
-    after.update(_derive(kind, after, geom, records))
-    _validate(kind, before, after)
+def check_values(
+    kind: RecordKind, before: dict | None, after: dict, geom: Any, records: RecordSet, t: Thresholds
+) -> list[dict]:
+    """Validate `after` under the thresholds `t` of its county, fill its derived fields (in place),
+    validate again with every required field. Returns the warnings (accepted, reported)."""
+    _validate(kind, before, after, t, check_required=False)
+    after.update(_derive(kind, after, geom, records, t))
+    _validate(kind, before, after, t)
+    return [p.as_dict() for p in rules.warnings(kind, after, t)]
 
 
 def references_changed(kind: RecordKind, names) -> bool:
@@ -72,30 +76,30 @@ def _references(kind: RecordKind, data: dict) -> list[tuple[str, str | None, Any
     return [r for r in refs if r[2]]  # a missing value is reported by validation as required
 
 
-def _validate(kind: RecordKind, before: dict | None, after: dict, check_required: bool = True) -> None:
+def _validate(kind: RecordKind, before: dict | None, after: dict, t: Thresholds, check_required: bool = True) -> None:
     """Rejected with the problems `after` has and `before` did not (an old fault blocks no edit)."""
-    found = [p.as_dict() for p in rules.validate(kind, after, check_required=check_required)]
+    found = [p.as_dict() for p in rules.validate(kind, after, t, check_required=check_required)]
     if found and not check_required:  # report the missing values in the same answer
         check_required = True
-        found = [p.as_dict() for p in rules.validate(kind, after)]
+        found = [p.as_dict() for p in rules.validate(kind, after, t)]
     if before is not None and found:
-        old = {(p.field, p.code) for p in rules.validate(kind, before, check_required=check_required)}
+        old = {(p.field, p.code) for p in rules.validate(kind, before, t, check_required=check_required)}
         found = [p for p in found if (p["field"], p["code"]) not in old]
     if found:
         raise Rejected(found)
 
 
-def _derive(kind: RecordKind, data: dict, geom: Any, records: RecordSet) -> dict:
+def _derive(kind: RecordKind, data: dict, geom: Any, records: RecordSet, t: Thresholds) -> dict:
     try:
-        return rules.derive(kind, data, _context(kind, data, geom, records))
+        return rules.derive(kind, data, _context(kind, data, geom, records, t))
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise reject(
             None, "derive", "无法计算派生字段，请检查数值", f"derived fields could not be computed: {exc}"
         ) from None
 
 
-def _context(kind: RecordKind, data: dict, geom: Any, records: RecordSet) -> rules.Context:
-    ctx = rules.Context()
+def _context(kind: RecordKind, data: dict, geom: Any, records: RecordSet, t: Thresholds) -> rules.Context:
+    ctx = rules.Context(thresholds=t)
     if geom is not None and geom.geom_type in ("Polygon", "MultiPolygon"):
         ctx.polygons = g.polygons(geom)
     ctx.point = g.point(geom)

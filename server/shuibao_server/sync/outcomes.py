@@ -35,4 +35,4 @@ def not_found() -> Rejected:
 def result(change: dict, mutation_id: int | None, status: str, **extra: Any) -> dict:
     """A change's result as the push answer shows it."""
     out = {"mutation_id": mutation_id, "kind": change.get("kind"), "uuid": change.get("uuid"), "status": status}
-    return {**out, "rev": None, "applied": [], "conflicts": [], "errors": [], **extra}
+    return {**out, "rev": None, "applied": [], "conflicts": [], "errors": [], "warnings": [], **extra}
