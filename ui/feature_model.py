@@ -8,8 +8,9 @@ edits or a subset string, its features are first copied into a temporary table a
 queries run there.
 
 The due state of a dam is computed in SQL from DueClock's cut-offs (one evaluator for the list,
-its filter and its counts); the sync badge comes from one scan of the change log, made when the
-first row is shown.
+its filter and its counts), under the thresholds of the dam's county (a Jiangxi dam in its April
+main flood season is due twice a day, a Shanxi dam on the same day twice a week); the sync badge
+comes from one scan of the change log, made when the first row is shown.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from qgis.core import QgsFeatureRequest, QgsMessageLog, QgsVectorLayer
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QColor
 
+from ..layers import thresholds as local_thresholds
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind
 from ..model.rules import patrol_interval_hours
+from ..model.schema import Thresholds
 from . import tr
 
 FID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -80,40 +83,40 @@ def _parse_utc(text: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def due_state(last: str, now: dt.datetime, week_end: dt.datetime) -> int:
+def due_state(last: str, now: dt.datetime, week_end: dt.datetime, t: Thresholds = THRESHOLDS) -> int:
     """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days."""
     if not last:
         return OVERDUE  # never inspected: due now
     when = _parse_utc(last)
     if when is None:
         return OVERDUE
-    due = when + dt.timedelta(hours=patrol_interval_hours(when.date(), THRESHOLDS))
+    due = when + dt.timedelta(hours=patrol_interval_hours(when.date(), t))
     if due <= now:
         return OVERDUE
     return DUE_WEEK if due <= week_end else NOT_DUE
 
 
 class DueClock:
-    """due_state for every row of a list, as one SQL expression.
+    """due_state for every row of a list, as one SQL expression, under one county's thresholds.
 
     The patrol interval depends on the month-day only, so a UTC timestamp written as
     ``YYYY-MM-DDTHH:MM:SS…Z`` compares as text against two cut-offs per interval: at or before the
     first it is overdue, at or before the second it is due this week. Other spellings go through
-    due_state, registered in the connection as ``sb_due``. (The SQL trusts the calendar of a
-    canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
+    due_state, registered in the connection as ``sb_due`` (by DueClocks). (The SQL trusts the calendar
+    of a canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
     caught as unreadable.)
     """
 
     FORMAT = "%Y-%m-%dT%H:%M:%S"
     CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z"  # GLOB
 
-    def __init__(self, now: dt.datetime):
-        self.now = now
+    def __init__(self, now: dt.datetime, t: Thresholds = THRESHOLDS):
+        self.now, self.thresholds = now, t
         self.week_end = now + dt.timedelta(days=7)
         self.ranges: list[list[str]] = []  # [first "MM-DD", last "MM-DD", overdue cut, this-week cut]
         day = dt.date(2000, 1, 1)  # a leap year: every month-day
         while day.year == 2000:
-            delta = dt.timedelta(hours=patrol_interval_hours(day, THRESHOLDS))
+            delta = dt.timedelta(hours=patrol_interval_hours(day, t))
             cut = [(now - delta).strftime(self.FORMAT), (self.week_end - delta).strftime(self.FORMAT)]
             md = day.strftime("%m-%d")
             if self.ranges and self.ranges[-1][2:] == cut:
@@ -123,12 +126,9 @@ class DueClock:
             day += dt.timedelta(days=1)
 
     def state(self, last: Any) -> int:
-        return due_state(str(last or ""), self.now, self.week_end)
+        return due_state(str(last or ""), self.now, self.week_end, self.thresholds)
 
-    def register(self, conn: sqlite3.Connection) -> None:
-        conn.create_function("sb_due", 1, self.state, deterministic=True)
-
-    def sql(self, last: str) -> str:
+    def sql(self, last: str, county: str = "NULL") -> str:
         """The due state of the SQL expression ``last``, the same as state() gives."""
 
         # A canonical `last` is at or before the cut-off second C exactly when last <= C + "~" ("~"
@@ -143,12 +143,42 @@ class DueClock:
         )
         earliest = min(r[2] for r in self.ranges)  # overdue whatever the season
         latest = max(r[3] for r in self.ranges)  # not due this week whatever the season
+        unusual = f"sb_due({last}, {county})"
         return (
             f"CASE WHEN {last} IS NULL OR {last} = '' THEN {OVERDUE}"
-            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN sb_due({last})"
+            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN {unusual}"
             f" WHEN {upto(earliest)} THEN {OVERDUE} WHEN NOT {upto(latest)} THEN {NOT_DUE}"
-            f" ELSE CASE {branches} ELSE sb_due({last}) END END"
+            f" ELSE CASE {branches} ELSE {unusual} END END"
         )
+
+
+class DueClocks:
+    """The due state under the thresholds of each row's county: one DueClock per distinct set, chosen
+    in SQL by the county column; counties without a set of their own use ``default``."""
+
+    def __init__(self, now: dt.datetime, sets: dict[str, Thresholds], default: Thresholds = THRESHOLDS):
+        self.default = DueClock(now, default)
+        self.clocks = {county: DueClock(now, t) for county, t in sets.items()}
+
+    def state(self, last: Any, county: Any = None) -> int:
+        return self.clocks.get(county, self.default).state(last)
+
+    def register(self, conn: sqlite3.Connection) -> None:
+        conn.create_function("sb_due", 2, self.state, deterministic=True)
+
+    def sql(self, last: str, county: str) -> str:
+        by_ranges: dict[str, list[str]] = {}  # one expression per distinct season table
+        for code, clock in sorted(self.clocks.items()):
+            if clock.ranges != self.default.ranges:
+                by_ranges.setdefault(clock.sql(last, county), []).append(code)
+        otherwise = self.default.sql(last, county)
+        if not by_ranges:
+            return otherwise
+        # county codes come from the store and are checked as 6 digits (layers.thresholds.counties)
+        whens = " ".join(
+            f"WHEN {county} IN ({', '.join(repr(c) for c in codes)}) THEN ({expr})" for expr, codes in by_ranges.items()
+        )
+        return f"CASE {whens} ELSE ({otherwise}) END"
 
 
 class FeatureTableModel(QAbstractTableModel):
@@ -247,13 +277,13 @@ class FeatureTableModel(QAbstractTableModel):
             conn = sqlite3.connect(":memory:")
         self._conn = conn
         from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-        clock = DueClock(dt.datetime.now(dt.timezone.utc))
+        clock = DueClocks(dt.datetime.now(dt.timezone.utc), self._thresholds(path))
         clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
         if not from_store or table not in tables:
-            self._copy_layer(conn, layer, cols)
+            self._copy_layer(conn, layer, [*cols, "county_code"])
             table = "temp.sb_list"
         else:
             table = _q(table)
@@ -262,12 +292,22 @@ class FeatureTableModel(QAbstractTableModel):
         last, step = exprs[LAST], exprs[STEP]
         due = "0"
         if self.kind.name == "dam" and cols[LAST - 1]:
-            due = f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} ELSE {clock.sql(last)} END"
+            due = f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} ELSE {clock.sql(last, 'o.county_code')} END"
         self._exprs = [*exprs, due]
         self._has_hazards = self.kind.name == "dam" and "dam_hazard" in tables
         self._read_log(conn, tables)
         self._count()
         self._query_fids()
+
+    def _thresholds(self, path: str | None) -> dict[str, Thresholds]:
+        """The thresholds of each county of the store (delivered, or the built-in regional set)."""
+        if path is None or self.kind.name != "dam":
+            return {}
+        try:
+            return local_thresholds.by_county(path)
+        except sqlite3.Error as exc:
+            QgsMessageLog.logMessage(f"thresholds of {path}: {exc}", "Shuibao")
+            return {}
 
     def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
         """The layer's features as seen by QGIS (its edit buffer and subset string) in temp.sb_list."""
