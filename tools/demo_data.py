@@ -24,7 +24,7 @@ from pathlib import Path
 
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Point, Polygon
-from shuibao.model import RECORD_KINDS, rules
+from shuibao.model import RECORD_KINDS, regions, rules
 from shuibao.model.rules import Context
 
 COUNTY_CODE = "360704"
@@ -635,10 +635,9 @@ def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
     realistic: most dams patrolled within their interval, some due soon, about one in seven overdue."""
     g = _Gen(seed + 1)  # its own stream: the rest of the county does not depend on the date
     now = dt.datetime(today.year, today.month, today.day, 17, 0, tzinfo=dt.timezone.utc)
-    interval = rules.patrol_interval_hours(today)
-    md = today.month * 100 + today.day
-    t = rules.THRESHOLDS
-    kind = "flood_patrol" if t["flood_season_start"] <= md <= t["flood_season_end"] else "hazard_survey"
+    t = regions.resolve(COUNTY_CODE)  # Jiangxi's flood seasons
+    interval = rules.patrol_interval_hours(today, t)
+    kind = "flood_patrol" if rules.in_flood_season(today, t) else "hazard_survey"
     patrols = []
     for dam in dams:
         if dam["hazard_status"] == "dangerous" or g.rng.random() < 0.14:

@@ -25,8 +25,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QVariant
 
+from ..layers import thresholds as local_thresholds
 from ..layers.project import find_layer
-from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
+from ..model import RECORD_KINDS, RecordKind, rules
 from ..model.rules import Problem
 from ..model.schema import BOOL, DATE, DATETIME, INT, REAL
 
@@ -220,7 +221,7 @@ def derived_figures(
     kind: RecordKind, values: dict[str, Any], feature: QgsFeature, project: QgsProject | None = None
 ) -> dict[str, Any]:
     """Derived values QGIS forms cannot compute: distances, acceptance figures, completion rates."""
-    ctx = rules.Context(thresholds=THRESHOLDS)
+    ctx = rules.Context(thresholds=local_thresholds.of(values.get("county_code")))
     if kind.name == "dam_inspection":
         parents = _by_uuid("dam", values.get("dam_uuid"), project)
         ctx.point = _point(feature)
@@ -313,7 +314,7 @@ def _after(
         if dam is not None and layer is not None:
             write_values(layer, RECORD_KINDS["dam"], dam.id(), {"last_inspected_at": values.get("inspected_at")})
         distance = values.get("distance_to_object")
-        limit = THRESHOLDS["visit_max_distance"]
+        limit = local_thresholds.of(values.get("county_code"))["visit_max_distance"]
         if distance is not None and distance > limit:
             outcome.warnings.append(
                 (f"检查位置距坝 {distance:.0f} m，超过到位核验距离 {limit:g} m",
@@ -330,10 +331,9 @@ def _after(
 
 
 # -- creating children -------------------------------------------------------------------------
-def default_inspection_kind(today: dt.date | None = None) -> str:
-    day = today or dt.date.today()
-    md = day.month * 100 + day.day
-    if THRESHOLDS["flood_season_start"] <= md <= THRESHOLDS["flood_season_end"]:
+def default_inspection_kind(county: str | None = None, today: dt.date | None = None) -> str:
+    """A flood-season patrol in the flood season of the dam's county, else a hazard survey."""
+    if rules.in_flood_season(today or dt.date.today(), local_thresholds.of(county)):
         return "flood_patrol"
     return "hazard_survey"
 
@@ -373,7 +373,7 @@ def create_child(
         if "position_source" in k.field_names():
             values["position_source"] = position_source or "none"
     if child == "dam_inspection":
-        values.update(kind=default_inspection_kind(), inspector=user, inspected_at=now_iso())
+        values.update(kind=default_inspection_kind(values.get("county_code")), inspector=user, inspected_at=now_iso())
     elif child == "dam_hazard":
         values.update(_hazard_from_inspection(parent, project))
     elif child == "patch_survey":
@@ -412,9 +412,15 @@ def _hazard_from_inspection(dam: QgsFeature, project: QgsProject | None) -> dict
 
 # -- acceptance sampling -----------------------------------------------------------------------
 def draw_sample(
-    acceptance_fid: int, role: str, user: str, share: float, seed: int | None = None, project: QgsProject | None = None
+    acceptance_fid: int,
+    role: str,
+    user: str,
+    share: float | None,
+    seed: int | None = None,
+    project: QgsProject | None = None,
 ) -> Outcome:
-    """Draft → sampled: every structure and ≥ `share` of the other spots, one spot_check each."""
+    """Draft → sampled: every structure and ≥ `share` of the other spots, one spot_check each
+    (`share` None: the county's acceptance_sample_share threshold)."""
     k = RECORD_KINDS["watershed_acceptance"]
     layer = layer_of("watershed_acceptance", project)
     feature = get_feature(layer, acceptance_fid) if layer is not None else None
@@ -426,6 +432,8 @@ def draw_sample(
         return Outcome(False, [problem], k.name, acceptance_fid)
     if seed is None:
         seed = values.get("sample_seed") or int(uuidlib.UUID(values["uuid"]).int % 1_000_000)
+    if share is None:
+        share = local_thresholds.of(values.get("county_code"))["acceptance_sample_share"]
     spots_layer = layer_of("watershed_spot", project)
     checks_layer = layer_of("spot_check", project)
     spots = children("watershed_spot", values.get("watershed_uuid") or "", project)

@@ -16,8 +16,9 @@ from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
 from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QListWidgetItem, QPushButton, QWidget
 
 from .. import settings
+from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
-from ..model import OBJECT_KINDS, RECORD_KINDS, THRESHOLDS
+from ..model import OBJECT_KINDS, RECORD_KINDS
 from ..model.schema import DATE, ENUM, TEXT
 from ..settings import language
 from . import actions, load_ui, tr
@@ -436,10 +437,11 @@ class ObjectDock(QgsDockWidget):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
                             parts.append(self._label(k.field(extra), v[extra]))
                     distance = v.get("distance_to_object")
-                    if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
+                    limit = local_thresholds.of(v.get("county_code"))["visit_max_distance"]
+                    if distance is not None and distance > limit:
                         parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
                         warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).").format(
-                            distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                            distance, limit))  # fmt: skip
                     final = v.get(k.workflow.state_field) in k.workflow.final
                     text = " · ".join(p for p in dict.fromkeys(parts) if p)
                     entries.append((final, when, text, child, feature.id(), v["uuid"]))
