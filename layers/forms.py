@@ -14,7 +14,6 @@ because the file lies beside the store under its hash (sync.engine) and is added
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from qgis.core import (
     QgsAttributeEditorContainer,
@@ -29,8 +28,9 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..model import RECORD_KINDS, THRESHOLDS, RecordKind
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, REF, TEXT, Field, Thresholds
+from ..model import RECORD_KINDS, RecordKind
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, REF, TEXT, Field
+from . import threshold_expr
 
 USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
@@ -152,71 +152,37 @@ def gk_area_expression() -> str:
     return f"area(transform($geometry, 'EPSG:4490', {zone}))"
 
 
-def _case(value: str, bounds: list[tuple[float, str]], last: str) -> str:
-    whens = " ".join(f"WHEN {value} >= {b!r} THEN '{code}'" for b, code in bounds)
+def _case(value: str, bounds: list[tuple[str, str]], last: str) -> str:
+    whens = " ".join(f"WHEN {value} >= {b} THEN '{code}'" for b, code in bounds)
     return f"CASE WHEN {value} IS NULL THEN NULL {whens} ELSE '{last}' END"
 
 
-def _per_county(sets: dict[str, Thresholds] | None, build: Callable[[Thresholds], str]) -> str:
-    """``build``'s expression under the thresholds of each record's county: one CASE branch per
-    distinct expression when the store's counties differ (the county codes are checked 6-digit codes)."""
-    default = build(THRESHOLDS)
-    by_expr: dict[str, list[str]] = {}
-    for county, t in sorted((sets or {}).items()):
-        by_expr.setdefault(build(t), []).append(county)
-    if len(by_expr) == 1:
-        return next(iter(by_expr))
-    if not by_expr:
-        return default
-    whens = " ".join(f'WHEN "county_code" IN ({", ".join(_lit(c) for c in cs)}) THEN {e}' for e, cs in by_expr.items())
-    return f"CASE {whens} ELSE {default} END"
+def _threshold(name: str) -> str:
+    """The threshold ``name`` in force in the record's county (layers.threshold_expr)."""
+    return f'{threshold_expr.FUNCTION}("county_code", {_lit(name)})'
 
 
-def _dam_scale(t: Thresholds) -> str:
-    bounds = [
-        (t["dam_backbone_min_storage"], "backbone"),
-        (t["dam_medium_min_storage"], "medium"),
-        (t["dam_small_min_storage"], "small"),
-    ]
-    return _case('"total_storage"', bounds, "tiny")
-
-
-def _patch_size_class(t: Thresholds) -> str:
-    bounds = [(t["benggang_large_min_area"], "large"), (t["benggang_medium_min_area"], "medium")]
-    return f'CASE WHEN "kind" = \'benggang\' THEN {_case(gk_area_expression(), bounds, "small")} ELSE "size_class" END'
-
-
-def _erosion_intensity(t: Thresholds) -> str:
-    """SL 190-2007 classes; below the region's tolerable loss it is slight (微度)."""
-    m = '"erosion_modulus"'
-    bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]
-    inner = " ".join(f"WHEN {m} >= {b} THEN '{c}'" for b, c in bounds)
-    tolerable = t["tolerable_loss"]
-    return f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {tolerable!r} THEN 'light' ELSE 'slight' END"
-
-
-_BY_THRESHOLDS: dict[str, Callable[[Thresholds], str]] = {
-    "dam_scale": _dam_scale,
-    "patch_size_class": _patch_size_class,
-    "erosion_intensity": _erosion_intensity,
-}
-
-
-def derived_expression(
-    kind: RecordKind, f: Field, layer_ids: dict[str, str] | None = None, sets: dict[str, Thresholds] | None = None
-) -> str | None:
+def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None = None) -> str | None:
     """A QGIS expression computing a derived field, or None when QGIS cannot compute it in a form.
-
-    ``sets``: the thresholds of each county of the store (layers.thresholds); the model's when None."""
+    Thresholds are those of the record's county, read when the form computes."""
+    t = _threshold
     area = gk_area_expression()
-    if f.derived in _BY_THRESHOLDS:
-        return _per_county(sets, _BY_THRESHOLDS[f.derived])
     if f.derived == "area_m2":
         return f"round({area}, 1)"
     if f.derived == "area_hm2":
         return f"round({area} / 10000.0, 4)"
     if f.derived == "area_km2":
         return f"round({area} / 1000000.0, 6)"
+    if f.derived == "dam_scale":
+        bounds = [
+            (t("dam_backbone_min_storage"), "backbone"),
+            (t("dam_medium_min_storage"), "medium"),
+            (t("dam_small_min_storage"), "small"),
+        ]
+        return _case('"total_storage"', bounds, "tiny")
+    if f.derived == "patch_size_class":
+        bounds = [(t("benggang_large_min_area"), "large"), (t("benggang_medium_min_area"), "medium")]
+        return f'CASE WHEN "kind" = \'benggang\' THEN {_case(area, bounds, "small")} ELSE "size_class" END'
     if f.derived == "conservation_rate":
         # From the geometry's area, not the "area" field: QGIS applies on-update defaults in no set order, so
         # the field may still hold the area from before the edit.
@@ -224,6 +190,13 @@ def derived_expression(
         if "area" in kind.field_names() and kind.field("area").derived:
             a = f'coalesce({derived_expression(kind, kind.field("area"))}, "area")'
         return f'CASE WHEN {a} > 0 AND "eroded_area" IS NOT NULL THEN round(100.0 * ({a} - "eroded_area") / {a}, 1) END'
+    if f.derived == "erosion_intensity":  # SL 190-2007; below the region's tolerable loss it is slight
+        m = '"erosion_modulus"'
+        bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]
+        inner = " ".join(f"WHEN {m} >= {b} THEN '{c}'" for b, c in bounds)
+        return (
+            f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {t('tolerable_loss')} THEN 'light' ELSE 'slight' END"
+        )
     if f.derived == "distance_to_parent" and kind.parent and layer_ids and kind.parent in layer_ids:
         parent = f"geometry(get_feature('{layer_ids[kind.parent]}', 'uuid', {_q(kind.parent_field or '')}))"
         zone = "'EPSG:' || to_string(4534 + round(x($geometry) / 3) - 25)"
@@ -478,14 +451,14 @@ def configure_form(
     lang: str = "zh",
     relations: dict[str, QgsRelation] | None = None,
     layer_ids: dict[str, str] | None = None,
-    sets: dict[str, Thresholds] | None = None,
 ) -> None:
     """Configure `layer`'s attribute form from the model.
 
     `relations` maps a child kind to the QgsRelation from this layer to it; `layer_ids` maps kinds
-    to layer ids (parent look-ups in default values); `sets` the thresholds of each county of the store.
+    to layer ids (parent look-ups in default values).
     """
     relations = relations or {}
+    threshold_expr.register()  # the derived fields' expressions call it
     fields = layer.fields()
     form = layer.editFormConfig()
     form.clearTabs()
@@ -514,7 +487,7 @@ def configure_form(
         if setup is not None:
             layer.setEditorWidgetSetup(idx, setup)
         if f.derived:
-            expr = derived_expression(kind, f, layer_ids, sets)
+            expr = derived_expression(kind, f, layer_ids)
             if expr is not None:
                 layer.setDefaultValueDefinition(idx, QgsDefaultValue(expr, True))
         else:

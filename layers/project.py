@@ -159,22 +159,10 @@ def _configure_forms(
     if county:
         QgsExpressionContextUtils.setProjectVariable(project, forms.COUNTY_VARIABLE, str(county))
     ids = {name: layer.id() for name, layer in layers.items()}
-    sets = _thresholds(layers)
     for name in new:
         kind = RECORD_KINDS[name]
         children = {child: rel for child, rel in relations.items() if RECORD_KINDS[child].parent == name}
-        forms.configure_form(layers[name], kind, lang, children, ids, sets)
-
-
-def _thresholds(layers: dict[str, QgsVectorLayer]) -> dict:
-    """The thresholds of each county of the store the layers read (delivered or built in)."""
-    from . import thresholds
-
-    path = next(iter(layers.values())).source().split("|")[0] if layers else None
-    try:
-        return thresholds.by_county(path) if path else {}
-    except sqlite3.Error:
-        return {}
+        forms.configure_form(layers[name], kind, lang, children, ids)
 
 
 def _object_of(kind: RecordKind) -> str | None:

@@ -10,9 +10,9 @@ import pytest
 from qgis.core import QgsProject
 from qgis.PyQt.QtCore import Qt
 from shuibao.layers.project import open_store_in_project
+from shuibao.model import regions
 from shuibao.ui import feature_model
 from shuibao.ui.docks import DamDock
-from shuibao.model import regions
 from shuibao.ui.feature_model import DUE, FID, LAST, UUID, DueClock, DueClocks, due_state
 
 UTC = dt.timezone.utc

@@ -57,7 +57,7 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 5  # open store, the three dock toggles, import registers
+        assert len(plugin.actions) == 6  # open store, the three dock toggles, import registers, thresholds
         toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
         names = {a.objectName() for a in toolbar.actions()}
         assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"} <= names

@@ -75,6 +75,11 @@ def store_path(layer: QgsVectorLayer | None) -> str | None:
     return path if path.lower().endswith(".gpkg") else None
 
 
+def utc_now() -> dt.datetime:
+    """The clock of the due states (tests set it to a chosen day)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def _parse_utc(text: str) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -277,7 +282,7 @@ class FeatureTableModel(QAbstractTableModel):
             conn = sqlite3.connect(":memory:")
         self._conn = conn
         from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-        clock = DueClocks(dt.datetime.now(dt.timezone.utc), self._thresholds(path))
+        clock = DueClocks(utc_now(), self._thresholds(path))
         clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()

@@ -59,24 +59,29 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="68" />
+            <location filename="plugin.py" line="69" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="71" />
+            <location filename="plugin.py" line="72" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="116" />
+            <location filename="plugin.py" line="118" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="126" />
+            <location filename="plugin.py" line="128" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="145" />
+            <source>Thresholds and sources…</source>
+            <translation>阈值与依据…</translation>
         </message>
         <message>
             <location filename="reports/processing.py" line="52" />
@@ -359,187 +364,187 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="45" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
+            <location filename="ui/docks.py" line="46" />
             <source>Open hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
+            <location filename="ui/docks.py" line="47" />
             <source>Survey</source>
             <translation>调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="48" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
+            <location filename="ui/docks.py" line="49" />
             <source>Acceptance</source>
             <translation>验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="87" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="88" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="91" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="92" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="93" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="94" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="98" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="101" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="276" />
+            <location filename="ui/docks.py" line="277" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="278" />
+            <location filename="ui/docks.py" line="279" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="280" />
+            <location filename="ui/docks.py" line="281" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="282" />
+            <location filename="ui/docks.py" line="283" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="292" />
+            <location filename="ui/docks.py" line="293" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="392" />
+            <location filename="ui/docks.py" line="393" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="440" />
+            <location filename="ui/docks.py" line="442" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="441" />
+            <location filename="ui/docks.py" line="443" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="461" />
+            <location filename="ui/docks.py" line="463" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="520" />
+            <location filename="ui/docks.py" line="522" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="557" />
+            <location filename="ui/docks.py" line="559" />
             <source>Created.</source>
             <translation>已创建。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="593" />
+            <location filename="ui/docks.py" line="595" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="616" />
+            <location filename="ui/docks.py" line="618" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="624" />
+            <location filename="ui/docks.py" line="626" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="632" />
+            <location filename="ui/docks.py" line="634" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="53" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="213" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="214" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="215" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="216" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="217" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1482,6 +1487,76 @@
             <location filename="ui/sync_ui.py" line="389" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="47" />
+            <source>Thresholds in force</source>
+            <translation>现行阈值与依据</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="48" />
+            <source>County</source>
+            <translation>县（区）</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="50" />
+            <source>Marks: verified = seen in an official source; unofficial source = from an unofficial copy of a standard or common practice; inference = an assumption of this software (highlighted), not found in any source: check it against your local rules. The server's administrator sets values per province, prefecture or county; the sync brings them, and they hold offline until the next sync.</source>
+            <translation>核实标记：已核实 = 见于正式文件；非官方来源 = 来自标准的非官方文本或行业惯例；推断 = 本软件的假设（底色标出），未见于任何来源，请对照本地规定核实。服务器管理员可按省、市或县设置阈值；同步时下发，离线时沿用至下次同步。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="80" />
+            <source>No store with objects is open: the model's defaults are shown.</source>
+            <translation>未打开含有对象的数据库：显示模型默认值。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="84" />
+            <source>Delivered by the server at the last sync ({0} UTC); they hold offline until the next sync.</source>
+            <translation>上次同步时由服务器下发（{0} UTC）；离线时沿用至下次同步。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="91" />
+            <source>Not yet received from the server: the model's built-in values for the region are used until the next sync.</source>
+            <translation>尚未从服务器获取：同步前使用模型内置的本地区默认值。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="99" />
+            <source>Threshold</source>
+            <translation>阈值</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="99" />
+            <source>Value</source>
+            <translation>数值</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="99" />
+            <source>From</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="99" />
+            <source>Mark</source>
+            <translation>核实</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="99" />
+            <source>Basis</source>
+            <translation>依据</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="107" />
+            <source>Model default</source>
+            <translation>模型默认</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="109" />
+            <source>{0} (set on the server by {1})</source>
+            <translation>{0}（服务器设置，设置人 {1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="111" />
+            <source>{0} (built in)</source>
+            <translation>{0}（内置）</translation>
         </message>
     </context>
 </TS>
