@@ -460,15 +460,26 @@ AUDIT_FIELDS = (
     Field("uuid", TEXT, "全局标识", "Global id", required_at=("*",), max_length=36),
     Field("county_code", TEXT, "县级行政区划代码", "County code", required_at=("*",), max_length=6),
     Field("created_at", DATETIME, "创建时间", "Created at"),
-    Field("created_by", TEXT, "创建人", "Created by"),
+    Field("created_by", TEXT, "创建人", "Created by", max_length=64),
     Field("updated_at", DATETIME, "修改时间", "Updated at"),
-    Field("updated_by", TEXT, "修改人", "Updated by"),
+    Field("updated_by", TEXT, "修改人", "Updated by", max_length=64),
     Field("server_rev", INT, "服务器版本", "Server revision", default=0),
 )
 AUDIT_FIELD_NAMES = tuple(f.name for f in AUDIT_FIELDS)
 
 
+# Every text field has a maximum length (one sync value cannot grow a county's pull without
+# bound): TEXT_MAX_LENGTH, or a page of Chinese for free-text notes; a field may set its own.
+TEXT_MAX_LENGTH = 200
+LONG_TEXT_MAX_LENGTH = 2000
+LONG_TEXT_FIELDS = frozenset(
+    {"note", "opinion", "measures", "measure", "description", "rectification_note", "delist_reason", "caption"}
+)
+
+
 def _f(name, type_, zh, en, **kw) -> Field:
+    if type_ == TEXT:
+        kw.setdefault("max_length", LONG_TEXT_MAX_LENGTH if name in LONG_TEXT_FIELDS else TEXT_MAX_LENGTH)
     return Field(name, type_, zh, en, **kw)
 
 

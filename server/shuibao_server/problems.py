@@ -8,10 +8,20 @@ knows about FastAPI.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
 PROBLEM_MEDIA = "application/problem+json"
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, or half of a UTF-16 pair: no JSON answer can carry it
+
+
+def quote(value: Any, limit: int = 64) -> str:
+    """A client-sent value as an answer may repeat it: as sent when short and clean, else escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit or BAD_TEXT.search(text):
+        text = ascii(text[:limit])
+    return text
 
 
 class ProblemError(Exception):

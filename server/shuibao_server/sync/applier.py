@@ -21,6 +21,7 @@ from .. import db, thresholds
 from .. import geometry as g
 from ..auth import Principal
 from ..blobs import catalog
+from ..problems import quote
 from . import checks, conflicts, history, related, values, workflow
 from .compare import same
 from .ids import is_uuid
@@ -82,7 +83,7 @@ class Applier:
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
         kind, uuid, op = _envelope(c)
         workflow.check_writer(kind, self.principal.role)
-        fields = values.clean_fields(kind, c.get("fields") or {})
+        fields = values.clean_fields(kind, c.get("fields") or {}, g.max_hex_chars(self.max_vertices))
         rec = self.records.visible(uuid)
         if self.records.get(uuid) is not None and rec is None:
             raise not_found()
@@ -243,7 +244,7 @@ class Applier:
     def _conflict(self, rec: Rec, name: str, reason: str, vals: tuple, mutation_id: int | None, meta=None) -> dict:
         base, server, client = vals
         row = conflicts.entry(
-            rec, name, reason, base, server, client,
+            rec, name, reason, base, server, client, number=self.seq.next_conflict(rec.county_code),
             principal=self.principal, mutation_id=mutation_id, at=self.now, meta=meta,
         )  # fmt: skip
         self.conflict_rows.append(row)
@@ -264,7 +265,8 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     """The change's kind, uuid and op, checked."""
     kind = RECORD_KINDS.get(c.get("kind"))
     if kind is None:
-        raise reject("kind", "unknown_kind", f"未知记录类型：{c.get('kind')}", f"unknown record kind: {c.get('kind')}")
+        shown = quote(c.get("kind"))
+        raise reject("kind", "unknown_kind", f"未知记录类型：{shown}", f"unknown record kind: {shown}")
     uuid = c.get("uuid")
     if not is_uuid(uuid):
         raise reject("uuid", "uuid", "全局标识不是有效的UUID", "uuid is not a valid UUID")

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"  # TODO(regions): 0003 once h-server1 lands
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
