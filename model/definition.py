@@ -29,7 +29,7 @@ from .schema import (
 
 # Major changes break compatibility; a client may talk to a server of the same major version
 # whose minor version is equal or newer (see model.version).
-MODEL_VERSION = "1.1"  # 1.1: the target kind
+MODEL_VERSION = "2.0"  # 1.1: the target kind; 2.0: issue 13 (rules, regional thresholds): see model.version
 
 # ---------------------------------------------------------------------------------------------
 # Thresholds: the model's defaults, with their mark (V/S/I) and basis (依据). [I] values are
