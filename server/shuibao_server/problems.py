@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shuibao.model.version import advice
+
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
 PROBLEM_MEDIA = "application/problem+json"
 BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, or half of a UTF-16 pair: no JSON answer can carry it
@@ -127,13 +129,11 @@ def model_version_missing() -> ProblemError:
 
 
 def model_incompatible(client: str, server: str) -> ProblemError:
+    zh, en = advice(client, server)  # who must upgrade: the plugin (older) or the server (newer)
     return ProblemError(
         409, "model-incompatible", "Incompatible model version",
-        f"client model {client} is not compatible with server model {server}; "
-        "nothing was written, keep the queued edits and upgrade",
-        errors=[error("X-Shuibao-Model", "incompatible",
-                      f"客户端数据模型版本 {client} 与服务器 {server} 不兼容，请升级插件或服务器",
-                      f"model version {client} is incompatible with the server's {server}")],
+        f"client model {client} is not compatible with server model {server}; nothing was written: {en}",
+        errors=[error("X-Shuibao-Model", "incompatible", zh, en)],
         server_model_version=server,
     )  # fmt: skip
 
