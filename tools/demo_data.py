@@ -26,6 +26,7 @@ from shapely import wkb
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shuibao.model import RECORD_KINDS, regions, rules
 from shuibao.model.rules import Context
+from shuibao.model.schema import Thresholds
 
 COUNTY_CODE = "360704"
 COUNTY_NAME = "赣县区"
@@ -630,12 +631,13 @@ def _targets(patches: list[dict]) -> list[dict]:
     return [{**base, "uuid": g.uuid(), "created_at": "2022-01-10T02:00:00Z", **t} for t in targets]
 
 
-def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
+def _recent_patrols(seed: int, dams: list[dict], today: dt.date, t: Thresholds | None = None) -> list[dict]:
     """The latest routine patrol of most dams, relative to `today`, so that the demo's due list is
-    realistic: most dams patrolled within their interval, some due soon, about one in seven overdue."""
+    realistic: most dams patrolled within their interval, some due soon, about one in seven overdue.
+    The intervals are those of `t` (default: the county's region, Jiangxi)."""
     g = _Gen(seed + 1)  # its own stream: the rest of the county does not depend on the date
     now = dt.datetime(today.year, today.month, today.day, 17, 0, tzinfo=dt.timezone.utc)
-    t = regions.resolve(COUNTY_CODE)  # Jiangxi's flood seasons
+    t = t or regions.resolve(COUNTY_CODE)  # Jiangxi's flood seasons
     interval = rules.patrol_interval_hours(today, t)
     kind = "flood_patrol" if rules.in_flood_season(today, t) else "hazard_survey"
     patrols = []
@@ -660,17 +662,20 @@ def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
     return patrols
 
 
-def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None) -> dict[str, list[dict]]:
+def generate(
+    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None, patrols: Thresholds | None = None
+) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 
-    Recent patrols are dated relative to `today` (default: the real date)."""
+    Recent patrols are dated relative to `today` (default: the real date) at the intervals of
+    `patrols` (default: the county's region)."""
     size = size or DemoSize()
     g = _Gen(seed)
     watersheds = _watersheds(g, size)
     spots = [s for w in watersheds for s in _spots(g, w, size.spots_per_watershed)]
     patches, measures = _patches(g, size, watersheds)
     dams, inspections, hazards = _dams(g, size, watersheds)
-    inspections += _recent_patrols(seed, dams, today or dt.date.today())
+    inspections += _recent_patrols(seed, dams, today or dt.date.today(), patrols)
     extra = _Gen(seed + 2)  # its own stream: the records above do not change
     acceptances, checks = _acceptances(extra, watersheds, spots)
     surveys = _surveys(extra, patches)

@@ -8,6 +8,7 @@ regional set holds, and which values are only assumptions ([I]) to be checked ag
 from __future__ import annotations
 
 import sqlite3
+from fnmatch import fnmatch
 
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QBrush, QColor
@@ -20,6 +21,30 @@ from . import load_ui, tr
 
 FORM_CLASS = load_ui("thresholds_dialog.ui")
 ASSUMED = QColor("#fff3cd")  # [I] rows: an assumption, to be checked
+# Rows in the order a technician looks for them, by group (patterns take in thresholds added later);
+# the labels are in group_label.
+GROUPS = (
+    ("flood_season_*", "main_flood_*", "patrol_interval_*", "rain_*", "storm_*", "visit_max_distance"),
+    ("tolerable_loss",),
+    ("dam_*", "crack_flag_width", "settlement_flag"),
+    ("benggang_*", "gully_*"),
+    ("watershed_*", "acceptance_*", "clean_*"),
+)
+
+
+def group_of(name: str) -> tuple[int, int]:
+    """(group, pattern) of a threshold name in GROUPS: the row order; (len(GROUPS), 0) for the rest."""
+    for i, pats in enumerate(GROUPS):
+        for j, pattern in enumerate(pats):
+            if fnmatch(name, pattern):
+                return i, j
+    return len(GROUPS), 0
+
+
+def group_label(place: tuple[int, int]) -> str:
+    labels = [tr("Flood season and patrols"), tr("Soil erosion"), tr("Check dams"), tr("Gullies"),
+              tr("Watersheds and acceptance"), tr("Other")]  # fmt: skip
+    return labels[place[0]]
 
 
 def show_value(value: float, unit: str | None, lang: str) -> str:
@@ -96,42 +121,49 @@ class ThresholdsDialog(QDialog, FORM_CLASS):
             self.fill(d.thresholds)
 
     def fill(self, t: Thresholds) -> None:
-        headers = [tr("Threshold"), tr("Value"), tr("From"), tr("Mark"), tr("Basis")]
+        headers = [tr("Group"), tr("Threshold"), tr("Value"), tr("From"), tr("Mark"), tr("Basis")]
         table = self.table
         table.clear()
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(t.defaults))
-        for row, (name, d) in enumerate(t.defaults.items()):
-            o = t.origin(name)
-            where = o.scope_zh if self.lang == "zh" or o.scope else tr("Model default")
-            if o.by:
-                where = tr("{0} (set on the server by {1})").format(where, o.by)
-            elif o.scope:
-                where = tr("{0} (built in)").format(where)
-            cells = [
-                d.zh if self.lang == "zh" else d.en,
-                show_value(t[name], d.unit, self.lang),
-                where,
-                mark_label(o.mark, self.lang),
-                o.basis,
-            ]
+        order = sorted(t.defaults, key=lambda n: (group_of(n), list(t.defaults).index(n)))
+        for row, name in enumerate(order):
+            first = row == 0 or group_of(order[row - 1])[0] != group_of(name)[0]
+            cells = [group_label(group_of(name)) if first else "", *self._cells(t, name)]
+            assumed = t.origin(name).mark == "I"
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 item.setData(Qt.ItemDataRole.UserRole, name)
-                if o.mark == "I":
+                if assumed and col > 0:
                     item.setBackground(QBrush(ASSUMED))
                 table.setItem(row, col, item)
         header = table.horizontalHeader()
-        for col in range(4):
+        for col in range(len(headers) - 1):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().setVisible(False)
         table.resizeRowsToContents()
+
+    def _cells(self, t: Thresholds, name: str) -> list[str]:
+        """Threshold, value, where it comes from, mark, basis."""
+        d, o = t.defaults[name], t.origin(name)
+        where = o.scope_zh if self.lang == "zh" or o.scope else tr("Model default")
+        if o.by:
+            where = tr("{0} (set on the server by {1})").format(where, o.by)
+        elif o.scope:
+            where = tr("{0} (built in)").format(where)
+        label = d.zh if self.lang == "zh" else d.en
+        return [label, show_value(t[name], d.unit, self.lang), where, mark_label(o.mark, self.lang), o.basis]
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self.table.resizeRowsToContents()  # wrapped basis texts take the height the new width needs
 
     def _row(self, name: str) -> int:
         for row in range(self.table.rowCount()):
-            if self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) == name:
+            if self.table.item(row, 1).data(Qt.ItemDataRole.UserRole) == name:
                 return row
         raise KeyError(name)
 
@@ -143,4 +175,4 @@ class ThresholdsDialog(QDialog, FORM_CLASS):
 
     def highlighted(self, name: str) -> bool:
         """Is the threshold's row marked as an assumption?"""
-        return self.table.item(self._row(name), 0).background().color() == ASSUMED
+        return self.table.item(self._row(name), 1).background().color() == ASSUMED

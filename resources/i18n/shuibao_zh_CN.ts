@@ -1489,72 +1489,102 @@
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="47" />
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Flood season and patrols</source>
+            <translation>汛期与巡查</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Soil erosion</source>
+            <translation>土壤侵蚀</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Gullies</source>
+            <translation>崩岗与侵蚀沟</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="46" />
+            <source>Watersheds and acceptance</source>
+            <translation>小流域与验收</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="46" />
+            <source>Other</source>
+            <translation>其他</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="72" />
             <source>Thresholds in force</source>
             <translation>现行阈值与依据</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="48" />
+            <location filename="ui/thresholds_dialog.py" line="73" />
             <source>County</source>
             <translation>县（区）</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="50" />
+            <location filename="ui/thresholds_dialog.py" line="75" />
             <source>Marks: verified = seen in an official source; unofficial source = from an unofficial copy of a standard or common practice; inference = an assumption of this software (highlighted), not found in any source: check it against your local rules. The server's administrator sets values per province, prefecture or county; the sync brings them, and they hold offline until the next sync.</source>
             <translation>核实标记：已核实 = 见于正式文件；非官方来源 = 来自标准的非官方文本或行业惯例；推断 = 本软件的假设（底色标出），未见于任何来源，请对照本地规定核实。服务器管理员可按省、市或县设置阈值；同步时下发，离线时沿用至下次同步。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="80" />
+            <location filename="ui/thresholds_dialog.py" line="105" />
             <source>No store with objects is open: the model's defaults are shown.</source>
             <translation>未打开含有对象的数据库：显示模型默认值。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="84" />
+            <location filename="ui/thresholds_dialog.py" line="109" />
             <source>Delivered by the server at the last sync ({0} UTC); they hold offline until the next sync.</source>
             <translation>上次同步时由服务器下发（{0} UTC）；离线时沿用至下次同步。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="91" />
+            <location filename="ui/thresholds_dialog.py" line="116" />
             <source>Not yet received from the server: the model's built-in values for the region are used until the next sync.</source>
             <translation>尚未从服务器获取：同步前使用模型内置的本地区默认值。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="99" />
+            <location filename="ui/thresholds_dialog.py" line="124" />
+            <source>Group</source>
+            <translation>类别</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="124" />
             <source>Threshold</source>
             <translation>阈值</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="99" />
+            <location filename="ui/thresholds_dialog.py" line="124" />
             <source>Value</source>
             <translation>数值</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="99" />
+            <location filename="ui/thresholds_dialog.py" line="124" />
             <source>From</source>
             <translation>来源</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="99" />
+            <location filename="ui/thresholds_dialog.py" line="124" />
             <source>Mark</source>
             <translation>核实</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="99" />
+            <location filename="ui/thresholds_dialog.py" line="124" />
             <source>Basis</source>
             <translation>依据</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="107" />
+            <location filename="ui/thresholds_dialog.py" line="152" />
             <source>Model default</source>
             <translation>模型默认</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="109" />
+            <location filename="ui/thresholds_dialog.py" line="154" />
             <source>{0} (set on the server by {1})</source>
             <translation>{0}（服务器设置，设置人 {1}）</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="111" />
+            <location filename="ui/thresholds_dialog.py" line="156" />
             <source>{0} (built in)</source>
             <translation>{0}（内置）</translation>
         </message>
