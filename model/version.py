@@ -100,12 +100,17 @@ class Upgrade:
     version: str
     renamed: Mapping[tuple[str, str], str] = field(default_factory=dict)
     complete: Callable[[str, Mapping[str, Any]], dict[str, Any]] | None = None
+    completes: tuple[str, ...] = ()  # the kinds `complete` may change
     now_derived: tuple[tuple[str, str], ...] = ()
     zh: str = ""
     en: str = ""
 
     def renames(self, kind: str) -> dict[str, str]:
         return {old: new for (k, old), new in self.renamed.items() if k == kind}
+
+    def kinds(self) -> set[str]:
+        """The record kinds whose stored data this upgrade changes."""
+        return {k for k, _old in self.renamed} | set(self.completes)
 
 
 def _known(kind: str, name: str) -> bool:
@@ -130,6 +135,7 @@ UPGRADES: tuple[Upgrade, ...] = (
     Upgrade(
         "2.0",
         complete=_delist_cause,
+        completes=("dam",),
         now_derived=(("watershed", "eroded_area"), ("watershed", "treatment_degree")),
         zh="2.0：问题13的业务规则（隐患复查后销号、预警项须说明理由、一坝一人、登记销号原因与批准文件等）",
         en="2.0: issue 13's rules (close after a passed re-check, reasons at flags, 一坝一人, de-listing causes…)",
