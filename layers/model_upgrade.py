@@ -171,7 +171,6 @@ def _now_derived(conn: sqlite3.Connection, kind: RecordKind, step: Upgrade) -> i
     names = [n for k, n in step.now_derived if k == kind.name and n in kind.field_names() and kind.field(n).derived]
     if not names:
         return 0
-    conn.execute(NOTES_DDL)
     marks = ", ".join("?" * len(names))
     rows = conn.execute(
         "SELECT c.uuid, f.field, f.new FROM sb_change c JOIN sb_change_field f ON f.seq = c.seq"
@@ -183,6 +182,8 @@ def _now_derived(conn: sqlite3.Connection, kind: RecordKind, step: Upgrade) -> i
         for name in names:
             if name in (change.get("fields") or {}):
                 last.setdefault((uuid, name), change["fields"][name].get("new"))
+    if last:
+        conn.execute(NOTES_DDL)  # only in a store that has something to tell
     for (uuid, name), value in last.items():
         f = kind.field(name)
         conn.execute(

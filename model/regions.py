@@ -226,6 +226,14 @@ def check_setting(scope: str, name: str, value: Any, basis: Any, mark: Any) -> l
     return out
 
 
+# Values without a unit: shares and flags between 0 and 1, and the water class (GB 3838-2002: I–劣V).
+_UNITLESS = {
+    "acceptance_sample_share": (0, 1),
+    "benggang_cluster_counts_members": (0, 1),
+    "clean_max_outlet_class": (1, 6),
+}
+
+
 def _range_problems(t: Threshold, value: float) -> list[tuple[str, str, str]]:
     if t.unit == "MMDD":
         return (
@@ -235,8 +243,9 @@ def _range_problems(t: Threshold, value: float) -> list[tuple[str, str, str]]:
         )
     if t.unit == "%" and not 0 <= value <= 100:
         return [("value", f"{t.zh}应在0到100之间", f"{t.en} is between 0 and 100")]
-    if t.unit is None and not 0 <= value <= 1:
-        return [("value", f"{t.zh}应在0到1之间", f"{t.en} is between 0 and 1")]
+    low, high = _UNITLESS.get(t.name, (0, float("inf")))
+    if t.unit is None and not low <= value <= high:
+        return [("value", f"{t.zh}应在{low:g}到{high:g}之间", f"{t.en} is between {low:g} and {high:g}")]
     if t.unit == "h" and value <= 0:
         return [("value", f"{t.zh}应大于0", f"{t.en} is more than 0")]
     if value < 0:

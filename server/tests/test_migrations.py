@@ -155,8 +155,8 @@ def test_upgrade_to_revision_4_brings_records_to_model_2(empty_database_url):
         rows = {r.uuid: (r.rev, r.data) for r in conn.execute(sa.select(t.records.c.uuid, t.records.c.rev,
                                                                         t.records.c.data))}  # fmt: skip
         assert conn.execute(sa.select(sa.func.count()).select_from(t.thresholds)).scalar() == 0
-    causes = {u: data.get("delist_cause") for u, (_rev, data) in rows.items()}
-    assert list(causes.values()) == ["breached", "other", None]  # "并入…" names no cause word exactly: 其他
-    assert [rev for rev, _d in rows.values()] == [1, 2, 3]
+    causes = [rows[u][1].get("delist_cause") for u in old]
+    assert causes == ["breached", "other", None]  # "并入…" names no cause word exactly: 其他
+    assert [rows[u][0] for u in old] == [1, 2, 3]
     assert rows["22222222-2222-4222-8222-222222222222"][1]["delist_reason"] == "并入下游骨干坝"
     engine.dispose()
