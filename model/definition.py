@@ -907,8 +907,9 @@ WATERSHED = RecordKind(
         _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="treating", required_at=("*",)),
         *_delisting(),
     ),
-    workflow=WF_REGISTER,
+    workflow=WF_TREATMENT,  # 治理状态 has roles as a patch's has: accepted (已验收) only by an acceptor
     code_field="code", title_field="name", status_field="treatment_status", delisting=True,
+    delist_workflow=WF_REGISTER,
 )  # fmt: skip
 
 WATERSHED_SPOT = RecordKind(

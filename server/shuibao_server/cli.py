@@ -34,6 +34,8 @@ def cmd_init(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from .http import PROTOCOL
+
     settings = _settings(args)
     # The app factory reads its settings from the environment (also in uvicorn's worker processes).
     os.environ["SHUIBAO_DATA_DIR"] = str(settings.data_dir)
@@ -47,7 +49,7 @@ def cmd_serve(args) -> int:
         print("SQLite has a single writer: use one worker (or PostgreSQL)", file=sys.stderr)
     uvicorn.run(
         "shuibao_server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=args.log_level, proxy_headers=True,
+        log_level=args.log_level, proxy_headers=True, http=PROTOCOL,
     )  # fmt: skip
     return 0
 

@@ -45,8 +45,8 @@ def install_openapi(app: FastAPI) -> None:
             return app.openapi_schema
         spec = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         for ops in spec.get("paths", {}).values():
-            for op in ops.values():
-                _problem_answers(op)
+            for method, op in ops.items():
+                _problem_answers(op, method)
         schemas = spec.get("components", {}).get("schemas", {})
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
@@ -56,8 +56,13 @@ def install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _problem_answers(op: dict) -> None:
+def _problem_answers(op: dict, method: str) -> None:
     responses = op.setdefault("responses", {})
+    if method == "head":  # a HEAD answer has the status and headers of a GET, never a body
+        for answer in responses.values():
+            answer.pop("content", None)
+        responses.setdefault("401", {"description": "no valid token"})
+        return
     if "422" in responses:
         responses["422"] = {"description": "RFC 7807 problem: invalid request", "content": _PROBLEM_CONTENT}
     if op.get("security"):

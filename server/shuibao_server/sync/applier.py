@@ -41,7 +41,7 @@ class Applier:
     principal: Principal
     max_vertices: int
     now: Any = field(default_factory=db.utcnow)
-    blobs_known: set[str] = field(default_factory=set)
+    blobs: dict[str, dict] = field(default_factory=dict)  # photo blobs the user may reference
     history_rows: list[dict] = field(default_factory=list)
     conflict_rows: list[dict] = field(default_factory=list)
 
@@ -54,7 +54,8 @@ class Applier:
     def preload(self, changes: list[dict]) -> None:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
-        self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
+        self.records.load(_stored_parents(self.records, changes))  # an update need not resend its parent
+        self.blobs.update(catalog.usable(self.conn, self.principal, related.photo_hashes(changes)))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
         """The user's counties the changes write to (to lock their counters up front)."""
@@ -112,8 +113,9 @@ class Applier:
         data["uuid"], data["county_code"] = uuid, county
         wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
+        checks.check_refs(kind, data, county, self.records, self.blobs.keys())
+        self._fill_from_blob(kind, data)
         warnings = checks.check_values(kind, None, data, geom, self.records, self.thresholds.of(county))
-        checks.check_refs(kind, data, county, self.records, self.blobs_known)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
@@ -133,11 +135,17 @@ class Applier:
         self.records.add(rec)
         return rec
 
+    def _fill_from_blob(self, kind: RecordKind, data: dict) -> None:
+        """A photo's size and type are those of its stored blob, whatever the client said."""
+        blob = self.blobs.get(data.get("sha256")) if kind.name == "photo" else None
+        if blob is not None:
+            data["size_bytes"], data["mime_type"] = blob["size_bytes"], blob["mime_type"]
+
     # -- delete --------------------------------------------------------------------------
     def _delete(self, kind: RecordKind, rec: Rec, base_rev: int, mutation_id: int | None) -> tuple[str, dict]:
-        workflow.check_delete(kind, self.principal.role)
         if rec.deleted:
             return "applied", {"rev": rec.rev}
+        workflow.check_delete(kind, rec, self.principal)
         if base_rev != rec.rev:
             meta = [rec.rev, rec.updated_by, db.iso(rec.updated_at)]
             row = self._conflict(rec, "*", "delete", (None, None, "deleted"), mutation_id, meta=meta)
@@ -157,18 +165,23 @@ class Applier:
             )
         fields.pop("county_code", None)
         if rec.deleted:
+            self._check_kept(kind, {n: v for n, (_o, v) in fields.items()})
             rows = [
                 self._conflict(rec, n, "deleted", (o, rec.value(n), v), mutation_id) for n, (o, v) in fields.items()
             ]
             return "conflict", {"rev": rec.rev, "conflicts": rows}
         if _blocked_by_delisting(kind, rec, fields):
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
+        changed = {n for n, (_old, new) in fields.items() if not same(kind, n, rec.value(n), new)}
+        workflow.check_final(kind, rec.data, changed, self.principal.role)
         applied, clashes = self._merge(kind, rec, base_rev, fields)
+        self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
-        warnings = checks.check_values(kind, rec.data, data, geom, self.records, self.thresholds.of(rec.county_code))
         if checks.references_changed(kind, applied):
-            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
+            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs.keys())
+            self._fill_from_blob(kind, data)
+        warnings = checks.check_values(kind, rec.data, data, geom, self.records, self.thresholds.of(rec.county_code))
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
@@ -222,12 +235,16 @@ class Applier:
 
     def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
         """Edits to a de-listed record (other than re-registering it) become conflicts."""
-        rows = []
-        for name, (old, new) in fields.items():
-            server = rec.value(name)
-            if not same(kind, name, server, new):
-                rows.append(self._conflict(rec, name, "delisted", (old, server, new), mutation_id))
+        kept = {n: (o, rec.value(n), v) for n, (o, v) in fields.items() if not same(kind, n, rec.value(n), v)}
+        self._check_kept(kind, {n: v for n, (_o, _s, v) in kept.items()})
+        rows = [self._conflict(rec, n, "delisted", vals, mutation_id) for n, vals in kept.items()]
         return ("conflict" if rows else "applied"), {"rev": rec.rev, "conflicts": rows}
+
+    def _check_kept(self, kind: RecordKind, kept: dict[str, Any]) -> None:
+        """A client value kept in a conflict row must fit its field: resolving may write it."""
+        if kept.get("geom") is not None:
+            checks.parse_geom(kind, kept["geom"], self.max_vertices)
+        values.check_fields(kind, {n: v for n, v in kept.items() if n != "geom"})
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _touch(self, rec: Rec, seq: int, op: str) -> None:
@@ -274,6 +291,19 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     if op not in OPS:
         raise reject("op", "op", "操作应为 insert/update/delete", "op must be insert, update or delete")
     return kind, uuid, op
+
+
+def _stored_parents(records: RecordSet, changes: list[dict]) -> set[str]:
+    """The parents of the loaded records the changes touch (their references are checked again)."""
+    out = set()
+    for c in changes:
+        rec = records.get(c.get("uuid"))
+        kind = RECORD_KINDS.get(rec.kind) if rec is not None else None
+        name = "parent_uuid" if rec is not None and rec.kind == "photo" else (kind.parent_field if kind else None)
+        ref = rec.data.get(name) if rec is not None and name else None
+        if isinstance(ref, str) and is_uuid(ref):
+            out.add(ref)
+    return out
 
 
 def _blocked_by_delisting(kind: RecordKind, rec: Rec, fields: dict) -> bool:

@@ -27,7 +27,7 @@ def photo_hashes(changes: list[dict]) -> set[str]:
     out = set()
     for c in changes:
         sha = _new_value(c, "sha256") if c.get("kind") == "photo" else None
-        if isinstance(sha, str) and SHA_RE.match(sha):
+        if isinstance(sha, str) and SHA_RE.fullmatch(sha):
             out.add(sha)
     return out
 

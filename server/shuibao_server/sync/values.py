@@ -15,9 +15,11 @@ import math
 import re
 from typing import Any
 
-from shuibao.model.schema import DATE, DATETIME, ENUM, MULTI_ENUM, REF, RecordKind
+from shuibao.model import rules
+from shuibao.model.schema import DATE, DATETIME, ENUM, INT, MULTI_ENUM, REF, RecordKind
 
 from ..problems import BAD_TEXT, error, quote
+from .ids import SHA_RE
 from .outcomes import Rejected, reject
 
 # Fields the server fills itself; a client's values for them are ignored.
@@ -26,6 +28,7 @@ SERVER_OWNED = frozenset({"server_rev", "created_at", "created_by", "updated_at"
 SERVER_FILLED = {"photo": frozenset({"size_bytes", "mime_type"})}
 
 INT64 = 2**63  # a bigint holds -2^63 .. 2^63 - 1
+SAFE_INT = 2**53  # the largest integer every JSON client reads exactly
 MAX_DEPTH = 8  # nesting of one value: a multi-choice list is 1 deep
 MAX_NODES = 2_000  # list items and object members of one value
 MAX_CHARS = 100_000  # characters of one value (a geometry has its own limit)
@@ -75,7 +78,9 @@ def storable(value: Any, max_chars: int = MAX_CHARS) -> None:
         else:
             raise BadValue("type", "不支持的数据类型", "unsupported value type")
         if chars > max_chars:
-            raise BadValue("size", f"数据过长（最多{max_chars}个字符）", f"the value is longer than {max_chars} characters")
+            raise BadValue(
+                "size", f"数据过长（最多{max_chars}个字符）", f"the value is longer than {max_chars} characters"
+            )
 
 
 def _check_text(text: str) -> None:
@@ -83,16 +88,33 @@ def _check_text(text: str) -> None:
         raise BadValue("text", "含有非法字符（NUL或不成对的代理字符）", "contains NUL or an unpaired surrogate")
 
 
-def field_value(kind: RecordKind, name: str, value: Any, max_chars: int) -> None:
-    """BadValue unless `value` fits field `name` well enough for the model to judge it."""
+def field_value(kind: RecordKind, name: str, value: Any, max_chars: int, new: bool = True) -> None:
+    """BadValue unless `value` fits field `name` well enough for the model to judge it.
+
+    An old value (`new=False`) is only compared and kept with a conflict: it must be storable."""
     storable(value, max_chars)
     if name == "geom" or value is None:
         return
     ftype = kind.field(name).type
-    if ftype in (ENUM, DATE, DATETIME, REF) and isinstance(value, str) and len(value) > MAX_CODE_CHARS:
-        raise BadValue("type", "取值过长", f"the value is longer than {MAX_CODE_CHARS} characters")
     if ftype == MULTI_ENUM and isinstance(value, str):
-        _codes_text(value)
+        _codes_text(value)  # compared as parsed JSON: bounded before it is parsed
+    if not new:
+        return
+    if isinstance(value, (list, dict)) and ftype != MULTI_ENUM:  # the model judges scalars of any type
+        raise BadValue("type", f"类型不正确（应为{ftype}）", f"expected a {ftype} value, not a list or object")
+    if isinstance(value, str):
+        _text_value(kind, name, ftype, value)
+    if ftype == INT and isinstance(value, int) and not -SAFE_INT <= value <= SAFE_INT:
+        raise BadValue(
+            "range", "整数超出范围（±2^53）", "the integer is beyond ±2^53, which not every client reads exactly"
+        )
+
+
+def _text_value(kind: RecordKind, name: str, ftype: str, value: str) -> None:
+    if (kind.name, name) == ("photo", "sha256") and not SHA_RE.fullmatch(value):
+        raise BadValue("sha256", "应为64位小写十六进制SHA-256", "must be a lower-case hex SHA-256 (64 characters)")
+    if ftype in (ENUM, DATE, DATETIME, REF) and len(value) > MAX_CODE_CHARS:
+        raise BadValue("type", "取值过长", f"the value is longer than {MAX_CODE_CHARS} characters")
 
 
 def _codes_text(value: str) -> None:
@@ -104,9 +126,18 @@ def _codes_text(value: str) -> None:
     try:
         codes = json.loads(value)
     except (ValueError, RecursionError):
-        raise BadValue("type", "多选值应为选项代码的JSON数组", "a multi-choice value is a JSON array of codes") from None
+        raise BadValue(
+            "type", "多选值应为选项代码的JSON数组", "a multi-choice value is a JSON array of codes"
+        ) from None
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
         raise BadValue("type", "多选值应为选项代码的JSON数组", "a multi-choice value is a JSON array of codes")
+
+
+def check_fields(kind: RecordKind, new: dict[str, Any]) -> None:
+    """Rejected when a value breaks the model's rule for its own field (type, choice, range, length)."""
+    found = [p.as_dict() for p in rules.validate(kind, new, check_required=False) if p.field in new]
+    if found:
+        raise Rejected(found[:MAX_ERRORS])
 
 
 def clean_fields(kind: RecordKind, fields: Any, max_geom_chars: int) -> dict[str, tuple[Any, Any]]:
@@ -151,6 +182,6 @@ def _field_problem(kind: RecordKind, name: Any, fv: Any, known: set[str], max_ge
 def _old_value(kind: RecordKind, name: str, value: Any, max_chars: int) -> None:
     """The client's base value is stored with a conflict and compared: it must be storable too."""
     try:
-        field_value(kind, name, value, max_chars)
+        field_value(kind, name, value, max_chars, new=False)
     except BadValue as e:
         raise BadValue(e.code, f"原值{e.zh}", f"old value: {e.en}") from None

@@ -2,7 +2,8 @@
 
 * `login_throttle`: failed logins per account and per address, and until when each must wait.
 * `blob_owners`: the users who uploaded a blob's bytes (backfilled from `blobs.created_by`);
-  only they, and users of a county whose photo record an owner made, may read it.
+  only they, and users of a county whose photo record an owner made, may read it. An index on
+  the hash of photo records (`ix_records_photo_sha`) answers "which counties show this photo".
 * `county_seq.last_conflict` and explicit `conflicts.id`: a conflict id is the county's own
   number times 10^6 plus the county code, so ids say nothing about other counties. Existing ids
   stay; each county's numbers start above the largest of them.
@@ -52,9 +53,13 @@ def upgrade() -> None:
     if pg:
         op.execute("ALTER TABLE conflicts ALTER COLUMN id DROP DEFAULT")
         op.execute("ALTER TABLE conflicts ALTER COLUMN id TYPE bigint")
+    # Who may read a photo is decided by the photo records naming its hash (blobs/catalog.py).
+    sha = "(data ->> 'sha256')" if pg else "json_extract(data, '$.sha256')"
+    op.execute(f"CREATE INDEX ix_records_photo_sha ON records ({sha}) WHERE kind = 'photo'")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_records_photo_sha", "records")
     op.drop_column("county_seq", "last_conflict")
     op.drop_table("blob_owners")
     op.drop_table("login_throttle")
