@@ -42,9 +42,6 @@ class IncompatibleModel(Exception):
 _VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
 
 
-_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
-
-
 def parse(version: str) -> tuple[int, int]:
     """(major, minor) of "MAJOR.MINOR" (ASCII digits only: "1.-1" or "1.٢" is no version)."""
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
