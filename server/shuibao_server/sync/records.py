@@ -111,6 +111,15 @@ def county_of(conn: sa.Connection, uuid: str) -> str | None:
     return conn.execute(sa.select(t.records.c.county_code).where(t.records.c.uuid == uuid)).scalar()
 
 
+def of_kinds(conn: sa.Connection, kinds: list[str], counties: set[str] | None) -> list[Rec]:
+    """The live (not deleted) records of ``kinds`` in ``counties`` (None: every county)."""
+    r = t.records.c
+    q = select(conn).where(r.kind.in_(kinds), r.deleted.is_(False))
+    if counties is not None:
+        q = q.where(r.county_code.in_(sorted(counties)))
+    return [from_row(row) for row in conn.execute(q.order_by(r.county_code, r.rev)).all()]
+
+
 def changed_since(conn: sa.Connection, county: str, after: int, limit: int) -> list[Rec]:
     """The county's records changed after sequence `after`, oldest first."""
     q = select(conn).where(t.records.c.county_code == county, t.records.c.rev > after)
