@@ -59,28 +59,30 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
-def counties(conn: sqlite3.Connection) -> list[str]:
-    """The counties a store holds objects of, and those it has a delivered set for."""
+def counties(conn: sqlite3.Connection, kinds: tuple[str, ...] | None = None) -> list[str]:
+    """The counties a store holds objects of (of ``kinds``, default every object kind), and those it
+    has a delivered set for."""
     tables = _tables(conn)
     found: set[str] = set()
-    for kinds in OBJECT_KINDS.values():
-        if kinds[0] in tables:
-            sql = f'SELECT DISTINCT county_code FROM "{kinds[0]}" WHERE county_code IS NOT NULL'  # noqa: S608 - model name
+    for kind in kinds or tuple(k[0] for k in OBJECT_KINDS.values()):
+        if kind in tables:
+            sql = f'SELECT DISTINCT county_code FROM "{kind}" WHERE county_code IS NOT NULL'  # noqa: S608 - model name
             found.update(r[0] for r in conn.execute(sql))
     if "sbs_thresholds" in tables:
         found.update(r[0] for r in conn.execute("SELECT county_code FROM sbs_thresholds"))
     return sorted(c for c in found if isinstance(c, str) and regions.SCOPE_RE.match(c))
 
 
-def read(path: str | Path) -> list[Delivered]:
-    """The set of every county of the store: delivered, or built in when never delivered (or unreadable)."""
+def read(path: str | Path, kinds: tuple[str, ...] | None = None) -> list[Delivered]:
+    """The set of every county of the store (with objects of ``kinds``, default any): delivered, or
+    built in when never delivered (or unreadable)."""
     with closing(_connect(path)) as conn:
         rows: dict[str, tuple[str, str]] = {}
         if "sbs_thresholds" in _tables(conn):
             sql = "SELECT county_code, payload, received_at FROM sbs_thresholds"
             rows = {c: (p, at) for c, p, at in conn.execute(sql)}
         out = []
-        for county in counties(conn):
+        for county in counties(conn, kinds):
             payload, received_at = rows.get(county, (None, None))
             t = _parse(county, payload) if payload is not None else None
             if t is None:
@@ -117,6 +119,6 @@ def of(county: str | None, path: str | Path | None = None) -> Thresholds:
     return regions.resolve(county or "")
 
 
-def by_county(path: str | Path) -> dict[str, Thresholds]:
-    """The set of every county of the store at ``path``."""
-    return {d.county: d.thresholds for d in read(path)}
+def by_county(path: str | Path, kinds: tuple[str, ...] | None = None) -> dict[str, Thresholds]:
+    """The set of every county of the store at ``path`` (with objects of ``kinds``, default any)."""
+    return {d.county: d.thresholds for d in read(path, kinds)}

@@ -309,7 +309,7 @@ class FeatureTableModel(QAbstractTableModel):
         if path is None or self.kind.name != "dam":
             return {}
         try:
-            return local_thresholds.by_county(path)
+            return local_thresholds.by_county(path, (self.kind.name,))
         except sqlite3.Error as exc:
             QgsMessageLog.logMessage(f"thresholds of {path}: {exc}", "Shuibao")
             return {}
