@@ -136,14 +136,19 @@ def scope_prefix(scope: str) -> str:
     return {"province": scope[:2], "prefecture": scope[:4], "county": scope}[scope_level(scope)]
 
 
+def place_name(scope: str) -> str | None:
+    """The Chinese name of a built-in region or a seed place, None for another code."""
+    if scope in BUILTIN_BY_SCOPE:
+        return BUILTIN_BY_SCOPE[scope].zh
+    return PLACE_NAMES.get(scope)
+
+
 def scope_label(scope: str, names: Mapping[str, str] | None = None) -> str:
     """A scope's Chinese name: the given one, the built-in set's, or the code with its level."""
     if names and names.get(scope):
         return names[scope]
-    if scope in BUILTIN_BY_SCOPE:
-        return BUILTIN_BY_SCOPE[scope].zh
-    if scope in PLACE_NAMES:
-        return PLACE_NAMES[scope]
+    if place_name(scope):
+        return place_name(scope)
     level = {"province": "省级", "prefecture": "市级", "county": "县级"}[scope_level(scope)]
     return f"{level}区划 {scope}"
 

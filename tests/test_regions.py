@@ -158,6 +158,15 @@ def test_the_viewer_shows_the_thresholds_in_force_with_sources(iface, server, tm
     plugin = shuibao.classFactory(iface)
     plugin.initGui()
     try:
+        dialog = plugin.show_thresholds()  # no store yet: the defaults and the built-in regional sets
+        assert [dialog.countyCombo.itemText(i) for i in range(dialog.countyCombo.count())] == [
+            "Model default", "江西省 360000", "山西省 140000", "河南省 410000", "四川省 510000",
+        ]  # fmt: skip
+        assert dialog.row_of("tolerable_loss")["From"] == "Model default"
+        dialog.countyCombo.setCurrentIndex(dialog.countyCombo.findData("410000"))  # the user picks 河南省
+        assert dialog.row_of("tolerable_loss")["Value"] == "200 t/(km²·a)"
+        assert dialog.row_of("tolerable_loss")["Mark"] == "inference" and dialog.highlighted("tolerable_loss")
+        dialog.close()
         open_store_in_project(str(store.path), QgsProject.instance(), language="zh")
         iface.mainWindow().findChild(QAction, "ShuibaoThresholdsAction").trigger()
         dialog = plugin.thresholds_dialog

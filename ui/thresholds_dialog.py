@@ -80,9 +80,13 @@ class ThresholdsDialog(QDialog, FORM_CLASS):
             )
         )
         self.sets = self._read(store)
+        self.built_in = not self.sets  # no store: the model's default and the built-in regional sets
+        if self.built_in:
+            self.sets = [local_thresholds.Delivered(r.scope, regions.resolve(r.scope), None) for r in regions.BUILTIN]
+            self.countyCombo.addItem(tr("Model default"), "")
         for d in self.sets:
-            name = regions.scope_label(d.county)
-            self.countyCombo.addItem(f"{name} {d.county}" if name != d.county else d.county, d.county)
+            name = regions.place_name(d.county)
+            self.countyCombo.addItem(f"{name} {d.county}" if name else d.county, d.county)
         self.countyCombo.currentIndexChanged.connect(self.show_county)
         self.buttonBox.rejected.connect(self.reject)
         self.buttonBox.accepted.connect(self.accept)
@@ -99,11 +103,13 @@ class ThresholdsDialog(QDialog, FORM_CLASS):
         return []
 
     def show_county(self, *_args) -> None:
-        i = self.countyCombo.currentIndex()
+        i = self.countyCombo.currentIndex() - (1 if self.built_in else 0)
         d = self.sets[i] if 0 <= i < len(self.sets) else None
-        if d is None:
-            self.deliveryLabel.setText(tr("No store with objects is open: the model's defaults are shown."))
-            self.fill(regions.resolve(""))
+        if self.built_in:
+            self.deliveryLabel.setText(
+                tr("No store with objects is open: the model's defaults and built-in regional values are shown.")
+            )
+            self.fill(d.thresholds if d is not None else regions.resolve(""))
         elif d.received_at:
             self.deliveryLabel.setText(
                 tr("Delivered by the server at the last sync ({0} UTC); they hold offline until the next sync.").format(

@@ -1529,62 +1529,62 @@
             <translation>核实标记：已核实 = 见于正式文件；非官方来源 = 来自标准的非官方文本或行业惯例；推断 = 本软件的假设（底色标出），未见于任何来源，请对照本地规定核实。服务器管理员可按省、市或县设置阈值；同步时下发，离线时沿用至下次同步。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="105" />
-            <source>No store with objects is open: the model's defaults are shown.</source>
-            <translation>未打开含有对象的数据库：显示模型默认值。</translation>
+            <location filename="ui/thresholds_dialog.py" line="110" />
+            <source>No store with objects is open: the model's defaults and built-in regional values are shown.</source>
+            <translation>未打开含有对象的数据库：显示模型默认值和内置的地区值。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="109" />
+            <location filename="ui/thresholds_dialog.py" line="115" />
             <source>Delivered by the server at the last sync ({0} UTC); they hold offline until the next sync.</source>
             <translation>上次同步时由服务器下发（{0} UTC）；离线时沿用至下次同步。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="116" />
+            <location filename="ui/thresholds_dialog.py" line="122" />
             <source>Not yet received from the server: the model's built-in values for the region are used until the next sync.</source>
             <translation>尚未从服务器获取：同步前使用模型内置的本地区默认值。</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>Group</source>
             <translation>类别</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>Threshold</source>
             <translation>阈值</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>Value</source>
             <translation>数值</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>From</source>
             <translation>来源</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>Mark</source>
             <translation>核实</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="124" />
+            <location filename="ui/thresholds_dialog.py" line="130" />
             <source>Basis</source>
             <translation>依据</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="152" />
+            <location filename="ui/thresholds_dialog.py" line="158" />
             <source>Model default</source>
             <translation>模型默认</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="154" />
+            <location filename="ui/thresholds_dialog.py" line="160" />
             <source>{0} (set on the server by {1})</source>
             <translation>{0}（服务器设置，设置人 {1}）</translation>
         </message>
         <message>
-            <location filename="ui/thresholds_dialog.py" line="156" />
+            <location filename="ui/thresholds_dialog.py" line="162" />
             <source>{0} (built in)</source>
             <translation>{0}（内置）</translation>
         </message>
