@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import Qgis, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
+from qgis.core import Qgis, QgsApplication, QgsExpressionContextUtils, QgsProject, QgsSettings
+from qgis.PyQt.QtCore import QCoreApplication, QLibraryInfo, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
 
+from . import settings
 from .settings import qgis_locale
 from .ui import tr
 
@@ -25,9 +26,12 @@ class ShuibaoPlugin:
     def __init__(self, iface):
         self.iface = iface
         self.translator: QTranslator | None = None
+        self.qt_translator: QTranslator | None = None
         self.toolbar = None
         self.actions: list[QAction] = []
         self.docks: list = []
+        self.pages: list = []  # each dock's start panel / contents stack
+        self.help_dialog = None
         self.sync_ui = None
         self.reports_ui = None  # statistics panel, ledger and form menu entries (ui.reports_menu)
         self.import_dialog = None  # the register import dialog, while open
@@ -49,7 +53,16 @@ class ShuibaoPlugin:
                 if translator.load(str(qm)):
                     QCoreApplication.installTranslator(translator)
                     self.translator = translator
+                self._install_qt_translator(name)
                 return
+
+    def _install_qt_translator(self, name: str) -> None:
+        """Qt's own buttons (Cancel, Save…) in the same language: QGIS looks for qt_zh-Hans, which
+        Debian's qttranslations5-l10n names qt_zh_CN."""
+        translator = QTranslator()
+        if translator.load(f"qt_{name}", QLibraryInfo.location(QLibraryInfo.LibraryLocation.TranslationsPath)):
+            QCoreApplication.installTranslator(translator)
+            self.qt_translator = translator
 
     # -- GUI -----------------------------------------------------------------------------------
     def _add_action(self, icon: str, text: str, slot=None, checkable: bool = False) -> QAction:
@@ -78,11 +91,11 @@ class ShuibaoPlugin:
             dock.setToggleVisibilityAction(toggle)
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
             self.docks.append(dock)
+            self._add_start_panel(dock)
         # QGIS restores its saved window state after loading plugins at start-up: arrange after that.
         started = getattr(self.iface, "initializationCompleted", None)
         if started is not None and not self.iface.mainWindow().isVisible():
-            started.connect(self.arrange_docks_once)
-            self._connections.append((started, self.arrange_docks_once))
+            self._connect(started, self._started)
         else:
             QTimer.singleShot(0, self.arrange_docks_once)
         self._init_sync()
@@ -91,6 +104,62 @@ class ShuibaoPlugin:
         self.reports_ui = ReportsUi(self.iface, MENU, self.toolbar)
         self._init_import()
         self._init_thresholds()
+        help_action = QAction(QgsApplication.getThemeIcon("/mActionHelpContents.svg"), tr("Help"),
+                              self.iface.mainWindow())  # fmt: skip
+        help_action.setObjectName("ShuibaoHelpAction")
+        self._connect(help_action.triggered, self.show_help)
+        self.iface.addPluginToMenu(MENU, help_action)
+        self.actions.append(help_action)
+        self._connect(settings.identity_changed(), self.update_user_variable)
+        self._connect(QgsProject.instance().readProject, self.update_user_variable)
+        self.update_user_variable()
+
+    def _add_start_panel(self, dock) -> None:
+        """While no store is open the dock offers the first steps instead of an empty list."""
+        from .ui.first_run import DockPages, StartPanel
+
+        panel = StartPanel(lambda: self.sync_ui.download_county(), self.open_store, self.show_help)
+        self.pages.append(DockPages(dock, panel))
+
+    def _started(self) -> None:
+        """QGIS has started (not: the plugin was switched on later)."""
+        self.arrange_docks_once()
+        QTimer.singleShot(0, self.reopen_last_store)  # after QGIS opened a project given on its command line
+
+    def reopen_last_store(self) -> dict:
+        """Open the store of the last session when QGIS starts with an empty project."""
+        project = QgsProject.instance()
+        path = settings.last_store_path()
+        if not path or project.fileName() or project.mapLayers() or not Path(path).is_file():
+            return {}
+        return self.open_store(path=path)
+
+    def show_help(self, *_args) -> None:
+        from .ui.help_viewer import HelpDialog
+
+        dialog = HelpDialog(self.iface.mainWindow())
+        dialog.setModal(False)
+        dialog.show()
+        self.help_dialog = dialog  # kept while open; closed by unload
+
+    def _connect(self, signal, slot) -> None:
+        signal.connect(slot)
+        self._connections.append((signal, slot))
+
+    def update_user_variable(self, *_args) -> None:
+        """The forms fill 检查人/调查人… from a project variable: keep it the logged-in user's name.
+
+        Not a change of the user's: the project's "modified" flag stays as it was (a modified empty
+        project at start-up would make QGIS ask whether to save it)."""
+        from .layers.forms import USER_VARIABLE
+
+        project = QgsProject.instance()
+        name = settings.user_name()
+        if QgsExpressionContextUtils.projectScope(project).variable(USER_VARIABLE) in (None, name):
+            return  # no store opened yet (it sets the variable), or already right
+        dirty = project.isDirty()
+        QgsExpressionContextUtils.setProjectVariable(project, USER_VARIABLE, name)
+        project.setDirty(dirty)
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the
@@ -111,6 +180,7 @@ class ShuibaoPlugin:
 
         if self.sync_ui is None:
             self.sync_ui = SyncUi(self.iface, self.iface.mainWindow(), on_synced=self._after_sync)
+            self.sync_ui.open_record = self.show_record
         self.sync_ui.init_gui(MENU, self.toolbar)
 
     # -- register import (issue 14) ---------------------------------------------------------
@@ -176,6 +246,12 @@ class ShuibaoPlugin:
 
         return open_store(self.iface, path) if path else ask_and_open_store(self.iface)
 
+    def show_record(self, kind: str, uuid: str) -> bool:
+        """A record in its dock: its object selected, the record chosen, its form opened."""
+        from .ui.rejected_dialog import locate_record
+
+        return locate_record(self.docks, kind, uuid)
+
     def dock(self, object_name: str):
         return next((d for d in self.docks if d.objectName() == object_name), None)
 
@@ -195,6 +271,13 @@ class ShuibaoPlugin:
 
             unregister_provider()
             self.provider = None
+        if self.help_dialog is not None:
+            self.help_dialog.close()
+            self.help_dialog.deleteLater()
+            self.help_dialog = None
+        for pages in self.pages:
+            pages.disconnect_all()
+        self.pages.clear()
         for dock in self.docks:
             dock.disconnect_all()
             self.iface.removeDockWidget(dock)
@@ -215,9 +298,13 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
-        from .layers import threshold_expr
+        from .layers import forms, threshold_expr
 
+        forms.unload()  # the form constraints' expression function
         threshold_expr.unregister()
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None
+        if self.qt_translator is not None:
+            QCoreApplication.removeTranslator(self.qt_translator)
+            self.qt_translator = None

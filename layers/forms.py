@@ -14,6 +14,7 @@ because the file lies beside the store under its hash (sync.engine) and is added
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 
 from qgis.core import (
     QgsAttributeEditorContainer,
@@ -23,18 +24,28 @@ from qgis.core import (
     QgsDefaultValue,
     QgsEditFormConfig,
     QgsEditorWidgetSetup,
+    QgsExpression,
+    QgsExpressionFunction,
+    QgsFeature,
+    QgsFeatureRequest,
     QgsFieldConstraints,
     QgsRelation,
     QgsVectorLayer,
 )
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QObject
 
-from ..model import RECORD_KINDS, RecordKind
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, REF, TEXT, Field
+from ..model import RECORD_KINDS, RecordKind, rules
+from ..model.definition import AUDIT_FIELD_NAMES
+from ..model.rules import Problem
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, REAL, TEXT, Field
 from . import threshold_expr
+from . import thresholds as local_thresholds
+from .values import feature_values
 
 USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
-USER_EXPRESSION = f"coalesce(@{USER_VARIABLE}, @user_full_name, @user_account_name)"
+USER_EXPRESSION = f"@{USER_VARIABLE}"  # the logged-in user (settings.identity), never the OS account
 MULTILINE = ("description", "measures", "measure", "opinion", "note", "rectification_note", "delist_reason")
 # Fields filled with the current user / the current time when a record is created.
 USER_FIELDS = ("inspector", "surveyor")
@@ -208,100 +219,184 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
     return None
 
 
-# -- constraints -------------------------------------------------------------------------------
-def _step_condition(kind: RecordKind, steps: tuple[str, ...]) -> tuple[str | None, list[str]]:
-    """An expression true when a record has reached any of `steps`, and the step codes it names.
-
-    Returns (None, []) for "always" (``*``).
-    """
-    if "*" in steps:
-        return None, []
-    parts: list[str] = []
-    named: list[str] = []
-    wf = kind.workflow
-    if wf is not None:
-        codes = wf.step_codes()
-        idx = [codes.index(s) for s in steps if s in codes]
-        if idx:
-            reached = codes[min(idx) :]
-            named.append(codes[min(idx)])
-            values = ", ".join(_lit(c) for c in reached)
-            parts.append(f"coalesce({_q(wf.state_field)}, {_lit(wf.initial)}) IN ({values})")
-    if kind.delisting and wf is not None and wf.state_field != "register_status":
-        if "registered" in steps:
-            parts.append("coalesce(\"register_status\", 'registered') = 'registered'")
-            named.append("registered")
-        if "delisted" in steps:
-            parts.append("\"register_status\" = 'delisted'")
-            named.append("delisted")
-    if not parts:
-        return "false", []
-    return " OR ".join(f"({p})" for p in parts), named
+# -- constraints: the model's problems of each field, shown while typing ------------------------
+PROBLEMS_FUNCTION = "shuibao_problems"
+SERVER_OWNED = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
+_CACHE_SIZE = 16
 
 
-def _filled(f: Field) -> str:
-    if f.type in (TEXT, REF, ENUM) or f.type not in (INT, REAL, BOOL, DATE, DATETIME):
-        return f"({_q(f.name)} IS NOT NULL AND trim(to_string({_q(f.name)})) <> '' AND {_q(f.name)} <> '[]')"
-    return f"{_q(f.name)} IS NOT NULL"
+class ProblemsFunction(QgsExpressionFunction):
+    """``shuibao_problems('kind', 'field', 'zh')``: the model's problems of one field of the feature
+    being edited (rules.problems_by_field: at its step and before its next step), as text; NULL when
+    there are none. Every form constraint is this call, so a rule added to the model shows in the
+    forms without a change here. Results are kept per record state: a form evaluates every field's
+    constraint on each keystroke."""
+
+    def __init__(self):
+        super().__init__(
+            PROBLEMS_FUNCTION,
+            -1,
+            "Shuibao",
+            "<h3>shuibao_problems(kind, field, lang, …)</h3>What the Shuibao model finds wrong with a field"
+            " of the current feature, or NULL. Further arguments (fields of the record) only tell QGIS"
+            " which fields the answer depends on.",
+        )
+        self._cache: OrderedDict = OrderedDict()
+        self._last: tuple | None = None
+
+    def problems(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+        attrs = feature.attributes()
+        last = self._last
+        if last is not None and last[0] == kind.name and last[1] == attrs:
+            return last[2]  # the same record state: QGIS asks once per field, one after the other
+        found = self._by_values(kind, feature)
+        self._last = (kind.name, attrs, found)
+        return found
+
+    def _by_values(self, kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+        values = feature_values(kind, feature)
+        t = local_thresholds.of(values.get("county_code"))  # the record's county's, as last delivered
+        key = (kind.name, id(t), tuple(sorted(values.items(), key=lambda kv: kv[0])))
+        found = self._cache.get(key)
+        if found is None:
+            found = rules.problems_by_field(kind, values, t)
+            self._cache[key] = found
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return found
+
+    def func(self, values, context, parent, node):  # noqa: ARG002 - QGIS signature
+        kind = RECORD_KINDS.get(str(values[0]))
+        if kind is None or context is None or not context.hasFeature():
+            return None
+        found = self.problems(kind, context.feature()).get(str(values[1]))
+        if not found:
+            return None
+        lang = "zh" if str(values[2]) == "zh" else "en"
+        return ("；" if lang == "zh" else "; ").join(p.message(lang) for p in found)
+
+    def usesGeometry(self, node) -> bool:  # noqa: N802 - QGIS API
+        return False
+
+    def referencedColumns(self, node):  # noqa: N802 - QGIS API
+        return [QgsFeatureRequest.ALL_ATTRIBUTES]
+
+    def handlesNull(self) -> bool:  # noqa: N802 - QGIS API
+        return True
 
 
-def _step_label(kind: RecordKind, code: str, lang: str) -> str:
-    if kind.workflow is not None:
-        for s in kind.workflow.steps:
-            if s.code == code:
-                return s.zh if lang == "zh" else s.en
-    labels = {"registered": ("在册", "Registered"), "delisted": ("销号", "De-listed")}
-    zh, en = labels.get(code, (code, code))
-    return zh if lang == "zh" else en
+_FUNCTION: ProblemsFunction | None = None
+
+
+def register_functions() -> None:
+    """Register shuibao_problems() with QGIS's expression engine (once; the plugin unloads it)."""
+    global _FUNCTION
+    if _FUNCTION is None or not QgsExpression.isFunctionName(PROBLEMS_FUNCTION):
+        _FUNCTION = ProblemsFunction()
+        QgsExpression.registerFunction(_FUNCTION)
+
+
+def unload() -> None:
+    """Undo what configuring forms set up outside the layers' own settings (the plugin's unload)."""
+    global _FUNCTION
+    if _FUNCTION is not None:
+        QgsExpression.unregisterFunction(PROBLEMS_FUNCTION)
+        _FUNCTION = None
+    while _BOOLEAN_FIXES:
+        fix = _BOOLEAN_FIXES.pop()
+        if not sip.isdeleted(fix):
+            fix.layer.beforeCommitChanges.disconnect(fix.fix)
+            fix.deleteLater()
+
+
+def forget_problems() -> None:
+    """Drop the kept results (after the model's rules changed, in tests)."""
+    if _FUNCTION is not None:
+        _FUNCTION._cache.clear()
+        _FUNCTION._last = None
+
+
+def record_problems(kind: RecordKind, feature: QgsFeature) -> dict[str, list[Problem]]:
+    """The problems a form shows for `feature`, by field (the same the constraints show)."""
+    register_functions()
+    return _FUNCTION.problems(kind, feature)
+
+
+def action_into(kind: RecordKind, step: str, lang: str) -> str | None:
+    """The label of the transition that moves a record forward into `step` ("提交检查" for
+    submitted); None for a first step, which a record has from the start."""
+    for wf in kind.workflows():
+        for t in wf.transitions:
+            if t.target == step and wf.step_index(t.source) < wf.step_index(step):
+                return t.zh if lang == "zh" else t.en
+    return None
+
+
+def requirement_text(kind: RecordKind, f: Field, lang: str = "zh") -> str:
+    """What the model asks of a field, in the user's language: the constraint's description."""
+    label = f.zh if lang == "zh" else f.en
+    texts: list[str] = []
+    actions = [action_into(kind, step, lang) for step in f.required_at if step != "*"]
+    if f.required_at and (None in actions or "*" in f.required_at):
+        texts.append(f"必须填写{label}" if lang == "zh" else f"{label} is required")
+    elif actions:
+        action = actions[0]
+        texts.append(f"{action}前请填写{label}" if lang == "zh" else f"{label} is needed before '{action}'")
+    if f.type in (INT, REAL) and f.minimum is not None:
+        texts.append(f"{label}不能小于{f.minimum:g}" if lang == "zh" else f"{label} must be ≥ {f.minimum:g}")
+    if f.type in (INT, REAL) and f.maximum is not None:
+        texts.append(f"{label}不能大于{f.maximum:g}" if lang == "zh" else f"{label} must be ≤ {f.maximum:g}")
+    texts += [r.zh if lang == "zh" else r.en for r in kind.rules if r.field == f.name]
+    if not texts:
+        texts.append(f"{label}须符合填写规则" if lang == "zh" else f"{label} follows the model's rules")
+    return ("；" if lang == "zh" else "; ").join(texts)
 
 
 def field_constraints(kind: RecordKind, lang: str = "zh") -> dict[str, tuple[str, str]]:
-    """Per field: (expression, message in `lang`) from required steps, RequiredWhen rules and ranges."""
-    out: dict[str, tuple[list[str], list[str]]] = {}
+    """Per editable field: (soft constraint expression asking the model, description in `lang`).
+
+    The expression also names the fields the model says the answer depends on (rules.field_inputs):
+    a form re-checks a field's constraint when a field its expression names changes.
+    """
+    out: dict[str, tuple[str, str]] = {}
     for f in kind.fields:
-        if f.derived or f.name in ("uuid", "server_rev", "created_at"):
+        if f.derived or f.name in SERVER_OWNED:
             continue
-        if f.required_at:
-            cond, named = _step_condition(kind, f.required_at)
-            label = f.zh if lang == "zh" else f.en
-            if cond is None:
-                expr = _filled(f)
-                msg = f"必须填写{label}" if lang == "zh" else f"{label} is required"
-            else:
-                expr = f"NOT ({cond}) OR {_filled(f)}"
-                steps = "、".join(_step_label(kind, c, lang) for c in named)
-                msg = f"“{steps}”时必须填写{label}" if lang == "zh" else f"{label} is required at '{steps}'"
-            out.setdefault(f.name, ([], []))[0].append(expr)
-            out[f.name][1].append(msg)
-        if f.type in (INT, REAL) and (f.minimum is not None or f.maximum is not None):
-            label = f.zh if lang == "zh" else f.en
-            checks, texts = [], []
-            if f.minimum is not None:
-                checks.append(f"{_q(f.name)} >= {f.minimum!r}")
-                texts.append(f"不能小于{f.minimum:g}" if lang == "zh" else f"≥ {f.minimum:g}")
-            if f.maximum is not None:
-                checks.append(f"{_q(f.name)} <= {f.maximum!r}")
-                texts.append(f"不能大于{f.maximum:g}" if lang == "zh" else f"≤ {f.maximum:g}")
-            expr = f"{_q(f.name)} IS NULL OR ({' AND '.join(checks)})"
-            msg = f"{label}{'，'.join(texts)}" if lang == "zh" else f"{label} must be {' and '.join(texts)}"
-            out.setdefault(f.name, ([], []))[0].append(expr)
-            out[f.name][1].append(msg)
-    for rule in kind.rules:
-        cond, _named = _step_condition(kind, rule.steps)
-        when = f"{_q(rule.when_field)} IN ({', '.join(_lit(v) for v in rule.values)})"
-        if cond is not None:
-            when = f"({cond}) AND {when}"
-        expr = f"NOT ({when}) OR {_filled(kind.field(rule.field))}"
-        out.setdefault(rule.field, ([], []))[0].append(expr)
-        out[rule.field][1].append(rule.zh if lang == "zh" else rule.en)
-    sep = "；" if lang == "zh" else "; "
-    return {name: (" AND ".join(f"({e})" for e in exprs), sep.join(msgs)) for name, (exprs, msgs) in out.items()}
+        args = [_lit(kind.name), _lit(f.name), _lit(lang), *(_q(n) for n in rules.field_inputs(kind, f.name))]
+        out[f.name] = (f"{PROBLEMS_FUNCTION}({', '.join(args)}) IS NULL", requirement_text(kind, f, lang))
+    return out
+
+
+def tab_of(kind: RecordKind, field: str, lang: str = "zh") -> str:
+    """The title of the form tab that holds `field`."""
+    pick = 0 if lang == "zh" else 1
+    for section in SECTIONS.get(kind.name, ()):
+        if field in section[2]:
+            return section[pick]
+    if field in AUDIT_FIELD_NAMES:
+        return RECORD_TAB[pick]
+    return kind.label(lang) if kind.name not in SECTIONS else OTHER_TAB[pick]
 
 
 # -- widgets and defaults ----------------------------------------------------------------------
+VALUE_MAP_NULL = "{2839923C-8B7D-419E-B84B-CA2FE9B80EC7}"  # QGIS's value-map key for "no value"
+UNANSWERED = ("（未填写）", "(not answered)")
+YES_NO = (("是", "Yes"), ("否", "No"))
+
+
 def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
     if f.type == ENUM and f.enum is not None:
-        entries = [{(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices]
+        # An explicit "not filled in" first: else QGIS shows an empty value as "(NULL)".
+        pick = 0 if lang == "zh" else 1
+        entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}] + [
+            {(c.zh if lang == "zh" else c.en): c.code} for c in f.enum.choices
+        ]
+        return QgsEditorWidgetSetup("ValueMap", {"map": entries})
+    if f.type == BOOL and f.required_at and f.default is None:
+        # A question the step needs answered: a check box cannot tell "no" from "not answered yet".
+        pick = 0 if lang == "zh" else 1
+        # Saved as the text "true"/"false", which BooleanFix turns into booleans before a commit.
+        entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}, {YES_NO[0][pick]: "true"}, {YES_NO[1][pick]: "false"}]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
     if f.type == BOOL:
         return QgsEditorWidgetSetup("CheckBox", {"CheckedState": "", "UncheckedState": "", "TextDisplayMethod": 1})
@@ -321,7 +416,53 @@ def widget_setup(f: Field, lang: str) -> QgsEditorWidgetSetup | None:
     return None
 
 
+def reference_widget(relation_id: str) -> QgsEditorWidgetSetup:
+    """A reference shown as the referenced record's code and name (its layer's display expression),
+    with a button that opens its form; the uuid itself is never shown."""
+    return QgsEditorWidgetSetup(
+        "RelationReference",
+        {"Relation": relation_id, "AllowNULL": True, "ShowForm": False, "ShowOpenFormButton": True,
+         "MapIdentification": False, "ReadOnly": True, "AllowAddFeatures": False, "OrderByValue": True},
+    )  # fmt: skip
+
+
+# Audit fields filled on creation, so that the store's NOT NULL and UNIQUE (hard constraints QGIS
+# reads from the file) never hold up a form's OK: the store and the server own these values.
+AUDIT_DEFAULTS = {"uuid": "uuid('WithoutBraces')", "created_at": "now()", "created_by": USER_EXPRESSION}
+
+
+class BooleanFix(QObject):
+    """Turns the text a yes/no value map saves ("true"/"false") into booleans before each commit.
+
+    QGIS passes a value map's value to the data provider as it is (text), and the GeoPackage driver
+    reads the text "true" into a BOOLEAN column as 0: every "yes" would be stored as "no".
+    Owned by its layer; unload() removes them all.
+    """
+
+    def __init__(self, layer: QgsVectorLayer, indexes: list[int]):
+        super().__init__(layer)
+        self.layer, self.indexes = layer, indexes
+        layer.beforeCommitChanges.connect(self.fix)
+        _BOOLEAN_FIXES.append(self)
+
+    def fix(self, *_args) -> None:
+        buffer = self.layer.editBuffer()
+        if buffer is None:
+            return
+        pending = [(fid, i, f.attribute(i)) for fid, f in buffer.addedFeatures().items() for i in self.indexes]
+        pending += [(fid, i, v) for fid, changes in buffer.changedAttributeValues().items()
+                    for i, v in changes.items() if i in self.indexes]  # fmt: skip
+        for fid, idx, value in pending:
+            if isinstance(value, str):
+                self.layer.changeAttributeValue(fid, idx, value.strip().lower() in ("true", "1", "t"))
+
+
+_BOOLEAN_FIXES: list[BooleanFix] = []
+
+
 def default_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None) -> str | None:
+    if f.name in AUDIT_DEFAULTS:
+        return AUDIT_DEFAULTS[f.name]
     if f.name in USER_FIELDS:
         return USER_EXPRESSION
     if f.name in NOW_FIELDS:
@@ -429,6 +570,7 @@ def _layout(
             continue
         tab = _tab(RECORD_KINDS[child].label(lang), root)
         editor = QgsAttributeEditorRelation(relation, tab)
+        editor.setRelationWidgetTypeId("relation_editor")  # else QGIS warns and falls back to it
         editor.setLabel(RECORD_KINDS[child].label(lang))
         editor.setShowLabel(False)
         tab.addChildElement(editor)
@@ -451,31 +593,39 @@ def configure_form(
     lang: str = "zh",
     relations: dict[str, QgsRelation] | None = None,
     layer_ids: dict[str, str] | None = None,
+    references: dict[str, str] | None = None,
 ) -> None:
     """Configure `layer`'s attribute form from the model.
 
     `relations` maps a child kind to the QgsRelation from this layer to it; `layer_ids` maps kinds
-    to layer ids (parent look-ups in default values).
+    to layer ids (parent look-ups in default values); `references` maps this kind's reference
+    fields (its parent's uuid, an inspection's, a spot's) to the id of the relation they follow.
     """
+    register_functions()
     relations = relations or {}
     threshold_expr.register()  # the derived fields' expressions call it
+    references = references or {}
     fields = layer.fields()
     form = layer.editFormConfig()
     form.clearTabs()
     for tab in _layout(layer, kind, lang, relations, form.invisibleRootContainer(), layer_ids):
         form.addTab(tab)
     form.setLayout(QgsEditFormConfig.EditorLayout.TabLayout)
-    read_only = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
     for f in kind.fields:
         idx = fields.indexFromName(f.name)
         if idx < 0:
             continue
-        if f.derived or f.name in read_only or f.type == REF:
+        if f.derived or f.name in SERVER_OWNED or f.ref is not None:
             form.setReadOnly(idx, True)
         if kind.name == "photo" and f.name in PHOTO_FILE_FIELDS:
             form.setReadOnly(idx, True)  # they describe the file, which is added from the docks
     layer.setEditFormConfig(form)
 
+    yes_no = [
+        fields.indexFromName(f.name) for f in kind.fields if f.type == BOOL and f.required_at and f.default is None
+    ]
+    if any(i >= 0 for i in yes_no):
+        BooleanFix(layer, [i for i in yes_no if i >= 0])
     constraints = field_constraints(kind, lang)
     for f in kind.fields:
         idx = fields.indexFromName(f.name)
@@ -484,6 +634,8 @@ def configure_form(
         setup = widget_setup(f, lang)
         if kind.name == "photo" and f.name == "parent_kind":
             setup = QgsEditorWidgetSetup("ValueMap", {"map": [{k.label(lang): k.name} for k in RECORD_KINDS.values()]})
+        if f.name in references:
+            setup = reference_widget(references[f.name])
         if setup is not None:
             layer.setEditorWidgetSetup(idx, setup)
         if f.derived:

@@ -523,7 +523,7 @@ WF_REGISTER = _workflow(
     "register_status",
     (("registered", "在册", "Registered"), ("delisted", "销号", "De-listed")),
     (
-        ("registered", "delisted", ("technician",), "销号", "De-list"),
+        ("registered", "delisted", ("technician",), "登记销号", "De-list"),
         ("delisted", "registered", ("admin",), "恢复在册", "Re-register"),
     ),
     "registered", ("delisted",),
@@ -533,7 +533,7 @@ WF_INSPECTION = _workflow(
     "step", _DRAFT_SUBMITTED,
     (
         ("draft", "submitted", _INSPECTORS, "提交检查", "Submit inspection"),
-        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+        ("submitted", "draft", ("technician",), "退回检查", "Return inspection for correction"),
     ),
     "draft", ("submitted",),
 )  # fmt: skip
@@ -541,7 +541,7 @@ WF_SURVEY = _workflow(
     "step", _DRAFT_SUBMITTED,
     (
         ("draft", "submitted", _INSPECTORS, "提交调查", "Submit survey"),
-        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+        ("submitted", "draft", ("technician",), "退回调查", "Return survey for correction"),
     ),
     "draft", ("submitted",),
 )  # fmt: skip
@@ -551,9 +551,9 @@ WF_HAZARD = _workflow(
      ("rechecked", "已复查", "Re-checked"), ("closed", "已销号", "Closed (销号)")),
     (
         ("open", "rectified", _INSPECTORS, "记录整改", "Record rectification"),
-        ("rectified", "rechecked", _INSPECTORS, "复查", "Re-check"),
+        ("rectified", "rechecked", _INSPECTORS, "隐患复查", "Re-check hazard"),
         ("rechecked", "open", _INSPECTORS, "复查不合格，重新整改", "Re-open after failed re-check"),
-        ("rechecked", "closed", ("technician",), "销号", "Close (销号)"),
+        ("rechecked", "closed", ("technician",), "隐患销号", "Close hazard (销号)"),
     ),
     "open", ("closed",),
 )  # fmt: skip
@@ -562,9 +562,9 @@ WF_TREATMENT = _workflow(
     tuple((c.code, c.zh, c.en) for c in TREATMENT_STATUS.choices),
     (
         ("untreated", "treating", ("technician",), "开始治理", "Start treatment"),
-        ("treating", "completed", _INSPECTORS, "完工", "Mark completed"),
-        ("completed", "treating", ("technician",), "返工", "Back to treatment"),
-        ("completed", "accepted", ("acceptor",), "验收", "Accept"),
+        ("treating", "completed", _INSPECTORS, "治理完工", "Mark treatment completed"),
+        ("completed", "treating", ("technician",), "返工治理", "Back to treatment"),
+        ("completed", "accepted", ("acceptor",), "治理验收通过", "Mark treatment accepted"),
     ),
     "untreated", ("accepted",),
 )  # fmt: skip
@@ -572,9 +572,9 @@ WF_MEASURE = _workflow(
     "step",
     (("planned", "设计", "Planned"), ("built", "已建成", "Built"), ("accepted", "已验收", "Accepted")),
     (
-        ("planned", "built", _INSPECTORS, "记录完成", "Record as built"),
-        ("built", "planned", ("technician",), "退回", "Return"),
-        ("built", "accepted", ("acceptor",), "验收", "Accept"),
+        ("planned", "built", _INSPECTORS, "措施建成", "Record measure as built"),
+        ("built", "planned", ("technician",), "退回措施", "Return measure"),
+        ("built", "accepted", ("acceptor",), "措施验收", "Accept measure"),
     ),
     "planned", ("accepted",),
 )  # fmt: skip
@@ -582,8 +582,8 @@ WF_PATCH_ACCEPTANCE = _workflow(
     "step",
     (("draft", "草稿", "Draft"), ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
     (
-        ("draft", "checked", _ANY_FIELD_ROLE, "完成核查", "Record checks"),
-        ("checked", "draft", ("technician", "acceptor"), "退回", "Return"),
+        ("draft", "checked", _ANY_FIELD_ROLE, "完成验收核查", "Record acceptance checks"),
+        ("checked", "draft", ("technician", "acceptor"), "退回验收", "Return acceptance"),
         ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
     ),
     "draft", ("signed",),
@@ -592,8 +592,8 @@ WF_SPOT = _workflow(
     "step",
     (("planned", "设计", "Planned"), ("completed", "已完成", "Completed")),
     (
-        ("planned", "completed", _INSPECTORS, "记录完成", "Record as completed"),
-        ("completed", "planned", ("technician",), "退回", "Return"),
+        ("planned", "completed", _INSPECTORS, "图斑完成", "Record spot as completed"),
+        ("completed", "planned", ("technician",), "退回图斑", "Return spot"),
     ),
     "planned", ("completed",),
 )  # fmt: skip
@@ -603,7 +603,7 @@ WF_WATERSHED_ACCEPTANCE = _workflow(
      ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
     (
         ("draft", "sampled", ("technician", "acceptor"), "抽取样本", "Draw sample"),
-        ("sampled", "checked", _ANY_FIELD_ROLE, "完成核查", "Finish spot checks"),
+        ("sampled", "checked", _ANY_FIELD_ROLE, "完成抽查核查", "Finish spot checks"),
         ("checked", "sampled", ("technician", "acceptor"), "退回核查", "Back to checks"),
         ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
     ),
@@ -613,8 +613,8 @@ WF_CHECK = _workflow(
     "step",
     (("pending", "待核查", "Pending"), ("checked", "已核查", "Checked")),
     (
-        ("pending", "checked", _ANY_FIELD_ROLE, "记录核查", "Record check"),
-        ("checked", "pending", ("technician", "acceptor"), "退回", "Return"),
+        ("pending", "checked", _ANY_FIELD_ROLE, "记录图斑核查", "Record spot check"),
+        ("checked", "pending", ("technician", "acceptor"), "退回图斑核查", "Return spot check"),
     ),
     "pending", ("checked",),
 )  # fmt: skip
@@ -750,7 +750,7 @@ DAM_HAZARD = RecordKind(
     parent="dam", parent_field="dam_uuid", object_kind="dam",
     fields=AUDIT_FIELDS + (
         _ref("dam_uuid", "dam", "淤地坝", "Dam"),
-        _f("inspection_uuid", TEXT, "发现隐患的检查", "Inspection that found it"),
+        _f("inspection_uuid", TEXT, "发现隐患的检查", "Inspection that found it", ref="dam_inspection"),
         _f("description", TEXT, "隐患描述", "Hazard description", required_at=("open",)),
         _e("severity", HAZARD_SEVERITY, "隐患等级", "Severity", required_at=("open",)),
         _f("measure", TEXT, "整改措施", "Rectification measure", required_at=("open",)),
@@ -959,7 +959,7 @@ SPOT_CHECK = RecordKind(
     parent="watershed_acceptance", parent_field="acceptance_uuid", object_kind="watershed",
     fields=AUDIT_FIELDS + (
         _ref("acceptance_uuid", "watershed_acceptance", "小流域验收", "Watershed acceptance"),
-        _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", required_at=("*",), max_length=36),
+        _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", required_at=("*",), max_length=36, ref="watershed_spot"),
         _f("checked_at", DATETIME, "核查时间", "Checked at", required_at=("checked",)),
         _f("checker", TEXT, "核查人", "Checked by", required_at=("checked",)),
         _f("measured_area", REAL, "实测面积", "Measured area", unit="hm²", minimum=0),

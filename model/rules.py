@@ -40,7 +40,6 @@ class Problem:
     code: str  # required, type, enum, range, length, transition, role, rule
     zh: str
     en: str
-    level: str = "error"  # "warning": shown and reported, never a refusal (see warnings())
 
     def message(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -372,7 +371,7 @@ def validate(
 
 
 def warnings(kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS) -> list[Problem]:
-    """What deserves a second look but is not refused (level "warning"): the plugin shows it while
+    """What deserves a second look but is not refused (code "warning"): the plugin shows it while
     typing, the server accepts the record and reports it in the push result."""
     kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
     out = []
@@ -382,10 +381,9 @@ def warnings(kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = 
         out.append(
             Problem(
                 "total_storage",
-                "scale",
+                "warning",
                 f"总库容{storage:g}万m³超过{top:g}万m³，已超出淤地坝范围（SL 289-2003），请核实是否应按水库管理",
                 f"a total storage of {storage:g}×10⁴ m³ exceeds {top:g}×10⁴ m³: not a check dam (SL 289-2003)",
-                level="warning",
             )
         )
     return out
@@ -502,6 +500,202 @@ def check_transition(
             wf.state_field, "role",
             f"“{t.zh}”需要以下角色之一：{', '.join(t.roles)}", f"'{t.en}' needs one of the roles {', '.join(t.roles)}",
         )  # fmt: skip
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Workflow steps: what a step fills by itself, what the next step needs, what refuses a step
+# --------------------------------------------------------------------------------------------
+# Fields holding a person's name: a step that requires one fills in the user who takes it.
+PERSON_FIELDS = ("inspector", "surveyor", "checker", "rechecked_by", "closed_by", "acceptor")
+# Fields a step computes itself besides dates, times and names (drawing a sample picks its seed).
+STEP_COMPUTED = {("watershed_acceptance", "sampled"): ("sample_share", "sample_seed")}
+
+
+def _kind(kind: RecordKind | str) -> RecordKind:
+    return RECORD_KINDS[kind] if isinstance(kind, str) else kind
+
+
+def step_fills(kind: RecordKind | str, target: str) -> tuple[str, ...]:
+    """Fields the step to `target` fills by itself when empty: its dates and times, the name of the
+    user taking it, and what the step computes (STEP_COMPUTED). A form does not ask for them."""
+    kind = _kind(kind)
+    names = tuple(
+        f.name
+        for f in kind.fields
+        if target in f.required_at and (f.type in (DATE, DATETIME) or f.name in PERSON_FIELDS)
+    )
+    return names + STEP_COMPUTED.get((kind.name, target), ())
+
+
+def fill_for_step(
+    kind: RecordKind | str, values: Mapping[str, Any], target: str, user: str, now: dt.datetime
+) -> dict[str, Any]:
+    """The values step_fills() gives an empty field: today (local), now (UTC), the user's name."""
+    kind = _kind(kind)
+    out: dict[str, Any] = {}
+    for name in step_fills(kind, target):
+        if not _is_empty(values.get(name)):
+            continue
+        f = kind.field(name)
+        if f.type == DATE:
+            out[name] = now.astimezone().date().isoformat()
+        elif f.type == DATETIME:
+            out[name] = now.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        elif name in PERSON_FIELDS:
+            out[name] = user
+    return out
+
+
+def next_steps(kind: RecordKind | str, values: Mapping[str, Any]) -> list[Any]:
+    """The forward transitions a record filled in step by step (a child record: inspection, hazard,
+    acceptance…) takes next. Objects (dams, patches, watersheds) are registers, not drafts: none."""
+    kind = _kind(kind)
+    wf = kind.workflow
+    if wf is None or kind.parent is None:
+        return []
+    step = values.get(wf.state_field) or wf.initial
+    if step not in wf.step_codes():
+        return []
+    here = wf.step_index(step)
+    return [t for t in wf.transitions if t.source == step and wf.step_index(t.target) > here]
+
+
+# Fields a rule coded in validate() reads besides the field it reports on: (kind, field) -> fields.
+# A form re-checks a field when one of these changes; add here what a new coded rule reads.
+CODED_RULE_INPUTS: dict[tuple[str, str], tuple[str, ...]] = {("patch", "area"): ("kind",)}
+
+
+def field_inputs(kind: RecordKind | str, field: str) -> tuple[str, ...]:
+    """The other fields whose values can change what is wrong with `field`: the workflow steps
+    (what is required depends on the step), the RequiredWhen conditions, the coded rules' inputs."""
+    kind = _kind(kind)
+    f = kind.field(field)
+    inputs: list[str] = []
+    steps = set(f.required_at).union(*(r.steps for r in kind.rules if r.field == field))
+    if steps - {"*"}:
+        inputs += [wf.state_field for wf in kind.workflows()]
+        if kind.delisting and "register_status" in kind.field_names():
+            inputs.append("register_status")
+    inputs += [r.when_field for r in kind.rules if r.field == field]
+    inputs += CODED_RULE_INPUTS.get((kind.name, field), ())
+    return tuple(n for n in dict.fromkeys(inputs) if n != field)
+
+
+def problems_by_field(
+    kind: RecordKind | str, values: Mapping[str, Any], t: Thresholds = THRESHOLDS
+) -> dict[str, list[Problem]]:
+    """What a form shows beside each field: the problems at the record's step, what the next step
+    still needs (code "next"), leaving out what that step fills by itself, and the warnings. A draft
+    with gaps is valid; its gaps are marked from the start."""
+    kind = _kind(kind)
+    out: dict[str, list[Problem]] = {}
+    for p in validate(kind, values, t):
+        if p.field and p.code != "unknown":
+            out.setdefault(p.field, []).append(p)
+    for step in next_steps(kind, values):
+        fills = set(step_fills(kind, step.target))
+        ahead = {**values, kind.workflow.state_field: step.target}
+        for p in validate(kind, ahead, t):
+            if p.code in ("required", "rule") and p.field and p.field not in fills and p.field not in out:
+                out[p.field] = [Problem(p.field, "next", f"{step.zh}前：{p.zh}", f"before '{step.en}': {p.en}")]
+    for p in warnings(kind, values, t):
+        if p.field and p.field not in out:
+            out[p.field] = [p]
+    return out
+
+
+def irreversible(kind: RecordKind | str, target: str, state_field: str | None = None) -> bool:
+    """True when no one but an administrator can take a record from `target` back to an earlier
+    step (销号, signing, a drawn sample, a recorded rectification): the user is asked first."""
+    kind = _kind(kind)
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
+    if wf is None or target not in wf.step_codes():
+        return False
+    here = wf.step_index(target)
+    return not any(
+        t.source == target and wf.step_index(t.target) < here and set(t.roles) - {"admin"} for t in wf.transitions
+    )
+
+
+def _open_hazards(ctx: Context) -> list[Mapping[str, Any]]:
+    return [h for h in ctx.children.get("dam_hazard", ()) if (h.get("step") or "open") != "closed"]
+
+
+def step_checks(
+    kind: RecordKind | str, values: Mapping[str, Any], target: str, role: str, ctx: Context | None = None
+) -> list[Problem]:
+    """What refuses (or, with code "warning", only warns about) moving a record to `target`, beyond
+    its own fields: `values` are the record as it would be after the step, `ctx.children` the
+    records the rule looks at (a dam's hazards, an acceptance's spot checks)."""
+    kind = _kind(kind)
+    ctx = ctx or Context()
+    out: list[Problem] = []
+    if kind.name == "dam_hazard" and target == "closed" and values.get("recheck_result") != "pass":
+        out.append(Problem("recheck_result", "rule", "复查合格后才能销号", "only a passed re-check can be closed"))
+    if kind.name == "watershed_acceptance" and target in ("checked", "signed"):
+        sampled, checked = values.get("sampled_count"), values.get("checked_count")
+        if not sampled or checked != sampled:
+            out.append(
+                Problem("checked_count", "rule", "所有抽查图斑核查完成后才能继续", "check every sampled spot first")
+            )
+    if target == "delisted" and "dam_hazard" in ctx.children:
+        out += _delisting_with_hazards(_open_hazards(ctx), role)
+    return out
+
+
+def _delisting_with_hazards(open_hazards: Sequence[Mapping[str, Any]], role: str) -> list[Problem]:
+    """An open 重大隐患 refuses de-listing (an administrator may, with the reason required anyway);
+    open general hazards only warn."""
+    major = sum(1 for h in open_hazards if h.get("severity") == "major")
+    general = len(open_hazards) - major
+    out: list[Problem] = []
+    if major:
+        zh = f"有 {major} 处未销号的重大隐患"
+        en = f"{major} major hazard(s) still open"
+        if role == "admin":
+            out.append(Problem(None, "warning", zh + "，将随之保留在台账中", en + "; they stay in the ledger"))
+        else:
+            out.append(Problem(None, "rule", zh + "，不能登记销号（请先整改销号，或由管理员处理）",
+                               en + ": close them first, or ask an administrator"))  # fmt: skip
+    if general:
+        out.append(
+            Problem(None, "warning", f"有 {general} 处未销号的一般隐患", f"{general} general hazard(s) still open")
+        )
+    return out
+
+
+def creation_problems(child: RecordKind | str, parent_values: Mapping[str, Any]) -> list[Problem]:
+    """A new record under an object that left the register (销号) is refused."""
+    child = _kind(child)
+    parent = RECORD_KINDS.get(child.parent or "")
+    if parent is not None and parent.delisting and parent_values.get("register_status") == "delisted":
+        return [Problem(None, "rule", f"{parent.zh}已登记销号，不能再新建{child.zh}",
+                        f"the {parent.en.lower()} is de-listed: no new {child.en.lower()}")]  # fmt: skip
+    return []
+
+
+# The records that may be deleted while still in their first step (a mistake undone), by kind.
+DRAFT_STEPS = {"dam_inspection": "draft", "dam_hazard": "open", "patch_survey": "draft", "patch_acceptance": "draft",
+               "watershed_acceptance": "draft"}  # fmt: skip
+DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
+
+
+def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
+    """None when `username` (in `role`) may delete this record: a draft (see DRAFT_STEPS) of their
+    own, or any draft for a technician. A record never synced has no author yet: it is this laptop's."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problem = check_writer(kind, role)
+    if problem is not None:
+        return problem
+    draft = DRAFT_STEPS.get(kind.name)
+    if draft is None or kind.workflow is None or values.get(kind.workflow.state_field) != draft:
+        return Problem(None, "delete", f"只能删除草稿；已提交的{kind.zh}不能删除",
+                       f"only a draft can be deleted; this {kind.en.lower()} has gone further")  # fmt: skip
+    author = values.get("created_by")
+    if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
+        return Problem(None, "delete", f"只能删除自己填写的草稿（此草稿由 {author} 填写）",
+                       f"only your own drafts can be deleted (this one is {author}'s)")  # fmt: skip
     return None
 
 

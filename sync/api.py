@@ -194,7 +194,14 @@ class ApiClient:
         return out
 
     def me(self) -> dict:
-        return self._json("GET", f"{API}/auth/me")
+        """Who the token belongs to (username, display name, role, counties); kept in ``user``."""
+        self.user = self._json("GET", f"{API}/auth/me")
+        return self.user
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the logged-in user's password; the server revokes the user's other tokens."""
+        body = {"old_password": old_password, "new_password": new_password}
+        self.request("POST", f"{API}/auth/password", ok=(204,), json=body)
 
     def push(self, changes: list[dict], client_id: str | None = None) -> dict:
         return self._json("POST", f"{API}/sync/push", sync=True, json={"client_id": client_id, "changes": changes})

@@ -311,6 +311,55 @@ def list_rejected(store: Store | str | Path) -> list[dict[str, Any]]:
              "result": _loads(r[5])} for r in rows]  # fmt: skip
 
 
+def _rejected(conn: sqlite3.Connection, mutation_id: int) -> tuple[str, str, str, dict]:
+    row = conn.execute(
+        "SELECT kind, uuid, op, change FROM sbs_outbox WHERE mutation_id = ? AND status = 'rejected'", (mutation_id,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(mutation_id)
+    return row[0], row[1], row[2], json.loads(row[3])
+
+
+def requeue_rejected(store: Store | str | Path, mutation_id: int) -> int:
+    """Send a refused edit again at the next sync, once the user fixed the record: its change-log
+    entries are pending again, so the next push carries the record as it is now. Returns how many."""
+    store, conn = _open(store)
+    try:
+        with transaction(conn):
+            _rejected(conn, mutation_id)
+            seqs = [r[0] for r in conn.execute("SELECT seq FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))]
+            conn.execute("DELETE FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))
+            count = store.mark_unsynced(seqs, conn=conn)
+            conn.execute("UPDATE sbs_outbox SET status = 'requeued', done_at = ? WHERE mutation_id = ?",
+                         (utc_now(), mutation_id))  # fmt: skip
+    finally:
+        conn.close()
+    return count
+
+
+def discard_rejected(store: Store | str | Path, mutation_id: int) -> None:
+    """Give up a refused edit: the record goes back to the server's values (a new record the server
+    never took is removed; a refused delete brings the record back). Written as server values, not
+    logged: nothing is sent for it."""
+    store, conn = _open(store)
+    try:
+        with transaction(conn):
+            kname, uuid, op, change = _rejected(conn, mutation_id)
+            base = store.base(kname, uuid, conn=conn)
+            if base is None:
+                store.apply_remote(kname, [{"uuid": uuid, "_deleted": True}], conn=conn, rebase=False)
+            else:
+                names = set(base) if op == "delete" else {*change.get("fields", {}), "server_rev"}
+                row = {n: base.get(n) for n in names if n in base or n != "geom"}
+                if row.get("geom") is not None:
+                    row["geom"] = gpkg.decode(row["geom"])
+                store.apply_remote(kname, [{**row, "uuid": uuid}], conn=conn, rebase=False)
+            conn.execute("UPDATE sbs_outbox SET status = 'discarded', done_at = ? WHERE mutation_id = ?",
+                         (utc_now(), mutation_id))  # fmt: skip
+    finally:
+        conn.close()
+
+
 # ------------------------------------------------------------------------------------------
 # The engine
 # ------------------------------------------------------------------------------------------

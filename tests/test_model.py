@@ -67,7 +67,7 @@ def test_field_consistency(kind, field):
         assert field.enum.name in ENUMERATIONS
         if field.default is not None:
             assert field.default in field.enum.codes(), f"{kind.name}.{field.name} default"
-    if field.type == REF:
+    if field.type == REF or field.ref is not None:
         assert field.ref in RECORD_KINDS
     if field.derived:
         assert field.derived in rules.DERIVATIONS

@@ -57,10 +57,12 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 6  # open store, the three dock toggles, import registers, thresholds
+        assert len(plugin.actions) == 7  # open store, the three dock toggles, import registers, help, thresholds
         toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
         names = {a.objectName() for a in toolbar.actions()}
-        assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"} <= names
+        assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction", "ShuibaoIdentityAction"} <= names
+        menu = [a.objectName() for a in iface.plugin_menus[MENU].actions()]
+        assert menu[-1] == "ShuibaoHelpAction" and "ShuibaoHelpAction" not in names  # 帮助: the menu's last entry
         plugin.initProcessing()
         assert QgsApplication.processingRegistry().algorithmById("shuibao:sync") is not None
         plugin.unload()

@@ -75,6 +75,7 @@ from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
 
 STORE = {store!r}
+IDENTITY = {identity!r}  # (server URL, what the server says about the demo store's user) or None
 READY = Path({ready!r})
 LOG = Path({log!r})
 WIDTH, HEIGHT = {width}, {height}
@@ -101,6 +102,10 @@ def open_store():
             log("the shuibao plugin is not loaded; plugins: %s" % sorted(plugins))
             mark_ready()
             return
+        if IDENTITY:  # the laptop's last login: the user who downloaded the demo store
+            from shuibao import settings
+
+            settings.remember_identity(*IDENTITY)
         layers = plugin.open_store(path=STORE)
         log("opened %d layers" % len(layers))
         for dock in plugin.docks:
@@ -253,13 +258,26 @@ def write_profile(server_url: str = "", locale: str = "zh") -> None:
     (PROFILES / "profiles" / "profiles.ini").write_text("[core]\ndefaultProfile=default\n", encoding="utf-8")
 
 
-def write_startup() -> Path:
+def demo_identity(url: str) -> tuple[str, dict]:
+    """What the server says about the demo store's user, as a login on the laptop would keep it."""
+    from shuibao.sync.api import ApiClient
+
+    api = ApiClient(url, retries=1)
+    try:
+        user = api.login(DEMO_USER, DEMO_PASSWORD, "demo-profile")["user"]
+    finally:
+        api.close()
+    return url, dict(user)
+
+
+def write_startup(identity: tuple[str, dict] | None = None) -> Path:
     width, height = (int(x) for x in SCREEN.split("x"))
     script = DEMO / "startup.py"
     script.write_text(
-        STARTUP.format(store=str(STORE), ready=str(READY), log=str(LOG), width=width, height=height),
+        STARTUP.format(store=str(STORE), identity=identity, ready=str(READY), log=str(LOG), width=width,
+                       height=height),
         encoding="utf-8",
-    )
+    )  # fmt: skip
     return script
 
 
@@ -282,8 +300,8 @@ def qgis_env() -> dict[str, str]:
     return env
 
 
-def run_qgis(screenshot: bool, timeout: float = 180.0) -> int:
-    script = write_startup()
+def run_qgis(screenshot: bool, timeout: float = 180.0, identity: tuple[str, dict] | None = None) -> int:
+    script = write_startup(identity)
     for f in (READY, LOG):
         f.unlink(missing_ok=True)
     proc = subprocess.Popen(qgis_command(script), env=qgis_env(), cwd=ROOT)  # noqa: S603
@@ -342,7 +360,7 @@ def main() -> int:
             return 0
         build_translations()
         write_profile(server[1] if server else "", args.locale)
-        return run_qgis(args.screenshot)
+        return run_qgis(args.screenshot, identity=demo_identity(server[1]) if server else None)
     finally:
         if server is not None:
             _load_tool("demo_server").stop_server(server[0])

@@ -10,28 +10,46 @@ records, see ui.photos) and the buttons of the workflow steps the user's role ma
 
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsProject, QgsVectorLayer, QgsWkbTypes
+import datetime as dt
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsCoordinateTransform,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
-from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QListWidgetItem, QPushButton, QWidget
+from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QListWidgetItem, QMessageBox, QPushButton, QWidget
 
 from .. import settings
 from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
-from ..model import OBJECT_KINDS, RECORD_KINDS
-from ..model.schema import DATE, ENUM, TEXT
+from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, RecordKind, rules
+from ..model.schema import ENUM, INT, REAL, Transition
 from ..settings import language
-from . import actions, load_ui, tr
+from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
 from .photos import PhotoStrip
+from .record_form import RecordForm
 
 FORM_CLASS = load_ui("object_dock.ui")
 REFRESH_DELAY_MS = 200
 POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
 UUID_ROLE = Qt.ItemDataRole.UserRole + 11
-DATE_FIELDS = ("inspected_at", "surveyed_at", "accepted_at", "signed_at", "checked_at", "deadline", "completed_at",
-               "created_at")  # fmt: skip
+# The day a timeline record is dated by: when it was done, else when it was recorded. A hazard is
+# recorded at the inspection that found it (its own created_at is when the server first saw it).
+DATE_FIELDS = {
+    "dam_inspection": ("inspected_at",), "dam_hazard": (("inspection_uuid", "inspected_at"), "created_at"),
+    "patch_survey": ("surveyed_at",),
+    "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
+    "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
+}  # fmt: skip
 
 
 class _Contents(QWidget, FORM_CLASS):
@@ -43,12 +61,21 @@ class _Contents(QWidget, FORM_CLASS):
 def _create_label(child: str) -> str:
     return {
         "dam_inspection": tr("Start inspection"),
-        "dam_hazard": tr("Open hazard"),
-        "patch_survey": tr("Survey"),
+        "dam_hazard": tr("Record hazard"),
+        "patch_survey": tr("Start survey"),
         "patch_measure": tr("Record measure"),
-        "patch_acceptance": tr("Acceptance"),
-        "watershed_acceptance": tr("Acceptance"),
+        "patch_acceptance": tr("Start acceptance"),
+        "watershed_acceptance": tr("Start acceptance"),
     }[child]
+
+
+def action_label(kind: RecordKind, t: Transition, lang: str) -> str:
+    """A step's button text. The model names each step of a record (隐患销号, 提交检查); a register
+    step is shared by every kind of object, so its button names the object (淤地坝登记销号)."""
+    text = t.zh if lang == "zh" else t.en
+    if kind.workflow_for("register_status") is not None and t in kind.workflow_for("register_status").transitions:
+        return f"{kind.zh}{t.zh}" if lang == "zh" else f"{t.en} ({kind.en.lower()})"
+    return text
 
 
 CREATABLE = {
@@ -71,10 +98,9 @@ class ObjectDock(QgsDockWidget):
         self.kind = RECORD_KINDS[OBJECT_KINDS[self.OBJECT][0]]
         self.lang = lang or language()
         self.layer: QgsVectorLayer | None = None
-        self.role_override: str | None = None
-        self.open_forms = True  # open the QGIS feature form after creating a record
-        self.ask = self._ask  # (kind, field) -> value or None; tests replace it
         self.last_outcome: actions.Outcome | None = None
+        self.form: RecordForm | None = None  # the record form a button opened
+        self.confirmation: QMessageBox | None = None  # the question before an irreversible step
         self._syncing = False
         self._current_fid: int | None = None
         self._connections: list[tuple[object, object]] = []
@@ -127,6 +153,7 @@ class ObjectDock(QgsDockWidget):
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         from .report_ui import ReportButton  # 导出/打印: ledgers of the list, forms of the selection (reports/)
 
         self.report_button = ReportButton(self)
@@ -137,7 +164,11 @@ class ObjectDock(QgsDockWidget):
         raise NotImplementedError
 
     def role(self) -> str:
-        return self.role_override or settings.role()
+        """The logged-in user's role (settings.identity); empty when nobody logged in: no step buttons."""
+        return settings.role()
+
+    def _on_identity_changed(self, *args) -> None:
+        self.show_detail(self._current_fid)  # another user or role: other buttons
 
     # -- signal bookkeeping ------------------------------------------------------------------
     def _connect(self, signal, slot) -> None:
@@ -374,6 +405,8 @@ class ObjectDock(QgsDockWidget):
             return "—"
         if f.type == ENUM and f.enum is not None:
             return f.enum.label(value, self.lang)
+        if f.ref is not None and isinstance(value, str):
+            return self._display(f.ref, value) or "—"
         if isinstance(value, bool):
             return tr("yes") if value else tr("no")
         if isinstance(value, str) and f.name.endswith("_at") and "T" in value:
@@ -381,6 +414,35 @@ class ObjectDock(QgsDockWidget):
         if isinstance(value, float):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
+
+    def _when(self, kind: RecordKind, values: dict) -> str:
+        for spec in DATE_FIELDS.get(kind.name, ()):
+            if isinstance(spec, tuple):  # (reference field, date field of the referenced record)
+                ref, name = spec
+                found = actions.by_uuid(kind.field(ref).ref, values.get(ref), self.project)
+                value = actions.feature_values(RECORD_KINDS[kind.field(ref).ref], found).get(name) if found else None
+            else:
+                value = values.get(spec)
+            if value:
+                return value
+        return ""
+
+    def _unit(self, kind, f, values: dict) -> str:
+        """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
+        if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
+            return " " + kind.field("unit").enum.label(values["unit"], self.lang)
+        return ""
+
+    def _display(self, kind: str, uuid: str) -> str:
+        """How the layer names a record (its display expression: code and name), for references."""
+        layer = actions.layer_of(kind, self.project)
+        feature = actions.by_uuid(kind, uuid, self.project) if layer is not None else None
+        if feature is None:
+            return ""
+        context = QgsExpressionContext(layer.createExpressionContext())
+        context.setFeature(feature)
+        value = QgsExpression(layer.displayExpression()).evaluate(context)
+        return "" if value is None or str(value) == "NULL" else str(value).strip()
 
     def show_detail(self, fid: int | None) -> None:
         c = self.contents
@@ -430,12 +492,14 @@ class ObjectDock(QgsDockWidget):
                     v = actions.feature_values(k, feature)
                     if child == "watershed_acceptance":
                         acceptance_uuids.append(v["uuid"])
-                    when = next((v[n] for n in DATE_FIELDS if v.get(n)), "") or ""
+                    when = self._when(k, v)
                     step_field = k.field(k.workflow.state_field)
-                    parts = [when[:10], k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
-                    for extra in (k.code_field, k.status_field, "verdict", "severity"):
+                    parts = [_day(when), k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
+                    for extra in (k.code_field, k.title_field, k.status_field, "verdict"):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
-                            parts.append(self._label(k.field(extra), v[extra]))
+                            f = k.field(extra)
+                            if not f.name.endswith("_at"):
+                                parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     limit = local_thresholds.of(v.get("county_code"))["visit_max_distance"]
                     if distance is not None and distance > limit:
@@ -495,6 +559,7 @@ class ObjectDock(QgsDockWidget):
         while layout.count():
             widget = layout.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # until deleted, an old button would still show beside the new ones
                 widget.deleteLater()
         self.buttons: dict[str, QPushButton] = {}
         if feature is None:
@@ -502,11 +567,10 @@ class ObjectDock(QgsDockWidget):
         role = self.role()
         specs: list[tuple[str, str, object]] = []
         for child in CREATABLE[self.OBJECT]:
-            if actions.can_create(child, role):
+            if actions.can_create(child, role) and not rules.creation_problems(child, values):
                 specs.append((f"create:{child}", _create_label(child), lambda _=False, ch=child: self.create(ch)))
         for t in actions.allowed_transitions(self.kind, values, role):
-            label = t.zh if self.lang == "zh" else t.en
-            specs.append((f"step:{self.kind.name}:{t.target}", label,
+            specs.append((f"step:{self.kind.name}:{t.target}", action_label(self.kind, t, self.lang),
                           lambda _=False, tg=t.target: self.step(self.kind.name, self._current_fid, tg)))  # fmt: skip
         child = self.selected_child()
         if child is not None:
@@ -516,16 +580,26 @@ class ObjectDock(QgsDockWidget):
             if child_feature is not None:
                 cv = actions.feature_values(k, child_feature)
                 for t in actions.allowed_transitions(k, cv, role):
-                    label = t.zh if self.lang == "zh" else t.en
-                    specs.append((f"step:{ck}:{t.target}", label,
+                    specs.append((f"step:{ck}:{t.target}", action_label(k, t, self.lang),
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
+                if drafts.may_delete(ck, cv):
+                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                                  lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)
             button.setObjectName(name)
             button.clicked.connect(slot)
             layout.addWidget(button, i // 3, i % 3)
             self.buttons[name] = button
+
+    def delete_draft(self, kind: str, fid: int) -> bool:
+        """删除草稿: asks first (ui.drafts); the list and the timeline follow."""
+        item = self.contents.childList.currentItem()
+        deleted = drafts.delete_draft(kind, fid, item.text() if item else "", self, self.project)
+        if deleted:
+            self.reload()
+        return deleted
 
     def _report(self, outcome: actions.Outcome, success: str) -> None:
         self.last_outcome = outcome
@@ -550,64 +624,169 @@ class ObjectDock(QgsDockWidget):
                 return (info.longitude, info.latitude)
         return None
 
-    def create(self, child: str) -> actions.Outcome:
+    def _window(self):
+        return self.iface.mainWindow() if self.iface is not None and hasattr(self.iface, "mainWindow") else self
+
+    def _open(self, form: RecordForm) -> RecordForm:
+        self.form = form
+        form.finished.connect(lambda *_args: self._form_closed(form))
+        form.open()  # window-modal: QGIS waits for it, the event loop keeps running
+        return form
+
+    def _form_closed(self, form: RecordForm) -> None:
+        if self.form is form:
+            self.form = None
+
+    # -- creating records --------------------------------------------------------------------
+    def create(self, child: str) -> RecordForm | None:
+        """Open the form of a new child record (nothing is saved before its OK)."""
         gps = self._gps_position()
-        outcome = actions.create_child(
+        outcome, feature = actions.new_child(
             child, self.kind.name, self._current_fid, self.role(), settings.user_name(),
             position=gps, position_source="gps" if gps else None, project=self.project,
         )  # fmt: skip
-        self._report(outcome, tr("Created."))
-        if outcome.ok:
-            self.show_detail(self._current_fid)
-            self.select_child(child, outcome.fid)
-            self.open_form(child, outcome.fid)
-        return outcome
+        if feature is None:
+            self._report(outcome, "")
+            return None
+        layer = actions.layer_of(child, self.project)
+        form = RecordForm(layer, feature, RECORD_KINDS[child], new=True, lang=self.lang, parent=self._window(),
+                          iface=self.iface, on_saved=lambda fid, ch=child: self._created(ch, fid))  # fmt: skip
+        return self._open(form)
 
-    def open_form(self, kind: str, fid: int) -> None:
-        if not self.open_forms or self.iface is None or not hasattr(self.iface, "openFeatureForm"):
-            return
+    def _created(self, child: str, fid: int) -> None:
+        self._report(actions.Outcome(True, [], child, fid), tr("Saved."))
+        self.show_detail(self._current_fid)
+        self.select_child(child, fid)
+
+    def open_form(self, kind: str, fid: int) -> RecordForm | None:
+        """Open a record's form: editable until the record reaches a final step, then read only."""
         layer = actions.layer_of(kind, self.project)
         feature = actions.get_feature(layer, fid) if layer is not None else None
-        if feature is not None:
-            self.iface.openFeatureForm(layer, feature)
+        if feature is None:
+            return None
+        k = RECORD_KINDS[kind]
+        values = actions.feature_values(k, feature)
+        final = k.workflow is not None and values.get(k.workflow.state_field) in k.workflow.final
+        form = RecordForm(layer, feature, k, new=False, lang=self.lang, parent=self._window(), iface=self.iface,
+                          editable=not final, on_saved=lambda _fid: self.reload())  # fmt: skip
+        return self._open(form)
 
-    def step(self, kind: str, fid: int, target: str) -> actions.Outcome:
-        """Run one workflow transition; asks for at most two missing text/choice fields, else opens the form."""
+    # -- workflow steps ----------------------------------------------------------------------
+    def step(self, kind: str, fid: int, target: str) -> None:
+        """Take one workflow step: ask first when it cannot be undone, open the form when fields
+        are missing, refuse with the model's reasons. The result lands in last_outcome."""
         role, user = self.role(), settings.user_name()
         if kind == "watershed_acceptance" and target == "sampled":
-            outcome = actions.draw_sample(fid, role, user, settings.sample_share(), project=self.project)
+            self._sample(fid, role, user)
+            return
+        plan = actions.plan_transition(kind, fid, target, role, user, project=self.project)
+        if plan is None:
+            self._report(actions.missing_record(kind, fid), "")
+        elif plan.refusals():
+            self._report(actions.Outcome(False, plan.refusals(), kind, fid), "")
+        elif plan.missing():
+            self._finish_in_form(plan)
         else:
-            outcome = actions.transition(kind, fid, target, role, user, project=self.project)
-            missing = [p.field for p in outcome.problems if p.code in ("required", "rule") and p.field]
-            k = RECORD_KINDS[kind]
-            askable = all(k.field(m).type in (TEXT, ENUM, DATE) for m in missing)
-            if not outcome.ok and missing and len(set(missing)) <= 2 and askable:
-                extra = {}
-                for name in dict.fromkeys(missing):
-                    value = self.ask(kind, name)
-                    if value in (None, ""):
-                        break
-                    extra[name] = value
-                else:
-                    outcome = actions.transition(kind, fid, target, role, user, extra, project=self.project)
-            if not outcome.ok and missing and not askable:
-                self.open_form(kind, fid)
+            self._confirm(plan, lambda: self._apply(plan))
+
+    def _step_label(self, plan: actions.Plan) -> str:
+        t = plan.kind.workflow.transition(plan.source, plan.target)
+        return action_label(plan.kind, t, self.lang)
+
+    def _finish_in_form(self, plan: actions.Plan) -> None:
+        """Open the record's form to fill what the step lacks; its OK saves and takes the step."""
+        name, fid, target = plan.kind.name, plan.fid, plan.target
+        role, user = self.role(), settings.user_name()
+
+        def check(values: dict) -> list:
+            again = actions.plan_transition(name, fid, target, role, user, values, self.project)
+            return again.missing() if again is not None else []
+
+        layer = actions.layer_of(name, self.project)
+        feature = actions.get_feature(layer, fid)
+        form = RecordForm(layer, feature, plan.kind, new=False, lang=self.lang, parent=self._window(),
+                          iface=self.iface, check=check, step_label=self._step_label(plan),
+                          on_saved=lambda _fid: self.step(name, fid, target))  # fmt: skip
+        self._open(form)
+        form.refresh_problems()
+        form.show_tab_of(plan.missing()[0].field)
+        self.last_outcome = actions.Outcome(False, plan.problems, name, fid)  # the form says what is missing
+
+    def _summary(self, plan: actions.Plan, notes: tuple[str, ...] = ()) -> str:
+        """What the step changes, and what it records that was typed before (a reason, a verdict)."""
+        lines = []
+        changed = plan.changed()
+        for name, old, new in changed:
+            f = plan.kind.field(name)
+            change = f"{self._label(f, old)} → {self._label(f, new)}" if old not in (None, "") else self._label(f, new)
+            lines.append(f"• {f.label(self.lang)}：{change}")
+        done = {name for name, _old, _new in changed}
+        values = plan.values
+        record = plan.kind.parent is not None  # a record's computed figures are what one signs
+        for f in plan.kind.fields:
+            shown = plan.target in f.required_at or (record and f.derived)
+            if shown and f.name not in done and values.get(f.name) not in (None, ""):
+                lines.append(f"• {f.label(self.lang)}：{self._label(f, values[f.name])}")
+        lines += [f"• {note}" for note in notes]
+        lines += [f"⚠ {w.message(self.lang)}" for w in plan.warnings]
+        return "\n".join(lines)
+
+    def _confirm(self, plan: actions.Plan, go, notes: tuple[str, ...] = ()) -> None:
+        """Ask before a step only an administrator can undo, or one the model warns about, with
+        a short summary of what it changes."""
+        irreversible = rules.irreversible(plan.kind, plan.target)
+        if not irreversible and not plan.warnings:
+            go()
+            return
+        label = self._step_label(plan)
+        if irreversible:
+            text = tr("“{0}” cannot be undone (only an administrator can). It will change:").format(label)
+        else:
+            text = tr("“{0}” will change:").format(label)
+        box = QMessageBox(QMessageBox.Icon.Question, label, text, parent=self._window())
+        box.setObjectName("ShuibaoConfirmStep")
+        box.setInformativeText(self._summary(plan, notes))
+        yes = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+        yes.setObjectName("ShuibaoConfirmYes")
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: go() if button is yes else self._cancelled(plan))
+        box.finished.connect(lambda *_args: setattr(self, "confirmation", None))
+        self.confirmation = box
+        box.open()
+
+    def _cancelled(self, plan: actions.Plan) -> None:
+        self.last_outcome = actions.Outcome(False, [], plan.kind.name, plan.fid)
+
+    def _apply(self, plan: actions.Plan) -> None:
+        outcome = actions.apply(plan, self.role(), settings.user_name(), self.project)
+        self._done(outcome)
+
+    def _done(self, outcome: actions.Outcome) -> None:
         self._report(outcome, tr("Saved."))
         self.reload()
-        if outcome.ok and kind != self.kind.name:
-            self.select_child(kind, fid)
-        return outcome
+        if outcome.ok and outcome.kind != self.kind.name and outcome.fid is not None:
+            self.select_child(outcome.kind, outcome.fid)
 
-    def _ask(self, kind: str, name: str):
-        f = RECORD_KINDS[kind].field(name)
-        if f.type == ENUM:
-            labels = [c.zh if self.lang == "zh" else c.en for c in f.enum.choices]
-            label, ok = QInputDialog.getItem(self, self.windowTitle(), f.label(self.lang), labels, 0, False)
-            return f.enum.choices[labels.index(label)].code if ok else None
-        if f.type == DATE:
-            return actions.today_iso()
-        text, ok = QInputDialog.getText(self, self.windowTitle(), f.label(self.lang))
-        return text if ok else None
+    def _sample(self, fid: int, role: str, user: str) -> None:
+        sample = actions.plan_sample(fid, role, user, settings.sample_share(), project=self.project)
+        if isinstance(sample, actions.Outcome):
+            self._report(sample, "")
+            return
+        structures = sum(1 for s in sample.spots if s["measure_type"] in STRUCTURE_MEASURES)
+        note = tr("{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})").format(
+            len(sample.spots), structures, sample.share, sample.seed)  # fmt: skip
+        self._confirm(sample.plan, lambda: self._done(actions.draw_sample(sample, role, user, self.project)), (note,))
+
+
+def _day(value: str) -> str:
+    """The local day of a date or a UTC time stamp."""
+    if "T" not in value:
+        return value[:10]
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return value[:10]
 
 
 class DamDock(ObjectDock):

@@ -27,6 +27,7 @@ from qgis.PyQt.QtGui import QColor
 from ..layers import thresholds as local_thresholds
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind
+from ..model.definition import REGISTER_STATUS
 from ..model.rules import patrol_interval_hours
 from ..model.schema import Thresholds
 from . import tr
@@ -344,20 +345,25 @@ class FeatureTableModel(QAbstractTableModel):
             self._hazards = dict(conn.execute(sql).fetchall())
 
     def _count(self) -> None:
-        """Counts over every object (not only the shown ones): per status and due state; townships."""
+        """Counts per status and due state and with open hazards, over every object of the chosen
+        township (not only the shown ones); the total and the townships over the whole layer."""
         e, conn = self._exprs, self._conn
+        township = self.filters.get("township")
+        where, params = (f" WHERE {e[TOWNSHIP]} = ?", [township]) if township else ("", [])
         by_status: dict[str, int] = {}
         by_due: dict[int, int] = {}
-        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source} GROUP BY 1, 2"  # noqa: S608
-        for status, due, n in conn.execute(sql):
+        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source}{where} GROUP BY 1, 2"  # noqa: S608
+        for status, due, n in conn.execute(sql, params):
             by_status[status] = by_status.get(status, 0) + n
             by_due[due] = by_due.get(due, 0) + n
-        self.counts_by_status, self.counts_by_due, self.total = by_status, by_due, sum(by_due.values())
+        self.counts_by_status, self.counts_by_due = by_status, by_due
+        self.total = conn.execute(f"SELECT count(*) FROM {self._source}").fetchone()[0]  # noqa: S608
         sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
         self.townships = sorted(t for (t,) in conn.execute(sql) if t)
         if self._hazards:
-            sql = f"SELECT count(*) FROM {self._source} WHERE {self._with_open_hazard()}"  # noqa: S608
-            self.with_hazards = conn.execute(sql).fetchone()[0]
+            hazard = self._with_open_hazard()
+            sql = f"SELECT count(*) FROM {self._source}{where or ' WHERE 1'} AND {hazard}"  # noqa: S608
+            self.with_hazards = conn.execute(sql, params).fetchone()[0]
 
     def _with_open_hazard(self) -> str:
         """SQL: the object has an open hazard."""
@@ -368,7 +374,10 @@ class FeatureTableModel(QAbstractTableModel):
     # -- filtering and sorting ---------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
         """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool)."""
+        township = self.filters.get("township")
         self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        if self.filters.get("township") != township and self._conn is not None:
+            self._count()  # the counts follow the township
         self.beginResetModel()
         self._query_fids()
         self.endResetModel()
@@ -497,6 +506,8 @@ class FeatureTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == 3 and self._status_enum is not None and row[STATUS]:
                 text = self._status_enum.label(row[STATUS], self.lang)
+                if self.delisted(row):
+                    text += f"（{REGISTER_STATUS.label('delisted', self.lang)}）"
                 hazards = self.open_hazards(row)
                 return f"{text} ⚠{hazards}" if hazards else text
             if col == SYNC_COLUMN:
@@ -507,9 +518,15 @@ class FeatureTableModel(QAbstractTableModel):
             if col == 3:
                 return self._colours.get(row[STATUS])
             return self._sync_colours.get(self.sync_state(row))
-        if row[DUE] == OVERDUE:  # ForegroundRole of the code
+        if self.delisted(row):  # ForegroundRole of the code: a de-listed object is out of the register
+            return QColor("#8c8c8c")
+        if row[DUE] == OVERDUE:
             return QColor("#d62728")
         return None
+
+    def delisted(self, row: tuple) -> bool:
+        """An object de-listed (销号) from the register (its step, for dams and watersheds)."""
+        return self.step_field == "register_status" and row[STEP] == "delisted"
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 5:

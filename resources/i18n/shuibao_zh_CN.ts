@@ -59,27 +59,32 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="69" />
+            <location filename="plugin.py" line="82" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="72" />
+            <location filename="plugin.py" line="85" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="118" />
+            <location filename="plugin.py" line="107" />
+            <source>Help</source>
+            <translation>帮助</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="188" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="128" />
+            <location filename="plugin.py" line="198" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="145" />
+            <location filename="plugin.py" line="215" />
             <source>Thresholds and sources…</source>
             <translation>阈值与依据…</translation>
         </message>
@@ -234,319 +239,424 @@
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
+            <location filename="ui/docks.py" line="63" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="64" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="65" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
+            <location filename="ui/docks.py" line="66" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="49" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="67" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="113" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="88" />
+            <location filename="ui/docks.py" line="114" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="117" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="118" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="119" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="94" />
+            <location filename="ui/docks.py" line="120" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="98" />
+            <location filename="ui/docks.py" line="124" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="101" />
+            <location filename="ui/docks.py" line="127" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="277" />
+            <location filename="ui/docks.py" line="308" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="279" />
+            <location filename="ui/docks.py" line="310" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="281" />
+            <location filename="ui/docks.py" line="312" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="283" />
+            <location filename="ui/docks.py" line="314" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="293" />
+            <location filename="ui/docks.py" line="324" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="393" />
+            <location filename="ui/docks.py" line="455" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="442" />
+            <location filename="ui/docks.py" line="506" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="443" />
+            <location filename="ui/docks.py" line="507" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="463" />
+            <location filename="ui/docks.py" line="527" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="522" />
+            <location filename="ui/docks.py" line="585" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="559" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
+            <location filename="ui/docks.py" line="587" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="595" />
+            <location filename="ui/docks.py" line="657" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="618" />
+            <location filename="ui/docks.py" line="743" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="745" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="777" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="797" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="626" />
+            <location filename="ui/docks.py" line="805" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="634" />
+            <location filename="ui/docks.py" line="813" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="54" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="53" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="213" />
+            <location filename="ui/feature_model.py" line="214" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="214" />
+            <location filename="ui/feature_model.py" line="215" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="215" />
+            <location filename="ui/feature_model.py" line="216" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="216" />
+            <location filename="ui/feature_model.py" line="217" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="217" />
+            <location filename="ui/feature_model.py" line="218" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="25" />
+            <source>no role</source>
+            <translation>无角色</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="34" />
+            <source>Not logged in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="39" />
+            <source>{0} ({1})</source>
+            <translation>{0}（{1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="39" />
+            <source>, </source>
+            <translation>，</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="58" />
+            <source>no server set</source>
+            <translation>未设置服务器</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="59" />
+            <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
+            <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="61" />
+            <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
+            <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="62" />
@@ -627,11 +737,6 @@
             <location filename="ui/import_dialog.py" line="83" />
             <source>Export report…</source>
             <translation>导出检查报告…</translation>
-        </message>
-        <message>
-            <location filename="ui/import_dialog.py" line="84" />
-            <source>Back</source>
-            <translation>上一步</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="85" />
@@ -814,112 +919,217 @@
             <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="42" />
+            <location filename="ui/login_dialog.py" line="46" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="44" />
+            <location filename="ui/login_dialog.py" line="48" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="46" />
+            <location filename="ui/login_dialog.py" line="50" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="52" />
+            <location filename="ui/login_dialog.py" line="56" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="88" />
+            <location filename="ui/login_dialog.py" line="101" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="100" />
+            <location filename="ui/login_dialog.py" line="114" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="102" />
+            <location filename="ui/login_dialog.py" line="116" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="109" />
+            <location filename="ui/login_dialog.py" line="117" />
+            <source>Change password…</source>
+            <translation>修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="128" />
+            <source>Logged in</source>
+            <translation>当前登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="129" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="110" />
+            <location filename="ui/login_dialog.py" line="130" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="111" />
+            <location filename="ui/login_dialog.py" line="131" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="117" />
+            <location filename="ui/login_dialog.py" line="138" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="157" />
+            <location filename="ui/login_dialog.py" line="162" />
+            <source>nobody on this server yet: log in with the account the county centre gave you</source>
+            <translation>尚未在此服务器登录：请使用县水保中心分配的账号登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="190" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="159" />
+            <location filename="ui/login_dialog.py" line="192" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="168" />
+            <location filename="ui/login_dialog.py" line="201" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="176" />
+            <location filename="ui/login_dialog.py" line="209" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="179" />
+            <location filename="ui/login_dialog.py" line="212" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="187" />
+            <location filename="ui/login_dialog.py" line="220" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="189" />
+            <location filename="ui/login_dialog.py" line="222" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="191" />
+            <location filename="ui/login_dialog.py" line="224" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/login_dialog.py" line="252" />
+            <source>Enter the server URL and the user name first.</source>
+            <translation>请先填写服务器地址和用户名。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="264" />
+            <source>Password changed. You stay logged in; other devices of this account must log in again with the new password.</source>
+            <translation>密码已修改，本机保持登录；此账号在其他设备上需用新密码重新登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="286" />
+            <source>Change password of {0}</source>
+            <translation>修改 {0} 的密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="293" />
+            <source>At least 8 characters, not your user name and not the current password.</source>
+            <translation>至少 8 个字符，不能与用户名或原密码相同。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="299" />
+            <source>Current password</source>
+            <translation>原密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="300" />
+            <source>New password</source>
+            <translation>新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="301" />
+            <source>New password again</source>
+            <translation>再次输入新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="303" />
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="305" />
+            <source>Server {0}, user {1}</source>
+            <translation>服务器 {0}，用户 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="322" />
+            <source>Enter the current password and the new one.</source>
+            <translation>请填写原密码和新密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="325" />
+            <source>The two new passwords differ: type the new password twice the same.</source>
+            <translation>两次输入的新密码不一致，请重新输入。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="330" />
+            <source>Changing the password on {0}…</source>
+            <translation>正在 {0} 上修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="333" />
+            <source>Shuibao: change password</source>
+            <translation>水保巡检：修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="342" />
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
@@ -1067,6 +1277,126 @@
             <location filename="ui/photos.py" line="717" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="137" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="161" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="163" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="209" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="48" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="62" />
+            <source>the whole record</source>
+            <translation>整条记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="81" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="92" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="99" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="101" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="103" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="106" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="131" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="142" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="144" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="185" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
         <message>
             <location filename="ui/report_ui.py" line="101" />
@@ -1399,94 +1729,104 @@
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="65" />
+            <location filename="ui/sync_ui.py" line="68" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="68" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <location filename="ui/sync_ui.py" line="72" />
+            <source>; {0} edits refused by the server (kept)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="128" />
+            <location filename="ui/sync_ui.py" line="140" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="129" />
+            <location filename="ui/sync_ui.py" line="141" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="130" />
+            <location filename="ui/sync_ui.py" line="142" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="209" />
+            <location filename="ui/sync_ui.py" line="144" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="235" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="228" />
+            <location filename="ui/sync_ui.py" line="254" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="263" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="287" />
+            <location filename="ui/sync_ui.py" line="320" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="297" />
+            <location filename="ui/sync_ui.py" line="331" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="298" />
+            <location filename="ui/sync_ui.py" line="333" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="334" />
+            <location filename="ui/sync_ui.py" line="372" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="355" />
+            <location filename="ui/sync_ui.py" line="395" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="358" />
+            <location filename="ui/sync_ui.py" line="398" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="374" />
+            <location filename="ui/sync_ui.py" line="424" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="381" />
+            <location filename="ui/sync_ui.py" line="447" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="383" />
+            <location filename="ui/sync_ui.py" line="448" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="454" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="513" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
         <message>
             <location filename="ui/thresholds_dialog.py" line="45" />
