@@ -209,3 +209,21 @@ def test_a_stored_set_that_cannot_be_read_falls_back_to_the_region(tmp_path):
     conn.close()
     [d] = local_thresholds.read(store.path)
     assert d.received_at is None and d.thresholds["main_flood_end"] == 630  # Jiangxi's, built in
+
+
+def test_the_dam_form_warns_about_a_storage_above_check_dam_scale(tmp_path, clock):
+    """SL 289-2003: above 500万 m³ it is no 淤地坝. The form's constraint says so beside the field, and
+    the record can still be saved (a warning, not a refusal)."""
+    from shuibao.layers import forms
+    from shuibao.model import RECORD_KINDS
+
+    store = h.new_store(tmp_path / "dams.gpkg")
+    layer = open_store_in_project(str(store.path), QgsProject.instance(), language="zh")["dam"]
+    idx = layer.fields().indexFromName
+    feature = QgsVectorLayerUtils.createFeature(layer, attributes={
+        idx("county_code"): "360704", idx("code"): "D-620", idx("name"): "大库容坝", idx("total_storage"): 620.0,
+    })  # fmt: skip
+    [warning] = forms.record_problems(RECORD_KINDS["dam"], feature)["total_storage"]
+    assert warning.code == "warning" and "超出淤地坝范围（SL 289-2003）" in warning.zh
+    feature.setAttribute(idx("total_storage"), 300.0)
+    assert "total_storage" not in forms.record_problems(RECORD_KINDS["dam"], feature)
