@@ -36,6 +36,7 @@ class ShuibaoPlugin:
         self.sync_ui = None
         self.reports_ui = None  # statistics panel, ledger and form menu entries (ui.reports_menu)
         self.import_dialog = None  # the register import dialog, while open
+        self.thresholds_dialog = None  # the thresholds viewer, while open
         self.provider = None  # the shuibao Processing provider
         self._connections: list[tuple[object, object]] = []
         self._install_translator()
@@ -103,6 +104,7 @@ class ShuibaoPlugin:
 
         self.reports_ui = ReportsUi(self.iface, MENU, self.toolbar)
         self._init_import()
+        self._init_thresholds()
         help_action = QAction(QgsApplication.getThemeIcon("/mActionHelpContents.svg"), tr("Help"),
                               self.iface.mainWindow())  # fmt: skip
         help_action.setObjectName("ShuibaoHelpAction")
@@ -202,6 +204,27 @@ class ShuibaoPlugin:
         for dock in self.docks:
             dock.schedule_reload()
 
+    # -- thresholds in force (issue 13) -------------------------------------------------------
+    def _init_thresholds(self) -> None:
+        action = QAction(tr("Thresholds and sources…"), self.iface.mainWindow())
+        action.setObjectName("ShuibaoThresholdsAction")
+        action.triggered.connect(self.show_thresholds)
+        self._connections.append((action.triggered, self.show_thresholds))
+        self.iface.addPluginToMenu(MENU, action)
+        self.actions.append(action)
+
+    def show_thresholds(self, *args):
+        """The thresholds in force in the counties of the project's (first) store, read only."""
+        from .layers.project import opened_stores
+        from .settings import language
+        from .ui.thresholds_dialog import ThresholdsDialog
+
+        stores = opened_stores()
+        dialog = ThresholdsDialog(stores[0] if stores else None, language(), self.iface.mainWindow())
+        dialog.show()
+        self.thresholds_dialog = dialog
+        return dialog
+
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API; qgis_process calls it with no iface
         from .sync.processing import register_provider
 
@@ -230,9 +253,10 @@ class ShuibaoPlugin:
         if self.reports_ui is not None:
             self.reports_ui.unload()
             self.reports_ui = None
-        if self.import_dialog is not None:
-            self.import_dialog.close()
-            self.import_dialog = None
+        for dialog in (self.import_dialog, self.thresholds_dialog):
+            if dialog is not None:
+                dialog.close()
+        self.import_dialog = self.thresholds_dialog = None
         if self.sync_ui is not None:
             self.sync_ui.unload()
             self.sync_ui = None
@@ -271,9 +295,10 @@ class ShuibaoPlugin:
             self.toolbar.setParent(None)
             self.toolbar.deleteLater()
             self.toolbar = None
-        from .layers import follow, forms, splits
+        from .layers import follow, forms, splits, threshold_expr
 
         forms.unload()  # the form constraints' expression function
+        threshold_expr.unregister()
         follow.unload()  # the commit followers of the store's layers
         splits.unload()  # the layers' split keepers
         if self.translator is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 
 from qgis.core import QgsSettings
@@ -200,15 +201,15 @@ def role() -> str:
     return identity().role
 
 
-def sample_share() -> float:
-    """Share of the non-structure spots drawn for a watershed acceptance (``shuibao/sample_share``)."""
-    from .model import THRESHOLDS
-
+def sample_share() -> float | None:
+    """Share of the non-structure spots drawn for a watershed acceptance (``shuibao/sample_share``);
+    None when not set here: the county's threshold ``acceptance_sample_share`` holds."""
+    text = _get_str("sample_share")
     try:
-        value = float(_get_str("sample_share") or THRESHOLDS["acceptance_sample_share"])
+        value = float(text) if text else None
     except ValueError:
-        value = THRESHOLDS["acceptance_sample_share"]
-    return min(max(value, 0.0), 1.0)
+        return None
+    return None if value is None or math.isnan(value) else min(max(value, 0.0), 1.0)
 
 
 def report_names() -> tuple[str, str]:

@@ -35,10 +35,12 @@ from qgis.core import (
 from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QObject
 
-from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
+from ..model import RECORD_KINDS, RecordKind, rules
 from ..model.definition import AUDIT_FIELD_NAMES
 from ..model.rules import Problem
 from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, TEXT, Field
+from . import threshold_expr
+from . import thresholds as local_thresholds
 from .values import feature_values, qt_value
 
 USER_VARIABLE = "shuibao_user"
@@ -195,14 +197,20 @@ def gk_area_expression() -> str:
     return f"area(transform($geometry, 'EPSG:4490', {zone}))"
 
 
-def _case(value: str, bounds: list[tuple[float, str]], last: str) -> str:
-    whens = " ".join(f"WHEN {value} >= {b!r} THEN '{code}'" for b, code in bounds)
+def _case(value: str, bounds: list[tuple[str, str]], last: str) -> str:
+    whens = " ".join(f"WHEN {value} >= {b} THEN '{code}'" for b, code in bounds)
     return f"CASE WHEN {value} IS NULL THEN NULL {whens} ELSE '{last}' END"
 
 
+def _threshold(name: str) -> str:
+    """The threshold ``name`` in force in the record's county (layers.threshold_expr)."""
+    return f'{threshold_expr.FUNCTION}("county_code", {_lit(name)})'
+
+
 def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None = None) -> str | None:
-    """A QGIS expression computing a derived field, or None when QGIS cannot compute it in a form."""
-    t = THRESHOLDS
+    """A QGIS expression computing a derived field, or None when QGIS cannot compute it in a form.
+    Thresholds are those of the record's county, read when the form computes."""
+    t = _threshold
     area = gk_area_expression()
     if f.derived == "area_m2":
         return f"round({area}, 1)"
@@ -212,13 +220,13 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
         return f"round({area} / 1000000.0, 6)"
     if f.derived == "dam_scale":
         bounds = [
-            (t["dam_backbone_min_storage"], "backbone"),
-            (t["dam_medium_min_storage"], "medium"),
-            (t["dam_small_min_storage"], "small"),
+            (t("dam_backbone_min_storage"), "backbone"),
+            (t("dam_medium_min_storage"), "medium"),
+            (t("dam_small_min_storage"), "small"),
         ]
         return _case('"total_storage"', bounds, "tiny")
     if f.derived == "patch_size_class":
-        bounds = [(t["benggang_large_min_area"], "large"), (t["benggang_medium_min_area"], "medium")]
+        bounds = [(t("benggang_large_min_area"), "large"), (t("benggang_medium_min_area"), "medium")]
         return f'CASE WHEN "kind" = \'benggang\' THEN {_case(area, bounds, "small")} ELSE "size_class" END'
     if f.derived == "conservation_rate":
         # From the geometry's area, not the "area" field: QGIS applies on-update defaults in no set order, so
@@ -227,12 +235,13 @@ def derived_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | N
         if "area" in kind.field_names() and kind.field("area").derived:
             a = f'coalesce({derived_expression(kind, kind.field("area"))}, "area")'
         return f'CASE WHEN {a} > 0 AND "eroded_area" IS NOT NULL THEN round(100.0 * ({a} - "eroded_area") / {a}, 1) END'
-    if f.derived == "erosion_intensity":
+    if f.derived == "erosion_intensity":  # SL 190-2007; below the region's tolerable loss it is slight
         m = '"erosion_modulus"'
         bounds = [(15000, "severe"), (8000, "very_strong"), (5000, "strong"), (2500, "moderate")]
         inner = " ".join(f"WHEN {m} >= {b} THEN '{c}'" for b, c in bounds)
-        tolerable = t["tolerable_loss_red_soil"]
-        return f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {tolerable!r} THEN 'light' ELSE 'slight' END"
+        return (
+            f"CASE WHEN {m} IS NULL THEN NULL {inner} WHEN {m} >= {t('tolerable_loss')} THEN 'light' ELSE 'slight' END"
+        )
     if f.derived == "distance_to_parent" and kind.parent and layer_ids and kind.parent in layer_ids:
         parent = f"geometry(get_feature('{layer_ids[kind.parent]}', 'uuid', {_q(kind.parent_field or '')}))"
         zone = "'EPSG:' || to_string(4534 + round(x($geometry) / 3) - 25)"
@@ -275,11 +284,12 @@ class Answers:
         from .records import context  # records imports the project module, which imports this one
 
         values = feature_values(kind, feature)
-        key = (kind.name, tuple(sorted(values.items(), key=lambda kv: kv[0])))
+        t = local_thresholds.of(values.get("county_code"))  # the record's county's, as last delivered
+        key = (kind.name, id(t), tuple(sorted(values.items(), key=lambda kv: kv[0])))
         found = self._cache.get(key)
         if found is None:
-            ctx = context(kind, values, feature)
-            found = (rules.problems_by_field(kind, values, ctx=ctx), rules.derive(kind, values, ctx))
+            ctx = context(kind, values, feature)  # under the thresholds of the record's county
+            found = (rules.problems_by_field(kind, values, t, ctx), rules.derive(kind, values, ctx))
             self._cache[key] = found
             if len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
@@ -702,6 +712,7 @@ def configure_form(
     """
     register_functions()
     relations = relations or {}
+    threshold_expr.register()  # the derived fields' expressions call it
     references = references or {}
     fields = layer.fields()
     form = layer.editFormConfig()

@@ -374,10 +374,17 @@ def create_schema(conn: sqlite3.Connection) -> None:
     migrate(conn, 1, LATEST)
 
 
-def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = LATEST) -> None:
-    """Run the migration steps; the caller holds the transaction."""
+def migrate(
+    conn: sqlite3.Connection, from_version: int, to_version: int = LATEST, old_model: str | None = None
+) -> None:
+    """Run the migration steps; the caller holds the transaction. ``old_model``: the model version the
+    store was written under, when it differs from the plugin's (layers.model_upgrade)."""
     for version in range(from_version, to_version):
         MIGRATIONS[version](conn)
+    if old_model is not None:
+        from . import model_upgrade  # it builds on this module
+
+        model_upgrade.upgrade(conn, old_model)
     if add_missing_tables(conn):
         # The older plugin skipped the server's records of kinds it did not know, and its pull cursor
         # went past them: the next sync pulls everything again (edits not yet pushed stay on top).

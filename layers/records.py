@@ -12,7 +12,8 @@ from typing import Any
 
 from qgis.core import QgsFeature, QgsFeatureRequest, QgsProject, QgsVectorLayer, QgsWkbTypes
 
-from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, links, rules
+from ..model import RECORD_KINDS, RecordKind, links, rules
+from . import thresholds as local_thresholds
 from .project import find_layer
 from .values import feature_values, qt_value
 
@@ -80,7 +81,7 @@ def context(
     """What the model's derivations and rules look at besides the record: its point and its parent's,
     and the records model.links names (a dam's hazards, an acceptance's checks and watershed, a
     patch's measures). `replace` = (kind, uuid, values or None) stands one record in as it was."""
-    ctx = rules.Context(thresholds=THRESHOLDS)
+    ctx = rules.Context(thresholds=local_thresholds.of(values.get("county_code")))  # the county's, as delivered
     parent_uuid = values.get(kind.parent_field) if kind.parent_field else None
     if any(f.derived == "distance_to_parent" for f in kind.fields):
         parent = by_uuid(kind.parent, parent_uuid, project)

@@ -42,6 +42,7 @@ from typing import Any
 
 from ..model import MODEL_VERSION, RECORD_KINDS
 from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, TEXT, RecordKind
+from ..model.version import parse as parse_version
 from . import gpkg, migrations
 from .migrations import q
 
@@ -717,6 +718,19 @@ def create_store(path: str | Path, *, overwrite: bool = False) -> Store:
     return Store(path)
 
 
+def _refuse_newer_model(path: Path, model: str | None) -> None:
+    """A store written by a plugin of a newer major model holds what this one cannot read right."""
+    try:
+        newer = model is not None and parse_version(model)[0] > parse_version(MODEL_VERSION)[0]
+    except ValueError:
+        newer = False
+    if newer:
+        raise StoreTooNew(
+            f"{path} was written under model {model}, this plugin has {MODEL_VERSION}: update the plugin "
+            f"(数据文件的数据模型版本 {model} 高于插件的 {MODEL_VERSION}，请升级插件)"
+        )
+
+
 def open_store(path: str | Path) -> Store:
     """Open a store, migrating an older one in place (one transaction); refuse a newer one."""
     path = Path(path)
@@ -738,9 +752,10 @@ def open_store(path: str | Path) -> Store:
                 f"(数据文件版本 {version} 高于插件支持的 {SCHEMA_VERSION}，请升级插件)"
             )
         model = conn.execute("SELECT value FROM sb_meta WHERE key = 'model_version'").fetchone()
+        _refuse_newer_model(path, model[0] if model else None)
         if version < SCHEMA_VERSION or (model and model[0] != MODEL_VERSION):
             with transaction(conn):
-                migrations.migrate(conn, version, SCHEMA_VERSION)
+                migrations.migrate(conn, version, SCHEMA_VERSION, old_model=model[0] if model else None)
                 conn.execute(
                     "INSERT OR REPLACE INTO sb_meta (key, value) VALUES ('model_version', ?)", (MODEL_VERSION,)
                 )

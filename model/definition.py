@@ -29,80 +29,183 @@ from .schema import (
 
 # Major changes break compatibility; a client may talk to a server of the same major version
 # whose minor version is equal or newer (see model.version).
-MODEL_VERSION = "1.2"  # 1.1: the target kind; 1.2: remote-sensing spots (rs_spot, rs_recheck)
+MODEL_VERSION = "2.0"  # 1.1: the target kind; 1.2: remote-sensing spots; 2.0: issue 13 (rules, regional
+# thresholds): see model.version
 
 # ---------------------------------------------------------------------------------------------
-# Thresholds. [I] values are inferences: defaults that a site may override.
+# Thresholds: the model's defaults, with their mark (V/S/I) and basis (依据). [I] values are
+# inferences a site may override. Regions override the seasonal and soil values (model.regions),
+# and the server can set any of them per province, prefecture or county.
 # ---------------------------------------------------------------------------------------------
+_PATROL = "淤地坝巡查频次惯例（非官方文本）：非汛期每周两次、汛期每日、主汛期每日两次"
+_RAIN = "淤地坝巡查惯例（非官方文本）：日雨量≥25 mm加密巡查，≥50 mm时2小时内巡查"
+_UNVERIFIED = "常用值，未核实（项目推断）"
+_NORTH = "北方（黄土高原、河南）汛期6月1日—9月30日；未按地区设置时采用"
+_NORTH_MAIN = "推断：北方“七下八上”主汛期，未核实"
+_TONGCHUAN = "铜川市生态清洁小流域建设地方规定"
+_ORDINARY = "推断：非“一坝一人”的一般坝巡查减半或更少，未核实"
+_T = Threshold
 _THRESHOLDS = (
-    Threshold("dam_backbone_min_storage", 50, "万m³", "骨干坝最小总库容", "Backbone dam minimum total storage", "V"),
-    Threshold("dam_medium_min_storage", 10, "万m³", "中型坝最小总库容", "Medium dam minimum total storage", "I"),
-    Threshold("dam_small_min_storage", 1, "万m³", "小型坝最小总库容", "Small dam minimum total storage", "I"),
-    Threshold("benggang_min_area", 60, "m²", "崩岗最小上图面积", "Minimum mapped collapsing-gully area", "V"),
-    Threshold("benggang_large_min_area", 3000, "m²", "大型崩岗最小面积", "Large collapsing gully minimum area", "I"),
-    Threshold("benggang_medium_min_area", 1000, "m²", "中型崩岗最小面积", "Medium collapsing gully minimum area", "I"),
-    Threshold("gully_min_length", 50, "m", "侵蚀沟最小沟长", "Minimum erosion-gully length", "V"),
-    # How a 崩岗群 counts against a plan's "治理崩岗 N 座" [I]: 1 = as many as its members, 0 = as one.
-    Threshold("benggang_cluster_counts_members", 1, None, "崩岗群按个数计入目标", "Clusters count as members", "I"),
-    Threshold("crack_flag_width", 2, "mm", "裂缝预警宽度", "Crack width that raises a flag", "S"),
-    Threshold("settlement_flag", 5, "cm", "沉降预警值", "Settlement that raises a flag", "S"),
-    Threshold("watershed_max_area", 50, "km²", "小流域最大面积", "Small watershed maximum area", "V"),
-    Threshold("acceptance_sample_share", 0.2, None, "验收抽样比例", "Acceptance sample share", "V"),
-    Threshold("acceptance_min_treatment_degree", 70, "%", "验收治理度下限", "Minimum treatment degree", "I"),
-    Threshold("acceptance_min_survival_rate", 80, "%", "验收保存率下限", "Minimum survival/preservation rate", "I"),
-    Threshold("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I"),
-    Threshold("acceptance_min_pass_rate", 80, "%", "抽查合格率下限", "Minimum share of sampled spots passing", "I"),
-    # 生态清洁小流域 completion acceptance (铜川's local rules [S]; no national figure for sewage [I]).
-    Threshold("clean_min_sewage_rate", 70, "%", "生活污水处理率下限", "Minimum sewage treatment rate", "I"),
-    Threshold("clean_min_refuse_rate", 70, "%", "生活垃圾无害化处理率下限", "Minimum refuse treatment rate", "S"),
-    Threshold("clean_max_outlet_class", 3, None, "出口断面水质类别上限（Ⅲ类）", "Worst outlet water class (III)", "S"),
-    Threshold("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I"),
-    Threshold(
-        "patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"
+    _T(
+        "dam_backbone_min_storage",
+        50,
+        "万m³",
+        "骨干坝最小总库容",
+        "Backbone dam minimum total storage",
+        "V",
+        "骨干坝（大型）：总库容50万m³以上",
     ),
-    Threshold("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S"),
-    Threshold(
-        "patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"
+    _T("dam_medium_min_storage", 10, "万m³", "中型坝最小总库容", "Medium dam minimum total storage", "I", _UNVERIFIED),
+    _T("dam_small_min_storage", 1, "万m³", "小型坝最小总库容", "Small dam minimum total storage", "I", _UNVERIFIED),
+    _T(
+        "dam_max_storage",
+        500,
+        "万m³",
+        "淤地坝最大总库容",
+        "Check dam maximum total storage",
+        "V",
+        "SL 289-2003：“个别库容为300×10⁴~500×10⁴m³”，更大者不属淤地坝",
+    ),
+    _T(
+        "benggang_min_area",
+        60,
+        "m²",
+        "崩岗最小上图面积",
+        "Minimum mapped collapsing-gully area",
+        "V",
+        "崩岗调查：面积大于60 m²上图",
+    ),
+    _T(
+        "benggang_large_min_area",
+        3000,
+        "m²",
+        "大型崩岗最小面积",
+        "Large collapsing gully minimum area",
+        "I",
+        "推断：来源只称“按单个崩岗的规模可分为小型、中型和大型”",
+    ),
+    _T(
+        "benggang_medium_min_area",
+        1000,
+        "m²",
+        "中型崩岗最小面积",
+        "Medium collapsing gully minimum area",
+        "I",
+        "推断：来源只称“按单个崩岗的规模可分为小型、中型和大型”",
+    ),
+    _T(
+        "gully_min_length",
+        50,
+        "m",
+        "侵蚀沟最小沟长",
+        "Minimum erosion-gully length",
+        "V",
+        "东北黑土区侵蚀沟调查：沟长≥50 m",
+    ),
+    # How a 崩岗群 counts against a plan's "治理崩岗 N 座" [I]: 1 = as many as its members, 0 = as one.
+    _T(
+        "benggang_cluster_counts_members",
+        1,
+        None,
+        "崩岗群按个数计入目标",
+        "Clusters count as members",
+        "I",
+        "本项目约定",
+    ),
+    _T(
+        "crack_flag_width",
+        2,
+        "mm",
+        "裂缝预警宽度",
+        "Crack width that raises a flag",
+        "S",
+        "淤地坝巡查惯例（非官方文本）",
+    ),
+    _T("settlement_flag", 5, "cm", "沉降预警值", "Settlement that raises a flag", "S", "淤地坝巡查惯例（非官方文本）"),
+    _T(
+        "watershed_max_area",
+        50,
+        "km²",
+        "小流域最大面积",
+        "Small watershed maximum area",
+        "V",
+        "小流域面积一般不超过50 km²",
+    ),
+    _T(
+        "acceptance_sample_share",
+        0.2,
+        None,
+        "验收抽样比例",
+        "Acceptance sample share",
+        "V",
+        "水土保持生态建设工程验收规定（2003）：年度验收抽样不少于20%",
+    ),
+    _T("acceptance_min_treatment_degree", 70, "%", "验收治理度下限", "Minimum treatment degree", "I", _UNVERIFIED),
+    _T(
+        "acceptance_min_survival_rate",
+        80,
+        "%",
+        "验收保存率下限",
+        "Minimum survival/preservation rate",
+        "I",
+        _UNVERIFIED,
+    ),
+    _T("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I", _UNVERIFIED),
+    _T(
+        "acceptance_min_pass_rate",
+        80,
+        "%",
+        "抽查合格率下限",
+        "Minimum share of sampled spots passing",
+        "I",
+        _UNVERIFIED,
+    ),
+    # 生态清洁小流域 completion acceptance (铜川's local rules [S]; no national figure for sewage [I]).
+    _T("clean_min_sewage_rate", 70, "%", "生活污水处理率下限", "Minimum sewage treatment rate", "I", _UNVERIFIED),
+    _T("clean_min_refuse_rate", 70, "%", "生活垃圾无害化处理率下限", "Minimum refuse treatment rate", "S", _TONGCHUAN),
+    _T("clean_max_outlet_class", 3, None, "出口断面水质类别上限（Ⅲ类）", "Worst outlet water class (III)", "S", _TONGCHUAN),
+    _T("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I", "本项目约定"),
+    _T(
+        "patrol_interval_off_season",
+        84,
+        "h",
+        "非汛期巡查间隔（每周两次）",
+        "Patrol interval outside flood season",
+        "S",
+        _PATROL,
+    ),
+    _T("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S", _PATROL),
+    _T(
+        "patrol_interval_main_flood",
+        12,
+        "h",
+        "主汛期巡查间隔（每日两次）",
+        "Patrol interval in main flood season",
+        "S",
+        _PATROL,
     ),
     # Ordinary dams (not 一坝一人: nothing important downstream, or silted up) [I]: half as often or less.
-    Threshold(
-        "patrol_interval_off_season_ordinary",
-        168,
-        "h",
-        "非汛期巡查间隔（一般坝，每周一次）",
-        "Patrol interval outside flood season, ordinary dams",
-        "I",
-    ),
-    Threshold(
-        "patrol_interval_flood_ordinary",
-        72,
-        "h",
-        "汛期巡查间隔（一般坝，每三日）",
-        "Patrol interval in flood season, ordinary dams",
-        "I",
-    ),
-    Threshold(
-        "patrol_interval_main_flood_ordinary",
-        24,
-        "h",
-        "主汛期巡查间隔（一般坝，每日）",
-        "Patrol interval in main flood season, ordinary dams",
-        "I",
-    ),
-    Threshold("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I"),
-    Threshold("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I"),
-    Threshold("main_flood_start", 715, "MMDD", "主汛期开始", "Main flood season start", "I"),
-    Threshold("main_flood_end", 815, "MMDD", "主汛期结束", "Main flood season end", "I"),
-    Threshold("rain_heavy", 25, "mm/d", "加密巡查日雨量", "Daily rain that doubles patrols", "S"),
-    Threshold("rain_storm", 50, "mm/d", "2小时内巡查日雨量", "Daily rain that needs a patrol within 2 h", "S"),
-    Threshold("storm_response", 2, "h", "暴雨后巡查时限", "Patrol deadline after a storm", "S"),
-    Threshold(
-        "tolerable_loss_red_soil",
+    _T("patrol_interval_off_season_ordinary", 168, "h", "非汛期巡查间隔（一般坝，每周一次）",
+       "Patrol interval outside flood season, ordinary dams", "I", _ORDINARY),
+    _T("patrol_interval_flood_ordinary", 72, "h", "汛期巡查间隔（一般坝，每三日）",
+       "Patrol interval in flood season, ordinary dams", "I", _ORDINARY),
+    _T("patrol_interval_main_flood_ordinary", 24, "h", "主汛期巡查间隔（一般坝，每日）",
+       "Patrol interval in main flood season, ordinary dams", "I", _ORDINARY),
+    _T("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I", _NORTH),
+    _T("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I", _NORTH),
+    _T("main_flood_start", 715, "MMDD", "主汛期开始", "Main flood season start", "I", _NORTH_MAIN),
+    _T("main_flood_end", 815, "MMDD", "主汛期结束", "Main flood season end", "I", _NORTH_MAIN),
+    _T("rain_heavy", 25, "mm/d", "加密巡查日雨量", "Daily rain that doubles patrols", "S", _RAIN),
+    _T("rain_storm", 50, "mm/d", "2小时内巡查日雨量", "Daily rain that needs a patrol within 2 h", "S", _RAIN),
+    _T("storm_response", 2, "h", "暴雨后巡查时限", "Patrol deadline after a storm", "S", _RAIN),
+    _T(
+        "tolerable_loss",
         500,
         "t/(km²·a)",
-        "南方红壤区容许土壤流失量",
-        "Tolerable loss, southern red soil",
+        "容许土壤流失量",
+        "Tolerable soil loss",
         "S",
+        "SL 190-2007：南方红壤丘陵区500；未按地区设置时采用",
     ),
 )
 THRESHOLDS = Thresholds({t.name: t for t in _THRESHOLDS})

@@ -311,9 +311,7 @@ DERIVATIONS: dict[str, Callable[[Mapping[str, Any], Context], Any]] = {
     "area_hm2": _scaled_area(10_000.0),
     "area_km2": _scaled_area(1_000_000.0),
     "patch_size_class": _patch_size_class,
-    "erosion_intensity": lambda v, ctx: erosion_intensity(
-        v.get("erosion_modulus"), ctx.thresholds["tolerable_loss_red_soil"]
-    ),
+    "erosion_intensity": lambda v, ctx: erosion_intensity(v.get("erosion_modulus"), ctx.thresholds["tolerable_loss"]),
     "distance_to_parent": _distance_to_parent,
     "conservation_rate": _conservation_rate,
     "measure_completion_rate": _completion_rate,
@@ -665,6 +663,10 @@ def refresh(
     return {n: v for n, v in out.items() if not same(kind, n, values.get(n), v)}
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _target_problems(values: Mapping[str, Any]) -> list[Problem]:
     """A target's unit fits its indicator, its period runs forwards, a share is at most 100 %."""
     problems = []
@@ -886,7 +888,7 @@ def problems_by_field(
         for p in step_needs(kind, values, step.target, t, ctx):
             if p.field not in out:
                 out[p.field] = [Problem(p.field, "next", f"{step.zh}前：{p.zh}", f"before '{step.en}': {p.en}")]
-    for p in warnings(kind, values, ctx):
+    for p in warnings(kind, values, ctx if ctx is not None else Context(thresholds=t)):
         if p.field and p.field not in out:
             out[p.field] = [p]
     return out
@@ -1066,6 +1068,12 @@ def warnings(kind: RecordKind | str, values: Mapping[str, Any], ctx: Context | N
                                f"no measure at these positions of the treatment: {en}"))  # fmt: skip
     if treated and _is_empty(values.get("caretaker")):
         out.append(Problem("caretaker", "warning", "治理完成后应明确管护员", "a treated area should have a caretaker"))
+    storage = values.get("total_storage")
+    if kind.name == "dam" and _number(storage) and storage > t["dam_max_storage"]:
+        top = t["dam_max_storage"]
+        out.append(Problem("total_storage", "warning",
+                           f"总库容{storage:g}万m³超过{top:g}万m³，已超出淤地坝范围（SL 289-2003），请核实是否应按水库管理",
+                           f"a total storage of {storage:g}×10⁴ m³ exceeds {top:g}×10⁴ m³: not a check dam (SL 289-2003)"))  # fmt: skip
     return out
 
 
@@ -1204,6 +1212,14 @@ def _mmdd(day: dt.date) -> int:
     return day.month * 100 + day.day
 
 
+def in_flood_season(day: dt.date, t: Thresholds = THRESHOLDS, main: bool = False) -> bool:
+    """Is ``day`` in the (main) flood season of the region whose thresholds ``t`` are?"""
+    md = _mmdd(day)
+    if main:
+        return t["main_flood_start"] <= md <= t["main_flood_end"]
+    return t["flood_season_start"] <= md <= t["flood_season_end"]
+
+
 def patrol_interval_hours(
     day: dt.date, t: Thresholds = THRESHOLDS, daily_rain_mm: float | None = None, patrol_class: str | None = None
 ) -> float:
@@ -1214,12 +1230,9 @@ def patrol_interval_hours(
     if daily_rain_mm is not None and daily_rain_mm >= t["rain_storm"]:
         return t["storm_response"]
     suffix = "_ordinary" if patrol_class == "ordinary" else ""
-    md = _mmdd(day)
-    if t["main_flood_start"] <= md <= t["main_flood_end"] or (
-        daily_rain_mm is not None and daily_rain_mm >= t["rain_heavy"]
-    ):
+    if in_flood_season(day, t, main=True) or (daily_rain_mm is not None and daily_rain_mm >= t["rain_heavy"]):
         return t["patrol_interval_main_flood" + suffix]
-    if t["flood_season_start"] <= md <= t["flood_season_end"]:
+    if in_flood_season(day, t):
         return t["patrol_interval_flood" + suffix]
     return t["patrol_interval_off_season" + suffix]
 

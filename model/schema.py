@@ -211,22 +211,47 @@ class Threshold:
     zh: str
     en: str
     source: str  # V, S or I (I = inference: configurable, say so in the UI)
+    basis: str = ""  # the document or standard the default follows (依据)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a threshold value in force comes from: the model's default, a built-in regional set
+    (model.regions) or a setting made on the server for a province, prefecture or county."""
+
+    scope: str  # "" for the model default, else a 6-digit division code (360000, 360700, 360704)
+    scope_zh: str
+    basis: str  # the document or standard the value follows (依据)
+    mark: str  # V, S or I
+    by: str | None = None  # who set it on the server (None: built in)
+    at: str | None = None  # when (ISO 8601)
 
 
 @dataclass
 class Thresholds:
-    """Configurable thresholds: model defaults overridden by site settings."""
+    """Configurable thresholds: model defaults overridden by regional and site settings."""
 
     defaults: dict[str, Threshold]
     overrides: dict[str, float] = field(default_factory=dict)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    county: str | None = None  # the county the set was resolved for
 
     def __getitem__(self, name: str) -> float:
         if name in self.overrides:
             return self.overrides[name]
         return self.defaults[name].value
 
-    def with_overrides(self, **values: float) -> Thresholds:
+    def origin(self, name: str) -> Origin:
+        """Where the value in force comes from (the model default when nothing overrides it)."""
+        if name in self.origins:
+            return self.origins[name]
+        d = self.defaults[name]
+        return Origin("", "模型默认", d.basis, d.source)
+
+    def with_overrides(self, origin: Origin | None = None, **values: float) -> Thresholds:
         unknown = set(values) - set(self.defaults)
         if unknown:
             raise KeyError(f"unknown thresholds: {sorted(unknown)}")
-        return Thresholds(self.defaults, {**self.overrides, **values})
+        origin = origin or Origin("", "手动设置", "", "I")
+        origins = {**self.origins, **dict.fromkeys(values, origin)}
+        return Thresholds(self.defaults, {**self.overrides, **values}, origins, self.county)

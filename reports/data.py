@@ -17,8 +17,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..layers import thresholds as local_thresholds
 from ..model import RECORD_KINDS, rules
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, Field, RecordKind
+from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, Field, RecordKind, Thresholds
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 OBJECT_OF = {"dam": "dam", "patch": "patch", "watershed": "watershed", "rs_spot": "rs_spot"}
@@ -159,6 +160,20 @@ class Dataset:
             raise ReportError(f"无法读取数据文件 {self.path}：{exc}", f"cannot read {self.path}: {exc}") from exc
         finally:
             conn.close()
+
+    def thresholds(self, county: str | None = None) -> Thresholds:
+        """The thresholds in force in ``county`` (default: the store's first county), as last delivered."""
+        if county is None:
+            sets = self._threshold_sets
+            return next(iter(sets.values())) if sets else local_thresholds.of(None)
+        return self._threshold_sets.get(county) or local_thresholds.of(county)
+
+    @cached_property
+    def _threshold_sets(self) -> dict[str, Thresholds]:
+        try:
+            return local_thresholds.by_county(self.path)
+        except sqlite3.Error:
+            return {}
 
     def rows(self, kind: str) -> list[dict[str, Any]]:
         """Every record of ``kind`` (an empty list when the store lacks the table)."""

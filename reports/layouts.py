@@ -60,7 +60,7 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage
 
 from ..layers import styles
 from ..layers.forms import SECTIONS
-from ..model import RECORD_KINDS, THRESHOLDS, rules
+from ..model import RECORD_KINDS, Thresholds, rules
 from ..model.geodesy import gk_epsg
 from ..sync.engine import photo_path
 from .data import Dataset, ReportError, display, hazard_found_on, parse_date, pick, text
@@ -537,7 +537,7 @@ class InspectionForm(Form):
         rows += self.pairs("dam_inspection", insp, ["kind", "inspected_at", "inspector", "position_source",
                                                     "distance_to_object", "step"])  # fmt: skip
         self.basic.set_rows(rows, label_columns=(0, 2))
-        flags = set(rules.inspection_flags(insp, THRESHOLDS))
+        flags = set(rules.inspection_flags(insp, self.ds.thresholds(insp.get("county_code"))))
         checks = [[self.t("部位", "Part"), self.t("检查项目", "Item"), self.t("检查情况", "Finding")]]
         for zh, en, names in CHECK_SECTIONS:
             for i, name in enumerate(names):
@@ -751,15 +751,15 @@ class AcceptanceForm(Form):
                                                            "treatment_status", "conservation_rate",
                                                            "treatment_degree"]), label_columns=(0, 2))  # fmt: skip
         checks = self.ds.children("spot_check", [acc["uuid"]])
-        figures = rules.acceptance_figures(checks, THRESHOLDS)  # computed now from the checks
+        t = self.ds.thresholds(acc.get("county_code"))
+        figures = rules.acceptance_figures(checks, t)  # computed now from the checks
         shown = {**acc, **figures}
         self.sample.set_rows(self.pairs("watershed_acceptance", shown, ["kind", "year", "sample_share", "sample_seed",
                                                                         "sampled_count", "checked_count", "pass_rate",
                                                                         "survival_rate", "verdict", "step"]),
                              label_columns=(0, 2))  # fmt: skip
-        t = THRESHOLDS
         self.criteria.setText(self.t(
-            f"验收标准（本县默认值，可在设置中调整）：抽查合格率 ≥ {t['acceptance_min_pass_rate']:g}%，平均保存率 ≥ "
+            f"验收标准（本县阈值，见“阈值与依据”）：抽查合格率 ≥ {t['acceptance_min_pass_rate']:g}%，平均保存率 ≥ "
             f"{t['acceptance_min_survival_rate']:g}%，图斑面积偏差不超过 ±{t['acceptance_max_area_deviation']:g}%；"
             "谷坊、拦沙坝、塘堰、沟头防护每处均抽查。合格率、保存率由核查记录计算。",
             f"Criteria: pass rate ≥ {t['acceptance_min_pass_rate']:g}%, mean survival ≥ "
@@ -774,9 +774,11 @@ class AcceptanceForm(Form):
         self.caption.setText(self.t(f"抽样图（红色为抽查图斑，共 {len(checks)} 个，标注为图斑编号后三位）",
                                     f"sample map: {len(checks)} sampled spots in red"))  # fmt: skip
         self.sign.set([None, None, acc.get("acceptor"), self.value("watershed_acceptance", acc, "signed_at")[:10]])
-        self.checks.set_rows(self.check_rows(checks, spots), header=True)
+        self.checks.set_rows(self.check_rows(checks, spots, t), header=True)
 
-    def check_rows(self, checks: list[dict[str, Any]], spots: dict[str, dict[str, Any]]) -> list[list[str]]:
+    def check_rows(
+        self, checks: list[dict[str, Any]], spots: dict[str, dict[str, Any]], t: Thresholds
+    ) -> list[list[str]]:
         c, s = "spot_check", "watershed_spot"
         head = [self.t("序号", "No."), RECORD_KINDS[s].field("spot_code").label(self.lang)]
         head += [RECORD_KINDS[s].field(n).label(self.lang) for n in ("measure_type", "design_qty", "unit", "area")]
@@ -788,7 +790,7 @@ class AcceptanceForm(Form):
             sorted(checks, key=lambda x: spots.get(x.get("spot_uuid"), {}).get("spot_code") or ""), 1
         ):
             spot = spots.get(check.get("spot_uuid"), {})
-            passed = rules.spot_check_passed(check, THRESHOLDS)
+            passed = rules.spot_check_passed(check, t)
             rows.append([str(i), spot.get("spot_code", ""), *[self.value(s, spot, n) for n in ("measure_type",
                          "design_qty", "unit", "area")],
                          *[self.value(c, check, n) for n in ("measured_area", "area_deviation", "matches_design",

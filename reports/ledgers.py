@@ -661,7 +661,9 @@ def _period_text(flt: Filter, ledger: Ledger, lang: str) -> str:
     )
 
 
-def subtitle(ledger: Ledger, flt: Filter, lang: str, count: int, exported: dt.datetime) -> list[str]:
+def subtitle(
+    ledger: Ledger, flt: Filter, lang: str, count: int, exported: dt.datetime, t: Thresholds = THRESHOLDS
+) -> list[str]:
     """The line under a ledger's title: period, township, status, dock filter, count, export time."""
     parts = [_period_text(flt, ledger, lang)]
     if ledger.object_kind != "watershed":
@@ -678,7 +680,7 @@ def subtitle(ledger: Ledger, flt: Filter, lang: str, count: int, exported: dt.da
     )
     lines = ["　".join(parts)]
     if ledger.name.startswith("benggang"):
-        lines.append(cluster_note(THRESHOLDS, lang))
+        lines.append(cluster_note(t, lang))
     return lines
 
 
@@ -698,7 +700,7 @@ def make_table(ds: Dataset, ledger: Ledger, flt: Filter, lang: str = "zh", count
         title=f"{county_name or ds.county_code}{ledger.label(lang)}",
         headers=[pick(lang, c.zh, c.en) for c in cols],
         rows=values,
-        subtitle=subtitle(ledger, flt, lang, len(rows), exported),
+        subtitle=subtitle(ledger, flt, lang, len(rows), exported, ds.thresholds()),
         formats=[c.fmt for c in cols],
         total=[c.get(totals[0]) for c in cols] if totals else None,
         sheet=ledger.label(lang)[:31],

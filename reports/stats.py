@@ -95,9 +95,9 @@ def default_options(ds: Dataset, today: dt.date | None = None) -> Options:
     spans = [(t["year_from"], t["year_to"]) for t in ds.rows("target") if t.get("year_from") and t.get("year_to")]
     current = [s for s in spans if s[0] <= today.year <= s[1]] or spans
     if not current:
-        return Options(today.year, today.year, today=today)
+        return Options(today.year, today.year, today=today, thresholds=ds.thresholds())
     start, end = max(current, key=lambda s: (s[1] - s[0], s[1]))
-    return Options(start, end, today=today)
+    return Options(start, end, today=today, thresholds=ds.thresholds())
 
 
 # --- what each indicator achieved -----------------------------------------------------------------

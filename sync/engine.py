@@ -39,7 +39,7 @@ from ..layers.store import Store, collapse, create_store, open_store, to_sql, tr
 from ..model import RECORD_KINDS
 from ..model import values as model_values
 from ..model.schema import BOOL, MULTI_ENUM, RecordKind
-from . import state
+from . import state, thresholds
 from .api import ApiClient, AuthError, MutationGap, SyncError
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class SyncSummary:
     errors: list[str] = field(default_factory=list)
     cancelled: bool = False
     client_id: str = ""
+    thresholds: list[str] = field(default_factory=list)  # counties whose thresholds were received
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -384,6 +385,7 @@ class SyncEngine:
         self.place = place or f"{socket.gethostname()}:{self.store.path.resolve()}"
         self.summary = SyncSummary()
         self.server_last_id = 0
+        self.counties: list[str] = []  # the user's counties (login)
         self._cid: str | None = None
         self.conn = self.store.connect()
         state.ensure(self.conn)
@@ -463,6 +465,7 @@ class SyncEngine:
             raise AuthError("the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录")
         self.server_last_id = int(me.get("last_mutation_id") or 0)
         self.username = me.get("username", self.username)
+        self.counties = [c for c in me.get("counties") or () if isinstance(c, str)]
         with transaction(self.conn):
             state.put(self.conn, state.K_SERVER, self.api.base_url)
             state.put(self.conn, state.K_USER, self.username)
@@ -480,6 +483,7 @@ class SyncEngine:
             self.push()
             self._progress(50)
             self.pull()
+            self.summary.thresholds = thresholds.fetch(self.api, self.conn, self.counties)
             self._progress(90)
             self.close_resolved()
             if self.settings.download_photos == "all":

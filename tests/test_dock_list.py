@@ -10,18 +10,22 @@ import pytest
 from qgis.core import QgsProject
 from qgis.PyQt.QtCore import Qt
 from shuibao.layers.project import open_store_in_project
+from shuibao.model import regions
 from shuibao.ui import feature_model
 from shuibao.ui.docks import DamDock
-from shuibao.ui.feature_model import DUE, FID, LAST, UUID, DueClock, due_state
+from shuibao.ui.feature_model import DUE, FID, LAST, UUID, DueClock, DueClocks, due_state
 
 UTC = dt.timezone.utc
 
 
+SETS = {"360704": regions.resolve("360704"), "140931": regions.resolve("140931")}  # 赣县 (Jiangxi), 保德 (Shanxi)
+
+
 def _stamps(now: dt.datetime, rng: random.Random) -> list[str | None]:
-    """Patrol times around every cut-off, in the spellings a store may hold, and unreadable ones."""
-    clock = DueClock(now)
+    """Patrol times around every cut-off of each region, in the spellings a store may hold, and unreadable ones."""
     stamps: list[str | None] = [None, "", "never", "2026-11-20", "2026-11-20 08:00:00", "2026-11-20T08:00Z"]
-    for _lo, _hi, over, week in clock.ranges:
+    cuts = [r[2:] for t in SETS.values() for r in DueClock(now, t).ranges] + [r[2:] for r in DueClock(now).ranges]
+    for over, week in cuts:
         for cut in (over, week):
             at = dt.datetime.fromisoformat(cut).replace(tzinfo=UTC)
             for shift in (-1, 0, 1):
@@ -46,26 +50,28 @@ def _stamps(now: dt.datetime, rng: random.Random) -> list[str | None]:
 )
 @pytest.mark.parametrize("patrol_class", ["dedicated", "ordinary"])
 def test_due_sql_agrees_with_due_state(now, patrol_class):
+    """Each row under its county's thresholds (a county without a set of its own: the model's)."""
     stamps = _stamps(now, random.Random(now.toordinal()))
-    clock = DueClock(now, patrol_class)
+    clock = DueClocks(now, SETS, patrol_class=patrol_class)
     conn = sqlite3.connect(":memory:")
     clock.register(conn)
-    conn.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, last TEXT)")
-    conn.executemany("INSERT INTO t VALUES (?, ?)", enumerate(stamps))
-    got = dict(conn.execute(f"SELECT i, {clock.sql('last')} FROM t"))  # noqa: S608
+    conn.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, last TEXT, county TEXT)")
+    rows = [(i, s, c) for i, s in enumerate(stamps) for c in (*SETS, "110101", None)]
+    conn.executemany("INSERT INTO t VALUES (NULL, ?, ?)", [(s, c) for _i, s, c in rows])
+    got = [r[0] for r in conn.execute(f"SELECT {clock.sql('last', 'county')} FROM t ORDER BY i")]  # noqa: S608
     week_end = now + dt.timedelta(days=7)
-    wrong = [(s, got[i], due_state(s or "", now, week_end, patrol_class)) for i, s in enumerate(stamps)
-             if got[i] != due_state(s or "", now, week_end, patrol_class)]  # fmt: skip
+    expected = [due_state(s or "", now, week_end, SETS.get(c, regions.THRESHOLDS), patrol_class) for _i, s, c in rows]
+    wrong = [(r, g, e) for r, g, e in zip(rows, got, expected) if g != e]
     assert wrong == []
-    assert set(got.values()) == {0, 1, 2}
+    assert set(got) == {0, 1, 2}
 
 
 def test_an_ordinary_dam_is_due_later_than_a_dam_of_one_patroller():
     now = dt.datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # outside the flood season
     four_days_ago = (now - dt.timedelta(days=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
     week_end = now + dt.timedelta(days=7)
-    assert due_state(four_days_ago, now, week_end, "dedicated") == feature_model.OVERDUE  # twice a week
-    assert due_state(four_days_ago, now, week_end, "ordinary") == feature_model.DUE_WEEK  # weekly
+    assert due_state(four_days_ago, now, week_end, patrol_class="dedicated") == feature_model.OVERDUE  # twice a week
+    assert due_state(four_days_ago, now, week_end, patrol_class="ordinary") == feature_model.DUE_WEEK  # weekly
 
 
 def _rows(model) -> list[tuple]:

@@ -190,7 +190,7 @@ def test_gk_area_matches_pyproj():
 
 
 def test_erosion_intensity():
-    t = THRESHOLDS["tolerable_loss_red_soil"]
+    t = THRESHOLDS["tolerable_loss"]
     assert rules.erosion_intensity(400, t) == "slight"
     assert rules.erosion_intensity(500, t) == "light"
     assert rules.erosion_intensity(2500, t) == "moderate"
@@ -206,4 +206,16 @@ def test_model_version_compatibility():
     assert not version.is_compatible("garbage", MODEL_VERSION)
     with pytest.raises(version.IncompatibleModel) as err:
         version.check_compatible(f"{major + 1}.0")
-    assert "不兼容" in str(err.value)
+    assert "请联系管理员升级服务器" in str(err.value)  # a newer plugin than the server
+    with pytest.raises(version.IncompatibleModel) as err:
+        version.check_compatible("1.1")
+    assert "请升级水保巡检插件" in str(err.value) and "未同步的修改已保留" in str(err.value)
+
+
+def test_major_and_minor_rules():
+    """What each kind of change means for an older client (model.version's rules)."""
+    assert version.is_compatible("2.0", "2.3")  # an older minor client: accepted
+    assert not version.is_compatible("2.3", "2.0")  # a newer minor client: the server lacks its fields
+    assert not version.is_compatible("1.1", "2.0")  # another major: refused, told to upgrade
+    assert [u.version for u in version.upgrades_between("1.1", "2.0")] == ["2.0"]
+    assert version.upgrades_between("2.0", "2.0") == [] and version.upgrades_between("2.0", "2.4") == []

@@ -57,7 +57,7 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 7  # open store, the four dock toggles, import registers, help
+        assert len(plugin.actions) == 8  # open store, the four dock toggles, import registers, help, thresholds
         toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
         names = {a.objectName() for a in toolbar.actions()}
         assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction", "ShuibaoIdentityAction"} <= names

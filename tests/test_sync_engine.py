@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 import shuibao_sync_harness as h
+from shuibao.model import MODEL_VERSION
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, ModelVersionError
 
@@ -175,7 +176,8 @@ def test_model_version_mismatch_writes_nothing(server, tmp_path):
     s1 = new_store(tmp_path / "a.gpkg")
     s1.insert_records("dam", [dam()])
     before = s1.pending_changes()
-    api = ApiClient(server.url, model_version="2.0")
+    newer = f"{int(MODEL_VERSION.split('.')[0]) + 1}.0"  # a plugin of the next major against this server
+    api = ApiClient(server.url, model_version=newer)
     with pytest.raises(ModelVersionError) as err, eng.SyncEngine(s1, api, username="ann", password=PASSWORD) as e:
         e.sync()
     assert "不兼容" in str(err.value) and "incompatible" in str(err.value)
@@ -183,7 +185,7 @@ def test_model_version_mismatch_writes_nothing(server, tmp_path):
     assert eng.pending_mutations(s1) == []
     assert server.contents("ann") == {}
     # and a server answer 409 is mapped too (header sent on the sync request itself)
-    api2 = ApiClient(server.url, model_version="2.0")
+    api2 = ApiClient(server.url, model_version=newer)
     api2.login("ann", PASSWORD, "x-1")
     with pytest.raises(ModelVersionError):
         api2.pull(None, 10)

@@ -24,9 +24,10 @@ from pathlib import Path
 
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Point, Polygon
-from shuibao.model import RECORD_KINDS, rules
+from shuibao.model import RECORD_KINDS, regions, rules
 from shuibao.model.definition import RS_CLOSE_AT_DETERMINATION, RS_EVIDENCE_FOR
 from shuibao.model.rules import Context
+from shuibao.model.schema import Thresholds
 
 COUNTY_CODE = "360704"
 COUNTY_NAME = "赣县区"
@@ -772,15 +773,15 @@ def _targets(patches: list[dict]) -> list[dict]:
     return [{**base, "uuid": g.uuid(), "created_at": "2022-01-10T02:00:00Z", **t} for t in targets]
 
 
-def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
+def _recent_patrols(seed: int, dams: list[dict], today: dt.date, t: Thresholds | None = None) -> list[dict]:
     """The latest routine patrol of most dams, relative to `today`, so that the demo's due list is
-    realistic: most dams patrolled within their interval, some due soon, about one in seven overdue."""
+    realistic: most dams patrolled within their interval, some due soon, about one in seven overdue.
+    The intervals are those of `t` (default: the county's region, Jiangxi)."""
     g = _Gen(seed + 1)  # its own stream: the rest of the county does not depend on the date
     now = dt.datetime(today.year, today.month, today.day, 17, 0, tzinfo=dt.timezone.utc)
-    interval = rules.patrol_interval_hours(today)
-    md = today.month * 100 + today.day
-    t = rules.THRESHOLDS
-    kind = "flood_patrol" if t["flood_season_start"] <= md <= t["flood_season_end"] else "hazard_survey"
+    t = t or regions.resolve(COUNTY_CODE)  # Jiangxi's flood seasons
+    interval = rules.patrol_interval_hours(today, t)
+    kind = "flood_patrol" if rules.in_flood_season(today, t) else "hazard_survey"
     patrols = []
     for dam in dams:
         if dam["hazard_status"] == "dangerous" or g.rng.random() < 0.14:
@@ -971,18 +972,19 @@ def _rs_case(g: _Gen, spot: dict, recheck: dict, today: dt.date) -> None:
 
 
 def generate(
-    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None
+    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None, patrols: Thresholds | None = None
 ) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 
-    Recent patrols are dated relative to `today` (default: the real date)."""
+    Recent patrols are dated relative to `today` (default: the real date) at the intervals of
+    `patrols` (default: the county's region)."""
     size = size or DemoSize()
     g = _Gen(seed)
     watersheds = _watersheds(g, size)
     spots = [s for w in watersheds for s in _spots(g, w, size.spots_per_watershed)]
     patches, measures = _patches(g, size, watersheds)
     dams, inspections, hazards = _dams(g, size, watersheds)
-    inspections += _recent_patrols(seed, dams, today or dt.date.today())
+    inspections += _recent_patrols(seed, dams, today or dt.date.today(), patrols)
     duties = _Gen(seed + 4)  # issue 13's duties, their own stream: the records above do not change
     _erosion(duties, watersheds, spots)
     extra = _Gen(seed + 2)  # its own stream: the records above do not change

@@ -25,10 +25,11 @@ from qgis.core import (
     QgsVectorLayerUtils,
 )
 
+from ..layers import thresholds as local_thresholds
 from ..layers.records import by_uuid, children, context, get_feature, layer_of, write_values
 from ..layers.records import point_of as _point
 from ..layers.values import feature_values, is_null, qt_value
-from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
+from ..model import RECORD_KINDS, RecordKind, rules
 from ..model.rules import Problem
 
 # Re-exported: the docks and the tests read and find records through here.
@@ -213,7 +214,7 @@ def plan_transition(
     derived = rules.derive(kind, candidate, ctx)
     changes.update(derived)
     candidate.update(derived)
-    problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
+    problems = [p for p in rules.validate(kind, candidate, ctx.thresholds) if p.code != "unknown"]
     checks = rules.step_checks(kind, candidate, candidate[wf.state_field], role, ctx)
     problems += [p for p in checks if p.code != "warning"]
     warnings = [p for p in checks if p.code == "warning"]
@@ -256,7 +257,7 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
         if dam is not None and layer is not None:
             write_values(layer, RECORD_KINDS["dam"], dam.id(), {"last_inspected_at": values.get("inspected_at")})
         distance = values.get("distance_to_object")
-        limit = THRESHOLDS["visit_max_distance"]
+        limit = local_thresholds.of(values.get("county_code"))["visit_max_distance"]
         if distance is not None and distance > limit:
             outcome.warnings.append(Problem(
                 "distance_to_object", "warning",
@@ -276,10 +277,9 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
 
 
 # -- creating children -------------------------------------------------------------------------
-def default_inspection_kind(today: dt.date | None = None) -> str:
-    day = today or dt.date.today()
-    md = day.month * 100 + day.day
-    if THRESHOLDS["flood_season_start"] <= md <= THRESHOLDS["flood_season_end"]:
+def default_inspection_kind(county: str | None = None, today: dt.date | None = None) -> str:
+    """A flood-season patrol in the flood season of the dam's county, else a hazard survey."""
+    if rules.in_flood_season(today or dt.date.today(), local_thresholds.of(county)):
         return "flood_patrol"
     return "hazard_survey"
 
@@ -332,7 +332,8 @@ def _first_values(
     child: str, parent_kind: str, parent: QgsFeature, user: str, project: QgsProject | None
 ) -> dict[str, Any]:
     if child == "dam_inspection":
-        return {"kind": default_inspection_kind(), "inspector": user, "inspected_at": now_iso()}
+        county = None if is_null(parent["county_code"]) else parent["county_code"]
+        return {"kind": default_inspection_kind(county), "inspector": user, "inspected_at": now_iso()}
     if child == "dam_hazard":
         return _hazard_from_inspection(parent, project)
     if child == "patch_survey":
@@ -404,10 +405,16 @@ class Sample:
 
 
 def plan_sample(
-    acceptance_fid: int, role: str, user: str, share: float, seed: int | None = None, project: QgsProject | None = None
+    acceptance_fid: int,
+    role: str,
+    user: str,
+    share: float | None,
+    seed: int | None = None,
+    project: QgsProject | None = None,
 ) -> Sample | Outcome:
     """Draft → sampled, worked out: every structure and ≥ `share` of the other spots
-    (rules.sample_spots, reproducible from the seed); an Outcome when it is refused."""
+    (rules.sample_spots, reproducible from the seed); an Outcome when it is refused. `share` None:
+    the county's acceptance_sample_share threshold."""
     k = RECORD_KINDS["watershed_acceptance"]
     layer = layer_of(k.name, project)
     feature = get_feature(layer, acceptance_fid) if layer is not None else None
@@ -416,6 +423,8 @@ def plan_sample(
     values = feature_values(k, feature)
     if seed is None:
         seed = values.get("sample_seed") or int(uuidlib.UUID(values["uuid"]).int % 1_000_000)
+    if share is None:
+        share = local_thresholds.of(values.get("county_code"))["acceptance_sample_share"]
     plan = plan_transition(k.name, acceptance_fid, "sampled", role, user,
                            {"sample_share": share, "sample_seed": seed}, project)  # fmt: skip
     if plan is None or not plan.ok:

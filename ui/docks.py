@@ -37,8 +37,9 @@ from qgis.PyQt.QtWidgets import (
 
 from .. import settings
 from ..layers import splits
+from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
-from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
+from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, RecordKind, rules
 from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
 from ..settings import language
 from . import actions, drafts, load_ui, tr
@@ -590,15 +591,16 @@ class ObjectDock(QgsDockWidget):
                             if not f.name.endswith("_at"):
                                 parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
-                    if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
+                    limit = local_thresholds.of(v.get("county_code"))["visit_max_distance"]
+                    if distance is not None and distance > limit:
                         if child == "rs_recheck":
                             parts.append("⚠ " + tr("{0:.0f} m from the spot").format(distance))
                             warn.append(tr("A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).")
-                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                                        .format(distance, limit))  # fmt: skip
                         else:
                             parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
                             warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).")
-                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                                        .format(distance, limit))  # fmt: skip
                     final = v.get(k.workflow.state_field) in k.workflow.final
                     text = " · ".join(p for p in dict.fromkeys(parts) if p)
                     entries.append((final, when, text, child, feature.id(), v["uuid"]))

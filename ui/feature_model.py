@@ -8,8 +8,9 @@ edits or a subset string, its features are first copied into a temporary table a
 queries run there.
 
 The due state of a dam is computed in SQL from DueClock's cut-offs (one evaluator for the list,
-its filter and its counts); the sync badge comes from one scan of the change log, made when the
-first row is shown.
+its filter and its counts), under the thresholds of the dam's county (a Jiangxi dam in its April
+main flood season is due twice a day, a Shanxi dam on the same day twice a week); the sync badge
+comes from one scan of the change log, made when the first row is shown.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from qgis.core import QgsFeatureRequest, QgsMessageLog, QgsVectorLayer
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QColor
 
+from ..layers import thresholds as local_thresholds
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind, rules
 from ..model.definition import PATROL_CLASS, REGISTER_STATUS
+from ..model.schema import Thresholds
 from . import tr
 
 FID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -74,6 +77,11 @@ def store_path(layer: QgsVectorLayer | None) -> str | None:
     return path if path.lower().endswith(".gpkg") else None
 
 
+def utc_now() -> dt.datetime:
+    """The clock of the due states (tests set it to a chosen day)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def _parse_utc(text: str) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -82,28 +90,30 @@ def _parse_utc(text: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def due_state(last: str, now: dt.datetime, week_end: dt.datetime, patrol_class: str | None = None) -> int:
+def due_state(
+    last: str, now: dt.datetime, week_end: dt.datetime, t: Thresholds = THRESHOLDS, patrol_class: str | None = None
+) -> int:
     """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days.
-    A dam's patrol class (一坝一人 or ordinary) sets its intervals."""
+    The thresholds of the dam's county and its patrol class (一坝一人 or ordinary) set its intervals."""
     if not last:
         return OVERDUE  # never inspected: due now
     when = _parse_utc(last)
     if when is None:
         return OVERDUE
-    due = rules.next_inspection_due(when, now, THRESHOLDS, patrol_class)
+    due = rules.next_inspection_due(when, now, t, patrol_class)
     if due <= now:
         return OVERDUE
     return DUE_WEEK if due <= week_end else NOT_DUE
 
 
 class DueClock:
-    """due_state for every row of a list, as one SQL expression.
+    """due_state for every row of a list, as one SQL expression, under one county's thresholds.
 
     The patrol interval depends on the month-day only, so a UTC timestamp written as
     ``YYYY-MM-DDTHH:MM:SS…Z`` compares as text against two cut-offs per interval: at or before the
     first it is overdue, at or before the second it is due this week. Other spellings go through
-    due_state, registered in the connection as ``sb_due_<class>``. One clock per patrol class (the
-    intervals differ). (The SQL trusts the calendar of a
+    due_state, registered in the connection as ``sb_due_<class>`` (by DueClocks): one clock per set of
+    thresholds and patrol class (the intervals differ). (The SQL trusts the calendar of a
     canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
     caught as unreadable.)
     """
@@ -111,14 +121,14 @@ class DueClock:
     FORMAT = "%Y-%m-%dT%H:%M:%S"
     CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z"  # GLOB
 
-    def __init__(self, now: dt.datetime, patrol_class: str = "dedicated"):
-        self.now, self.patrol_class = now, patrol_class
+    def __init__(self, now: dt.datetime, t: Thresholds = THRESHOLDS, patrol_class: str = "dedicated"):
+        self.now, self.thresholds, self.patrol_class = now, t, patrol_class
         self.function = f"sb_due_{patrol_class}"
         self.week_end = now + dt.timedelta(days=7)
         self.ranges: list[list[str]] = []  # [first "MM-DD", last "MM-DD", overdue cut, this-week cut]
         day = dt.date(2000, 1, 1)  # a leap year: every month-day
         while day.year == 2000:
-            delta = dt.timedelta(hours=rules.patrol_interval_hours(day, THRESHOLDS, patrol_class=patrol_class))
+            delta = dt.timedelta(hours=rules.patrol_interval_hours(day, t, patrol_class=patrol_class))
             cut = [(now - delta).strftime(self.FORMAT), (self.week_end - delta).strftime(self.FORMAT)]
             md = day.strftime("%m-%d")
             if self.ranges and self.ranges[-1][2:] == cut:
@@ -128,12 +138,9 @@ class DueClock:
             day += dt.timedelta(days=1)
 
     def state(self, last: Any) -> int:
-        return due_state(str(last or ""), self.now, self.week_end, self.patrol_class)
+        return due_state(str(last or ""), self.now, self.week_end, self.thresholds, self.patrol_class)
 
-    def register(self, conn: sqlite3.Connection) -> None:
-        conn.create_function(self.function, 1, self.state, deterministic=True)
-
-    def sql(self, last: str) -> str:
+    def sql(self, last: str, county: str = "NULL") -> str:
         """The due state of the SQL expression ``last``, the same as state() gives."""
 
         # A canonical `last` is at or before the cut-off second C exactly when last <= C + "~" ("~"
@@ -148,12 +155,50 @@ class DueClock:
         )
         earliest = min(r[2] for r in self.ranges)  # overdue whatever the season
         latest = max(r[3] for r in self.ranges)  # not due this week whatever the season
+        unusual = f"{self.function}({last}, {county})"
         return (
             f"CASE WHEN {last} IS NULL OR {last} = '' THEN {OVERDUE}"
-            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN {self.function}({last})"
+            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN {unusual}"
             f" WHEN {upto(earliest)} THEN {OVERDUE} WHEN NOT {upto(latest)} THEN {NOT_DUE}"
-            f" ELSE CASE {branches} ELSE {self.function}({last}) END END"
+            f" ELSE CASE {branches} ELSE {unusual} END END"
         )
+
+
+class DueClocks:
+    """The due state of one patrol class under the thresholds of each row's county: one DueClock per
+    distinct set, chosen in SQL by the county column; counties without a set of their own use
+    ``default``. Registered as ``sb_due_<class>(last, county)`` for the stamps the SQL cannot read."""
+
+    def __init__(
+        self,
+        now: dt.datetime,
+        sets: dict[str, Thresholds],
+        default: Thresholds = THRESHOLDS,
+        patrol_class: str = "dedicated",
+    ):
+        self.default = DueClock(now, default, patrol_class)
+        self.clocks = {county: DueClock(now, t, patrol_class) for county, t in sets.items()}
+        self.function = self.default.function
+
+    def state(self, last: Any, county: Any = None) -> int:
+        return self.clocks.get(county, self.default).state(last)
+
+    def register(self, conn: sqlite3.Connection) -> None:
+        conn.create_function(self.function, 2, self.state, deterministic=True)
+
+    def sql(self, last: str, county: str) -> str:
+        by_ranges: dict[str, list[str]] = {}  # one expression per distinct season table
+        for code, clock in sorted(self.clocks.items()):
+            if clock.ranges != self.default.ranges:
+                by_ranges.setdefault(clock.sql(last, county), []).append(code)
+        otherwise = self.default.sql(last, county)
+        if not by_ranges:
+            return otherwise
+        # county codes come from the store and are checked as 6 digits (layers.thresholds.counties)
+        whens = " ".join(
+            f"WHEN {county} IN ({', '.join(repr(c) for c in codes)}) THEN ({expr})" for expr, codes in by_ranges.items()
+        )
+        return f"CASE {whens} ELSE ({otherwise}) END"
 
 
 def spot_due_sql(today: dt.date, step: str, deadline: str, notice_deadline: str) -> str:
@@ -279,8 +324,9 @@ class FeatureTableModel(QAbstractTableModel):
             conn = sqlite3.connect(":memory:")
         self._conn = conn
         from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-        now = dt.datetime.now(dt.timezone.utc)
-        clocks = {c: DueClock(now, c) for c in PATROL_CLASS.codes()}
+        now = utc_now()
+        sets = self._thresholds(path)
+        clocks = {c: DueClocks(now, sets, patrol_class=c) for c in PATROL_CLASS.codes()}
         for clock in clocks.values():
             clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -290,7 +336,7 @@ class FeatureTableModel(QAbstractTableModel):
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
         klass = "patrol_class" if "patrol_class" in self.kind.field_names() else None
         if not from_store or table not in tables:
-            self._copy_layer(conn, layer, [*cols, klass, *extra])
+            self._copy_layer(conn, layer, [*cols, "county_code", klass, *extra])
             table = "temp.sb_list"
         else:
             table = _q(table)
@@ -299,10 +345,12 @@ class FeatureTableModel(QAbstractTableModel):
         last, step = exprs[LAST], exprs[STEP]
         due = "0"
         if self.kind.name == "dam" and cols[LAST - 1]:
-            ordinary = clocks["ordinary"].sql(last) if klass and self._has_column(conn, table, klass) else None
+            ordinary = (
+                clocks["ordinary"].sql(last, "o.county_code") if klass and self._has_column(conn, table, klass) else None
+            )
             by_class = f"WHEN o.{_q(klass)} IS 'ordinary' THEN {ordinary} " if ordinary else ""
             due = (f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} {by_class}"
-                   f"ELSE {clocks['dedicated'].sql(last)} END")  # fmt: skip
+                   f"ELSE {clocks['dedicated'].sql(last, 'o.county_code')} END")  # fmt: skip
         if spot:
             due = spot_due_sql(dt.date.today(), step, "o.deadline", "o.notice_deadline")
         self._exprs = [*exprs, due, *(f"o.{_q(name)}" for name in self.facets)]
@@ -322,6 +370,16 @@ class FeatureTableModel(QAbstractTableModel):
         name = table.split(".")[-1].strip('"')
         schema = "temp" if table.startswith("temp.") else "main"
         return any(r[1] == column for r in conn.execute(f"PRAGMA {schema}.table_info({_q(name)})"))  # noqa: S608
+
+    def _thresholds(self, path: str | None) -> dict[str, Thresholds]:
+        """The thresholds of each county of the store (delivered, or the built-in regional set)."""
+        if path is None or self.kind.name != "dam":
+            return {}
+        try:
+            return local_thresholds.by_county(path, (self.kind.name,))
+        except sqlite3.Error as exc:
+            QgsMessageLog.logMessage(f"thresholds of {path}: {exc}", "Shuibao")
+            return {}
 
     def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
         """The layer's features as seen by QGIS (its edit buffer and subset string) in temp.sb_list."""

@@ -59,29 +59,34 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="82" />
+            <location filename="plugin.py" line="83" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="85" />
+            <location filename="plugin.py" line="86" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="106" />
+            <location filename="plugin.py" line="108" />
             <source>Help</source>
             <translation>帮助</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="180" />
+            <location filename="plugin.py" line="182" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="190" />
+            <location filename="plugin.py" line="192" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="209" />
+            <source>Thresholds and sources…</source>
+            <translation>阈值与依据…</translation>
         </message>
         <message>
             <location filename="reports/processing.py" line="52" />
@@ -369,242 +374,242 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="74" />
+            <location filename="ui/docks.py" line="75" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="75" />
+            <location filename="ui/docks.py" line="76" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="76" />
+            <location filename="ui/docks.py" line="77" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="77" />
+            <location filename="ui/docks.py" line="78" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="78" />
+            <location filename="ui/docks.py" line="79" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="80" />
+            <location filename="ui/docks.py" line="81" />
             <source>Check upkeep</source>
             <translation>管护检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="82" />
+            <location filename="ui/docks.py" line="83" />
             <source>Start re-check</source>
             <translation>开始复核</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="130" />
+            <location filename="ui/docks.py" line="131" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="131" />
+            <location filename="ui/docks.py" line="132" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="135" />
+            <location filename="ui/docks.py" line="136" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="136" />
+            <location filename="ui/docks.py" line="137" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="137" />
+            <location filename="ui/docks.py" line="138" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="138" />
+            <location filename="ui/docks.py" line="139" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="142" />
+            <location filename="ui/docks.py" line="143" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="146" />
+            <location filename="ui/docks.py" line="147" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="186" />
+            <location filename="ui/docks.py" line="187" />
             <source>All: {0}</source>
             <translation>全部{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="358" />
+            <location filename="ui/docks.py" line="359" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="360" />
+            <location filename="ui/docks.py" line="361" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="362" />
+            <location filename="ui/docks.py" line="363" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="364" />
+            <location filename="ui/docks.py" line="365" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="374" />
+            <location filename="ui/docks.py" line="375" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="376" />
+            <location filename="ui/docks.py" line="377" />
             <source>due within 7 days {0}, overdue {1}</source>
             <translation>7天内到期 {0} · 逾期 {1}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="507" />
+            <location filename="ui/docks.py" line="508" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="545" />
+            <location filename="ui/docks.py" line="546" />
             <source>{0}: after a {1} is submitted ({2})</source>
             <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="555" />
+            <location filename="ui/docks.py" line="556" />
             <source>Next steps:</source>
             <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="562" />
+            <location filename="ui/docks.py" line="563" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="595" />
+            <location filename="ui/docks.py" line="597" />
             <source>{0:.0f} m from the spot</source>
             <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="596" />
+            <location filename="ui/docks.py" line="598" />
             <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
             <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="599" />
+            <location filename="ui/docks.py" line="601" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="600" />
+            <location filename="ui/docks.py" line="602" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="682" />
+            <location filename="ui/docks.py" line="684" />
             <source>Delete draft</source>
             <translation>删除草稿</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="696" />
+            <location filename="ui/docks.py" line="698" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="696" />
+            <location filename="ui/docks.py" line="698" />
             <source>Edit register…</source>
             <translation>编辑登记信息…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="760" />
+            <location filename="ui/docks.py" line="762" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="848" />
+            <location filename="ui/docks.py" line="850" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="850" />
+            <location filename="ui/docks.py" line="852" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="882" />
+            <location filename="ui/docks.py" line="884" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="902" />
+            <location filename="ui/docks.py" line="904" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="910" />
+            <location filename="ui/docks.py" line="912" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="918" />
+            <location filename="ui/docks.py" line="920" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="948" />
+            <location filename="ui/docks.py" line="950" />
             <source>Any deadline</source>
             <translation>不限办结期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="949" />
+            <location filename="ui/docks.py" line="951" />
             <source>Due within 7 days</source>
             <translation>7天内到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="952" />
+            <location filename="ui/docks.py" line="954" />
             <source>Remote-sensing spots</source>
             <translation>遥感监管图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="960" />
+            <location filename="ui/docks.py" line="962" />
             <source>This spot is {0} days past its deadline ({1}).</source>
             <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="978" />
+            <location filename="ui/docks.py" line="980" />
             <source>Cancel split</source>
             <translation>取消分割</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="978" />
+            <location filename="ui/docks.py" line="980" />
             <source>Split spot</source>
             <translation>分割图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1005" />
+            <location filename="ui/docks.py" line="1007" />
             <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
             <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1020" />
+            <location filename="ui/docks.py" line="1022" />
             <source>The spot was split into {0} parts.</source>
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
@@ -624,47 +629,47 @@
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="55" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="55" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="55" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="52" />
+            <location filename="ui/feature_model.py" line="55" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="205" />
+            <location filename="ui/feature_model.py" line="250" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="206" />
+            <location filename="ui/feature_model.py" line="251" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="207" />
+            <location filename="ui/feature_model.py" line="252" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="208" />
+            <location filename="ui/feature_model.py" line="253" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="209" />
+            <location filename="ui/feature_model.py" line="254" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1942,6 +1947,106 @@
             <location filename="ui/sync_ui.py" line="517" />
             <source>The record is not in the open store's layers.</source>
             <translation>打开的数据库中找不到这条记录。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Flood season and patrols</source>
+            <translation>汛期与巡查</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Soil erosion</source>
+            <translation>土壤侵蚀</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="45" />
+            <source>Gullies</source>
+            <translation>崩岗与侵蚀沟</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="46" />
+            <source>Watersheds and acceptance</source>
+            <translation>小流域与验收</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="46" />
+            <source>Other</source>
+            <translation>其他</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="72" />
+            <source>Thresholds in force</source>
+            <translation>现行阈值与依据</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="73" />
+            <source>County</source>
+            <translation>县（区）</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="75" />
+            <source>Marks: verified = seen in an official source; unofficial source = from an unofficial copy of a standard or common practice; inference = an assumption of this software (highlighted), not found in any source: check it against your local rules. The server's administrator sets values per province, prefecture or county; the sync brings them, and they hold offline until the next sync.</source>
+            <translation>核实标记：已核实 = 见于正式文件；非官方来源 = 来自标准的非官方文本或行业惯例；推断 = 本软件的假设（底色标出），未见于任何来源，请对照本地规定核实。服务器管理员可按省、市或县设置阈值；同步时下发，离线时沿用至下次同步。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="110" />
+            <source>No store with objects is open: the model's defaults and built-in regional values are shown.</source>
+            <translation>未打开含有对象的数据库：显示模型默认值和内置的地区值。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="115" />
+            <source>Delivered by the server at the last sync ({0} UTC); they hold offline until the next sync.</source>
+            <translation>上次同步时由服务器下发（{0} UTC）；离线时沿用至下次同步。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="122" />
+            <source>Not yet received from the server: the model's built-in values for the region are used until the next sync.</source>
+            <translation>尚未从服务器获取：同步前使用模型内置的本地区默认值。</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>Group</source>
+            <translation>类别</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>Threshold</source>
+            <translation>阈值</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>Value</source>
+            <translation>数值</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>From</source>
+            <translation>来源</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>Mark</source>
+            <translation>核实</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="130" />
+            <source>Basis</source>
+            <translation>依据</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="158" />
+            <source>Model default</source>
+            <translation>模型默认</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="160" />
+            <source>{0} (set on the server by {1})</source>
+            <translation>{0}（服务器设置，设置人 {1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/thresholds_dialog.py" line="162" />
+            <source>{0} (built in)</source>
+            <translation>{0}（内置）</translation>
         </message>
     </context>
 </TS>

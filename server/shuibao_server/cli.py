@@ -1,4 +1,4 @@
-"""`shuibao-server`: init, serve, user add/list/disable, token revoke, seed-demo, import."""
+"""`shuibao-server`: init, serve, user add/list/disable, token revoke, thresholds, seed-demo, import."""
 
 from __future__ import annotations
 
@@ -92,6 +92,51 @@ def cmd_token(args) -> int:
     return 0
 
 
+def cmd_thresholds(args) -> int:
+    """Show the set in force in a county, list the settings, set or unset one (the server operator may
+    set any scope; through the API only an admin of every county of the scope may)."""
+    from . import thresholds as th
+
+    engine = _engine(args)
+    if args.th_cmd == "show":
+        for row in th.payload(engine, args.county)["thresholds"]:
+            where = row["scope_name"] + (f" ({row['set_by']})" if row["set_by"] else "")
+            print(f"{row['name']}\t{row['value']:g}\t{row['unit'] or ''}\t{row['mark']}\t{where}\t{row['basis']}")
+    elif args.th_cmd == "list":
+        for row in th.listing(engine, args.scope):
+            print(f"{row['scope']}\t{row['scope_name']}\t{row['name']}\t{row['value']:g}\t{row['mark']}\t"
+                  f"{row['set_by']}\t{row['set_at']}\t{row['basis']}")  # fmt: skip
+    elif args.th_cmd == "set":
+        row = th.put(engine, args.scope, args.name, args.value, args.basis, args.mark, args.by, args.scope_name)
+        print(f"{row['scope_name']} ({row['scope']}): {row['name']} = {row['value']:g} [{row['mark']}] {row['basis']}")
+    elif args.th_cmd == "unset":
+        if not th.delete(engine, args.scope, args.name):
+            print(f"no setting {args.name} for {args.scope}", file=sys.stderr)
+            return 1
+        print(f"{args.scope}: {args.name} unset")
+    return 0
+
+
+def _threshold_parser(sub) -> None:
+    th = sub.add_parser("thresholds", help="thresholds per province, prefecture or county")
+    tc = th.add_subparsers(dest="th_cmd", required=True)
+    tc.add_parser("show", help="the set in force in a county").add_argument("--county", required=True)
+    tc.add_parser("list", help="the values set on this server").add_argument("--scope")
+    ts = tc.add_parser("set", help="set one value, e.g. set 360000 main_flood_end 630 --basis ... --mark V")
+    ts.add_argument("scope", help="360000 province, 360700 prefecture, 360704 county")
+    ts.add_argument("name")
+    ts.add_argument("value", type=float)
+    ts.add_argument("--basis", required=True, help="the document or standard it follows (依据)")
+    ts.add_argument("--mark", required=True, choices=("V", "S", "I"), help="V verified, S unofficial, I inference")
+    ts.add_argument("--scope-name", help="e.g. 赣县区")
+    ts.add_argument("--by", default="cli", help="recorded as who set it (default: cli)")
+    tu = tc.add_parser("unset", help="remove a value (the built-in or more general one holds again)")
+    tu.add_argument("scope")
+    tu.add_argument("name")
+    for sp in tc.choices.values():
+        sp.set_defaults(func=cmd_thresholds)
+
+
 def cmd_seed(args) -> int:
     from .demo import seed
 
@@ -146,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("username")
     tr.add_argument("--device", help="only this client_id")
     tr.set_defaults(func=cmd_token)
+    _threshold_parser(sub)
     sd = sub.add_parser("seed-demo", help="demo county, records and users")
     sd.add_argument("--county", default="360721")
     sd.add_argument("--dams", type=int, default=300)

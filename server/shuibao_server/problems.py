@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+from shuibao.model.version import advice
+
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
 PROBLEM_MEDIA = "application/problem+json"
 BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, or half of a UTF-16 pair: no JSON answer can carry it
@@ -165,13 +167,11 @@ def model_version_missing() -> ProblemError:
 
 
 def model_incompatible(client: str, server: str) -> ProblemError:
+    zh, en = advice(client, server)  # who must upgrade: the plugin (older) or the server (newer)
     return ProblemError(
         409, "model-incompatible", "Incompatible model version",
-        f"client model {client} is not compatible with server model {server}; "
-        "nothing was written, keep the queued edits and upgrade",
-        errors=[error("X-Shuibao-Model", "incompatible",
-                      f"客户端数据模型版本 {client} 与服务器 {server} 不兼容，请升级插件或服务器",
-                      f"model version {client} is incompatible with the server's {server}")],
+        f"client model {client} is not compatible with server model {server}; nothing was written: {en}",
+        errors=[error("X-Shuibao-Model", "incompatible", zh, en)],
         server_model_version=server,
     )  # fmt: skip
 
@@ -286,3 +286,19 @@ def hash_mismatch(detail: str) -> ProblemError:
 
 def bad_upload(code: str, detail: str) -> ProblemError:
     return ProblemError(400, "bad-upload", "Bad upload", detail, errors=[error(None, code, "上传失败", detail)])
+
+
+# -- thresholds --------------------------------------------------------------------------------
+def threshold_forbidden(scope: str) -> ProblemError:
+    return ProblemError(
+        403, "forbidden", "Forbidden", f"only an admin of every county of {scope} may set its thresholds",
+        errors=[error("scope", "role", "只有负责该区划内全部县的管理员才能设置其阈值",
+                      "only an admin of every county in the scope may set its thresholds")],
+    )  # fmt: skip
+
+
+def bad_threshold(errors: list[tuple[str, str, str]]) -> ProblemError:
+    return ProblemError(
+        422, "invalid-threshold", "Invalid threshold", "; ".join(en for _f, _zh, en in errors),
+        errors=[error(f, "threshold", zh, en) for f, zh, en in errors],
+    )  # fmt: skip

@@ -133,6 +133,9 @@ class ChangeResult(BaseModel):
     applied: list[str] = []
     conflicts: list[ConflictOut] = []
     errors: list[ErrorItem] = []
+    warnings: list[ErrorItem] = Field(
+        [], description="accepted, but worth a second look (e.g. a storage above 淤地坝 scale)"
+    )
     replayed: bool = False
 
 
@@ -191,3 +194,42 @@ class UploadStatus(BaseModel):
     offset: int
     size: int | None = None
     mime_type: str | None = None
+
+
+class ThresholdInForce(BaseModel):
+    """One threshold in force in a county, with where its value comes from."""
+
+    name: str
+    value: float
+    unit: str | None = None
+    zh: str
+    en: str
+    scope: str | None = Field(None, description="6-digit division code; null: the model's default")
+    scope_name: str
+    basis: str = Field(description="the document or standard the value follows (依据)")
+    mark: Literal["V", "S", "I"] = Field(description="V verified, S unofficial source, I inference")
+    set_by: str | None = Field(None, description="who set it on the server; null: built into the model")
+    set_at: str | None = None
+
+
+class ThresholdSet(BaseModel):
+    county_code: str
+    thresholds: list[ThresholdInForce]
+
+
+class ThresholdSettingIn(BaseModel):
+    value: float
+    basis: str = Field(min_length=1, max_length=500)
+    mark: Literal["V", "S", "I"]
+    scope_name: str | None = Field(None, max_length=64)
+
+
+class ThresholdSetting(BaseModel):
+    scope: str
+    scope_name: str
+    name: str
+    value: float
+    basis: str
+    mark: Literal["V", "S", "I"]
+    set_by: str
+    set_at: str

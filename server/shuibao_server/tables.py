@@ -163,3 +163,15 @@ login_throttle = sa.Table(  # added in revision 0003
     sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("blocked_until", sa.DateTime(timezone=True)),
 )  # fmt: skip
+
+thresholds = sa.Table(  # added in revision 0004: settings per province, prefecture or county
+    "thresholds", metadata,
+    sa.Column("scope", sa.String(6), primary_key=True),  # 360000 province, 360700 prefecture, 360704 county
+    sa.Column("name", sa.String(64), primary_key=True),  # a threshold of the model
+    sa.Column("value", sa.Float, nullable=False),
+    sa.Column("basis", sa.String(500), nullable=False),  # the document or standard (依据)
+    sa.Column("mark", sa.String(1), nullable=False),  # V verified, S unofficial source, I inference
+    sa.Column("scope_name", sa.String(64)),
+    sa.Column("set_by", sa.String(64), nullable=False),
+    sa.Column("set_at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip

@@ -16,9 +16,9 @@ def test_migrate_empty(empty_database_url):
     engine = db.make_engine(empty_database_url)
     assert db.current_revision(engine) is None
     db.migrate(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0003"
+    assert db.current_revision(engine) == db.head_revision() == db.HEAD
     names = set(sa.inspect(engine).get_table_names())
-    assert {"users", "records", "history", "mutations", "conflicts", "blobs", "county_seq"} <= names
+    assert {"users", "records", "history", "mutations", "conflicts", "blobs", "county_seq", "thresholds"} <= names
     db.migrate(engine)  # idempotent
     engine.dispose()
 
@@ -45,7 +45,7 @@ def test_upgrade_from_revision_1_with_data(empty_database_url):
             )
         )  # fmt: skip
     db.migrate(engine)
-    assert db.current_revision(engine) == "0003"
+    assert db.current_revision(engine) == db.HEAD
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.records.c.geom_hash, t.records.c.data)).one()
         assert row.geom_hash == geom_hash(wkb)
@@ -121,4 +121,39 @@ def test_upgrade_to_revision_3_keeps_conflict_ids_and_photo_owners(empty_databas
         seq = CountySequence(conn)
         # an existing county and one added after the upgrade both number above the old ids
         assert [seq.next_conflict("360721"), seq.next_conflict("360722")] == [2, 2]
+    engine.dispose()
+
+
+def test_upgrade_to_revision_4_brings_records_to_model_2(empty_database_url):
+    """1.x records get what 2.0 derives from their old values (a de-listed dam's cause from its typed
+    reason), their revisions stay, and the thresholds table is there, empty."""
+    from shuibao.model import RECORD_KINDS
+
+    assert "delist_cause" in RECORD_KINDS["dam"].field_names()
+    engine = db.make_engine(empty_database_url)
+    db.migrate(engine, "0003")
+    now = dt.datetime.now(dt.timezone.utc)
+    rec = sa.table("records", sa.column("data", sa.JSON), sa.column("field_meta", sa.JSON),
+                   *(sa.column(c) for c in ("uuid", "kind", "county_code", "rev", "version", "deleted", "last_op",
+                                            "created_at", "created_by", "updated_at", "updated_by")))  # fmt: skip
+    old = {
+        "11111111-1111-4111-8111-111111111111": {"register_status": "delisted", "delist_reason": "坝体垮坝，无法修复"},
+        "22222222-2222-4222-8222-222222222222": {"register_status": "delisted", "delist_reason": "并入下游骨干坝"},
+        "33333333-3333-4333-8333-333333333333": {"register_status": "registered", "name": "在册坝"},
+    }
+    with engine.begin() as conn:
+        for i, (uuid, data) in enumerate(old.items(), 1):
+            conn.execute(rec.insert().values(
+                uuid=uuid, kind="dam", county_code="360721", rev=i, version=1, data=data, field_meta={},
+                deleted=False, last_op="insert", created_at=now, created_by="old", updated_at=now, updated_by="old",
+            ))  # fmt: skip
+    db.migrate(engine)
+    with engine.connect() as conn:
+        rows = {r.uuid: (r.rev, r.data) for r in conn.execute(sa.select(t.records.c.uuid, t.records.c.rev,
+                                                                        t.records.c.data))}  # fmt: skip
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.thresholds)).scalar() == 0
+    causes = [rows[u][1].get("delist_cause") for u in old]
+    assert causes == ["breached", "other", None]  # "并入…" names no cause word exactly: 其他
+    assert [rows[u][0] for u in old] == [1, 2, 3]
+    assert rows["22222222-2222-4222-8222-222222222222"][1]["delist_reason"] == "并入下游骨干坝"
     engine.dispose()

@@ -98,7 +98,7 @@ def test_bad_geometry(api):
 def test_model_version_header(api):
     c = api.client("insp1")
     h = dict(c.headers)
-    h["X-Shuibao-Model"] = "2.0"
+    h["X-Shuibao-Model"] = f"{int(MODEL_VERSION.split('.')[0]) + 1}.0"  # the next major
     r = api.http.post("/api/v1/sync/push", json={"changes": [{**insert("dam", dam_values()), "mutation_id": 1}]},
                       headers=h)
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")

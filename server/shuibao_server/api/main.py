@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from .routes import auth, blobs, conflicts, meta, records, sync
+from .routes import auth, blobs, conflicts, meta, records, sync, thresholds
 
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
-for module in (meta, auth, sync, records, conflicts, blobs):
+for module in (meta, auth, sync, records, conflicts, blobs, thresholds):
     api_router.include_router(module.router)

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from shuibao.model import RECORD_KINDS, links, rules
 from shuibao.model.schema import RecordKind
 
-from .. import db
+from .. import db, thresholds
 from .. import geometry as g
 from ..auth import Principal
 from ..blobs import catalog
@@ -50,6 +50,7 @@ class Applier:
     def __post_init__(self) -> None:
         self.records = RecordSet(self.conn, self.principal)
         self.seq = CountySequence(self.conn)
+        self.thresholds = thresholds.Cache(self.conn)
 
     # -- preparation ---------------------------------------------------------------------
     def preload(self, changes: list[dict]) -> None:
@@ -120,14 +121,15 @@ class Applier:
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
         checks.check_refs(kind, data, county, self.records, self.blobs.keys())
         self._fill_from_blob(kind, data)
-        checks.check_values(kind, None, data, geom, self.records)
-        checks.check_steps(kind, None, data, self.principal.role, self.records)
+        t = self.thresholds.of(county)
+        warnings = checks.check_values(kind, None, data, geom, self.records, t)
+        checks.check_steps(kind, None, data, self.principal.role, self.records, t)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
         self.records.settled(uuid)
         self._follow(rec, None, mutation_id)
-        return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
+        return "applied", {"rev": rec.rev, "applied": sorted(new_vals), "warnings": warnings}
 
     def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
         seq = self.seq.next(county)
@@ -191,11 +193,12 @@ class Applier:
         self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
-        checks.check_steps(kind, rec.data, data, self.principal.role, self.records)
+        t = self.thresholds.of(rec.county_code)
+        checks.check_steps(kind, rec.data, data, self.principal.role, self.records, t)
         if checks.references_changed(kind, applied):
             checks.check_refs(kind, data, rec.county_code, self.records, self.blobs.keys())
             self._fill_from_blob(kind, data)
-        checks.check_values(kind, rec.data, data, geom, self.records)
+        warnings = checks.check_values(kind, rec.data, data, geom, self.records, t)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
         before = rec.data
@@ -204,7 +207,7 @@ class Applier:
         if new_vals:
             self._follow(rec, before, mutation_id)
         status = "conflict" if rows else "applied"
-        return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
+        return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows, "warnings": warnings}
 
     def _merge(self, kind: RecordKind, rec: Rec, base_rev: int, fields: dict) -> tuple[dict, list]:
         """Three-way, per field: ({field: new} to apply, [(field, old, server, new)] conflicts)."""
@@ -267,8 +270,9 @@ class Applier:
                 if links.at_final_step(dep.kind, dep.data):
                     continue
                 dkind = RECORD_KINDS[dep.kind]
-                ctx = checks.context(dkind, dep.data, None, self.records)
-                was = checks.context(dkind, dep.data, None, self.records, replace=(rec.kind, rec.uuid, before))
+                t = self.thresholds.of(dep.county_code)
+                ctx = checks.context(dkind, dep.data, None, self.records, t)
+                was = checks.context(dkind, dep.data, None, self.records, t, replace=(rec.kind, rec.uuid, before))
                 changes = rules.refresh(dkind, dep.data, ctx, was)
                 if changes:
                     old = dep.data
@@ -319,7 +323,8 @@ class Applier:
             if rec is None or rec.deleted or not rec.dirty:
                 continue  # refused after all (nothing of it changed), or gone
             kind = RECORD_KINDS[rec.kind]
-            changes = rules.refresh(kind, rec.data, checks.context(kind, rec.data, None, self.records))
+            ctx = checks.context(kind, rec.data, None, self.records, self.thresholds.of(rec.county_code))
+            changes = rules.refresh(kind, rec.data, ctx)
             if changes:
                 self._write_update(kind, rec, {**rec.data, **changes}, (False, rec.wkb), mutation_id)
         self.records.provisional.clear()

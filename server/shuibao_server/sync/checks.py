@@ -14,7 +14,7 @@ from typing import Any
 
 import shapely
 from shuibao.model import links, rules
-from shuibao.model.schema import RecordKind
+from shuibao.model.schema import RecordKind, Thresholds
 
 from .. import geometry as g
 from ..problems import error
@@ -36,17 +36,23 @@ def parse_geom(kind: RecordKind, hex_value: Any, max_vertices: int) -> tuple[byt
     return g.to_wkb(geom), geom
 
 
-def check_values(kind: RecordKind, before: dict | None, after: dict, geom: Any, records: RecordSet) -> None:
-    """Validate `after`, fill its derived fields and what the server maintains (a dam's hazard status
-    after its open major hazards) in place, validate again with every required field and the rules
-    that look at other records."""
-    _validate(kind, before, after, check_required=False)
-    ctx = context(kind, after, geom, records)
+def check_values(
+    kind: RecordKind, before: dict | None, after: dict, geom: Any, records: RecordSet, t: Thresholds
+) -> list[dict]:
+    """Validate `after` under the thresholds `t` of its county, fill its derived fields and what the
+    server maintains (a dam's hazard status after its open major hazards) in place, validate again
+    with every required field and the rules that look at other records. Returns the warnings
+    (accepted, reported)."""
+    _validate(kind, before, after, t, check_required=False)
+    ctx = context(kind, after, geom, records, t)
     after.update(_derive(kind, after, ctx))
-    _validate(kind, before, after, ctx=ctx)
+    _validate(kind, before, after, t, ctx=ctx)
+    return [p.as_dict() for p in rules.warnings(kind, after, ctx)]
 
 
-def check_steps(kind: RecordKind, before: dict | None, after: dict, role: str, records: RecordSet) -> None:
+def check_steps(
+    kind: RecordKind, before: dict | None, after: dict, role: str, records: RecordSet, t: Thresholds
+) -> None:
     """Rejected when a workflow step the change takes is refused for the role by a rule that looks
     at other records (model.rules.step_checks; its warnings do not refuse)."""
     ctx = None
@@ -55,19 +61,24 @@ def check_steps(kind: RecordKind, before: dict | None, after: dict, role: str, r
         src = (before or {}).get(wf.state_field) or wf.initial
         dst = after.get(wf.state_field) or wf.initial
         if src != dst:
-            ctx = ctx or context(kind, after, None, records)
+            ctx = ctx or context(kind, after, None, records, t)
             found += [p.as_dict() for p in rules.step_checks(kind, after, dst, role, ctx) if p.code != "warning"]
     if found:
         raise Rejected(found)
 
 
 def context(
-    kind: RecordKind, data: dict, geom: Any, records: RecordSet, replace: tuple[str, str, dict | None] | None = None
+    kind: RecordKind,
+    data: dict,
+    geom: Any,
+    records: RecordSet,
+    t: Thresholds,
+    replace: tuple[str, str, dict | None] | None = None,
 ) -> rules.Context:
     """The model's Context of a record: its geometry, its parent's point, and the related records
     the model's links name (children, siblings, parent). `replace` = (kind, uuid, values or None)
     stands one record in as it was before a change (None: it did not exist)."""
-    ctx = rules.Context()
+    ctx = rules.Context(thresholds=t)
     if geom is not None and geom.geom_type in ("Polygon", "MultiPolygon"):
         ctx.polygons = g.polygons(geom)
     ctx.point = g.point(geom)
@@ -136,15 +147,20 @@ def _references(kind: RecordKind, data: dict) -> list[tuple[str, str | None, Any
 
 
 def _validate(
-    kind: RecordKind, before: dict | None, after: dict, check_required: bool = True, ctx: rules.Context | None = None
+    kind: RecordKind,
+    before: dict | None,
+    after: dict,
+    t: Thresholds,
+    check_required: bool = True,
+    ctx: rules.Context | None = None,
 ) -> None:
     """Rejected with the problems `after` has and `before` did not (an old fault blocks no edit)."""
-    found = [p.as_dict() for p in rules.validate(kind, after, check_required=check_required, ctx=ctx)]
+    found = [p.as_dict() for p in rules.validate(kind, after, t, check_required=check_required, ctx=ctx)]
     if found and not check_required:  # report the missing values in the same answer
         check_required = True
-        found = [p.as_dict() for p in rules.validate(kind, after)]
+        found = [p.as_dict() for p in rules.validate(kind, after, t)]
     if before is not None and found:
-        old = {(p.field, p.code) for p in rules.validate(kind, before, check_required=check_required, ctx=ctx)}
+        old = {(p.field, p.code) for p in rules.validate(kind, before, t, check_required=check_required, ctx=ctx)}
         found = [p for p in found if (p["field"], p["code"]) not in old]
     if found:
         raise Rejected(found)

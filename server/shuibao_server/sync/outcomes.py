@@ -41,4 +41,4 @@ def result(change: dict, mutation_id: int | None, status: str, **extra: Any) -> 
         "uuid": None if uuid is None else quote(uuid),
         "status": status,
     }
-    return {**out, "rev": None, "applied": [], "conflicts": [], "errors": [], **extra}
+    return {**out, "rev": None, "applied": [], "conflicts": [], "errors": [], "warnings": [], **extra}
