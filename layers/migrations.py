@@ -381,14 +381,14 @@ def migrate(
     store was written under, when it differs from the plugin's (layers.model_upgrade)."""
     for version in range(from_version, to_version):
         MIGRATIONS[version](conn)
-    if old_model is not None:
-        from . import model_upgrade  # it builds on this module
-
-        model_upgrade.upgrade(conn, old_model)
     if add_missing_tables(conn):
         # The older plugin skipped the server's records of kinds it did not know, and its pull cursor
         # went past them: the next sync pulls everything again (edits not yet pushed stay on top).
         conn.execute("DELETE FROM sb_meta WHERE key = 'sync.cursor'")
+    if old_model is not None:
+        from . import model_upgrade  # it builds on this module
+
+        model_upgrade.upgrade(conn, old_model)
     add_missing_columns(conn)
     install_capture(conn)
     conn.execute("UPDATE sb_meta SET value = ? WHERE key = 'schema_version'", (str(to_version),))

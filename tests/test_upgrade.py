@@ -23,6 +23,7 @@ import shuibao_sync_harness as h
 from shuibao.layers import model_upgrade
 from shuibao.layers.store import open_store
 from shuibao.model import MODEL_VERSION, version
+from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient
 from shuibao.sync.engine import SyncEngine
 
@@ -158,16 +159,31 @@ def test_an_old_laptop_is_told_to_upgrade_and_its_queue_pushes_after_the_upgrade
     assert conn.execute("SELECT name FROM dam WHERE code = 'D1'").fetchone() == ("石门坝（改名）",)
     conn.close()
 
-    # 3. The queue pushes.
+    # 3. The queue pushes. The de-listing typed under 1.x lacks what 2.0 requires of one (the
+    # approving document and authority): the server refuses it with the reason, the laptop keeps it
+    # among the refused edits, the technician completes it and sends it again.
     summary = _sync(server, store, "tech")
-    assert summary.sent == 4 and summary.errors == [], summary
+    assert (summary.sent, summary.rejected) == (3, 1), summary
+    assert len(summary.errors) == 1 and "authority" in summary.errors[0], summary
+    [refused] = eng.list_rejected(store)
+    assert refused["kind"] == "dam" and {e["field"] for e in refused["result"]["errors"]} == {
+        "delist_document", "delist_authority"}, refused  # fmt: skip
+    store.update_records(
+        "dam", {refused["uuid"]: {"delist_document": "赣县水字〔2026〕12号", "delist_authority": "赣县区水利局"}}
+    )
+    assert eng.requeue_rejected(store, refused["mutation_id"]) >= 1
+    summary = _sync(server, store, "tech")
+    assert summary.rejected == 0 and summary.errors == [], summary
     assert store.pending_changes() == []
     after = {v["code"]: v for (kind, _u), v in server.contents("office").items() if kind in ("dam", "watershed")}
     assert after["D1"]["name"] == "石门坝（改名）" and after["D1"]["dam_height"] == 14.5
     assert after["D2"]["register_status"] == "delisted" and after["D2"]["delist_reason"] == "淤满失效，已无拦沙能力"
     assert after["D3"]["name"] == "新建坝"
-    assert after["W1"]["forest_grass_cover"] == 61.0 and after["W1"]["eroded_area"] == 12.5
-    assert model_upgrade.notes(sqlite3.connect(path)) == []
+    # 2.0 derives the eroded area from the areas by intensity class: the 12.5 km² typed under 1.x is
+    # not sent as a value the server would overwrite; it is kept as a note for the technician.
+    assert after["W1"]["forest_grass_cover"] == 61.0 and after["W1"].get("eroded_area") is None
+    [note] = model_upgrade.notes(sqlite3.connect(path))
+    assert (note["kind"], note["field"], float(note["value"])) == ("watershed", "eroded_area", 12.5), note
 
 
 def test_an_old_store_is_upgraded_once_and_a_newer_one_is_refused(old_plugin, tmp_path):

@@ -297,8 +297,9 @@ def threshold_forbidden(scope: str) -> ProblemError:
     )  # fmt: skip
 
 
-def bad_threshold(errors: list[tuple[str, str, str]]) -> ProblemError:
+def bad_threshold(found: list[tuple[str, str, str]]) -> ProblemError:
+    """`found`: (field, zh, en) of each fault of a threshold setting."""
     return ProblemError(
-        422, "invalid-threshold", "Invalid threshold", "; ".join(en for _f, _zh, en in errors),
-        errors=[error(f, "threshold", zh, en) for f, zh, en in errors],
+        422, "invalid-threshold", "Invalid threshold", "; ".join(en for _f, _zh, en in found),
+        errors=[error(f, "threshold", zh, en) for f, zh, en in found],
     )  # fmt: skip

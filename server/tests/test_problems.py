@@ -66,7 +66,8 @@ def test_a_malformed_model_version_is_refused(api):
 
 def test_every_problem_the_server_can_give_has_both_languages():
     """Each refusal of the catalogue, built with sample arguments, lists errors with zh and en."""
-    sample = {"errors": [problems.error("x", "c", "中文", "English")], "status": 400, "headers": None}
+    sample = {"errors": [problems.error("x", "c", "中文", "English")], "status": 400, "headers": None,
+              "found": [("value", "不能小于0", "must be ≥ 0")]}  # fmt: skip
     built = 0
     for name, make in inspect.getmembers(problems, inspect.isfunction):
         if inspect.signature(make).return_annotation not in ("ProblemError", problems.ProblemError):

@@ -87,11 +87,17 @@ def test_signed_and_closed_records_are_never_deleted_but_by_an_admin(people):
 
 def test_an_acceptor_cannot_delete_a_signed_watershed_acceptance(people):
     shed = Record("watershed", sample_values("watershed"), people["technician"])
+    spot = Record("watershed_spot", sample_values("watershed_spot", A, {"watershed": shed.uuid}), people["technician"])
     acc = Record(
         "watershed_acceptance", sample_values("watershed_acceptance", A, {"watershed": shed.uuid}), people["acceptor"]
     )
     acc.step(people["acceptor"], sample_seed=7, step="sampled")
-    acc.step(people["acceptor"], opinion="合格", step="checked")
+    parents = {"watershed_acceptance": acc.uuid, "watershed_spot": spot.uuid}
+    check = {**sample_values("spot_check", A, parents), "spot_uuid": spot.uuid,
+             "step": "checked", "checked_at": TIME, "checker": "李", "area_deviation": 1.0, "matches_design": True,
+             "quality": "qualified"}  # fmt: skip
+    Record("spot_check", check, people["acceptor"])
+    acc.step(people["acceptor"], opinion="合格", step="checked")  # every sampled spot checked
     acc.step(people["acceptor"], acceptor="王验收", signed_at=TIME, step="signed")
     _refused(acc.delete(people["acceptor"]), "delete_step")
     _refused(acc.edit(people["acceptor"], opinion="改"), "final_step")
@@ -114,9 +120,11 @@ def test_a_watersheds_treatment_status_follows_its_workflow(people):
 
 def test_every_status_with_a_meaning_has_a_workflow_with_roles():
     """A record's status (a step, 治理状态, 登记状态) is moved by a workflow that says which roles may;
-    findings and observations (检查结论, 质量评定, a gully's 发育状态) and the dam's 安全状况 (which
+    findings and observations (检查结论, 质量评定, a gully's 发育状态, a spot's 建设状态) and the dam's 安全状况 (which
     follows its hazards) are not statuses."""
-    findings = {("dam_inspection", "result"), ("spot_check", "quality"), ("patch", "gully_status")}
+    findings = {("dam_inspection", "result"), ("spot_check", "quality"), ("patch", "gully_status"),
+                ("rs_recheck", "construction_status")}  # fmt: skip
+    findings |= {(k.name, "result") for k in RECORD_KINDS.values() if k.name.endswith("_upkeep")}  # 管护检查
     for kind in RECORD_KINDS.values():
         governed = {wf.state_field for wf in kind.workflows()}
         for f in kind.fields:

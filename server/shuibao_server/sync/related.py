@@ -68,7 +68,7 @@ def followers(records: RecordSet, kind: str, uuid: str, parent: str | None) -> l
             rec = records.get(parent)
             out += [rec] if rec is not None and rec.kind == dkind and not rec.deleted else []
         elif how == links.SIBLINGS:
-            out += records.children(dkind, parent)
+            out += records.children(dkind, parent) if parent and UUID_RE.match(parent) else []
         else:
             out += records.children(dkind, uuid)
     return out
@@ -109,7 +109,8 @@ def _refs(change: dict) -> list[str]:
         names.append(kind.parent_field)
     if change.get("kind") == "photo":
         names.append("parent_uuid")
-    return [ref for ref in (_new_value(change, n) for n in names) if isinstance(ref, str)]
+    # only well-formed ids: a bad one is refused by the checks, and must never reach a query
+    return [ref for ref in (_new_value(change, n) for n in names) if isinstance(ref, str) and UUID_RE.match(ref)]
 
 
 def _new_value(change: dict, name: str) -> Any:
