@@ -37,7 +37,11 @@ def clock(monkeypatch):
 
 def _patrolled(store, hours_ago: float, counties=COUNTIES) -> None:
     at = (MAY_5 - dt.timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store.insert_records("dam", [h.dam(c, name=name, last_inspected_at=at) for c, name in counties.items()])
+    # 一坝一人 dams (a village downstream): the intervals of the thresholds are theirs; ordinary dams
+    # have their own, longer ones (patrol_interval_*_ordinary)
+    store.insert_records("dam", [h.dam(c, name=name, last_inspected_at=at, downstream_exposure='["residents"]',
+                                       dedicated_patroller=True, patrol_phone="13907970001",
+                                       patrol_class="dedicated") for c, name in counties.items()])  # fmt: skip
 
 
 def _overdue(dock: DamDock) -> list[str]:
