@@ -8,6 +8,7 @@ actions and the commit follower (layers.follow) share it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from qgis.core import QgsFeature, QgsFeatureRequest, QgsProject, QgsVectorLayer, QgsWkbTypes
@@ -48,14 +49,28 @@ def by_uuid(kind: str, uuid: str | None, project: QgsProject | None = None) -> Q
 
 def write_values(layer: QgsVectorLayer, kind: RecordKind, fid: int, values: dict[str, Any]) -> bool:
     """Change attributes of one feature and commit (keeps an edit session the user had open)."""
+    fields = layer.fields()
+
+    def change() -> bool:
+        for name, value in values.items():
+            idx = fields.indexFromName(name)
+            if idx >= 0:
+                layer.changeAttributeValue(fid, idx, qt_value(kind.field(name), value))
+        return True
+
+    return edit_and_commit(layer, change)
+
+
+def edit_and_commit(layer: QgsVectorLayer, change: Callable[[], bool]) -> bool:
+    """Run `change` in an edit session and commit it. An edit session the user had open is kept and
+    left uncommitted (their edits are theirs to save); a failed change or commit is rolled back."""
     was_editing = layer.isEditable()
     if not was_editing and not layer.startEditing():
         return False
-    fields = layer.fields()
-    for name, value in values.items():
-        idx = fields.indexFromName(name)
-        if idx >= 0:
-            layer.changeAttributeValue(fid, idx, qt_value(kind.field(name), value))
+    if not change():
+        if not was_editing:
+            layer.rollBack()
+        return False
     if was_editing:
         return True
     if not layer.commitChanges():

@@ -11,6 +11,7 @@ from qgis.core import QgsExpression, QgsFeatureRequest, QgsProject, QgsVectorLay
 from qgis.PyQt.QtWidgets import QMessageBox, QWidget
 
 from .. import settings
+from ..layers.records import edit_and_commit
 from ..model import RECORD_KINDS, rules
 from . import actions, tr
 
@@ -38,21 +39,7 @@ def _photo_fids(uuid: str, project: QgsProject | None) -> tuple[QgsVectorLayer |
 
 def _delete(layer: QgsVectorLayer, fids: list[int]) -> bool:
     """Delete through the layer and commit (an edit session the user had open is kept, like actions)."""
-    if not fids:
-        return True
-    was_editing = layer.isEditable()
-    if not was_editing and not layer.startEditing():
-        return False
-    if not layer.deleteFeatures(fids):
-        if not was_editing:
-            layer.rollBack()
-        return False
-    if was_editing:
-        return True
-    if not layer.commitChanges():
-        layer.rollBack()
-        return False
-    return True
+    return not fids or edit_and_commit(layer, lambda: layer.deleteFeatures(fids))
 
 
 def delete_draft(kind: str, fid: int, summary: str, parent: QWidget | None = None,
