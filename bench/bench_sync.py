@@ -116,9 +116,9 @@ def _local_vs_geodiff(setup: Setup, k: int, results: dict, suffix: str) -> None:
     api = ApiClient(setup.server.url)
     with SyncEngine(setup.b, api, username="bob", password=h.PASSWORD, settings=SETTINGS) as e:
         e.login()
-        from shuibao.sync import state
+        from shuibao.layers import sync_local
 
-        cursor = state.get(e.conn, state.K_CURSOR)
+        cursor = sync_local.get(e.conn, sync_local.K_CURSOR)
         pages = []
         while True:
             page = api.pull(cursor, 5000)
@@ -130,7 +130,7 @@ def _local_vs_geodiff(setup: Setup, k: int, results: dict, suffix: str) -> None:
         for page in pages:
             with e.conn:
                 e._apply_items(page["items"])
-                state.put(e.conn, state.K_CURSOR, page["cursor"])
+                sync_local.put(e.conn, sync_local.K_CURSOR, page["cursor"])
         results[f"local_apply_s_{suffix}"] = time.perf_counter() - t0
     api.close()
     modified = setup.dir / "geodiff-mod.gpkg"

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from qgis.core import QgsTask
 
-from .api import ApiClient, SyncError
-from .engine import SyncEngine, SyncSettings, SyncSummary
+from .api import SyncError
+from .engine import SyncSettings, SyncSummary
+from .run import run_sync
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ class SyncTask(QgsTask):
         settings: SyncSettings | None = None,
         on_finished: Callable[[SyncSummary | None, str | None], None] | None = None,
         description: str = "水保巡检同步 (Shuibao sync)",
+        first: bool = False,
     ):
         super().__init__(description, QgsTask.CanCancel)
         self.store_path = str(store_path)
@@ -42,25 +44,23 @@ class SyncTask(QgsTask):
         self.summary: SyncSummary | None = None
         self.error: str | None = None
         self.new_token: str | None = None
+        self.first = first  # a first sync: make the store file and download the user's counties
+        self.exception: BaseException | None = None  # what went wrong, for the UI to say which failure
 
     def run(self) -> bool:
-        api = ApiClient(self.server_url, self.token)
         try:
-            with SyncEngine(
-                self.store_path, api, username=self.username, password=self.password, settings=self.settings,
-                progress=self.setProgress, is_canceled=self.isCanceled,
-            ) as engine:  # fmt: skip
-                self.summary = engine.sync()
-            self.new_token = api.token
-            return not self.summary.cancelled
+            done = run_sync(self.store_path, self.server_url, username=self.username, password=self.password,
+                            token=self.token, settings=self.settings, progress=self.setProgress,
+                            is_canceled=self.isCanceled, first=self.first)  # fmt: skip
         except SyncError as exc:
-            self.error = exc.user_message()
+            self.exception, self.error = exc, exc.user_message()
+            return False
         except Exception as exc:  # reported in finished(), on the main thread
             log.exception("sync failed")
-            self.error = f"同步失败（sync failed）: {exc}"
-        finally:
-            api.close()
-        return False
+            self.exception, self.error = exc, f"同步失败（sync failed）: {exc}"
+            return False
+        self.summary, self.new_token = done.summary, done.token
+        return not self.summary.cancelled
 
     def finished(self, result: bool) -> None:
         if self.summary is not None and self.error:

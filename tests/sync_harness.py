@@ -20,10 +20,11 @@ from typing import Any
 import requests
 import shapely
 from shapely.geometry import Point
+from shuibao.layers.codec import canon
 from shuibao.layers.store import Store, create_store
 from shuibao.model import MODEL_VERSION, RECORD_KINDS
 from shuibao.sync.api import ApiClient
-from shuibao.sync.engine import SyncEngine, canon
+from shuibao.sync.engine import SyncEngine
 
 A, B = "360721", "360722"
 PASSWORD = "secret-password"

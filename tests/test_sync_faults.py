@@ -21,6 +21,7 @@ import shuibao_sync_harness as h
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from shuibao.layers import sync_local as local
 from shuibao.layers.store import Store
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, SyncError
@@ -285,9 +286,12 @@ def test_disk_full_while_pulling(server, tmp_path):
     h.sync(s1, server, "ann")
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    if os.geteuid() != 0 or subprocess.run(  # nosec B603 B607 - fixed argv
-        ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)], capture_output=True
-    ).returncode:
+    if (
+        os.geteuid() != 0
+        or subprocess.run(  # nosec B603 B607 - fixed argv
+            ["mount", "-t", "tmpfs", "-o", "size=1200k", "tmpfs", str(mnt)], capture_output=True
+        ).returncode
+    ):
         pytest.skip("cannot mount a tiny tmpfs (needs root) to make the disk full")
     try:
         s2 = h.new_store(mnt / "b.gpkg")
@@ -379,10 +383,10 @@ class ThreeInspectors(RuleBasedStateMachine):
 
     @rule(client=st.integers(0, 2))
     def resolve_one(self, client):
-        open_ = eng.list_conflicts(self.stores[client])
+        open_ = local.list_conflicts(self.stores[client])
         if open_:
             c = open_[0]
-            eng.resolve_conflict(self.stores[client], c["id"], "mine" if c["reason"] == "field" else "theirs")
+            local.resolve_conflict(self.stores[client], c["id"], "mine" if c["reason"] == "field" else "theirs")
             if c["reason"] == "field":
                 self.t += 1
                 self.writes.append((self.t, client, c["uuid"], c["field"], c["mine"]))
@@ -390,7 +394,7 @@ class ThreeInspectors(RuleBasedStateMachine):
     @invariant()
     def nothing_pending_is_lost(self):
         for s in self.stores:
-            assert eng.list_rejected(s) == []
+            assert local.list_rejected(s) == []
 
     def teardown(self):
         try:
@@ -403,7 +407,7 @@ class ThreeInspectors(RuleBasedStateMachine):
             for s in self.stores:
                 assert {k: v for k, v in h.store_contents(s).items() if k[1] in mine} == truth
                 assert s.pending_changes() == []
-            conflicts = {i: eng.list_conflicts(self.stores[i], "all") for i in range(3)}
+            conflicts = {i: local.list_conflicts(self.stores[i], "all") for i in range(3)}
             for t, client, uuid, fname, value in self.writes:
                 final = truth[("dam", uuid)].get(fname)
                 if h.canon_value("dam", fname, value) == final:
