@@ -30,6 +30,7 @@ Journal mode
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -163,19 +164,31 @@ class _Batches:
         self.sql, self.params = None, []
 
 
+# One writer at a time in this process. QGIS's OGR provider commits in a deferred transaction that
+# reads before it writes: a commit by another connection in between makes SQLite refuse the write at
+# once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out). So every write transaction here takes
+# the gate, and while a sync runs QGIS takes it around each commit of the store's layers (sync.task).
+WRITE_GATE = threading.RLock()
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); joins a transaction already open."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error) holding ``WRITE_GATE``; joins a transaction already open."""
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
+    gated = WRITE_GATE.acquire(timeout=BUSY_TIMEOUT_S)  # never wait forever on a forgotten gate
     try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    finally:
+        if gated:
+            WRITE_GATE.release()
 
 
 def use_wal(conn: sqlite3.Connection) -> None:
@@ -553,6 +566,23 @@ class Store:
     def pending_changes(self, *, conn: sqlite3.Connection | None = None) -> list[Change]:
         """Log entries not yet confirmed by the server, oldest first."""
         return self._changes("c.synced_at IS NULL", (), conn)
+
+    def pending_records(self, *, conn: sqlite3.Connection | None = None) -> list[tuple[str, str, list[int]]]:
+        """Records with unconfirmed entries, oldest edit first, with their entries' seqs (one scan)."""
+        out: dict[tuple[str, str], list[int]] = {}
+        with self._conn(conn) as c:
+            sql = "SELECT seq, kind, uuid FROM sb_change WHERE synced_at IS NULL AND kind <> '' ORDER BY seq"
+            for seq, kind, uuid in c.execute(sql):
+                out.setdefault((kind, uuid), []).append(seq)
+        return [(k, u, seqs) for (k, u), seqs in out.items()]
+
+    def changes_of(self, seqs: list[int], *, conn: sqlite3.Connection | None = None) -> list[Change]:
+        """The unconfirmed entries among ``seqs`` (looked up by key: cheap at any log size)."""
+        with self._conn(conn) as c:
+            c.execute("CREATE TEMP TABLE IF NOT EXISTS sb_wanted (seq INTEGER PRIMARY KEY)")
+            c.execute("DELETE FROM temp.sb_wanted")
+            c.executemany("INSERT OR IGNORE INTO temp.sb_wanted VALUES (?)", [(s,) for s in seqs])
+            return self._changes("c.synced_at IS NULL AND c.seq IN (SELECT seq FROM temp.sb_wanted)", (), c)
 
     def _changes(self, where: str, params: tuple[Any, ...], conn: sqlite3.Connection | None) -> list[Change]:
         out: dict[int, Change] = {}

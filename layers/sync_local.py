@@ -66,8 +66,7 @@ ADDED_COLUMNS = (("sbs_photo", "error", "TEXT"), ("sbs_photo", "tries", "INTEGER
 
 K_CURSOR = "sync.cursor"
 K_CLIENT = "sync.client_id"
-K_NONCE = "sync.file_nonce"  # what the server last confirmed for this file (see sync.engine, identity)
-K_NONCE_NEXT = "sync.file_nonce_next"  # sent, not yet confirmed
+K_NONCE = "sync.file_nonce"  # what the server last confirmed to this file (SyncEngine.claim_device)
 K_NEXT_ID = "sync.next_mutation_id"
 K_SERVER = "sync.server_url"
 K_USER = "sync.username"
@@ -131,12 +130,6 @@ def outbox_batch(conn: sqlite3.Connection, limit: int) -> list[tuple[int, dict]]
 
 def has_unanswered(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sbs_outbox WHERE status = 'pending' LIMIT 1").fetchone() is not None
-
-
-def claimed_seqs(conn: sqlite3.Connection) -> set[int]:
-    """Change-log entries already carried by a mutation (and not yet confirmed)."""
-    sql = "SELECT s.seq FROM sbs_outbox_seq s JOIN sb_change ch ON ch.seq = s.seq WHERE ch.synced_at IS NULL"
-    return {r[0] for r in conn.execute(sql)}
 
 
 def next_mutation_id(conn: sqlite3.Connection) -> int:

@@ -69,6 +69,17 @@ class MutationGap(SyncError):
     en = "mutation id gap"
 
 
+class DeviceCopied(SyncError):
+    """Another copy of this store file already synced under its client id (see SyncEngine.claim_device)."""
+
+    zh = "此数据文件是另一文件的副本，已改用新的设备标识"
+    en = "this store file is a copy of another: it now uses a new device id"
+
+
+class AnswerMismatch(SyncError):
+    """The server's answer to a mutation id is about another record: nothing of the batch is kept."""
+
+
 class ProblemAnswer(SyncError):
     """Any other problem+json answer."""
 
@@ -89,6 +100,8 @@ def _problem(resp: requests.Response) -> SyncError:
         cls: type[SyncError] = AuthError
     elif slug == "model-incompatible":
         cls = ModelVersionError
+    elif slug == "device-copied":
+        cls = DeviceCopied
     elif slug == "mutation-gap":
         cls = MutationGap
     elif status >= 500:
@@ -195,6 +208,15 @@ class ApiClient:
 
     def me(self) -> dict:
         return self._json("GET", f"{API}/auth/me")
+
+    def claim_device(self, client_id: str, file_nonce: str | None, next_nonce: str) -> bool:
+        """Tell the server which copy of the store syncs under ``client_id`` (raises DeviceCopied).
+
+        False: the server predates this check (404), nothing was claimed.
+        """
+        body = {"client_id": client_id, "file_nonce": file_nonce, "next_nonce": next_nonce}
+        resp = self.request("POST", f"{API}/sync/device", sync=True, ok=(200, 404), json=body)
+        return resp.status_code == 200
 
     def push(self, changes: list[dict], client_id: str | None = None) -> dict:
         return self._json("POST", f"{API}/sync/push", sync=True, json={"client_id": client_id, "changes": changes})

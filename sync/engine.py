@@ -35,7 +35,7 @@ from ..layers.store import Change, Store, collapse, transaction
 from ..model import RECORD_KINDS
 from ..model.schema import RecordKind
 from . import photos
-from .api import ApiClient, AuthError, MutationGap
+from .api import AnswerMismatch, ApiClient, AuthError, DeviceCopied, MutationGap
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ class Cancelled(Exception):
 
 @dataclass
 class SyncSettings:
-    batch_size: int = 1000
-    page_size: int = 5000
+    # Sizes bound the write transactions too: QGIS commits wait for the one in progress (see store.WRITE_GATE).
+    batch_size: int = 500
+    page_size: int = 1000
     download_photos: str = "on_demand"  # or "all"
     chunk_size: int = 1 << 20
 
@@ -86,7 +87,6 @@ class SyncEngine:
         settings: SyncSettings | None = None,
         progress: Callable[[float], None] | None = None,
         is_canceled: Callable[[], bool] | None = None,
-        place: str | None = None,
     ):
         self.store = store if isinstance(store, Store) else Store(store)
         self.api = api
@@ -94,10 +94,10 @@ class SyncEngine:
         self.settings = settings or SyncSettings()
         self._progress = progress or (lambda _p: None)
         self._is_canceled = is_canceled or (lambda: False)
-        self.place = place or f"{socket.gethostname()}:{self.store.path.resolve()}"
         self.summary = SyncSummary()
         self.server_last_id = 0
         self._cid: str | None = None
+        self._to_claim: list[tuple[str, str, list[int]]] = []  # records left to claim from the last log scan
         self.conn = self.store.connect()
         local.ensure(self.conn)
 
@@ -117,39 +117,70 @@ class SyncEngine:
     # -- identity ---------------------------------------------------------------------------
     @property
     def client_id(self) -> str:
-        """This installation's id for the server; a copied store (other host or path) gets a new one."""
+        """This store file's id for the server: random, made at its first sync or login."""
         if self._cid is None:
-            self._cid = self._client_id()
+            with transaction(self.conn):
+                self._cid = local.get(self.conn, local.K_CLIENT)
+                if self._cid is None:
+                    self._cid = str(uuidlib.uuid4())
+                    local.put(self.conn, local.K_CLIENT, self._cid)
         return self._cid
 
-    def _client_id(self) -> str:
+    def claim_device(self) -> None:
+        """Make sure no other copy of this file pushes under its client id.
+
+        A copied file carries its client id and everything else, so the file cannot tell it is a
+        copy; the server can. It keeps a nonce per client id that the file renews at every sync by
+        compare-and-set: the file shows the nonce the server last confirmed to it and a fresh random
+        one, made now and kept only once confirmed. Of two copies, the second to sync shows a nonce
+        the server no longer has: it is a copy, and takes a new client id (its unanswered mutations
+        renumbered under it), so nothing it queued is answered with the other file's results. A copy
+        taken at any moment is caught, because the fresh nonces differ. (A file killed after the
+        server confirmed but before it kept the nonce is taken for a copy too: harmless, it only
+        gets a new id.)
+        """
         c = self.conn
-        with transaction(c):
-            cid = local.get(c, local.K_CLIENT)
-            place = local.get(c, "sync.place")
-            if cid is None:
-                cid = self.store.get_meta("device_id", conn=c) or str(uuidlib.uuid4())
-                local.put(c, local.K_CLIENT, cid)
-                local.put(c, "sync.place", self.place)
-            elif place != self.place:
-                cid = str(uuidlib.uuid4())
-                log.info("store moved from %s to %s: new client id %s", place, self.place, cid)
-                local.put(c, local.K_CLIENT, cid)
-                local.put(c, "sync.place", self.place)
-                local.renumber(c, 1)
-                if self.password is None:
-                    self.api.token = None
-        return cid
+        fresh = str(uuidlib.uuid4())
+        try:
+            claimed = self.api.claim_device(self.client_id, local.get(c, local.K_NONCE), fresh)
+        except DeviceCopied:
+            with transaction(c):
+                self._new_identity("a copy of a file that synced after it was copied")
+            raise DeviceCopied(
+                "this store file is a copy of one that synced: it now has its own device id, and its "
+                "unsent edits are kept; log in again to send them",
+                "此数据文件是另一份已同步文件的副本，已改用自己的设备标识，未发送的修改都已保留；请重新登录后同步",
+            ) from None
+        if claimed:
+            with transaction(c):
+                local.put(c, local.K_NONCE, fresh)
+
+    def _new_identity(self, why: str) -> None:
+        """A new client id for this file (in the caller's transaction): unanswered mutations renumbered from 1."""
+        cid = str(uuidlib.uuid4())
+        log.warning("store %s: new client id %s (%s)", self.store.path, cid, why)
+        local.put(self.conn, local.K_CLIENT, cid)
+        local.put(self.conn, local.K_NONCE, None)
+        local.renumber(self.conn, 1)
+        self._cid, self.server_last_id, self.api.token = cid, 0, None
 
     def login(self) -> None:
-        cid = self.client_id
-        if self.password is not None and self.username:
-            self.api.login(self.username, self.password, cid, device_name=socket.gethostname())
-        if not self.api.token:
-            raise AuthError("no token: log in first", "尚未登录，请先登录")
-        me = self.api.me()
-        if me.get("client_id") != cid:
-            raise AuthError("the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录")
+        """Log in (with the password, else the token), check the token's device, claim the device."""
+        for attempt in range(2):
+            cid = self.client_id
+            if self.password is not None and self.username:
+                self.api.login(self.username, self.password, cid, device_name=socket.gethostname())
+            if not self.api.token:
+                raise AuthError("no token: log in first", "尚未登录，请先登录")
+            me = self.api.me()
+            if me.get("client_id") != cid:
+                raise AuthError("the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录")
+            try:
+                self.claim_device()
+                break
+            except DeviceCopied:
+                if attempt or self.password is None:
+                    raise  # a token belongs to the old device: the user logs in again
         self.server_last_id = int(me.get("last_mutation_id") or 0)
         self.username = me.get("username", self.username)
         with transaction(self.conn):
@@ -217,15 +248,24 @@ class SyncEngine:
                 return
 
     def claim(self) -> int:
-        """Move unsynced change-log entries into outbox mutations (one transaction). Returns how many."""
+        """Move the unsynced change-log entries of up to one batch of records into outbox mutations
+        (one short transaction; only when every earlier mutation is answered). Returns how many.
+
+        The log is scanned once and then taken a batch at a time; entries added meanwhile are found
+        by the next scan. A record claimed without its newest entries is still right: a mutation
+        carries the record's current values, and the later entries then make no change.
+        """
         c = self.conn
+        if not self._to_claim:
+            self._to_claim = self.store.pending_records(conn=c)
         with transaction(c):
             if local.has_unanswered(c):
                 return 0
-            claimed = local.claimed_seqs(c)
-            entries = [ch for ch in self.store.pending_changes(conn=c) if ch.seq not in claimed]
-            if not entries:
-                return 0
+            held = local.still_held(c)
+            records = [r for r in self._to_claim[: self.settings.batch_size + len(held)] if r[:2] not in held]
+            records = records[: self.settings.batch_size]
+            del self._to_claim[: self.settings.batch_size + len(held)]
+            entries = self.store.changes_of([s for _k, _u, seqs in records for s in seqs], conn=c)
             groups: dict[tuple[str, str], list[Change]] = {}
             for ch in entries:
                 groups.setdefault((ch.kind, ch.uuid), []).append(ch)
@@ -242,7 +282,7 @@ class SyncEngine:
             local.add_mutations(c, queued, next_id)
             if noop:
                 self.store.mark_synced(noop, conn=c)
-        return len(queued) + len(noop)
+        return len(queued) + len(noop) or (1 if self._to_claim else 0)
 
     def _net_change(self, kname: str, uuid: str, chs: list[Change]) -> dict | None:
         """The wire change of one record's log entries against its base copy (None: nothing to send)."""
@@ -283,6 +323,7 @@ class SyncEngine:
     def _record_results(self, batch: list[tuple[int, dict]], results: list[dict]) -> str | None:
         """Store the server's answers (one transaction). Returns 'retry'/'stop' when the batch stopped."""
         by_id = {int(r["mutation_id"]): r for r in results if r.get("mutation_id") is not None}
+        self._check_answers(batch, by_id)
         c = self.conn
         stop = None
         refetch: list[tuple[str, str]] = []
@@ -318,6 +359,30 @@ class SyncEngine:
         for kname, uuid in refetch:
             self._refetch(kname, uuid)
         return stop
+
+    def _check_answers(self, batch: list[tuple[int, dict]], by_id: dict[int, dict]) -> None:
+        """Refuse a batch whose answers are about other records than what was sent under their ids.
+
+        That happens only when another file pushed under this client id (a copy the device claim
+        could not see): nothing of the batch is recorded, the file takes a new client id, and its
+        edits stay queued for the next sync.
+        """
+        for mid, change in batch:
+            res = by_id.get(mid) or {}
+            if res.get("status") not in ("applied", "conflict", "rejected"):
+                continue
+            if (res.get("kind"), res.get("uuid")) != (change["kind"], change["uuid"]):
+                with transaction(self.conn):
+                    self._new_identity(f"the answer to mutation {mid} is about {res.get('kind')} {res.get('uuid')}")
+                raise AnswerMismatch(
+                    f"the server's answer to edit no. {mid} is about another record ({res.get('kind')} "
+                    f"{res.get('uuid')}, sent: {change['kind']} {change['uuid']}): another copy of this file may "
+                    "have synced under its device id. Nothing of this batch was marked as sent, the edits are kept "
+                    "and this file now has its own device id: sync again",
+                    f"服务器对第 {mid} 号修改的答复属于另一条记录（{res.get('kind')} {res.get('uuid')}，本机发送的是 "
+                    f"{change['kind']} {change['uuid']}），可能另一份数据文件副本使用了本机的设备标识。本批修改未标记为已同步，"
+                    "全部保留；本文件已改用自己的设备标识，请重新同步",
+                )
 
     def _add_conflict(self, uuid: str, kind: RecordKind, fname: str, reason: str, **kw: Any) -> None:
         if local.add_conflict(self.conn, kind.name, uuid, fname, reason, **kw):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -38,99 +37,6 @@ def server(tmp_path):
     srv.start()
     yield srv
     srv.stop()
-
-
-# ------------------------------------------------------------------------------------------
-# A fault-injecting TCP proxy (for faults a real server cannot produce)
-# ------------------------------------------------------------------------------------------
-class Proxy:
-    """Forwards 127.0.0.1:port to the server. ``faults`` is a list of (mode, request prefix):
-    ``cut_request`` closes the connection after part of a matching request; ``cut_response``
-    delivers the request and drops the answer."""
-
-    def __init__(self, target_port: int):
-        self.target = target_port
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(50)
-        self.port = self.sock.getsockname()[1]
-        self.faults: list[tuple[str, bytes]] = []
-        self.fired: list[str] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _take(self, chunk: bytes) -> str | None:
-        with self.lock:
-            for i, (mode, prefix) in enumerate(self.faults):
-                if chunk.startswith(prefix):
-                    del self.faults[i]
-                    self.fired.append(mode)
-                    return mode
-        return None
-
-    def _serve(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=30)
-        except OSError:
-            client.close()
-            return
-        state = {"drop": False}
-
-        def down() -> None:
-            try:
-                while True:
-                    data = upstream.recv(65536)
-                    if not data:
-                        break
-                    if state["drop"]:
-                        break
-                    client.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (client, upstream):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                    s.close()
-
-        threading.Thread(target=down, daemon=True).start()
-        try:
-            while True:
-                data = client.recv(65536)
-                if not data:
-                    break
-                mode = self._take(data)
-                if mode == "cut_request":
-                    upstream.sendall(data[: max(1, len(data) // 2)])
-                    raise OSError("cut")
-                if mode == "cut_response":
-                    state["drop"] = True
-                upstream.sendall(data)
-        except OSError:
-            for s in (client, upstream):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -213,7 +119,7 @@ def test_sigkill_during_push_and_pull(server, tmp_path):
 
 
 def test_lost_and_cut_connections(server, tmp_path):
-    proxy = Proxy(server.port)
+    proxy = h.Proxy(server.port)
     try:
         s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
         expect = entered(s1, 300, "坝")
@@ -322,7 +228,7 @@ def shared_server(tmp_root: Path):
             srv.add_user(name)
         srv.start()
         _shared["srv"] = srv
-        _shared["proxy"] = Proxy(srv.port)
+        _shared["proxy"] = h.Proxy(srv.port)
     return _shared["srv"], _shared["proxy"]
 
 
