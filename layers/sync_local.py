@@ -47,7 +47,8 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS sbs_outbox_seq_mid ON sbs_outbox_seq (mutation_id)",
     "CREATE TABLE IF NOT EXISTS sbs_held ("
     " kind TEXT NOT NULL, uuid TEXT NOT NULL, op TEXT NOT NULL, change TEXT NOT NULL, errors TEXT NOT NULL,"
-    " held_at TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (kind, uuid))",
+    " held_at TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 1, released INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (kind, uuid))",
     "CREATE TABLE IF NOT EXISTS sbs_conflict ("
     " id INTEGER PRIMARY KEY AUTOINCREMENT,"
     " kind TEXT NOT NULL, uuid TEXT NOT NULL, field TEXT NOT NULL, reason TEXT NOT NULL,"
@@ -195,7 +196,7 @@ def hold(conn: sqlite3.Connection, mutation_id: int, errors: list[dict]) -> None
     conn.execute(
         "INSERT INTO sbs_held (kind, uuid, op, change, errors, held_at) VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (kind, uuid) DO UPDATE SET op = excluded.op, change = excluded.change,"
-        " errors = excluded.errors, held_at = excluded.held_at, tries = tries + 1",
+        " errors = excluded.errors, released = 0, tries = tries + 1",
         (*row, dumps(errors), utc_now()),
     )
     conn.execute("DELETE FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))
@@ -205,12 +206,16 @@ def hold(conn: sqlite3.Connection, mutation_id: int, errors: list[dict]) -> None
 
 def release_held(conn: sqlite3.Connection) -> int:
     """Let held records be claimed again (at the start of a sync). They stay listed until sent."""
-    return conn.execute("UPDATE sbs_held SET held_at = NULL WHERE held_at IS NOT NULL").rowcount
+    return conn.execute("UPDATE sbs_held SET released = 1 WHERE released = 0").rowcount
+
+
+def held_records(conn: sqlite3.Connection) -> set[tuple[str, str]]:
+    return {(k, u) for k, u in conn.execute("SELECT kind, uuid FROM sbs_held")}
 
 
 def still_held(conn: sqlite3.Connection) -> set[tuple[str, str]]:
     """Held records not released in this sync."""
-    return {(k, u) for k, u in conn.execute("SELECT kind, uuid FROM sbs_held WHERE held_at IS NOT NULL")}
+    return {(k, u) for k, u in conn.execute("SELECT kind, uuid FROM sbs_held WHERE released = 0")}
 
 
 def unhold(conn: sqlite3.Connection, kind: str, uuid: str) -> None:

@@ -33,8 +33,15 @@ class SyncError(Exception):
     zh = "同步失败"
     en = "synchronisation failed"
 
-    def __init__(self, en: str | None = None, zh: str | None = None, *, status: int | None = None,
-                 code: str | None = None, body: dict | None = None):
+    def __init__(
+        self,
+        en: str | None = None,
+        zh: str | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        body: dict | None = None,
+    ):
         self.en = en or self.en
         self.zh = zh or self.zh
         self.status, self.code, self.body = status, code, body or {}
@@ -84,6 +91,15 @@ class ProblemAnswer(SyncError):
     """Any other problem+json answer."""
 
 
+# What to tell the user when a problem answer carries no Chinese text of its own.
+PROBLEM_ZH = {
+    "too-large": "数据过大，服务器拒绝接收（如照片超过服务器允许的大小）",
+    "unsupported-type": "服务器不接收此类文件（只接受 JPEG、PNG、WebP 或 HEIC 照片）",
+    "hash-mismatch": "文件内容与哈希不符",
+    "upload-offset": "上传位置与服务器不符",
+}
+
+
 def _problem(resp: requests.Response) -> SyncError:
     try:
         body = resp.json()
@@ -95,6 +111,7 @@ def _problem(resp: requests.Response) -> SyncError:
     zh = "；".join(e.get("zh", "") for e in errors if isinstance(e, dict) and e.get("zh")) or None
     en = "; ".join(e.get("en", "") for e in errors if isinstance(e, dict) and e.get("en")) or body.get("detail")
     slug = str(body.get("type", "")).rsplit("/", 1)[-1] or None
+    zh = zh or PROBLEM_ZH.get(slug or "")
     status = resp.status_code
     if status == 401:
         cls: type[SyncError] = AuthError
@@ -151,8 +168,16 @@ class ApiClient:
             h.update(extra)
         return h
 
-    def request(self, method: str, path: str, *, sync: bool = False, ok: tuple[int, ...] = (200,),
-                headers: dict[str, str] | None = None, **kw: Any) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        sync: bool = False,
+        ok: tuple[int, ...] = (200,),
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> requests.Response:
         url = self.base_url + path
         attempt = 0
         while True:
@@ -232,8 +257,13 @@ class ApiClient:
         return resp.json() if resp.status_code == 200 else None
 
     def resolve_conflict(self, conflict_id: int, resolution: str, value: Any = None) -> dict | None:
-        resp = self.request("POST", f"{API}/conflicts/{int(conflict_id)}/resolve", sync=True, ok=(200, 404, 409),
-                            json={"resolution": resolution, "value": value})
+        resp = self.request(
+            "POST",
+            f"{API}/conflicts/{int(conflict_id)}/resolve",
+            sync=True,
+            ok=(200, 404, 409),
+            json={"resolution": resolution, "value": value},
+        )
         return resp.json() if resp.status_code == 200 else None
 
     def upload_status(self, sha256: str) -> dict:
@@ -248,6 +278,21 @@ class ApiClient:
         body = resp.json()
         if resp.status_code == 409:
             return {"complete": False, "offset": int(body.get("offset") or 0), "mismatch": True}
+        return body
+
+    def finish_upload(self, sha256: str, total: int) -> dict:
+        """Ask the server to check and keep an upload whose bytes it all holds (an empty PUT, ``bytes */TOTAL``).
+
+        Returns the upload status; ``complete`` False with the server's ``offset`` when it holds another
+        count. A 422 ``hash-mismatch`` (the server discarded what it had) is raised as ProblemAnswer.
+        """
+        resp = self.request(
+            "PUT", f"{API}/blobs/{sha256}", ok=(200, 201, 409), data=b"",
+            headers={"Content-Type": "application/octet-stream", "Content-Range": f"bytes */{int(total)}"},
+        )  # fmt: skip
+        body = resp.json()
+        if resp.status_code == 409:
+            return {"complete": False, "offset": int(body.get("offset") or 0)}
         return body
 
     def iter_blob(self, sha256: str, chunk: int = 1 << 16) -> Iterator[bytes]:

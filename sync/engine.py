@@ -66,12 +66,17 @@ class SyncSummary:
     rejected: int = 0
     photos_up: int = 0
     photos_down: int = 0
+    stuck: int = 0  # edits held back (the server cannot take them yet); listed by sync_local.list_rejected
     errors: list[str] = field(default_factory=list)
     cancelled: bool = False
     client_id: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _reasons(errors: list[dict] | None) -> str:
+    return "; ".join(f"{e.get('zh')} ({e.get('en')})" for e in errors or [])
 
 
 class SyncEngine:
@@ -98,6 +103,7 @@ class SyncEngine:
         self.server_last_id = 0
         self._cid: str | None = None
         self._to_claim: list[tuple[str, str, list[int]]] = []  # records left to claim from the last log scan
+        self._upload_failures: dict[str, photos.UploadStuck] = {}
         self.conn = self.store.connect()
         local.ensure(self.conn)
 
@@ -174,7 +180,9 @@ class SyncEngine:
                 raise AuthError("no token: log in first", "尚未登录，请先登录")
             me = self.api.me()
             if me.get("client_id") != cid:
-                raise AuthError("the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录")
+                raise AuthError(
+                    "the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录"
+                )
             try:
                 self.claim_device()
                 break
@@ -214,14 +222,19 @@ class SyncEngine:
     def upload_photos(self) -> None:
         uploader = photos.Uploader(self.store, self.conn, self.api, self.settings.chunk_size, self._check)
         self.summary.photos_up += uploader.upload_all()
+        self._upload_failures = uploader.failed
+        for sha, why in uploader.failed.items():
+            self.summary.errors.append(f"photo {sha[:12]}: {why}")
 
     # -- push -------------------------------------------------------------------------------
     def pending_count(self) -> int:
         return self.store.pending_count(self.conn)
 
     def push(self) -> None:
-        retried_blobs = False
-        for _round in range(1000):
+        """Send the outbox, then claim and send new edits, until nothing is left (or a stop)."""
+        with transaction(self.conn):
+            local.release_held(self.conn)  # held records are tried once more in each sync
+        for _round in range(100_000):
             self._check()
             batch = local.outbox_batch(self.conn, self.settings.batch_size)
             if not batch:
@@ -237,14 +250,7 @@ class SyncEngine:
                 with transaction(self.conn):
                     local.renumber(self.conn, expected)
                 continue
-            stop = self._record_results(batch, resp.get("results", []))
-            if stop == "retry":
-                if retried_blobs:
-                    self.summary.errors.append("photo blobs missing on the server; will retry later")
-                    return
-                retried_blobs = True
-                self.upload_photos()
-            elif stop:
+            if self._record_results(batch, resp.get("results", [])):
                 return
 
     def claim(self) -> int:
@@ -320,19 +326,27 @@ class SyncEngine:
         return {"kind": kname, "uuid": uuid, "op": "update" if base is not None else "insert",
                 "base_rev": base_rev, "fields": fields}  # fmt: skip
 
-    def _record_results(self, batch: list[tuple[int, dict]], results: list[dict]) -> str | None:
-        """Store the server's answers (one transaction). Returns 'retry'/'stop' when the batch stopped."""
+    def _record_results(self, batch: list[tuple[int, dict]], results: list[dict]) -> bool:
+        """Store the server's answers (one transaction). True when the push must stop here.
+
+        A mutation the server cannot take yet (``retry``: its photo is not on the server) is held
+        out of the outbox with the reason, and the ones after it move up: they go out next.
+        """
         by_id = {int(r["mutation_id"]): r for r in results if r.get("mutation_id") is not None}
         self._check_answers(batch, by_id)
         c = self.conn
-        stop = None
+        stop = False
         refetch: list[tuple[str, str]] = []
         with transaction(c):
+            held = local.held_records(c)
             for mid, change in batch:
-                res = by_id.get(mid)
-                status = res.get("status") if res else None
-                if res is None or status not in FINAL:
-                    stop = "retry" if status == "retry" else (stop or "stop")
+                res = by_id.get(mid) or {}
+                status = res.get("status")
+                if status == "retry":
+                    self._hold(mid, change, res.get("errors") or [])
+                    break
+                if status not in FINAL:
+                    stop = True
                     break
                 kind = RECORD_KINDS[change["kind"]]
                 if status in ("applied", "conflict", "unknown"):
@@ -340,10 +354,7 @@ class SyncEngine:
                     self.summary.sent += 1
                 if status == "rejected":
                     self.summary.rejected += 1
-                    self.summary.errors.append(
-                        f"{change['kind']} {change['uuid']}: "
-                        + "; ".join(f"{e.get('zh')} ({e.get('en')})" for e in res.get("errors", []))
-                    )
+                    self.summary.errors.append(f"{change['kind']} {change['uuid']}: {_reasons(res.get('errors'))}")
                 for conf in res.get("conflicts") or []:
                     self._add_conflict(conf.get("uuid") or change["uuid"], kind, conf.get("field", "*"),
                                        conf.get("reason", "field"), base=conf.get("base"), mine=conf.get("client"),
@@ -356,9 +367,24 @@ class SyncEngine:
                 if seqs:
                     self.store.mark_synced(seqs, conn=c)
                 local.finish(c, mid, status, res)
+                if (change["kind"], change["uuid"]) in held:
+                    local.unhold(c, change["kind"], change["uuid"])
         for kname, uuid in refetch:
             self._refetch(kname, uuid)
         return stop
+
+    def _hold(self, mid: int, change: dict, errors: list[dict]) -> None:
+        """Hold a mutation the server cannot take yet, with why (and why its photo did not upload)."""
+        sha = (change.get("fields", {}).get("sha256") or {}).get("new")
+        why = self._upload_failures.get(sha)
+        if why is not None:
+            errors = [*errors, {"code": "upload", "zh": why.zh, "en": why.en}]
+        local.hold(self.conn, mid, errors)
+        self.summary.stuck += 1
+        self.summary.errors.append(
+            f"{change['kind']} {change['uuid']}: 暂未发送，下次同步时重试（held, tried again at the next sync）: "
+            + _reasons(errors)
+        )
 
     def _check_answers(self, batch: list[tuple[int, dict]], by_id: dict[int, dict]) -> None:
         """Refuse a batch whose answers are about other records than what was sent under their ids.

@@ -1,0 +1,54 @@
+"""Photos that cannot reach the server hold back only themselves (SYNC.md 23).
+
+Real server (SQLite and PostGIS); the photo's state is produced as it happens in the field.
+"""
+
+from __future__ import annotations
+
+import pytest
+import shuibao_sync_harness as h
+from shuibao.layers import sync_local as local
+from shuibao.layers.photo_files import add_photo
+
+pg_cluster, backend = h.pg_cluster, h.backend
+MAX_PHOTO = 100_000
+
+
+@pytest.fixture
+def server(backend, request, tmp_path):
+    srv = h.server_for(backend, request, tmp_path / "server")
+    srv.env["SHUIBAO_MAX_PHOTO_BYTES"] = str(MAX_PHOTO)
+    srv.add_user("ann")
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def jpeg(path, size: int):
+    path.write_bytes(b"\xff\xd8\xff\xe0" + bytes(i % 251 for i in range(size - 6)) + b"\xff\xd9")
+    return path
+
+
+def test_a_photo_the_server_refuses_holds_back_only_itself(server, tmp_path):
+    s = h.new_store(tmp_path / "a.gpkg")
+    dams = [h.dam(name=f"坝{i}") for i in range(3)]
+    s.insert_records("dam", dams)
+    h.sync(s, server, "ann")
+    pid = add_photo(s, "dam", dams[0]["uuid"], jpeg(tmp_path / "big.jpg", MAX_PHOTO + 50_000), caption="坝顶")
+    h.update(s, "dam", dams[1]["uuid"], name="照片之后的修改")  # typed after the photo
+    r = h.sync(s, server, "ann")
+    assert (r.sent, r.stuck, r.photos_up) == (1, 1, 0)
+    (stuck,) = local.list_rejected(s)
+    assert (stuck["status"], stuck["kind"], stuck["uuid"]) == ("stuck", "photo", pid)
+    reasons = " ".join(e["zh"] for e in stuck["errors"])
+    assert "照片文件尚未上传" in reasons and "过大" in reasons, reasons
+    # the next edits keep flowing, sync after sync; the photo stays listed with its reason
+    h.update(s, "dam", dams[2]["uuid"], name="再改")
+    r2 = h.sync(s, server, "ann")
+    assert (r2.sent, r2.stuck) == (1, 1)
+    truth = server.contents("ann")
+    assert truth[("dam", dams[1]["uuid"])]["name"] == "照片之后的修改"
+    assert truth[("dam", dams[2]["uuid"])]["name"] == "再改"
+    assert ("photo", pid) not in truth
+    assert {c.kind for c in s.pending_changes()} == {"photo"}
+    assert [x["uuid"] for x in local.list_rejected(s)] == [pid]
