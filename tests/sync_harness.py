@@ -11,10 +11,12 @@ server database (the ``shuibao-server`` CLI is not there yet).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -494,3 +496,85 @@ def copy_store(src: Store, dest: Path) -> Store:
     conn.close()
     shutil.copy(src.path, dest)
     return Store(dest)
+
+
+# ------------------------------------------------------------------------------------------
+# A sync in a subprocess, killed at a chosen request
+# ------------------------------------------------------------------------------------------
+KILL_SCRIPT = r"""
+import json, os, signal, sys
+import requests
+from shuibao.sync.api import ApiClient
+from shuibao.sync.engine import SyncSettings
+from shuibao.sync.run import run_sync
+
+store, url, user, password, settings, spec, log_path = sys.argv[1:8]
+spec = json.loads(spec)
+log = open(log_path, "a", buffering=1)
+
+
+class Transport(requests.adapters.HTTPAdapter):
+    seen = 0
+
+    def send(self, request, **kw):
+        line = f"{request.method} {request.path_url.split('?')[0]}"
+        hit = bool(spec) and line.startswith(f"{spec['method']} {spec['path']}")
+        if hit:
+            Transport.seen += 1
+            hit = Transport.seen == spec["nth"]
+        if hit and spec["when"] == "before":
+            log.write(f"KILL before {spec['method']} {spec['path']} #{spec['nth']}\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+        resp = super().send(request, **kw)
+        resp.content  # the whole answer is read
+        log.write(f"{resp.status_code} {line}\n")
+        if hit:
+            log.write(f"KILL after {spec['method']} {spec['path']} #{spec['nth']}\n")
+            os.kill(os.getpid(), signal.SIGKILL)
+        return resp
+
+
+session = requests.Session()
+session.mount("http://", Transport())
+api = ApiClient(url, session=session, retries=0)
+run_sync(store, api, username=user, password=password, settings=SyncSettings(**json.loads(settings)))
+log.write("DONE\n")
+"""
+
+
+def sync_in_subprocess(store: Store, url: str, user: str, settings: dict, spec: dict | None, log: Path) -> int:
+    """Run one sync in a new Python process (``spec``: where to kill it). Returns the exit code."""
+    proc = subprocess.run(  # nosec B603 - fixed argv
+        [PY, "-c", KILL_SCRIPT, str(store.path), url, user, PASSWORD, json.dumps(settings), json.dumps(spec or {}),
+         str(log)],
+        capture_output=True, timeout=300,
+    )  # fmt: skip
+    if proc.returncode not in (0, -signal.SIGKILL):
+        raise RuntimeError(proc.stderr.decode()[-3000:])
+    return proc.returncode
+
+
+def census(store: Store, url: str, user: str, settings: dict, log: Path) -> list[str]:
+    """The requests of one whole sync, in order (``METHOD /path``)."""
+    assert sync_in_subprocess(store, url, user, settings, None, log) == 0
+    lines = log.read_text().splitlines()
+    assert lines[-1] == "DONE"
+    return [line.split(" ", 1)[1] for line in lines[:-1]]
+
+
+def check_store_file(store: Store) -> dict[str, int]:
+    """After a kill: the file passes ``integrity_check`` and QGIS reads every layer as SQLite counts it."""
+    from qgis.core import QgsFeatureRequest, QgsVectorLayer
+
+    conn = sqlite3.connect(str(store.path))
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        counts = {k: conn.execute(f'SELECT count(*) FROM "{k}"').fetchone()[0] for k in RECORD_KINDS}  # noqa: S608
+    finally:
+        conn.close()
+    for kind, n in counts.items():
+        layer = QgsVectorLayer(f"{store.path}|layername={kind}", kind, "ogr")
+        assert layer.isValid(), kind
+        request = QgsFeatureRequest().setFlags(QgsFeatureRequest.Flag.NoGeometry).setNoAttributes()
+        assert sum(1 for _ in layer.getFeatures(request)) == n, kind
+    return counts

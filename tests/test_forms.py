@@ -11,7 +11,15 @@ def test_dam_inspection_form_tabs_widgets_constraints(qgis_new_project, small_st
     layer = layers["dam_inspection"]
     config = layer.editFormConfig()
     assert config.layout() == QgsEditFormConfig.EditorLayout.TabLayout
-    assert [t.name() for t in config.tabs()][:7] == ["基本信息", "坝体", "放水建筑物", "溢洪道", "淤积", "防汛准备", "结论"]
+    assert [t.name() for t in config.tabs()][:7] == [
+        "基本信息",
+        "坝体",
+        "放水建筑物",
+        "溢洪道",
+        "淤积",
+        "防汛准备",
+        "结论",
+    ]
     fields = layer.fields()
     result = fields.indexFromName("result")
     assert layer.editorWidgetSetup(result).type() == "ValueMap"

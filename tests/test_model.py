@@ -140,7 +140,9 @@ def test_benggang_size_class_from_area():
         assert derived["size_class"] == expected
         assert derived["area"] == pytest.approx(side * side, rel=0.01)
     # 侵蚀沟 keep their hand-entered class
-    derived = rules.derive("patch", {"kind": "gully", "size_class": "large"}, Context(polygons=[[_square(115, 25.85, 20)]]))
+    derived = rules.derive(
+        "patch", {"kind": "gully", "size_class": "large"}, Context(polygons=[[_square(115, 25.85, 20)]])
+    )
     assert "size_class" not in derived
 
 

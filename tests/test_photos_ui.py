@@ -157,7 +157,9 @@ def test_refused_files_write_nothing(dam_dock, small_store, tmp_path):
 def test_missing_blob_shows_placeholder_and_asks_for_login(dam_dock, small_store, tmp_path):
     dock, layers, dam = dam_dock
     jpeg = _image(tmp_path / "remote.jpg", 320, 240, "gray")
-    uid = photo_files.add_photo(small_store, "dam", dam["uuid"], jpeg, caption="远端照片")  # as if pulled from the server
+    uid = photo_files.add_photo(
+        small_store, "dam", dam["uuid"], jpeg, caption="远端照片"
+    )  # as if pulled from the server
     sha = Store(small_store).get_record("photo", uid)["sha256"]
     photo_files.photo_path(small_store, sha).unlink()
     layers["photo"].dataProvider().reloadData()
@@ -235,6 +237,7 @@ def test_photo_forms(qgis_new_project, small_store):
 
 
 # -- on-demand download against the real server ------------------------------------------------
+
 
 def test_download_on_demand(iface, tmp_path):
     import shuibao_sync_harness as h

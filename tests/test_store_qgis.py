@@ -299,7 +299,9 @@ def test_open_layers_keep_reading_while_the_store_is_written(qgis_new_project, t
     from shuibao.layers.project import open_store_in_project
 
     store = create_store(tmp_path / "open.gpkg")
-    store.insert_records("dam", [{"code": f"D{i}", "name": f"坝{i}", "geom": point(114.5 + i / 100, 25.8)} for i in range(5)])
+    store.insert_records(
+        "dam", [{"code": f"D{i}", "name": f"坝{i}", "geom": point(114.5 + i / 100, 25.8)} for i in range(5)]
+    )
     store.insert_records("patch", [{"code": "P1", "geom": square(114.6, 25.9)}])
     layers = open_store_in_project(str(store.path), QgsProject.instance(), language="zh")
     assert sum(1 for _ in layers["dam"].getFeatures()) == 5
@@ -329,6 +331,7 @@ def test_layers_of_a_rollback_mode_store_survive_a_store_connection(qgis_new_pro
     from qgis.core import QgsProject
     from shuibao.layers.project import open_store_in_project
     from shuibao.layers.store import Store
+
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
     n = sum(1 for _ in layers["dam"].getFeatures())
     conn = Store(small_store).connect()

@@ -9,10 +9,10 @@ import json
 import os
 import random
 import subprocess
-import sys
 import threading
 import time
 import uuid as uuidlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,11 +21,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from shuibao.layers import sync_local as local
+from shuibao.layers.photo_files import add_photo
 from shuibao.layers.store import Store
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, SyncError
 
 PASSWORD = h.PASSWORD
+pg_cluster = h.pg_cluster
 
 
 @pytest.fixture
@@ -60,62 +62,130 @@ def check_same(server, user: str, stores: list[Store], expect: dict[str, dict] |
             assert names[u] == d["name"]
 
 
-SYNC_SCRIPT = """
-import sys
-from shuibao.sync.api import ApiClient
-from shuibao.sync.engine import SyncEngine, SyncSettings
-store, url, user, pw, batch, page = sys.argv[1:7]
-api = ApiClient(url, retries=1, backoff=0.05)
-with SyncEngine(store, api, username=user, password=pw,
-                settings=SyncSettings(batch_size=int(batch), page_size=int(page))) as e:
-    s = e.sync()
-print("DONE", s.sent, s.received)
-"""
-
-
-def run_killed(store: Path, server, user: str, delay: float, batch: int = 100, page: int = 100) -> bool:
-    """Run a sync in a subprocess and SIGKILL it after ``delay`` s. True when it finished first."""
-    proc = subprocess.Popen(  # nosec B603 - fixed argv
-        [sys.executable, "-c", SYNC_SCRIPT, str(store), server.url, user, PASSWORD, str(batch), str(page)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        proc.wait(delay)
-        out = proc.stdout.read().decode()
-        return "DONE" in out
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return False
-    finally:
-        proc.stdout.close()
-        proc.stderr.close()
-
-
 # ------------------------------------------------------------------------------------------
 # tests
 # ------------------------------------------------------------------------------------------
-def test_sigkill_during_push_and_pull(server, tmp_path):
-    rnd = random.Random(4)
-    s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
-    expect = entered(s1, 1500, "坝")
-    kills = 0
-    for _ in range(6):
-        if run_killed(s1.path, server, "ann", rnd.uniform(0.5, 3.0), batch=100):
-            break
-        kills += 1
-        # edits keep arriving between the killed runs
-        more = entered(s1, 5, "后")
-        expect.update(more)
-    h.sync(s1, server, "ann")
-    for _ in range(6):
-        if run_killed(s2.path, server, "bob", rnd.uniform(0.5, 3.0), page=100):
-            break
-        kills += 1
-    h.sync(s2, server, "bob")
-    h.sync(s1, server, "ann")
-    assert kills > 0
-    check_same(server, "ann", [s1, s2], expect)
+# ------------------------------------------------------------------------------------------
+# The client killed at chosen requests (SYNC.md 3, 4, 9), each in its own subprocess
+# ------------------------------------------------------------------------------------------
+SETTINGS = {"batch_size": 70, "page_size": 100, "chunk_size": 65_536}
+PHOTO_BYTES = 150_000  # three chunks
+LOGIN, BLOB, PUSH, PULL = (
+    ("POST", "/api/v1/auth/login"),
+    ("PUT", "/api/v1/blobs/"),
+    ("POST", "/api/v1/sync/push"),
+    (
+        "GET",
+        "/api/v1/sync/pull",
+    ),
+)
+KILL_POINTS = [
+    (laptop, request, nth, when)
+    for laptop, plan in (
+        ("ann", ((LOGIN, (1,)), (BLOB, (1, 2, "last")), (PUSH, (1, 2, "last")), (PULL, (1, "last")))),
+        ("bob", ((LOGIN, (1,)), (PUSH, (1, 2, "last")), (PULL, (1, 2, "last")))),
+    )
+    for request, nths in plan
+    for nth in nths
+    for when in ("before", "after")
+]
+_counties = iter(range(1, 10_000))
+KILLED: list[dict] = []  # what each kill point found, for the record
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgis"])
+def kill_server(request, tmp_path_factory):
+    srv = h.server_for(request.param, request, tmp_path_factory.mktemp("kill-server"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+class Laptops:
+    """Two laptops of a county of their own: ann (technician) and bob (inspector).
+
+    Prepared: 60 dams on both. Then typed offline: ann adds 150 dams, renames 30, deletes 6, sets
+    the height of 5 and adds a photo (three chunks); bob adds 120 dams, sets the crest width of 20
+    and the height of the same 5 (other values: conflicts). Each pushes three batches.
+    """
+
+    def __init__(self, server: h.Server, tmp: Path):
+        self.server, self.led = server, h.Ledger()
+        county = f"36{next(_counties):04d}"
+        self.users = {"ann": f"ann{county}", "bob": f"bob{county}"}
+        server.add_user(self.users["ann"], "technician", (county,))
+        server.add_user(self.users["bob"], "inspector", (county,))
+        self.stores = {name: h.new_store(tmp / name / "store.gpkg") for name in self.users}
+        self.county = county
+        self.tmp = tmp
+
+    def sync(self, laptop: str):
+        return h.sync(self.stores[laptop], self.server, self.users[laptop])
+
+    def prepare_and_type(self) -> None:
+        ann, bob, led = self.stores["ann"], self.stores["bob"], self.led
+        old = led.insert("ann", ann, "dam", [h.dam(self.county, name=f"旧{i}") for i in range(60)])
+        self.sync("ann")
+        self.sync("bob")
+        led.insert("ann", ann, "dam", [h.dam(self.county, name=f"甲{i}") for i in range(150)])
+        for u in old[:30]:
+            led.update("ann", ann, "dam", u, name="甲改")
+        for u in old[50:56]:
+            led.delete("ann", ann, "dam", u)
+        for u in old[40:45]:
+            led.update("ann", ann, "dam", u, dam_height=7.0)
+        photo = self.tmp / "crack.jpg"
+        body = self.county.encode() + bytes(i % 251 for i in range(PHOTO_BYTES - 12))  # a photo of its own
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + body + b"\xff\xd9")
+        pid = add_photo(ann, "dam", old[0], photo, caption="坝顶裂缝")
+        led.records[pid] = ("photo", "坝顶裂缝")
+        led.insert("bob", bob, "dam", [h.dam(self.county, name=f"乙{i}") for i in range(120)])
+        for u in old[10:30]:
+            led.update("bob", bob, "dam", u, crest_width=3.5)
+        for u in old[40:45]:
+            led.update("bob", bob, "dam", u, dam_height=9.0)
+
+    def finish(self) -> dict[str, int]:
+        for laptop in ("ann", "bob", "ann", "bob"):
+            self.sync(laptop)
+        return self.led.check(self.server, self.users["ann"], self.stores)
+
+
+@pytest.fixture(scope="module")
+def requests_made(kill_server, tmp_path_factory) -> dict[str, Counter]:
+    """How many requests of each kind a whole sync of each laptop makes (one undisturbed run)."""
+    lt = Laptops(kill_server, tmp_path_factory.mktemp("census"))
+    lt.prepare_and_type()
+    out = {}
+    for laptop in ("ann", "bob"):
+        log = lt.tmp / f"{laptop}.log"
+        made = h.census(lt.stores[laptop], kill_server.url, lt.users[laptop], SETTINGS, log)
+        out[laptop] = Counter(next((f"{m} {p}" for m, p in (LOGIN, BLOB, PUSH, PULL) if r.startswith(f"{m} {p}")), r)
+                              for r in made)  # fmt: skip
+    assert out["ann"][" ".join(BLOB)] == 3 and out["ann"][" ".join(PUSH)] == 3 and out["bob"][" ".join(PUSH)] == 3
+    assert out["bob"][" ".join(PULL)] >= 3
+    assert lt.finish()["lost"] == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    "point", KILL_POINTS, ids=lambda p: f"{p[0]}-{p[1][1].rsplit('/', 1)[-1] or 'blob'}-{p[2]}-{p[3]}"
+)
+def test_client_killed_at_a_chosen_request(kill_server, requests_made, tmp_path, point, qgis_app):
+    laptop, (method, path), nth, when = point
+    lt = Laptops(kill_server, tmp_path)
+    lt.prepare_and_type()
+    if laptop == "bob":
+        lt.sync("ann")  # bob's pull then brings ann's work
+    n = requests_made[laptop][f"{method} {path}"] if nth == "last" else nth
+    log = tmp_path / "kill.log"
+    spec = {"method": method, "path": path, "nth": n, "when": when}
+    assert h.sync_in_subprocess(lt.stores[laptop], kill_server.url, lt.users[laptop], SETTINGS, spec, log) == -9
+    assert log.read_text().splitlines()[-1] == f"KILL {when} {method} {path} #{n}"  # died where it was meant to
+    h.check_store_file(lt.stores[laptop])
+    counts = lt.finish()
+    assert counts["lost"] == counts["duplicated"] == 0
+    KILLED.append({"point": f"{laptop} {when} {method} {path} #{n}", **counts})
 
 
 def test_lost_and_cut_connections(server, tmp_path):

@@ -108,7 +108,7 @@ def test_qgis_process_runs_the_plugin_algorithm(server, tmp_path):
 
     done = run(s1, "ann", h.PASSWORD)
     assert done.returncode == 0, done.stderr[-2000:]
-    out = json.loads(done.stdout[done.stdout.index("{"):])["results"]
+    out = json.loads(done.stdout[done.stdout.index("{") :])["results"]
     assert out["SENT"] == 1 and out["ERRORS"] == ""
     done = run(s2, "bob", h.PASSWORD)
     assert done.returncode == 0, done.stderr[-2000:]

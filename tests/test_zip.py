@@ -39,7 +39,9 @@ def test_zip_loads_in_qgis(plugin_zip, tmp_path, iface, flush_deletes):
     folder = plugins_dir / "shuibao"
     # `shuibao` is already imported from the checkout: load the unzipped copy under another name.
     name = "shuibao_unzipped"
-    spec = importlib.util.spec_from_file_location(name, folder / "__init__.py", submodule_search_locations=[str(folder)])
+    spec = importlib.util.spec_from_file_location(
+        name, folder / "__init__.py", submodule_search_locations=[str(folder)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
