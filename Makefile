@@ -4,15 +4,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup demo test lint bench zip translations clean
+.PHONY: setup demo test lint bench zip server-wheel translations clean
 
 setup: $(VENV)/.installed
 
-build/.system:
+build/.system: tools/setup_system.sh
 	bash tools/setup_system.sh
 	mkdir -p build && touch $@
 
-$(VENV)/.installed: build/.system requirements-dev.txt constraints.txt server/pyproject.toml
+$(VENV)/.installed: build/.system requirements-dev.txt constraints.txt server/pyproject.toml server/hatch_build.py
 	/usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -r requirements-dev.txt -e ./server
@@ -38,6 +38,10 @@ bench: setup
 
 zip: setup
 	$(PY) tools/build_zip.py
+
+# The server as one wheel with the shared model inside (installs without the plugin checkout).
+server-wheel: setup
+	$(PY) -m pip wheel -q --no-deps ./server -w dist
 
 clean:
 	rm -rf build dist $(VENV)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qgis.core import QgsSettings
+from qgis.core import Qgis, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction
@@ -29,6 +29,8 @@ class ShuibaoPlugin:
         self.actions: list[QAction] = []
         self.docks: list = []
         self.sync_ui = None
+        self.reports_ui = None  # statistics panel, ledger and form menu entries (ui.reports_menu)
+        self.import_dialog = None  # the register import dialog, while open
         self.provider = None  # the shuibao Processing provider
         self._connections: list[tuple[object, object]] = []
         self._install_translator()
@@ -83,6 +85,10 @@ class ShuibaoPlugin:
         else:
             QTimer.singleShot(0, self.arrange_docks_once)
         self._init_sync()
+        from .ui.reports_menu import ReportsUi
+
+        self.reports_ui = ReportsUi(self.iface, MENU, self.toolbar)
+        self._init_import()
 
     def arrange_docks_once(self) -> None:
         """On the first start, put the three docks in tabs: each list gets the full height of the
@@ -105,6 +111,33 @@ class ShuibaoPlugin:
             self.sync_ui = SyncUi(self.iface, self.iface.mainWindow(), on_synced=self._after_sync)
         self.sync_ui.init_gui(MENU, self.toolbar)
 
+    # -- register import (issue 14) ---------------------------------------------------------
+    def _init_import(self) -> None:
+        action = self._add_action("import.svg", tr("Import registers…"), self.show_import)
+        action.setObjectName("ShuibaoImportAction")
+
+    def show_import(self, *args):
+        """Open the import dialog on the project's store (the first one, when several are open)."""
+        from .layers.project import opened_stores
+        from .ui.import_dialog import ImportDialog
+
+        stores = opened_stores()
+        if not stores:
+            self.iface.messageBar().pushMessage(tr("Shuibao"), tr("Open a store first: records are imported into it."),
+                                                Qgis.MessageLevel.Warning, 6)  # fmt: skip
+            return None
+        if self.import_dialog is not None:
+            self.import_dialog.close()
+        self.import_dialog = ImportDialog(self.iface, stores[0], on_imported=self._after_import)
+        self.import_dialog.show()
+        return self.import_dialog
+
+    def _after_import(self, store_path: str) -> None:
+        if self.sync_ui is not None:
+            self.sync_ui.reload_layers(store_path)
+        for dock in self.docks:
+            dock.schedule_reload()
+
     def initProcessing(self) -> None:  # noqa: N802 - QGIS API; qgis_process calls it with no iface
         from .sync.processing import register_provider
 
@@ -124,6 +157,12 @@ class ShuibaoPlugin:
         return next((d for d in self.docks if d.objectName() == object_name), None)
 
     def unload(self) -> None:
+        if self.reports_ui is not None:
+            self.reports_ui.unload()
+            self.reports_ui = None
+        if self.import_dialog is not None:
+            self.import_dialog.close()
+            self.import_dialog = None
         if self.sync_ui is not None:
             self.sync_ui.unload()
             self.sync_ui = None

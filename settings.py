@@ -110,3 +110,23 @@ def sample_share() -> float:
     except ValueError:
         value = THRESHOLDS["acceptance_sample_share"]
     return min(max(value, 0.0), 1.0)
+
+
+def report_names() -> tuple[str, str]:
+    """The county's name and the issuing unit printed on ledgers and forms (``shuibao/reports/…``)."""
+    return _get_str("reports/county_name"), _get_str("reports/unit_name")
+
+
+def set_report_names(county: str, unit: str) -> None:
+    _set("reports/county_name", county.strip())
+    _set("reports/unit_name", unit.strip())
+
+
+# --- register import (issue 14): field mappings remembered per set of source columns ----------------
+def saved_import_mapping(key: str) -> str:
+    """The JSON of the mapping last used for files with these columns (``key``), or ""."""
+    return _get_str(f"import/mappings/{key}")
+
+
+def set_saved_import_mapping(key: str, mapping_json: str) -> None:
+    _set(f"import/mappings/{key}", mapping_json)

@@ -19,8 +19,9 @@ Schema history (``sb_meta.schema_version``):
 row); readers scan the (purged) log instead.
 
 Triggers are derived objects: after every migration they are dropped and made again from the current
-model (:func:`install_capture`), and columns the model gained since the store was made are added
-(:func:`add_missing_columns`), so a model upgrade never strands queued edits.
+model (:func:`install_capture`), and the tables of record kinds and the columns the model gained since
+the store was made are added (:func:`add_missing_tables`, :func:`add_missing_columns`), so a model
+upgrade never strands queued edits.
 
 The capture triggers (``sb_<kind>_log_insert|update|delete``) are ``AFTER`` row triggers that run in
 the writer's transaction, so a committed edit and its log entry are durable together, whichever
@@ -232,6 +233,55 @@ def add_missing_columns(conn: sqlite3.Connection, kinds: dict[str, RecordKind] |
     return added
 
 
+def add_missing_tables(conn: sqlite3.Connection, kinds: dict[str, RecordKind] | None = None) -> list[str]:
+    """Create the tables of record kinds the model gained since the store was made.
+
+    GDAL makes each new layer in a scratch GeoPackage; its registrations (gpkg_contents,
+    gpkg_geometry_columns, gpkg_extensions, gpkg_ogr_contents), R-tree and triggers are copied
+    verbatim, then the table gets the model's columns, as in :func:`build_tables`. The capture
+    triggers follow in :func:`migrate`.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from . import gpkg
+
+    have = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    missing = [k for k in (kinds or record_kinds()).values() if k.name not in have]
+    if not missing:
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = str(Path(tmp) / "new-kinds.gpkg")
+        gpkg.create_skeleton(scratch, [(k.name, k.geometry, k.zh) for k in missing])
+        src = sqlite3.connect(scratch)
+        try:
+            for kind in missing:
+                _copy_gdal_layer(src, conn, kind)
+        finally:
+            src.close()
+    return [k.name for k in missing]
+
+
+def _copy_gdal_layer(src: sqlite3.Connection, conn: sqlite3.Connection, kind: RecordKind) -> None:
+    made = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_extensions", "gpkg_ogr_contents"):
+        if table not in made:
+            continue  # GDAL makes gpkg_extensions only with a spatial index
+        cur = src.execute(f"SELECT * FROM {table} WHERE table_name = ?", (kind.name,))
+        cols = ", ".join(q(d[0]) for d in cur.description)
+        rows = cur.fetchall()
+        conn.executemany(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' * len(cur.description))})", rows)
+    rtree = src.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ? AND sql LIKE 'CREATE VIRTUAL TABLE%'",
+        (f"rtree_{kind.name}_geom",),
+    ).fetchone()
+    if rtree:
+        conn.execute(rtree[0])
+    conn.execute(table_sql(kind))
+    for (sql,) in src.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?", (kind.name,)):
+        conn.execute(sql)
+
+
 def create_v1_schema(conn: sqlite3.Connection) -> None:
     """Schema version 1 exactly as first shipped (kept frozen: tests build v1 stores with it)."""
     for sql in _V1_DDL:
@@ -327,6 +377,7 @@ def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = LATES
     """Run the migration steps; the caller holds the transaction."""
     for version in range(from_version, to_version):
         MIGRATIONS[version](conn)
+    add_missing_tables(conn)
     add_missing_columns(conn)
     install_capture(conn)
     conn.execute("UPDATE sb_meta SET value = ? WHERE key = 'schema_version'", (str(to_version),))

@@ -185,6 +185,25 @@ def _switch_to_wal(path: str, layers) -> None:
         layer.dataProvider().reloadData()
 
 
+def _upgrade(path: str) -> None:
+    """Bring a store made by an older plugin up to the model before QGIS reads it (new record kinds'
+    tables, new columns, capture triggers; layers.migrations). Files that are not stores pass as they are."""
+    from .store import StoreError as FileError
+    from .store import StoreTooNew, open_store
+
+    try:
+        open_store(path)
+    except StoreTooNew as exc:
+        raise StoreError(str(exc)) from exc
+    except FileError:
+        pass  # not a Shuibao store: the checks below decide what QGIS may load
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc):
+            raise StoreError(f"{path}: the store could not be upgraded (数据文件升级失败): {exc}") from exc
+    except sqlite3.DatabaseError:
+        pass  # not an SQLite file at all: reported below as not a store
+
+
 def open_store_in_project(
     path: str, project: QgsProject | None = None, language: str | None = None
 ) -> dict[str, QgsVectorLayer]:
@@ -199,6 +218,7 @@ def open_store_in_project(
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         raise StoreError(f"no such file: {path}")
+    _upgrade(path)
     key = _norm(path)
     existing = store_layers(project, path)
 

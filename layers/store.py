@@ -307,6 +307,48 @@ class Store:
             extent.write(c, k.name)
         return n
 
+    def update_records(
+        self, kind: str, updates: dict[str, dict[str, Any]], *, conn: sqlite3.Connection | None = None
+    ) -> int:
+        """Change fields of records by uuid (a local edit: logged, field by field). ``geom`` as for
+        :meth:`insert_records`. Returns the number of records updated."""
+        k = _kind(kind)
+        extent = _Extent()
+        n = 0
+        with self._conn(conn) as c, transaction(c):
+            for uid, fields in updates.items():
+                if not fields:
+                    continue
+                cols, vals, env = _prepare(k, dict(fields), fill=False)
+                extent.add(env)
+                sets = ", ".join(f"{q(x)} = ?" for x in cols)
+                n += c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*vals, uid)).rowcount
+            extent.write(c, k.name)
+        return n
+
+    def records(
+        self, kind: str, where: dict[str, Iterable[Any]] | None = None, *, conn: sqlite3.Connection | None = None
+    ) -> list[dict[str, Any]]:
+        """Every record of a kind (``geom`` as ISO WKB), or those whose fields hold one of the given values."""
+        k = _kind(kind)
+        types = _field_types(k.name)
+        clauses, params = [], []
+        for name, wanted in (where or {}).items():
+            if name not in types:
+                raise StoreError(f"{k.name}: unknown field {name!r}")
+            wanted = list(wanted)
+            clauses.append(f"{q(name)} IN ({', '.join('?' * len(wanted))})" if wanted else "0")
+            params += wanted
+        sql = f"SELECT * FROM {q(k.name)}" + (f" WHERE {' AND '.join(clauses)}" if clauses else "")
+        with self._conn(conn) as c:
+            cur = c.execute(sql, params)
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur]
+        for rec in rows:
+            if rec.get("geom") is not None:
+                rec["geom"] = gpkg.decode(rec["geom"])
+        return rows
+
     def get_record(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
         """Current values of one record (``geom`` as ISO WKB), or None."""
         k = _kind(kind)
@@ -327,22 +369,6 @@ class Store:
             cur = c.execute(f"SELECT * FROM {q(k.name)} WHERE uuid = ?", (uuid,))
             row = cur.fetchone()
             return None if row is None else dict(zip([d[0] for d in cur.description], row))
-
-    def update_record(
-        self, kind: str, uuid: str, values: dict[str, Any], *, conn: sqlite3.Connection | None = None
-    ) -> bool:
-        """Change fields of one record as a local edit (logged). ``values`` in record form. False: no such record."""
-        k = _kind(kind)
-        cols, vals, env = _prepare(k, values, fill=False)
-        if not cols:
-            return self.row(kind, uuid, conn=conn) is not None
-        sets = ", ".join(f"{q(x)} = ?" for x in cols)
-        with self._conn(conn) as c, transaction(c):
-            found = c.execute(f"UPDATE {q(k.name)} SET {sets} WHERE uuid = ?", (*vals, uuid)).rowcount > 0
-            extent = _Extent()
-            extent.add(env if found else None)
-            extent.write(c, k.name)
-        return found
 
     def delete_record(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> bool:
         """Delete one record as a local edit (logged). False: no such record."""

@@ -29,7 +29,7 @@ from .schema import (
 
 # Major changes break compatibility; a client may talk to a server of the same major version
 # whose minor version is equal or newer (see model.version).
-MODEL_VERSION = "1.0"
+MODEL_VERSION = "1.1"  # 1.1: the target kind
 
 # ---------------------------------------------------------------------------------------------
 # Thresholds. [I] values are inferences: defaults that a site may override.
@@ -42,6 +42,8 @@ _THRESHOLDS = (
     Threshold("benggang_large_min_area", 3000, "m²", "大型崩岗最小面积", "Large collapsing gully minimum area", "I"),
     Threshold("benggang_medium_min_area", 1000, "m²", "中型崩岗最小面积", "Medium collapsing gully minimum area", "I"),
     Threshold("gully_min_length", 50, "m", "侵蚀沟最小沟长", "Minimum erosion-gully length", "V"),
+    # How a 崩岗群 counts against a plan's "治理崩岗 N 座" [I]: 1 = as many as its members, 0 = as one.
+    Threshold("benggang_cluster_counts_members", 1, None, "崩岗群按个数计入目标", "Clusters count as members", "I"),
     Threshold("crack_flag_width", 2, "mm", "裂缝预警宽度", "Crack width that raises a flag", "S"),
     Threshold("settlement_flag", 5, "cm", "沉降预警值", "Settlement that raises a flag", "S"),
     Threshold("watershed_max_area", 50, "km²", "小流域最大面积", "Small watershed maximum area", "V"),
@@ -266,6 +268,36 @@ ACCEPTANCE_KIND = enum(
     ("completion", "竣工验收", "Completion acceptance"),
 )
 
+# Targets (目标任务) of a county's plans: what each indicator counts and the units it may be set in.
+TARGET_INDICATOR = enum(
+    "target_indicator",
+    ("benggang_treated", "治理崩岗", "Collapsing gullies treated"),
+    ("watersheds_built", "建成小流域", "Small watersheds built"),
+    ("treated_area", "新增水土流失治理面积", "Newly treated eroded area"),
+    ("conservation_rate", "水土保持率", "Soil and water conservation rate"),
+    ("dams_new", "新建淤地坝", "New check dams"),
+    ("dams_reinforced", "病险淤地坝除险加固", "Dangerous check dams reinforced"),
+    ("hazards_closed", "隐患整改销号率", "Share of hazards closed"),
+)
+TARGET_UNIT = enum(
+    "target_unit",
+    ("item", "座", "items"),
+    ("watershed", "条", "watersheds"),
+    ("km2", "平方公里", "km²"),
+    ("hm2", "公顷", "hm²"),
+    ("percent", "%", "%"),
+)
+# indicator -> the units a target of it may use (the first is the usual one).
+TARGET_UNITS = {
+    "benggang_treated": ("item",),
+    "watersheds_built": ("watershed",),
+    "treated_area": ("km2", "hm2"),
+    "conservation_rate": ("percent",),
+    "dams_new": ("item",),
+    "dams_reinforced": ("item",),
+    "hazards_closed": ("percent",),
+}
+
 ENUMERATIONS = {
     e.name: e
     for e in (
@@ -298,6 +330,8 @@ ENUMERATIONS = {
         WATERSHED_PROJECT,
         SPOT_MEASURE,
         ACCEPTANCE_KIND,
+        TARGET_INDICATOR,
+        TARGET_UNIT,
     )  # fmt: skip
 }
 
@@ -827,6 +861,30 @@ PHOTO = RecordKind(
     code_field="taken_at", title_field="caption",
 )  # fmt: skip
 
+# ---------------------------------------------------------------------------------------------
+# 5. Targets (目标任务): a plan's figure for one indicator, county-wide or for one township, over a
+# period of years; the statistics count the achieved value from the records. An indicator the
+# records cannot count (the 水土保持率 of the county comes from the annual monitoring) carries its
+# monitored value here. Set by technicians (and admins); everyone reads them.
+# ---------------------------------------------------------------------------------------------
+TARGET = RecordKind(
+    "target", "目标任务", "Target", None,
+    fields=AUDIT_FIELDS + (
+        _e("indicator", TARGET_INDICATOR, "指标", "Indicator", required_at=("*",)),
+        _f("township", TEXT, "乡镇（空为全县）", "Township (empty: whole county)"),
+        _f("year_from", INT, "起始年度", "From year", minimum=1980, maximum=2100, required_at=("*",)),
+        _f("year_to", INT, "截止年度", "To year", minimum=1980, maximum=2100, required_at=("*",)),
+        _f("value", REAL, "目标值", "Target value", minimum=0, required_at=("*",)),
+        _e("unit", TARGET_UNIT, "单位", "Unit", required_at=("*",)),
+        _f("baseline", REAL, "基期值", "Baseline value", minimum=0),
+        _f("monitored", REAL, "监测值", "Monitored value", minimum=0),
+        _f("monitored_year", INT, "监测年度", "Monitored in", minimum=1980, maximum=2100),
+        _f("source_document", TEXT, "依据文件", "Source document", required_at=("*",)),
+        _f("note", TEXT, "备注", "Note"),
+    ),
+    code_field="indicator", title_field="source_document", writers=("technician", "admin"),
+)  # fmt: skip
+
 RECORD_KINDS: dict[str, RecordKind] = {
     k.name: k
     for k in (
@@ -842,6 +900,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
         WATERSHED_ACCEPTANCE,
         SPOT_CHECK,
         PHOTO,
+        TARGET,
     )  # fmt: skip
 }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import geodesy
-from .definition import AUDIT_FIELD_NAMES, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS
+from .definition import AUDIT_FIELD_NAMES, RECORD_KINDS, STRUCTURE_MEASURES, TARGET_UNITS, THRESHOLDS
 from .schema import (
     BOOL,
     DATE,
@@ -25,6 +25,7 @@ from .schema import (
     MULTI_ENUM,
     REAL,
     REF,
+    ROLE_LABELS,
     TEXT,
     RecordKind,
     Thresholds,
@@ -366,7 +367,93 @@ def validate(
                     f"a 崩岗 under {t['benggang_min_area']:g} m² is not mapped",
                 )  # fmt: skip
             )
+    if kind.name == "target":
+        problems += _target_problems(values)
     return problems
+
+
+def _target_problems(values: Mapping[str, Any]) -> list[Problem]:
+    """A target's unit fits its indicator, its period runs forwards, a share is at most 100 %."""
+    problems = []
+    indicator, unit = values.get("indicator"), values.get("unit")
+    units = TARGET_UNITS.get(indicator or "")
+    if units and unit and unit not in units:
+        label = "、".join(RECORD_KINDS["target"].field("unit").enum.label(u) for u in units)
+        problems.append(Problem("unit", "rule", f"该指标的单位应为：{label}", f"this indicator is counted in {units}"))
+    start, end = values.get("year_from"), values.get("year_to")
+    if isinstance(start, int) and isinstance(end, int) and end < start:
+        problems.append(Problem("year_to", "rule", "截止年度不能早于起始年度", "the period ends before it starts"))
+    for name in ("value", "baseline", "monitored"):
+        value = values.get(name)
+        if unit == "percent" and isinstance(value, (int, float)) and value > 100:
+            f = RECORD_KINDS["target"].field(name)
+            problems.append(Problem(name, "range", f"{f.zh}不能大于100%", f"{f.en} must be ≤ 100 %"))
+    return problems
+
+
+def check_writer(kind: RecordKind | str, role: str) -> Problem | None:
+    """None when `role` may insert, update or delete records of `kind` (see RecordKind.writers)."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    if not kind.writers or role == "admin" or role in kind.writers:
+        return None
+    roles = dict.fromkeys((*kind.writers, "admin"))
+    zh, en = "、".join(ROLE_LABELS[r][0] for r in roles), ", ".join(roles)
+    return Problem(
+        None, "role", f"只有{zh}可以修改{kind.zh}", f"only these roles may change a {kind.en.lower()}: {en}"
+    )  # fmt: skip
+
+
+def inspection_flags(values: Mapping[str, Any], t: Thresholds = THRESHOLDS) -> list[str]:
+    """Fields of a dam inspection at or past a flag: cracks ≥ crack_flag_width, settlement ≥
+    settlement_flag [S], concentrated seepage or piping, collapse or slide."""
+    flags = []
+    width, settlement = values.get("crack_width"), values.get("settlement")
+    if values.get("crack_type") not in (None, "none") and isinstance(width, (int, float)):
+        if width >= t["crack_flag_width"]:
+            flags.append("crack_width")
+    if isinstance(settlement, (int, float)) and settlement >= t["settlement_flag"]:
+        flags.append("settlement")
+    if values.get("seepage") in ("concentrated", "piping"):
+        flags.append("seepage")
+    if values.get("collapse_slide"):
+        flags.append("collapse_slide")
+    return flags
+
+
+# --------------------------------------------------------------------------------------------
+# Counting against plans and duties
+# --------------------------------------------------------------------------------------------
+IMPORTANT_EXPOSURE = ("residents", "school", "industry", "traffic")
+
+
+def benggang_plan_count(values: Mapping[str, Any], t: Thresholds = THRESHOLDS) -> int:
+    """How many 崩岗 a patch counts for against a plan's "治理崩岗 N 座": 0 for an erosion gully;
+    a 崩岗群 as its members (at least 1) or as one, by the threshold benggang_cluster_counts_members [I]."""
+    if values.get("kind") != "benggang":
+        return 0
+    if values.get("is_cluster") and t["benggang_cluster_counts_members"]:
+        members = values.get("cluster_members")
+        return max(int(members), 1) if isinstance(members, (int, float)) else 1
+    return 1
+
+
+def needs_dedicated_patroller(values: Mapping[str, Any]) -> bool:
+    """一坝一人 is required: important facilities downstream and not yet silted up to the design
+    elevation (办水保〔2022〕72号). Unknown silting counts as not silted up (the duty stays)."""
+    raw = values.get("downstream_exposure")
+    try:
+        exposure = json.loads(raw) if isinstance(raw, str) else list(raw or ())
+    except ValueError:
+        exposure = []
+    if not set(exposure) & set(IMPORTANT_EXPOSURE):
+        return False
+    current, design = values.get("current_silt_elevation"), values.get("design_silt_elevation")
+    if current is not None and design is not None:
+        return current < design
+    silted, capacity = values.get("silted_storage"), values.get("silt_storage")
+    if silted is not None and capacity:
+        return silted < capacity
+    return True
 
 
 def check_transition(
@@ -393,6 +480,43 @@ def check_transition(
             f"“{t.zh}”需要以下角色之一：{', '.join(t.roles)}", f"'{t.en}' needs one of the roles {', '.join(t.roles)}",
         )  # fmt: skip
     return None
+
+
+def reachable(kind: RecordKind | str, source: str, target: str, role: str, state_field: str | None = None) -> bool:
+    """Can ``role`` walk a record from step ``source`` to ``target`` through steps it may take each?"""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    wf = kind.workflow if state_field is None else kind.workflow_for(state_field)
+    if wf is None or source == target:
+        return True
+    seen, todo = {source}, [source]
+    while todo:
+        for t in wf.allowed(todo.pop(), role):
+            if t.target == target:
+                return True
+            if t.target not in seen:
+                seen.add(t.target)
+                todo.append(t.target)
+    return False
+
+
+def step_problems(
+    kind: RecordKind | str, before: Mapping[str, Any] | None, after: Mapping[str, Any], role: str
+) -> list[Problem]:
+    """Workflow steps of ``after`` that ``role`` may not reach from ``before`` (None: a new record,
+    which starts at each workflow's initial step)."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    problems = []
+    for wf in kind.workflows():
+        name = wf.state_field
+        src = wf.initial if before is None else (before.get(name) or wf.initial)
+        dst = after.get(name) or wf.initial
+        if src == dst or dst not in wf.step_codes() or reachable(kind, src, dst, role, name):
+            continue
+        p = check_transition(kind, src, dst, role, state_field=name)
+        problems.append(
+            p or Problem(name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'")
+        )
+    return problems
 
 
 def defaults(kind: RecordKind | str) -> dict[str, Any]:

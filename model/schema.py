@@ -173,6 +173,8 @@ class RecordKind:
     delisting: bool = False  # has register_status/delist_reason/delist_date
     # De-listing (销号) workflow of kinds whose main workflow is another one (e.g. patches).
     delist_workflow: Workflow | None = None
+    # Roles that may insert, update or delete records of the kind (admin always may); () = any role.
+    writers: tuple[str, ...] = ()
 
     def workflows(self) -> tuple[Workflow, ...]:
         """Every workflow of the kind: its main one, then its de-listing one if separate."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..layers import sync_local as local
 from ..layers.codec import same, to_record, to_wire
-from ..layers.store import Change, Store, collapse, transaction
+from ..layers.store import Change, Store, collapse, open_store, transaction
 from ..model import RECORD_KINDS
 from ..model.schema import RecordKind
 from . import photos
@@ -93,7 +93,8 @@ class SyncEngine:
         progress: Callable[[float], None] | None = None,
         is_canceled: Callable[[], bool] | None = None,
     ):
-        self.store = store if isinstance(store, Store) else Store(store)
+        # A path is opened as the plugin opens it: an older store is upgraded (new kinds, new fields) first.
+        self.store = store if isinstance(store, Store) else open_store(store)
         self.api = api
         self.username, self.password = username, password
         self.settings = settings or SyncSettings()

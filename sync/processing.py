@@ -106,7 +106,13 @@ class ShuibaoProvider(QgsProcessingProvider):
         return self.name()
 
     def loadAlgorithms(self) -> None:
+        from ..importer.processing import ImportAlgorithm  # shuibao:import (register import)
+        from ..reports.processing import algorithms  # ledgers, forms and statistics (reports/)
+
         self.addAlgorithm(SyncAlgorithm())
+        self.addAlgorithm(ImportAlgorithm())
+        for algorithm in algorithms():
+            self.addAlgorithm(algorithm)
 
 
 _provider: ShuibaoProvider | None = None

@@ -42,6 +42,7 @@ def _load_test_module(name: str, file: str):
 
 _load_test_module("shuibao_sync_harness", "sync_harness.py")
 _load_test_module("shuibao_ui_harness", "ui_harness.py")
+sys.modules["register_files"] = load_tool("register_samples")
 
 
 @pytest.fixture(scope="session")

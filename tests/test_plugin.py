@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import QDockWidget, QToolBar
 from shuibao.plugin import MENU, TOOLBAR_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCK_NAMES = {"ShuibaoDamDock", "ShuibaoPatchDock", "ShuibaoWatershedDock"}
+DOCK_NAMES = {"ShuibaoDamDock", "ShuibaoPatchDock", "ShuibaoWatershedDock", "ShuibaoStatsDock"}
 REQUIRED = (
     "name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
     "repository", "tracker", "homepage", "category", "tags", "icon", "experimental", "hasProcessingProvider",
@@ -57,7 +57,7 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 4  # open store and the three dock toggles
+        assert len(plugin.actions) == 5  # open store, the three dock toggles, import registers
         toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
         names = {a.objectName() for a in toolbar.actions()}
         assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"} <= names
@@ -145,7 +145,7 @@ def test_docks_in_tabs_on_first_start_only(iface, flush_deletes):
         plugin.arrange_docks_once()
         dam = plugin.dock("ShuibaoDamDock")
         tabbed = {d.objectName() for d in window.tabifiedDockWidgets(dam)}
-        assert tabbed == DOCK_NAMES - {"ShuibaoDamDock"}
+        assert tabbed == DOCK_NAMES - {"ShuibaoDamDock", "ShuibaoStatsDock"}  # the object docks in tabs
         assert settings.value(DOCKS_ARRANGED_KEY, False, type=bool)
         from qgis.PyQt.QtCore import Qt
 

@@ -494,6 +494,7 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
             "deadline": insp["deadline"],
             "step": step,
         }
+        hazard["created_at"] = insp["inspected_at"]  # opened when found
         if step in ("rectified", "rechecked", "closed"):
             hazard.update(rectified_at=g.date(2025, 2026), rectification_note="已按要求整改")
         if step in ("rechecked", "closed"):
@@ -504,7 +505,129 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
 
 
 # Parents before children.
-KIND_ORDER = ("watershed", "watershed_spot", "patch", "patch_measure", "dam", "dam_inspection", "dam_hazard")
+KIND_ORDER = ("watershed", "watershed_spot", "watershed_acceptance", "spot_check", "patch", "patch_measure",
+              "patch_survey", "dam", "dam_inspection", "dam_hazard", "target")  # fmt: skip
+
+
+def _acceptances(g: _Gen, watersheds: list[dict], spots: list[dict]) -> tuple[list[dict], list[dict]]:
+    """A signed completion acceptance of the accepted watershed and a checked stage acceptance of one
+    being treated: a sample drawn by the model's rule, each sampled spot checked on site."""
+    acceptances, checks = [], []
+    plans = {"accepted": ("completion", "signed"), "treating": ("stage", "checked")}
+    for w in watersheds:
+        if w["treatment_status"] not in plans:
+            continue
+        kind, step = plans[w["treatment_status"]]
+        year = max(w["year"] + 2, 2024) if kind == "completion" else 2025
+        own = [s for s in spots if s["watershed_uuid"] == w["uuid"] and s["step"] == "completed"]
+        acc = {**_audit(g, year), "watershed_uuid": w["uuid"], "kind": kind, "year": year, "sample_share": 0.2,
+               "sample_seed": g.rng.randrange(1, 10**6), "step": step}  # fmt: skip
+        sampled = set(rules.sample_spots(own, acc["sample_share"], acc["sample_seed"]))
+        own_checks = []
+        for spot in (s for s in own if s["uuid"] in sampled):
+            shape = wkb.loads(spot["geom"])
+            where = shape.representative_point()
+            measured = round(spot["area"] * g.rng.uniform(0.9, 1.04), 3)
+            check = {
+                **_audit(g, year), "acceptance_uuid": acc["uuid"], "spot_uuid": spot["uuid"],
+                "checked_at": g.datetime(year, year + 1), "checker": g.person(), "measured_area": measured,
+                "area_deviation": round(100 * (measured - spot["area"]) / spot["area"], 1),
+                "matches_design": g.rng.random() < 0.95, "quality": spot.get("quality", "qualified"),
+                "step": "checked", "geom": _wkb(Point(where.x, where.y)),
+            }  # fmt: skip
+            if spot.get("survival_rate") is not None:
+                check["survival_rate"] = round(min(100.0, spot["survival_rate"] + g.rng.uniform(-4, 2)), 1)
+            check.update(rules.derive("spot_check", check))
+            own_checks.append(check)
+        acc.update(rules.derive("watershed_acceptance", acc, Context(children={"spot_check": own_checks})))
+        acc["opinion"] = (
+            "措施布局合理，抽查图斑面积、数量与设计基本相符，林草成活率和工程质量达到要求，同意通过验收。"
+            if acc.get("verdict") == "pass"
+            else "部分抽查图斑保存率偏低或面积不足，限期补植补造后复验。"
+        )
+        if step == "signed":
+            acc.update(acceptor=g.person(), signed_at=g.datetime(year, year + 1))
+        acceptances.append(acc)
+        checks += own_checks
+    return acceptances, checks
+
+
+def _surveys(g: _Gen, patches: list[dict]) -> list[dict]:
+    """A submitted field survey of about one 崩岗 in four, at the patch, with the SL/T survey items."""
+    out = []
+    for p in patches:
+        if p["kind"] != "benggang" or g.rng.random() > 0.25:
+            continue
+        where = wkb.loads(p["geom"]).representative_point()
+        area = round(p["area"] * g.rng.uniform(0.95, 1.05), 1)
+        length = round(math.sqrt(area) * g.rng.uniform(1.2, 2.2), 1)
+        survey = {
+            **_audit(g, 2024), "patch_uuid": p["uuid"], "surveyed_at": g.datetime(2024, 2026),
+            "surveyor": g.person(), "area": area, "depth": round(g.rng.uniform(2, 15), 1),
+            "width": round(area / length, 1), "length": length, "shape": p.get("shape"),
+            "development_stage": g.weighted((("young", 3), ("mature", 5), ("old", 2))),
+            "activity": p.get("activity"), "catchment_area": round(area * g.rng.uniform(3, 8), 0),
+            "alluvial_fan_area": round(area * g.rng.uniform(0.2, 0.8), 0),
+            "channel_length": round(length * 0.8, 1), "channel_width": round(area / length * 0.4, 1),
+            "channel_gradient": round(g.rng.uniform(5, 25), 1), "mouth_width": round(g.rng.uniform(2, 12), 1),
+            "branch_count": g.rng.randrange(0, 5), "vegetation_cover": round(g.rng.uniform(5, 45), 0),
+            "erosion_volume": round(area * g.rng.uniform(1, 4), 0),
+            "erosion_modulus": round(g.rng.uniform(3000, 20000), 0),
+            "farmland_threatened": p.get("farmland_threatened"), "people_threatened": p.get("people_threatened"),
+            "unit_cost": float(g.rng.randrange(40, 120)), "position_source": "gps", "step": "submitted",
+            "note": g.rng.choice(("崩壁陡立，崩积体松散", "沟口冲积扇压占农田", "集水坡面植被稀疏", "")),
+            "geom": _wkb(Point(where.x, where.y)),
+        }  # fmt: skip
+        survey.update(rules.derive("patch_survey", survey))
+        out.append({k: v for k, v in survey.items() if v not in (None, "")})
+    return out
+
+
+def _delist(g: _Gen, dams: list[dict], patches: list[dict]) -> None:
+    """De-list two dams silted up to their design height and a 崩岗 that stabilised (登记销号); leave
+    the 一坝一人 duty unmet at four dams."""
+    for dam, reason in zip(g.rng.sample(dams, 2), ("已淤满，转为坝地利用", "并入下游骨干坝统一管护")):
+        dam.update(register_status="delisted", delist_reason=reason, delist_date=g.date(2024, 2026))
+    # A few dams where the 一坝一人 duty is not met yet, as the register must show.
+    for dam in g.rng.sample([d for d in dams if d["dedicated_patroller"]], 4):
+        dam["dedicated_patroller"] = False
+    stable = [p for p in patches if p["kind"] == "benggang" and p["treatment_status"] == "accepted"]
+    for patch in g.rng.sample(stable, min(1, len(stable))):
+        patch.update(register_status="delisted", delist_reason="治理验收后稳定，核销", delist_date=g.date(2025, 2026))
+
+
+def _targets(patches: list[dict]) -> list[dict]:
+    """The county's plan figures (DOMAIN: Ganxian 治理崩岗 1000 座, 5–8 watersheds, 80 km²) and the
+    崩岗 figure split over the townships by their share of the county's 崩岗. The conservation-rate
+    figures are invented for the demo and say so."""
+    base = {"county_code": COUNTY_CODE, "created_by": "demo", "server_rev": 0}
+    plan = "赣县区水土保持规划"
+    targets = [
+        dict(indicator="benggang_treated", year_from=2022, year_to=2025, value=1000.0, unit="item",
+             source_document=f"{plan}（治理崩岗1000座）"),
+        dict(indicator="watersheds_built", year_from=2021, year_to=2025, value=5.0, unit="watershed",
+             source_document=plan, note="规划建设5～8条，按下限5条考核"),
+        dict(indicator="treated_area", year_from=2021, year_to=2025, value=80.0, unit="km2",
+             source_document=plan),
+        dict(indicator="conservation_rate", year_from=2021, year_to=2025, value=88.5, unit="percent",
+             baseline=86.2, monitored=87.6, monitored_year=2024, source_document="演示数据（数值虚构）",
+             note="监测值取自年度水土流失动态监测成果"),
+        dict(indicator="hazards_closed", year_from=2024, year_to=2025, value=100.0, unit="percent",
+             source_document="淤地坝安全运行管理要求（隐患全部整改销号）"),
+    ]  # fmt: skip
+    counts: dict[str, int] = {}
+    for p in patches:
+        if p["kind"] == "benggang":
+            counts[p["township"]] = counts.get(p["township"], 0) + rules.benggang_plan_count(p)
+    total, left = sum(counts.values()), 1000
+    towns = sorted(counts, key=lambda t: -counts[t])
+    for i, town in enumerate(towns):
+        share = left if i == len(towns) - 1 else round(1000 * counts[town] / total)
+        left -= share
+        targets.append(dict(indicator="benggang_treated", township=town, year_from=2022, year_to=2025,
+                            value=float(share), unit="item", source_document=f"{plan}任务分解（演示）"))  # fmt: skip
+    g = _Gen(DEFAULT_SEED + 3)
+    return [{**base, "uuid": g.uuid(), "created_at": "2022-01-10T02:00:00Z", **t} for t in targets]
 
 
 def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
@@ -549,16 +672,24 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.d
     patches, measures = _patches(g, size, watersheds)
     dams, inspections, hazards = _dams(g, size, watersheds)
     inspections += _recent_patrols(seed, dams, today or dt.date.today())
+    extra = _Gen(seed + 2)  # its own stream: the records above do not change
+    acceptances, checks = _acceptances(extra, watersheds, spots)
+    surveys = _surveys(extra, patches)
+    _delist(extra, dams, patches)
     for w in watersheds:
         del w["_shape"]
     data = {
         "watershed": watersheds,
         "watershed_spot": spots,
+        "watershed_acceptance": acceptances,
+        "spot_check": checks,
         "patch": patches,
         "patch_measure": measures,
+        "patch_survey": surveys,
         "dam": dams,
         "dam_inspection": inspections,
         "dam_hazard": hazards,
+        "target": _targets(patches),
     }
     for kind in data:
         assert kind in RECORD_KINDS

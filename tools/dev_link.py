@@ -1,7 +1,8 @@
 """Make the checkout importable as `shuibao`, whatever its folder is called.
 
 Writes build/importroot/shuibao -> the checkout, and a .pth file in the venv pointing at
-build/importroot. No sys.path changes at run time.
+build/importroot. No sys.path changes at run time. (An installed server does not need this:
+its wheel carries the shared packages as `shuibao.model`, see server/pyproject.toml.)
 """
 
 from __future__ import annotations

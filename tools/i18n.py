@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TS = ROOT / "resources" / "i18n" / "shuibao_zh_CN.ts"
 CONTEXT = "Shuibao"
-SOURCES = ("plugin.py", "__init__.py", "settings.py", "ui", "layers", "sync")
+SOURCES = ("plugin.py", "__init__.py", "settings.py", "ui", "layers", "sync", "reports", "importer")
 
 
 def plugin_sources(root: Path = ROOT) -> list[Path]:

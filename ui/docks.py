@@ -126,6 +126,9 @@ class ObjectDock(QgsDockWidget):
         self._connect(self.project.layersAdded, self._on_layers_changed)
         self._connect(self.project.layersRemoved, self._on_layers_changed)
         self._connect(self.project.layersWillBeRemoved, self._on_layers_will_be_removed)
+        from .report_ui import ReportButton  # 导出/打印: ledgers of the list, forms of the selection (reports/)
+
+        self.report_button = ReportButton(self)
         self.reload()
 
     # -- titles ------------------------------------------------------------------------------

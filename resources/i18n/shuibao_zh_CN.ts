@@ -4,14 +4,204 @@
     <context>
         <name>Shuibao</name>
         <message>
-            <location filename="plugin.py" line="66" />
+            <location filename="importer/processing.py" line="54" />
+            <source>Import registers (导入登记数据)</source>
+            <translation>导入登记数据</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="58" />
+            <source>Imports a county's existing register (Shapefile, GeoPackage, GeoJSON, KML, CSV or Excel with coordinate columns) into the store. Columns are matched to fields by their Chinese headers unless a saved mapping is given; the coordinate system is detected unless one is given. A dry run by default: it only reports the rows to insert, update or reject. Record kinds: {0}.</source>
+            <translation>把县里已有的登记数据（Shapefile、GeoPackage、GeoJSON、KML，或带坐标列的 CSV、Excel）导入数据库。未给出字段对应文件时按中文表头自动对应字段；未指定坐标系时自动判断。默认为试运行：只报告将新增、更新或拒绝的行。记录类型：{0}。</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="73" />
+            <source>Register file</source>
+            <translation>登记数据文件</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="74" />
+            <source>Sheet or layer</source>
+            <translation>工作表或图层</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="78" />
+            <source>County code (6 digits)</source>
+            <translation>县级行政区划代码（6位）</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="79" />
+            <source>Coordinate system of the file</source>
+            <translation>文件的坐标系</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="81" />
+            <source>Saved field mapping</source>
+            <translation>已保存的字段对应</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="83" />
+            <source>Dry run (write nothing)</source>
+            <translation>试运行（不写入）</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="86" />
+            <source>Validation report</source>
+            <translation>检查报告</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="122" />
+            <source>Row {0}: {1}</source>
+            <translation>第 {0} 行：{1}</translation>
+        </message>
+        <message>
+            <location filename="importer/processing.py" line="123" />
+            <source> (dry run: nothing written)</source>
+            <translation>（试运行：未写入）</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="68" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="69" />
+            <location filename="plugin.py" line="71" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="116" />
+            <source>Import registers…</source>
+            <translation>导入登记数据…</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="126" />
+            <source>Open a store first: records are imported into it.</source>
+            <translation>请先打开数据库：记录将导入到其中。</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="52" />
+            <source>{0}: not a date (YYYY-MM-DD): {1}</source>
+            <translation>{0}：不是有效日期（应为 年-月-日）：{1}</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="74" />
+            <source>Language</source>
+            <translation>语言</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="74" />
+            <source>As the plugin</source>
+            <translation>与插件一致</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="75" />
+            <source>County name for titles (e.g. 赣县区)</source>
+            <translation>标题中的县（区）名称（如 赣县区）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="77" />
+            <source>Township (empty: all)</source>
+            <translation>乡镇（留空为全部）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="79" />
+            <source>From date (YYYY-MM-DD)</source>
+            <translation>起始日期（年-月-日）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="80" />
+            <source>To date (YYYY-MM-DD)</source>
+            <translation>截止日期（年-月-日）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="83" />
+            <source>Status codes, comma separated (empty: all)</source>
+            <translation>状态代码，逗号分隔（留空为全部）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="89" />
+            <source>From date</source>
+            <translation>起始日期</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="90" />
+            <source>To date</source>
+            <translation>截止日期</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="108" />
+            <source>Export ledgers to Excel (台账)</source>
+            <translation>导出台账到 Excel</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="111" />
+            <source>Writes the chosen ledgers of a store to one Excel workbook, one sheet per ledger, filtered by township, period and status. Status codes apply to each ledger's own status field.</source>
+            <translation>将数据库中选定的台账写入一个 Excel 工作簿，每个台账一个工作表，可按乡镇、期间和状态筛选。状态代码作用于各台账自身的状态字段。</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="120" />
+            <source>Excel workbook</source>
+            <translation>Excel 工作簿</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="121" />
+            <source>Rows written</source>
+            <translation>写入行数</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="145" />
+            <source>Print forms to PDF (表单)</source>
+            <translation>打印表单为 PDF</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="148" />
+            <source>Prints a form for each record into one PDF: the records given by uuid, or every record of the filter (an atlas). For the 崩岗 survey sheet give patches or surveys.</source>
+            <translation>为每条记录打印一份表单，合并为一个 PDF：按给定的全局标识，或筛选出的全部记录（图集）。崩岗调查表可给出图斑或调查记录。</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="156" />
+            <source>Form</source>
+            <translation>表单</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="158" />
+            <source>Record uuids, comma separated (empty: the filter)</source>
+            <translation>记录全局标识，逗号分隔（留空则按筛选）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="160" />
+            <source>Issuing unit (e.g. 赣县区水土保持中心)</source>
+            <translation>发文单位（如 赣县区水土保持中心）</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="162" />
+            <source>PDF file</source>
+            <translation>PDF 文件</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="163" />
+            <source>Records printed</source>
+            <translation>打印记录数</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="192" />
+            <source>Statistics against targets to Excel (统计)</source>
+            <translation>统计与目标完成情况导出到 Excel</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="195" />
+            <source>Progress against the county's targets, dams, hazards, 崩岗 treatment and watersheds by township, with charts, in one Excel workbook. Without years: the plan period covering today.</source>
+            <translation>全县目标任务完成情况，以及分乡镇的淤地坝、隐患、崩岗治理和小流域统计（含图表），写入一个 Excel 工作簿。未填年度时取包含今天的规划期。</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="200" />
+            <source>From year</source>
+            <translation>起始年度</translation>
+        </message>
+        <message>
+            <location filename="reports/processing.py" line="200" />
+            <source>To year</source>
+            <translation>截止年度</translation>
         </message>
         <message>
             <location filename="sync/processing.py" line="39" />
@@ -29,12 +219,12 @@
             <translation>数据库（GeoPackage）</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="55" />
+            <location filename="sync/processing.py" line="56" />
             <source>Authentication configuration</source>
             <translation>认证配置</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="57" />
+            <location filename="sync/processing.py" line="58" />
             <source>Download all photos</source>
             <translation>下载全部照片</translation>
         </message>
@@ -234,77 +424,77 @@
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="273" />
+            <location filename="ui/docks.py" line="276" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="275" />
+            <location filename="ui/docks.py" line="278" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="277" />
+            <location filename="ui/docks.py" line="280" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="279" />
+            <location filename="ui/docks.py" line="282" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="289" />
+            <location filename="ui/docks.py" line="292" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="389" />
+            <location filename="ui/docks.py" line="392" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="437" />
+            <location filename="ui/docks.py" line="440" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="438" />
+            <location filename="ui/docks.py" line="441" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="458" />
+            <location filename="ui/docks.py" line="461" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="517" />
+            <location filename="ui/docks.py" line="520" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="554" />
+            <location filename="ui/docks.py" line="557" />
             <source>Created.</source>
             <translation>已创建。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="590" />
+            <location filename="ui/docks.py" line="593" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="613" />
+            <location filename="ui/docks.py" line="616" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="621" />
+            <location filename="ui/docks.py" line="624" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="629" />
+            <location filename="ui/docks.py" line="632" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
@@ -352,6 +542,271 @@
             <location filename="ui/feature_model.py" line="182" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="62" />
+            <source>Import registers</source>
+            <translation>导入登记数据</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="63" />
+            <source>File</source>
+            <translation>文件</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="64" />
+            <source>Sheet / layer</source>
+            <translation>工作表/图层</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="65" />
+            <source>Record kind</source>
+            <translation>记录类型</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="66" />
+            <source>County code</source>
+            <translation>县级行政区划代码</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="67" />
+            <source>Into store</source>
+            <translation>导入到数据库</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="69" />
+            <source>Coordinates</source>
+            <translation>坐标</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="70" />
+            <source>Longitude / X column</source>
+            <translation>经度/X 列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="71" />
+            <source>Latitude / Y</source>
+            <translation>纬度/Y</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="72" />
+            <source>or WKT column</source>
+            <translation>或 WKT 列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="73" />
+            <source>Coordinate system</source>
+            <translation>坐标系</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="75" />
+            <source>Check which column of the file fills each field, and the unit of the column. Fields marked * are required. Derived fields (scale, area…) are computed.</source>
+            <translation>请核对每个字段取自文件的哪一列，以及该列的单位。带 * 的字段必填。规模、面积等派生字段由系统计算，不从文件读取。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="80" />
+            <source>Load mapping…</source>
+            <translation>载入字段对应…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="81" />
+            <source>Save mapping…</source>
+            <translation>保存字段对应…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="82" />
+            <source>Only rows with problems</source>
+            <translation>只显示有问题的行</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="83" />
+            <source>Export report…</source>
+            <translation>导出检查报告…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="84" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="85" />
+            <source>Import</source>
+            <translation>导入</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="87" />
+            <source>Register files ({0})</source>
+            <translation>登记数据文件 ({0})</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="123" />
+            <source>1. File and coordinates</source>
+            <translation>第1步：文件与坐标</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="123" />
+            <source>2. Fields</source>
+            <translation>第2步：字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="124" />
+            <source>3. Check and import</source>
+            <translation>第3步：检查与导入</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="126" />
+            <source>Check</source>
+            <translation>检查</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="126" />
+            <source>Next</source>
+            <translation>下一步</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="154" />
+            <source>Enter the 6-digit county code (e.g. 360704) the records belong to.</source>
+            <translation>请填写这些记录所属的6位县级行政区划代码（如 360704）。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="201" />
+            <source>Reading {0}</source>
+            <translation>正在读取 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="209" />
+            <source>{0} rows, {1} columns.</source>
+            <translation>共 {0} 行，{1} 列。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="235" />
+            <source>(none)</source>
+            <translation>（无）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="241" />
+            <source>Shapes are read from the file.</source>
+            <translation>图形取自文件本身。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="261" />
+            <source>Choose the coordinate system…</source>
+            <translation>请选择坐标系…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="265" />
+            <source>Other coordinate system…</source>
+            <translation>其他坐标系…</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Column in the file</source>
+            <translation>文件中的列</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Unit in the file</source>
+            <translation>文件中的单位</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="292" />
+            <source>Sample</source>
+            <translation>示例值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="308" />
+            <source>(not imported)</source>
+            <translation>（不导入）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="333" />
+            <source>{0} (from step 1)</source>
+            <translation>{0}（取第1步填写的县代码）</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="340" />
+            <source>Not imported, computed by the model: {0}</source>
+            <translation>不导入、由系统计算的列：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="363" />
+            <source>Load mapping</source>
+            <translation>载入字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="363" />
+            <source>Field mapping (*.json)</source>
+            <translation>字段对应文件 (*.json)</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="373" />
+            <source>The file has no columns {0}.</source>
+            <translation>文件中没有这些列：{0}。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="381" />
+            <source>Save mapping</source>
+            <translation>保存字段对应</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="406" />
+            <source>Checking {0}</source>
+            <translation>正在检查 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="406" />
+            <source>Importing {0}</source>
+            <translation>正在导入 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="419" />
+            <source>Imported {0}: {1} new, {2} updated.</source>
+            <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="433" />
+            <source>Coordinate system: {0}</source>
+            <translation>坐标系：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="435" />
+            <source>Written to the store.</source>
+            <translation>已写入数据库。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="435" />
+            <source>Dry run: nothing written yet.</source>
+            <translation>试运行：尚未写入任何数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Row</source>
+            <translation>行号</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Result</source>
+            <translation>结果</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="442" />
+            <source>Problems and warnings</source>
+            <translation>问题与警告</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="462" />
+            <source>Export report</source>
+            <translation>导出检查报告</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="462" />
+            <source>Excel (*.xlsx);;CSV (*.csv)</source>
+            <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="469" />
+            <source>Report saved: {0}</source>
+            <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
             <location filename="ui/login_dialog.py" line="42" />
@@ -609,6 +1064,336 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
+            <location filename="ui/report_ui.py" line="101" />
+            <source>{0}: working…</source>
+            <translation>{0}：正在生成…</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="107" />
+            <source>Canceled.</source>
+            <translation>已取消。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="111" />
+            <source>Saved {0}</source>
+            <translation>已保存 {0}</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="112" />
+            <source>Open</source>
+            <translation>打开</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="113" />
+            <source>Open folder</source>
+            <translation>打开文件夹</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="120" />
+            <source>The report could not be made: {0}</source>
+            <translation>无法生成报表：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="155" />
+            <source>County (for titles)</source>
+            <translation>县（区）名称（用于标题）</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="156" />
+            <source>e.g. 赣县区</source>
+            <translation>如：赣县区</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="157" />
+            <source>Issuing unit</source>
+            <translation>发文单位</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="158" />
+            <source>e.g. 赣县区水土保持中心</source>
+            <translation>如：赣县区水土保持中心</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="165" />
+            <source>Only the period</source>
+            <translation>限定期间</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="171" />
+            <source>Save as</source>
+            <translation>保存为</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="172" />
+            <source>Open the file when it is ready</source>
+            <translation>完成后打开文件</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="185" />
+            <source>Export ledgers to Excel</source>
+            <translation>导出台账到 Excel</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="186" />
+            <source>Ledgers (one sheet each)</source>
+            <translation>台账（每个一个工作表）</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="196" />
+            <source>Excel workbook (*.xlsx)</source>
+            <translation>Excel 工作簿 (*.xlsx)</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="197" />
+            <source>Reports</source>
+            <translation>报表</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="197" />
+            <source>Ledgers</source>
+            <translation>台账</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="202" />
+            <source>Print forms to PDF</source>
+            <translation>打印表单为 PDF</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="203" />
+            <source>Form (one for each record of the list)</source>
+            <translation>表单（列表中每条记录一份）</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="208" />
+            <source>PDF (*.pdf)</source>
+            <translation>PDF (*.pdf)</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="226" />
+            <source>{0}: every object of the store</source>
+            <translation>{0}：数据库中的全部对象</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="228" />
+            <source>{0}: the {1} objects the dock lists</source>
+            <translation>{0}：对象面板当前列出的 {1} 个对象</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="233" />
+            <source>{0} records to print</source>
+            <translation>共 {0} 条记录待打印</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="257" />
+            <source>Choose where to save the file.</source>
+            <translation>请选择保存位置。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="265" />
+            <source>Choose at least one ledger.</source>
+            <translation>请至少选择一个台账。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="269" />
+            <source>Export ledgers</source>
+            <translation>导出台账</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="273" />
+            <source>The list holds no record for this form.</source>
+            <translation>列表中没有可用此表单打印的记录。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="278" />
+            <source>Print forms</source>
+            <translation>打印表单</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="313" />
+            <source>Export / print</source>
+            <translation>导出/打印</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="317" />
+            <source>Export ledgers of the list to Excel…</source>
+            <translation>导出列表中对象的台账（Excel）…</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="323" />
+            <source>Print {0} of the selection</source>
+            <translation>打印所选记录的{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="325" />
+            <source>Print forms of the whole list…</source>
+            <translation>批量打印列表中的表单（PDF）…</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="355" />
+            <source>search “{0}”</source>
+            <translation>搜索“{0}”</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="415" />
+            <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
+            <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="421" />
+            <source>Open a store first.</source>
+            <translation>请先打开数据库。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="435" />
+            <source>Select an object or a record first.</source>
+            <translation>请先选择一个对象或记录。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="440" />
+            <source>Prints</source>
+            <translation>打印</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="442" />
+            <source>Print {0}</source>
+            <translation>打印{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/reports_menu.py" line="27" />
+            <source>Statistics and targets</source>
+            <translation>统计与目标</translation>
+        </message>
+        <message>
+            <location filename="ui/reports_menu.py" line="32" />
+            <source>Export ledgers to Excel…</source>
+            <translation>导出台账到 Excel…</translation>
+        </message>
+        <message>
+            <location filename="ui/reports_menu.py" line="33" />
+            <source>Print forms to PDF…</source>
+            <translation>打印表单为 PDF…</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="74" />
+            <source>Years</source>
+            <translation>年度</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="75" />
+            <source>Refresh</source>
+            <translation>刷新</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="76" />
+            <source>Export to Excel</source>
+            <translation>导出到 Excel</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="77" />
+            <source>Targets…</source>
+            <translation>目标任务…</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="80" />
+            <source>Targets</source>
+            <translation>目标完成</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="80" />
+            <source>Dams</source>
+            <translation>淤地坝</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="80" />
+            <source>Hazards</source>
+            <translation>隐患</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="80" />
+            <source>崩岗</source>
+            <translation>崩岗</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="81" />
+            <source>Watersheds</source>
+            <translation>小流域</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="167" />
+            <source>Whole county</source>
+            <translation>全县</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="178" />
+            <source>Only technicians and admins set targets.</source>
+            <translation>只有技术员和管理员可以设置目标任务。</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="202" />
+            <source>{0} targets in {1}–{2}</source>
+            <translation>{1}—{2} 年共 {0} 项目标任务</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="207" />
+            <source>How it is counted: {0}. {1}.</source>
+            <translation>统计口径：{0}。{1}。</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="230" />
+            <source>Share of each target reached (%)</source>
+            <translation>各项目标完成率（%）</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="232" />
+            <source>Reached</source>
+            <translation>完成率</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="238" />
+            <source>崩岗 treated in the period against the township targets</source>
+            <translation>期内崩岗治理完成数与乡镇目标</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="240" />
+            <source>Target</source>
+            <translation>目标</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="241" />
+            <source>Treated</source>
+            <translation>期内完成</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="245" />
+            <source>Hazards found, closed and overdue</source>
+            <translation>隐患发现、销号与逾期</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="247" />
+            <source>Found</source>
+            <translation>发现</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="248" />
+            <source>Closed</source>
+            <translation>销号</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="262" />
+            <source>Statistics</source>
+            <translation>统计</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="267" />
+            <source>Export statistics</source>
+            <translation>导出统计</translation>
+        </message>
+        <message>
+            <location filename="ui/stats_dock.py" line="275" />
+            <source>The store has no target table: open it again to upgrade it.</source>
+            <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
+        </message>
+        <message>
             <location filename="ui/sync_ui.py" line="65" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
@@ -697,11 +1482,6 @@
             <location filename="ui/sync_ui.py" line="389" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
-        </message>
-        <message>
-            <location filename="ui/sync_ui.py" line="423" />
-            <source>Open a store first.</source>
-            <translation>请先打开数据库。</translation>
         </message>
     </context>
 </TS>

@@ -42,6 +42,33 @@ class AuthError(Exception):
     pass
 
 
+class WeakPassword(ValueError):
+    """A new password the policy refuses; carries a stable code and zh/en messages."""
+
+    def __init__(self, code: str, zh: str, en: str):
+        super().__init__(f"{en} ({zh})")
+        self.code, self.zh, self.en = code, zh, en
+
+
+MIN_PASSWORD = 8
+
+
+def check_new_password(username: str, new: str, unchanged: bool = False) -> None:
+    """The password policy, for the API and the CLI alike: WeakPassword when `new` is too weak.
+
+    `unchanged`: the new password is the user's current one."""
+    if len(new) < MIN_PASSWORD:
+        raise WeakPassword(
+            "too_short",
+            f"新密码至少需要 {MIN_PASSWORD} 个字符",
+            f"the new password needs at least {MIN_PASSWORD} characters",
+        )
+    if new == username:
+        raise WeakPassword("equals_username", "新密码不能与用户名相同", "the new password may not be the user name")
+    if unchanged:
+        raise WeakPassword("unchanged", "新密码不能与原密码相同", "the new password must differ from the old one")
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -64,8 +91,7 @@ def add_user(
         raise ValueError(f"role must be one of {ROLES}")
     if not re.match(r"^[\w.@-]{1,64}$", username):
         raise ValueError("user names: 1–64 letters, digits, . @ - _")
-    if len(password) < 8:
-        raise ValueError("passwords need at least 8 characters")
+    check_new_password(username, password)
     counties = check_counties(counties)
     with db.write_tx(engine) as conn:
         uid = conn.execute(
@@ -89,6 +115,44 @@ def set_disabled(engine: sa.Engine, username: str, disabled: bool = True) -> boo
                 .values(revoked_at=db.utcnow())
             )
         return res.rowcount > 0
+
+
+def set_password(engine: sa.Engine, username: str, new: str) -> int:
+    """An admin sets a user's password (CLI); every token of the user is revoked. Returns their count."""
+    with db.read_tx(engine) as conn:
+        user = conn.execute(sa.select(t.users).where(t.users.c.username == username)).mappings().first()
+    if user is None:
+        raise ValueError(f"no such user: {username}")
+    check_new_password(username, new, unchanged=_verifies(user["password_hash"], new))
+    return _store_password(engine, user["id"], hash_password(new), keep_token=None)
+
+
+def change_password(engine: sa.Engine, principal: Principal, old: str, new: str) -> int:
+    """A user changes their own password. AuthError for a wrong old one, WeakPassword for a weak new one.
+
+    Every other token of the user is revoked; the token of the request stays valid. Returns the count."""
+    with db.read_tx(engine) as conn:
+        stored = conn.execute(sa.select(t.users.c.password_hash).where(t.users.c.id == principal.user_id)).scalar()
+    if stored is None or not _verifies(stored, old):
+        raise AuthError("wrong old password")
+    check_new_password(principal.username, new, unchanged=new == old)
+    return _store_password(engine, principal.user_id, hash_password(new), keep_token=principal.token_id)
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _store_password(engine: sa.Engine, user_id: int, password_hash: str, keep_token: int | None) -> int:
+    with db.write_tx(engine) as conn:
+        conn.execute(t.users.update().where(t.users.c.id == user_id).values(password_hash=password_hash))
+        q = t.tokens.update().where(t.tokens.c.user_id == user_id, t.tokens.c.revoked_at.is_(None))
+        if keep_token is not None:
+            q = q.where(t.tokens.c.id != keep_token)
+        return conn.execute(q.values(revoked_at=db.utcnow())).rowcount
 
 
 def list_users(engine: sa.Engine) -> list[dict]:
@@ -164,7 +228,13 @@ def authenticate(engine: sa.Engine, token: str) -> Principal:
     if expires <= db.utcnow():
         raise AuthError("token expired")
     return Principal(
-        row["user_id"], row["username"], row["role"], tuple(row["counties"]), row["device_pk"], row["client_id"], row["id"]
+        row["user_id"],
+        row["username"],
+        row["role"],
+        tuple(row["counties"]),
+        row["device_pk"],
+        row["client_id"],
+        row["id"],
     )
 
 

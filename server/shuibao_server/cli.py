@@ -14,11 +14,9 @@ from .config import Settings
 
 
 def _settings(args) -> Settings:
-    if args.data_dir:
-        os.environ["SHUIBAO_DATA_DIR"] = str(args.data_dir)
-    if args.database_url:
-        os.environ["SHUIBAO_DATABASE_URL"] = args.database_url
-    return Settings()
+    """The environment's settings with the command line's --data-dir/--database-url on top."""
+    overrides = {"data_dir": args.data_dir, "database_url": args.database_url}
+    return Settings(**{k: v for k, v in overrides.items() if v})
 
 
 def _engine(args):
@@ -37,6 +35,10 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     settings = _settings(args)
+    # The app factory reads its settings from the environment (also in uvicorn's worker processes).
+    os.environ["SHUIBAO_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["SHUIBAO_DATABASE_URL"] = settings.database_url
     engine = db.make_engine(settings.url)
     if db.current_revision(engine) != db.head_revision():
         db.migrate(engine)
@@ -53,9 +55,13 @@ def cmd_serve(args) -> int:
 def cmd_user(args) -> int:
     engine = _engine(args)
     if args.user_cmd == "add":
-        password = args.password or getpass.getpass(f"password for {args.username}: ")
+        password = args.password or _ask_password(args.username)
         auth.add_user(engine, args.username, password, args.role, args.county or [], args.display_name)
         print(f"user {args.username} ({args.role}, counties {', '.join(sorted(set(args.county or [])))}) added")
+    elif args.user_cmd == "passwd":
+        password = args.password or _ask_password(args.username)
+        n = auth.set_password(engine, args.username, password)
+        print(f"password of {args.username} changed, {n} token(s) revoked")
     elif args.user_cmd == "list":
         for u in auth.list_users(engine):
             flag = " (disabled)" if u["disabled"] else ""
@@ -69,6 +75,13 @@ def cmd_user(args) -> int:
         auth.set_disabled(engine, args.username, False)
         print(f"user {args.username} enabled")
     return 0
+
+
+def _ask_password(username: str) -> str:
+    password = getpass.getpass(f"password for {username}: ")
+    if getpass.getpass("again: ") != password:
+        raise ValueError("the two passwords differ")
+    return password
 
 
 def cmd_token(args) -> int:
@@ -120,8 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("username")
     ua.add_argument("--role", required=True, choices=("inspector", "technician", "acceptor", "admin"))
     ua.add_argument("--county", action="append", help="6-digit county code; repeat for several")
-    ua.add_argument("--password", help="(prompted when omitted)")
+    ua.add_argument("--password", help="8+ characters, not the user name (prompted when omitted)")
     ua.add_argument("--display-name")
+    up = u.add_parser("passwd", help="set a user's password (8+ characters, not the user name); revokes their tokens")
+    up.add_argument("username")
+    up.add_argument("--password", help="(prompted when omitted)")
     u.add_parser("list")
     for name in ("disable", "enable"):
         u.add_parser(name).add_argument("username")

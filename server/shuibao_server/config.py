@@ -1,40 +1,47 @@
-"""Settings from the environment (and the CLI), with zero-config defaults."""
+"""The server's settings: one validated class, read from `SHUIBAO_*` variables (and the CLI).
+
+Zero configuration works: SQLite and photos in `./shuibao-data`. A bad value (say
+`SHUIBAO_MAX_BATCH=lots`) stops the server at start with a clear message instead of later.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+MB = 1024 * 1024
 
 
-@dataclass
-class Settings:
-    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("SHUIBAO_DATA_DIR", "./shuibao-data")))
-    database_url: str | None = field(default_factory=lambda: os.environ.get("SHUIBAO_DATABASE_URL") or None)
-    max_photo_bytes: int = field(default_factory=lambda: _int_env("SHUIBAO_MAX_PHOTO_BYTES", 20 * 1024 * 1024))
-    token_ttl_days: int = field(default_factory=lambda: _int_env("SHUIBAO_TOKEN_TTL_DAYS", 90))
-    max_batch: int = field(default_factory=lambda: _int_env("SHUIBAO_MAX_BATCH", 1000))
-    max_page: int = field(default_factory=lambda: _int_env("SHUIBAO_MAX_PAGE", 5000))
-    max_body_bytes: int = field(default_factory=lambda: _int_env("SHUIBAO_MAX_BODY_BYTES", 32 * 1024 * 1024))
-    max_vertices: int = field(default_factory=lambda: _int_env("SHUIBAO_MAX_VERTICES", 100_000))
-    blob_dir: Path | None = None
+class Settings(BaseSettings):
+    """Every setting has an environment variable: the field name upper-cased after `SHUIBAO_`."""
 
-    def __post_init__(self) -> None:
-        self.data_dir = Path(self.data_dir)
+    # An empty variable means "the default", as before pydantic-settings.
+    model_config = SettingsConfigDict(env_prefix="SHUIBAO_", env_ignore_empty=True, extra="ignore")
+
+    data_dir: Path = Path("./shuibao-data")
+    database_url: str | None = Field(default=None, description="default: SQLite in the data dir")
+    blob_dir: Path | None = Field(default=None, description="default: <data_dir>/blobs")
+    max_photo_bytes: int = Field(default=20 * MB, gt=0)
+    token_ttl_days: int = Field(default=90, gt=0)
+    max_batch: int = Field(default=1000, gt=0)
+    max_page: int = Field(default=5000, gt=0)
+    max_body_bytes: int = Field(default=32 * MB, gt=0)
+    max_vertices: int = Field(default=100_000, gt=0)
+
+    @model_validator(mode="after")
+    def _blob_dir_default(self) -> Settings:
         if self.blob_dir is None:
             self.blob_dir = self.data_dir / "blobs"
+        return self
 
     @property
     def url(self) -> str:
         """The database URL: the configured one, or a SQLite file in the data dir."""
         if self.database_url:
             url = self.database_url
-            if url.startswith("postgresql://") or url.startswith("postgres://"):
+            if url.startswith(("postgresql://", "postgres://")):
                 url = "postgresql+psycopg://" + url.split("://", 1)[1]
             return url
         self.data_dir.mkdir(parents=True, exist_ok=True)

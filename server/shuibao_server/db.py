@@ -76,6 +76,16 @@ def read_tx(engine: sa.Engine) -> Iterator[sa.Connection]:
             yield conn
 
 
+def ping(engine: sa.Engine) -> bool:
+    """Does the database answer?"""
+    try:
+        with read_tx(engine) as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return False
+    return True
+
+
 def geom_value(conn: sa.Connection, wkb: bytes | None):
     """The bind expression that stores WKB into the geometry column."""
     if wkb is None:

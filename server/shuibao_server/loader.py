@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from . import db
 from .auth import Principal
-from .sync import Applier, RetryLater
+from .sync.applier import Applier
+from .sync.outcomes import RetryLater, result
 
 
 def system_principal(username: str, counties: list[str]) -> Principal:
@@ -18,18 +19,23 @@ def apply_changes(engine: sa.Engine, principal: Principal, changes: list[dict], 
     counts: dict[str, int] = {}
     rejects: list[dict] = []
     for i in range(0, len(changes), batch):
-        chunk = changes[i : i + batch]
-        with db.write_tx(engine) as conn:
-            ap = Applier(conn, principal, 1_000_000)
-            ap.preload(chunk)
-            ap.lock_counties(ap.counties_of(chunk))
-            for c in chunk:
-                try:
-                    res = ap.apply(c, None)
-                except RetryLater as e:
-                    res = {"status": "retry", "errors": e.errors, "uuid": c.get("uuid")}
-                counts[res["status"]] = counts.get(res["status"], 0) + 1
-                if res["status"] in ("rejected", "retry"):
-                    rejects.append(res)
-            ap.flush()
+        for res in _apply_chunk(engine, principal, changes[i : i + batch]):
+            counts[res["status"]] = counts.get(res["status"], 0) + 1
+            if res["status"] in ("rejected", "retry"):
+                rejects.append(res)
     return {"counts": counts, "rejects": rejects}
+
+
+def _apply_chunk(engine: sa.Engine, principal: Principal, chunk: list[dict]) -> list[dict]:
+    with db.write_tx(engine) as conn:
+        ap = Applier(conn, principal, 1_000_000)
+        ap.preload(chunk)
+        ap.lock_counties(ap.counties_of(chunk))
+        out = []
+        for c in chunk:
+            try:
+                out.append(ap.apply(c, None))
+            except RetryLater as e:
+                out.append(result(c, None, "retry", errors=e.errors))
+        ap.flush()
+    return out

@@ -1,10 +1,17 @@
-"""RFC 7807 problem details: every error answer of the API has this shape."""
+"""RFC 7807 problem documents: every error answer of the API, in Chinese and English.
+
+This module is the one catalogue of refusals: each function below builds one kind of problem
+with its stable type slug, its status and its `errors[]` items (`field`, `code`, `zh`, `en`).
+Routes and the sync core raise these; `api/errors.py` turns them into responses. Nothing here
+knows about FastAPI.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
+PROBLEM_MEDIA = "application/problem+json"
 
 
 class ProblemError(Exception):
@@ -41,11 +48,186 @@ class ProblemError(Exception):
 
 
 def error(field: str | None, code: str, zh: str, en: str) -> dict[str, Any]:
+    """One item of a problem's `errors` list (also a rejected change's reason)."""
     return {"field": field, "code": code, "zh": zh, "en": en}
 
 
+# -- generic -----------------------------------------------------------------------------------
 def not_found(what: str = "resource") -> ProblemError:
     return ProblemError(
         404, "not-found", "Not found", f"{what} not found or not in your counties",
         errors=[error(None, "not_found", "未找到该记录，或不在您负责的县内", "not found or not in your counties")],
     )  # fmt: skip
+
+
+def invalid_request(errors: list[dict[str, Any]]) -> ProblemError:
+    return ProblemError(422, "invalid-request", "Invalid request", "the request does not match the schema", errors)
+
+
+def http_error(status: int, detail: str) -> ProblemError:
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(status, "http-error")
+    return ProblemError(status, slug, detail, detail)
+
+
+def internal() -> ProblemError:
+    return ProblemError(500, "internal", "Internal server error", "see the server log")
+
+
+def body_too_large(limit: int) -> ProblemError:
+    return ProblemError(413, "too-large", "Request too large", f"the body is larger than {limit} bytes")
+
+
+def unavailable() -> ProblemError:
+    return ProblemError(503, "unavailable", "Database unavailable", "the database does not answer")
+
+
+# -- auth --------------------------------------------------------------------------------------
+def unauthorized() -> ProblemError:
+    return ProblemError(
+        401, "unauthorized", "Unauthorized", "a valid bearer token is needed",
+        errors=[error(None, "token", "登录已失效，请重新登录", "log in again: the token is missing, revoked or expired")],
+        headers={"WWW-Authenticate": "Bearer"},
+    )  # fmt: skip
+
+
+def bad_credentials() -> ProblemError:
+    return ProblemError(
+        401, "bad-credentials", "Bad credentials", "wrong user name or password, or the user is disabled",
+        errors=[error("password", "credentials", "用户名或密码错误", "wrong user name or password")],
+    )  # fmt: skip
+
+
+def wrong_old_password() -> ProblemError:
+    return ProblemError(
+        403, "bad-credentials", "Bad credentials", "the old password is wrong",
+        errors=[error("old_password", "credentials", "原密码不正确", "the old password is wrong")],
+    )  # fmt: skip
+
+
+def weak_password(field: str, code: str, zh: str, en: str) -> ProblemError:
+    return ProblemError(422, "weak-password", "Weak password", en, errors=[error(field, code, zh, en)])
+
+
+# -- sync --------------------------------------------------------------------------------------
+def model_version_missing() -> ProblemError:
+    return ProblemError(
+        400, "model-version-missing", "Model version missing", "send the X-Shuibao-Model header",
+        errors=[error("X-Shuibao-Model", "required", "缺少数据模型版本", "the model version header is missing")],
+    )  # fmt: skip
+
+
+def model_incompatible(client: str, server: str) -> ProblemError:
+    return ProblemError(
+        409, "model-incompatible", "Incompatible model version",
+        f"client model {client} is not compatible with server model {server}; "
+        "nothing was written, keep the queued edits and upgrade",
+        errors=[error("X-Shuibao-Model", "incompatible",
+                      f"客户端数据模型版本 {client} 与服务器 {server} 不兼容，请升级插件或服务器",
+                      f"model version {client} is incompatible with the server's {server}")],
+        server_model_version=server,
+    )  # fmt: skip
+
+
+def device_mismatch() -> ProblemError:
+    return ProblemError(
+        409, "device-mismatch", "Device mismatch", "client_id does not match the token's device",
+        errors=[error("client_id", "device", "设备标识与登录令牌不符", "client_id differs from the token's device")],
+    )  # fmt: skip
+
+
+def batch_too_large(max_batch: int) -> ProblemError:
+    return ProblemError(
+        413, "batch-too-large", "Batch too large", f"at most {max_batch} changes per push",
+        errors=[error("changes", "max_batch", f"每批最多 {max_batch} 条变更", f"at most {max_batch} changes per push")],
+    )  # fmt: skip
+
+
+def mutation_order() -> ProblemError:
+    return ProblemError(
+        422, "mutation-order", "Mutation ids not consecutive",
+        "the mutation ids of a batch must be consecutive and increasing",
+        errors=[error("changes", "mutation_order", "批次内的变更编号必须连续递增", "mutation ids must be consecutive")],
+    )  # fmt: skip
+
+
+def mutation_gap(last: int, got: int) -> ProblemError:
+    return ProblemError(
+        409, "mutation-gap", "Mutation id gap",
+        f"expected mutation id {last + 1}, got {got}: nothing was applied",
+        errors=[error("changes", "mutation_gap", f"变更编号不连续：服务器期待 {last + 1}",
+                      f"mutation id gap: the server expects {last + 1}")],
+        last_mutation_id=last, expected_mutation_id=last + 1,
+    )  # fmt: skip
+
+
+def bad_cursor() -> ProblemError:
+    return ProblemError(
+        400, "bad-cursor", "Bad cursor", "the cursor is not one this server handed out",
+        errors=[error("cursor", "cursor", "同步游标无效，请从头同步", "invalid cursor: pull again from the start")],
+    )  # fmt: skip
+
+
+# -- conflicts ---------------------------------------------------------------------------------
+def conflict_closed() -> ProblemError:
+    return ProblemError(
+        409, "conflict-closed", "Conflict already resolved", "this conflict was already resolved",
+        errors=[error("status", "resolved", "该冲突已处理", "this conflict was already resolved")],
+    )  # fmt: skip
+
+
+def record_gone() -> ProblemError:
+    return ProblemError(404, "not-found", "Not found", "the record no longer exists")
+
+
+def resolution_retry(errors: list[dict[str, Any]]) -> ProblemError:
+    return ProblemError(409, "retry-later", "Retry later", "a referenced blob is missing", errors=errors)
+
+
+def invalid_resolution(errors: list[dict[str, Any]]) -> ProblemError:
+    return ProblemError(
+        422, "invalid-resolution", "Invalid resolution", "the chosen value does not pass validation", errors=errors
+    )
+
+
+# -- photos ------------------------------------------------------------------------------------
+def photo_too_large(max_bytes: int) -> ProblemError:
+    return ProblemError(
+        413, "too-large", "Photo too large", f"photos may have at most {max_bytes} bytes",
+        errors=[error("body", "too_large", f"照片不能超过 {max_bytes} 字节", f"photos may have at most {max_bytes} bytes")],
+    )  # fmt: skip
+
+
+def bad_range(detail: str = "expected Content-Range: bytes START-END/TOTAL") -> ProblemError:
+    return ProblemError(
+        400, "bad-range", "Bad Content-Range", detail,
+        errors=[error("Content-Range", "range", "Content-Range 格式错误", "expected bytes START-END/TOTAL")],
+    )  # fmt: skip
+
+
+def range_length_mismatch() -> ProblemError:
+    return ProblemError(400, "bad-range", "Bad Content-Range", "the body length does not match Content-Range")
+
+
+def upload_offset(detail: str, offset: int) -> ProblemError:
+    return ProblemError(
+        409, "upload-offset", "Wrong upload offset", detail,
+        errors=[error("Content-Range", "offset", "上传位置不符，请从服务器给出的位置续传", detail)], offset=offset,
+    )  # fmt: skip
+
+
+def unsupported_type(detail: str) -> ProblemError:
+    return ProblemError(
+        415, "unsupported-type", "Unsupported photo type", detail,
+        errors=[error("body", "content_type", "只接受 JPEG、PNG、WebP 或 HEIC 照片", detail)],
+    )  # fmt: skip
+
+
+def hash_mismatch(detail: str) -> ProblemError:
+    return ProblemError(
+        422, "hash-mismatch", "Hash mismatch", detail,
+        errors=[error("sha256", "hash_mismatch", "文件内容与 SHA-256 不符，请重新上传", detail)],
+    )  # fmt: skip
+
+
+def bad_upload(code: str, detail: str) -> ProblemError:
+    return ProblemError(400, "bad-upload", "Bad upload", detail, errors=[error(None, code, "上传失败", detail)])

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from shuibao.model import MODEL_VERSION
+from shuibao_server.testing.helpers import PASSWORD, A, dam_values, insert
+from shuibao_server.testing.pg import free_port
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
@@ -61,8 +72,139 @@ def test_hash_mismatch_type_and_size(api):
 
 
 def test_sniff():
-    from shuibao_server.blobs import sniff
+    from shuibao_server.blobs.store import sniff
 
     assert sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
     assert sniff(b"\x00\x00\x00\x18ftypheic\x00\x00") == "image/heic"
     assert sniff(b"GIF89a") is None
+
+
+def _finish(api, c, sha: str, total: int, body: bytes = b""):
+    return api.http.put(f"/api/v1/blobs/{sha}", content=body, headers={**c.headers, "Content-Range": f"bytes */{total}"})
+
+
+def test_finish_upload_answers(api, app):
+    c = api.client("insp")
+    sha, n = _sha(JPEG), len(JPEG)
+    r = _finish(api, c, sha, n)  # nothing uploaded yet
+    assert r.status_code == 409 and r.json()["type"].endswith("/upload-offset") and r.json()["offset"] == 0
+    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[:4000], headers={**c.headers, "Content-Range": f"bytes 0-3999/{n}"})
+    assert r.status_code == 202
+    r = _finish(api, c, sha, n)  # only part of it arrived
+    assert r.status_code == 409 and r.json()["offset"] == 4000 and r.json()["errors"][0]["zh"]
+    assert _finish(api, c, sha, n, body=b"x").status_code == 400  # finishing sends no bytes
+    assert _finish(api, c, sha, 300_000).status_code == 413  # more than a photo may have
+    for bad in ("bytes */0", "bytes */x", "bytes *-1/5", "items */5"):
+        r = api.http.put(f"/api/v1/blobs/{sha}", content=b"", headers={**c.headers, "Content-Range": bad})
+        assert r.status_code == 400 and r.json()["type"].endswith("/bad-range"), bad
+    assert api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()["offset"] == 4000
+    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[4000:], headers={**c.headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"})
+    assert r.status_code == 201
+    r = _finish(api, c, sha, n)  # already stored
+    assert r.status_code == 200 and r.json()["complete"] and r.json()["size"] == n
+
+
+def test_finish_upload_hash_mismatch_discards(api, app):
+    c = api.client("insp")
+    sha, n = _sha(b"other"), len(JPEG)
+    app.state.store.write_partial(sha, 0, JPEG)  # every byte arrived, as the server writes them, never committed
+    st = api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()
+    assert st["offset"] == n and not st["complete"]
+    r = _finish(api, c, sha, n)
+    assert r.status_code == 422 and r.json()["type"].endswith("/hash-mismatch")
+    assert api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()["offset"] == 0
+    assert api.http.head(f"/api/v1/blobs/{sha}", headers=c.headers).status_code == 404
+
+
+# A server that dies (SIGKILL) in the commit of an upload: after the last chunk was written and
+# fsynced, before the blob is verified and moved into place.
+KILLED_BEFORE_COMMIT = """
+import os, signal, sys
+import uvicorn
+from shuibao_server.blobs import store
+
+def killed_before_commit(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+store.FolderBlobStore.commit = killed_before_commit
+uvicorn.run("shuibao_server.app:create_app", factory=True, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+class ServerProcess:
+    """The real server in a subprocess on the test's database and data folder."""
+
+    def __init__(self, env: dict, killed_before_commit: bool = False):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/api/v1"
+        if killed_before_commit:
+            args = [sys.executable, "-c", KILLED_BEFORE_COMMIT, str(self.port)]
+        else:
+            args = [sys.executable, "-m", "uvicorn", "shuibao_server.app:create_app", "--factory",
+                    "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
+        self.proc = subprocess.Popen(args, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "server exited at start"
+            try:
+                if requests.get(self.url + "/health", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError("server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(20)
+
+    def login(self, username: str) -> dict:
+        body = {"username": username, "password": PASSWORD, "client_id": "laptop-1"}
+        r = requests.post(self.url + "/auth/login", json=body, timeout=10)
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['token']}", "X-Shuibao-Model": MODEL_VERSION}
+
+
+def test_finish_upload_after_server_killed_before_commit(api, database_url, settings):
+    api.user("insp")
+    env = dict(os.environ, SHUIBAO_DATABASE_URL=database_url, SHUIBAO_DATA_DIR=str(settings.data_dir),
+               SHUIBAO_MAX_PHOTO_BYTES=str(settings.max_photo_bytes))  # fmt: skip
+    sha, n = _sha(JPEG), len(JPEG)
+    partial = settings.blob_dir / ".partial" / sha
+    server = ServerProcess(env, killed_before_commit=True)
+    try:
+        headers = server.login("insp")
+        r = requests.put(f"{server.url}/blobs/{sha}", data=JPEG[:4000], timeout=10,
+                         headers={**headers, "Content-Range": f"bytes 0-3999/{n}"})  # fmt: skip
+        assert r.status_code == 202
+        with pytest.raises(requests.ConnectionError):  # the server dies on the last chunk
+            requests.put(f"{server.url}/blobs/{sha}", data=JPEG[4000:], timeout=10,
+                         headers={**headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"})  # fmt: skip
+        assert server.proc.wait(10) == -signal.SIGKILL  # killed where it was meant to be: in commit
+    finally:
+        server.stop()
+    assert partial.read_bytes() == JPEG  # every byte is on disk, nothing committed
+    server = ServerProcess(env)
+    try:
+        headers = server.login("insp")
+        assert requests.get(f"{server.url}/blobs/{sha}/upload", headers=headers, timeout=10).json() == {
+            "sha256": sha, "complete": False, "offset": n, "size": None, "mime_type": None}  # fmt: skip
+        r = requests.put(f"{server.url}/blobs/{sha}", data=b"", headers={**headers, "Content-Range": f"bytes */{n}"}, timeout=10)
+        assert r.status_code == 201, r.text
+        assert r.json() == {"sha256": sha, "complete": True, "offset": n, "size": n, "mime_type": "image/jpeg"}
+        assert not partial.exists()
+        assert requests.head(f"{server.url}/blobs/{sha}", headers=headers, timeout=10).status_code == 200
+        _photo_readable(server, headers, sha)
+    finally:
+        server.stop()
+
+
+def _photo_readable(server: ServerProcess, headers: dict, sha: str) -> None:
+    dam = insert("dam", dam_values())
+    photo = insert("photo", {"county_code": A, "parent_kind": "dam", "parent_uuid": dam["uuid"], "sha256": sha,
+                             "mime_type": "image/jpeg", "size_bytes": len(JPEG)})  # fmt: skip
+    changes = [{**dam, "mutation_id": 1}, {**photo, "mutation_id": 2}]
+    r = requests.post(f"{server.url}/sync/push", json={"changes": changes}, headers=headers, timeout=30)
+    assert [x["status"] for x in r.json()["results"]] == ["applied", "applied"], r.text
+    assert requests.get(f"{server.url}/blobs/{sha}", headers=headers, timeout=10).content == JPEG

@@ -47,7 +47,7 @@ class BlobStore(Protocol):
     def size(self, sha256: str) -> int | None: ...
     def partial_offset(self, sha256: str) -> int: ...
     def write_partial(self, sha256: str, offset: int, data: bytes) -> int: ...
-    def commit(self, sha256: str, max_bytes: int) -> tuple[int, str]: ...
+    def commit(self, sha256: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]: ...
     def put(self, sha256: str, data: bytes, max_bytes: int) -> tuple[int, str]: ...
     def open(self, sha256: str) -> BinaryIO: ...
 
@@ -97,13 +97,17 @@ class FolderBlobStore:
                 os.fsync(fh.fileno())
             return current + len(data)
 
-    def commit(self, sha256: str, max_bytes: int) -> tuple[int, str]:
-        """Verify the partial upload and move it into place. Returns (size, mime type)."""
+    def commit(self, sha256: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]:
+        """Verify the partial upload and move it into place. Returns (size, mime type).
+
+        With `expected`, the partial upload must hold exactly that many bytes (else an offset error)."""
         p = self._partial(sha256)
         with self._lock:
+            size = p.stat().st_size if p.is_file() else 0
+            if expected is not None and size != expected:
+                raise BlobError("offset", f"upload offset is {size}, not {expected}", size)
             if not p.is_file():
                 raise BlobError("missing", "no upload in progress")
-            size = p.stat().st_size
             h = hashlib.sha256()
             with open(p, "rb") as fh:
                 head = fh.read(64)

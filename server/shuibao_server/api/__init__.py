@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, typed dependencies, error answers and the OpenAPI description."""

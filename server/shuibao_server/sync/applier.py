@@ -1,0 +1,280 @@
+"""Applying changes to records inside one write transaction.
+
+The applier loads every record a batch needs once (`preload`), judges each change on its own
+(`apply`: applied, conflict or rejected; RetryLater for a missing photo blob), changes the
+records in memory, and writes records, history, conflicts and counters at the end (`flush`).
+The order of checks for one change: the envelope (kind, uuid, op), the values
+(`values.py`), visibility, the role (`workflow.py`), the model's rules (`checks.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+import sqlalchemy as sa
+from shuibao.model import RECORD_KINDS, rules
+from shuibao.model.schema import RecordKind
+
+from .. import db
+from .. import geometry as g
+from ..auth import Principal
+from ..blobs import catalog
+from . import checks, conflicts, history, related, values, workflow
+from .compare import same
+from .ids import is_uuid
+from .outcomes import Rejected, not_found, reject, result
+from .records import Rec, RecordSet
+from .sequence import CountySequence
+
+OPS = ("insert", "update", "delete")
+DELIST_FIELDS = {"register_status", "delist_reason", "delist_date"}
+
+
+@dataclass
+class Applier:
+    """Applies changes inside one write transaction; collects the rows to write at the end."""
+
+    conn: sa.Connection
+    principal: Principal
+    max_vertices: int
+    now: Any = field(default_factory=db.utcnow)
+    blobs_known: set[str] = field(default_factory=set)
+    history_rows: list[dict] = field(default_factory=list)
+    conflict_rows: list[dict] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.records = RecordSet(self.conn, self.principal)
+        self.seq = CountySequence(self.conn)
+
+    # -- preparation ---------------------------------------------------------------------
+    def preload(self, changes: list[dict]) -> None:
+        """Load the records and blob rows the changes need, once."""
+        self.records.load(related.record_uuids(changes))
+        self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
+
+    def counties_of(self, changes: list[dict]) -> set[str]:
+        """The user's counties the changes write to (to lock their counters up front)."""
+        out = set()
+        for c in changes:
+            rec = self.records.get(c.get("uuid"))
+            county = (
+                rec.county_code if rec is not None else ((c.get("fields") or {}).get("county_code") or {}).get("new")
+            )
+            if isinstance(county, str) and self.principal.can_see(county):
+                out.add(county)
+        return out
+
+    def lock_counties(self, counties: set[str]) -> None:
+        self.seq.lock(counties)
+
+    # -- one change ----------------------------------------------------------------------
+    def apply(self, c: dict, mutation_id: int | None) -> dict:
+        """Apply one change; returns its result. Raises RetryLater."""
+        try:
+            status, extra = self._apply(c, mutation_id)
+        except Rejected as e:
+            return result(c, mutation_id, "rejected", errors=e.errors)
+        return result(c, mutation_id, status, **extra)
+
+    def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
+        kind, uuid, op = _envelope(c)
+        workflow.check_writer(kind, self.principal.role)
+        fields = values.clean_fields(kind, c.get("fields") or {})
+        rec = self.records.visible(uuid)
+        if self.records.get(uuid) is not None and rec is None:
+            raise not_found()
+        if rec is not None and rec.kind != kind.name:
+            raise reject(
+                "kind", "kind_mismatch", "记录类型与服务器不一致", f"the record is a {rec.kind}, not a {kind.name}"
+            )
+        if rec is None:
+            if op != "insert":
+                raise not_found()
+            return self._insert(kind, uuid, fields, mutation_id)
+        base_rev = c.get("base_rev") or 0
+        if op == "delete":
+            return self._delete(kind, rec, base_rev, mutation_id)
+        return self._update(kind, rec, base_rev, fields, mutation_id)
+
+    # -- insert --------------------------------------------------------------------------
+    def _insert(self, kind: RecordKind, uuid: str, fields: dict, mutation_id: int | None) -> tuple[str, dict]:
+        county = fields.get("county_code", (None, None))[1]
+        if not isinstance(county, str) or not self.principal.can_see(county):
+            raise reject(
+                "county_code", "county", "只能在您负责的县内新建记录", "you may only create records in your counties"
+            )
+        data = {k: v for k, v in rules.defaults(kind).items() if k not in values.SERVER_OWNED}
+        data.update({name: new for name, (_old, new) in fields.items() if name != "geom"})
+        data["uuid"], data["county_code"] = uuid, county
+        wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
+        workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
+        checks.check_values(kind, None, data, geom, self.records)
+        checks.check_refs(kind, data, county, self.records, self.blobs_known)
+        rec = self._new_record(kind, uuid, county, data, wkb)
+        new_vals = {**data, "geom": g.to_hex(wkb)}
+        self._history(rec, "insert", {}, new_vals, mutation_id)
+        return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
+
+    def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
+        seq = self.seq.next(county)
+        user = self.principal.username
+        stamp = [seq, user, db.iso(self.now)]
+        meta = {name: list(stamp) for name, v in data.items() if v is not None}
+        if wkb is not None:
+            meta["geom"] = list(stamp)
+        rec = Rec(
+            uuid, kind.name, county, seq, 1, data, meta, wkb, g.geom_hash(wkb), False, "insert",
+            self.now, user, self.now, user, is_new=True, dirty=True,
+        )  # fmt: skip
+        self.records.add(rec)
+        return rec
+
+    # -- delete --------------------------------------------------------------------------
+    def _delete(self, kind: RecordKind, rec: Rec, base_rev: int, mutation_id: int | None) -> tuple[str, dict]:
+        workflow.check_delete(kind, self.principal.role)
+        if rec.deleted:
+            return "applied", {"rev": rec.rev}
+        if base_rev != rec.rev:
+            meta = [rec.rev, rec.updated_by, db.iso(rec.updated_at)]
+            row = self._conflict(rec, "*", "delete", (None, None, "deleted"), mutation_id, meta=meta)
+            return "conflict", {"rev": rec.rev, "conflicts": [row]}
+        self._touch(rec, self.seq.next(rec.county_code), "delete")
+        rec.deleted = True
+        self._history(rec, "delete", {"deleted": False}, {"deleted": True}, mutation_id)
+        return "applied", {"rev": rec.rev, "applied": ["deleted"]}
+
+    # -- update --------------------------------------------------------------------------
+    def _update(
+        self, kind: RecordKind, rec: Rec, base_rev: int, fields: dict, mutation_id: int | None
+    ) -> tuple[str, dict]:
+        if "county_code" in fields and fields["county_code"][1] != rec.county_code:
+            raise reject(
+                "county_code", "county_immutable", "记录的县级代码不能修改", "a record's county code cannot change"
+            )
+        fields.pop("county_code", None)
+        if rec.deleted:
+            rows = [
+                self._conflict(rec, n, "deleted", (o, rec.value(n), v), mutation_id) for n, (o, v) in fields.items()
+            ]
+            return "conflict", {"rev": rec.rev, "conflicts": rows}
+        if _blocked_by_delisting(kind, rec, fields):
+            return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
+        applied, clashes = self._merge(kind, rec, base_rev, fields)
+        data, wkb, geom = self._merged_values(kind, rec, applied)
+        workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
+        checks.check_values(kind, rec.data, data, geom, self.records)
+        if checks.references_changed(kind, applied):
+            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
+        rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
+        geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
+        new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
+        status = "conflict" if rows else "applied"
+        return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
+
+    def _merge(self, kind: RecordKind, rec: Rec, base_rev: int, fields: dict) -> tuple[dict, list]:
+        """Three-way, per field: ({field: new} to apply, [(field, old, server, new)] conflicts)."""
+        applied: dict[str, Any] = {}
+        clashes: list[tuple[str, Any, Any, Any]] = []
+        for name, (old, new) in fields.items():
+            server = rec.value(name)
+            if same(kind, name, server, new):
+                continue  # same value on both sides: never a conflict
+            if base_rev == rec.rev or same(kind, name, server, old):
+                applied[name] = new
+            else:
+                clashes.append((name, old, server, new))
+        return applied, clashes
+
+    def _merged_values(self, kind: RecordKind, rec: Rec, applied: dict) -> tuple[dict, bytes | None, Any]:
+        """The record's data and geometry with the applied fields."""
+        data = {**rec.data, **{n: v for n, v in applied.items() if n != "geom"}}
+        wkb, geom = rec.wkb, None
+        if "geom" in applied:
+            wkb, geom = checks.parse_geom(kind, applied["geom"], self.max_vertices)
+        if geom is None and wkb is not None:
+            geom = shapely.from_wkb(wkb)
+        return data, wkb, geom
+
+    def _write_update(self, kind: RecordKind, rec: Rec, data: dict, geom: tuple, mutation_id: int | None) -> dict:
+        """Change `rec` to the new values, if any differ; `geom` is (changed, new WKB).
+
+        Returns the new values of the changed fields."""
+        changed = [n for n in data if not same(kind, n, rec.data.get(n), data[n])]
+        geom_changed, wkb = geom
+        if not changed and not geom_changed:
+            return {}
+        seq = self.seq.next(rec.county_code)
+        old_vals = {n: rec.data.get(n) for n in changed}
+        new_vals = {n: data[n] for n in changed}
+        if geom_changed:
+            old_vals["geom"], new_vals["geom"] = rec.geom_hex(), g.to_hex(wkb)
+            rec.wkb, rec.geom_hash = wkb, g.geom_hash(wkb)
+        stamp = [seq, self.principal.username, db.iso(self.now)]
+        rec.field_meta.update({n: list(stamp) for n in new_vals})
+        rec.data = data
+        self._touch(rec, seq, "update")
+        self._history(rec, "update", old_vals, new_vals, mutation_id)
+        return new_vals
+
+    def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
+        """Edits to a de-listed record (other than re-registering it) become conflicts."""
+        rows = []
+        for name, (old, new) in fields.items():
+            server = rec.value(name)
+            if not same(kind, name, server, new):
+                rows.append(self._conflict(rec, name, "delisted", (old, server, new), mutation_id))
+        return ("conflict" if rows else "applied"), {"rev": rec.rev, "conflicts": rows}
+
+    # -- bookkeeping ---------------------------------------------------------------------
+    def _touch(self, rec: Rec, seq: int, op: str) -> None:
+        rec.rev = seq
+        rec.version += 1
+        rec.last_op = op
+        rec.updated_at = self.now
+        rec.updated_by = self.principal.username
+        rec.dirty = True
+
+    def _history(self, rec: Rec, op: str, old: dict, new: dict, mutation_id: int | None) -> None:
+        self.history_rows.append(history.entry(rec, op, old, new, self.principal, mutation_id, self.now))
+
+    def _conflict(self, rec: Rec, name: str, reason: str, vals: tuple, mutation_id: int | None, meta=None) -> dict:
+        base, server, client = vals
+        row = conflicts.entry(
+            rec, name, reason, base, server, client,
+            principal=self.principal, mutation_id=mutation_id, at=self.now, meta=meta,
+        )  # fmt: skip
+        self.conflict_rows.append(row)
+        return row
+
+    # -- writing -------------------------------------------------------------------------
+    def flush(self) -> list[int]:
+        """Write records, history, conflicts and counters. Returns the new conflict ids."""
+        self.records.write()
+        history.write(self.conn, self.history_rows)
+        ids = conflicts.write(self.conn, self.conflict_rows)
+        self.history_rows, self.conflict_rows = [], []
+        self.seq.write()
+        return ids
+
+
+def _envelope(c: dict) -> tuple[RecordKind, str, str]:
+    """The change's kind, uuid and op, checked."""
+    kind = RECORD_KINDS.get(c.get("kind"))
+    if kind is None:
+        raise reject("kind", "unknown_kind", f"未知记录类型：{c.get('kind')}", f"unknown record kind: {c.get('kind')}")
+    uuid = c.get("uuid")
+    if not is_uuid(uuid):
+        raise reject("uuid", "uuid", "全局标识不是有效的UUID", "uuid is not a valid UUID")
+    op = c.get("op")
+    if op not in OPS:
+        raise reject("op", "op", "操作应为 insert/update/delete", "op must be insert, update or delete")
+    return kind, uuid, op
+
+
+def _blocked_by_delisting(kind: RecordKind, rec: Rec, fields: dict) -> bool:
+    """A de-listed record takes only de-listing fields, unless the change re-registers it."""
+    delisted = kind.delisting and rec.data.get("register_status") == "delisted"
+    reregister = "register_status" in fields and fields["register_status"][1] not in (None, "delisted")
+    return bool(delisted and not reregister and set(fields) - DELIST_FIELDS)
