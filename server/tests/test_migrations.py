@@ -16,8 +16,9 @@ def test_migrate_empty(empty_database_url):
     engine = db.make_engine(empty_database_url)
     assert db.current_revision(engine) is None
     db.migrate(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0002"
+    assert db.current_revision(engine) == db.head_revision() == "0003"
     names = set(sa.inspect(engine).get_table_names())
+    assert "file_nonce" in {c["name"] for c in sa.inspect(engine).get_columns("devices")}
     assert {"users", "records", "history", "mutations", "conflicts", "blobs", "county_seq"} <= names
     db.migrate(engine)  # idempotent
     engine.dispose()
@@ -45,7 +46,7 @@ def test_upgrade_from_revision_1_with_data(empty_database_url):
             )
         )  # fmt: skip
     db.migrate(engine)
-    assert db.current_revision(engine) == "0002"
+    assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.records.c.geom_hash, t.records.c.data)).one()
         assert row.geom_hash == geom_hash(wkb)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .. import problems
+from .. import faults, problems
 from ..problems import ProblemError
 from . import catalog
 from .store import BlobError, BlobStore
@@ -102,6 +102,7 @@ def receive(
             offset = store.write_partial(sha256, crange.start or 0, body)
             if offset < crange.total:
                 return 202, {"sha256": sha256, "complete": False, "offset": offset}
+            faults.point("blob.written")
             size, mime = store.commit(sha256, max_bytes)
     except BlobError as e:
         raise as_problem(e, max_bytes) from None
