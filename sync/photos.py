@@ -75,6 +75,7 @@ class Uploader:
             offset = int(status.get("offset") or 0)
             if offset == total:  # every byte is there, not yet checked and kept
                 status = self._finish(sha, path, total)
+                sent = sent or bool(status.get("complete"))
                 continue
             if offset > total:
                 raise UploadStuck(

@@ -164,6 +164,23 @@ class Server:
         self.stop(kill=kill)
         self.start()
 
+    @contextmanager
+    def fault(self, point: str, log: Path):
+        """The server restarted with ``SHUIBAO_FAULT=point`` (see shuibao_server.faults) for the block;
+        yields its process. Afterwards it runs again on the same data, without the fault."""
+        self.stop()
+        self.env.update(SHUIBAO_FAULT=point, SHUIBAO_FAULT_LOG=str(log))
+        self.start()
+        proc = self.proc
+        try:
+            yield proc
+        finally:
+            self.env.pop("SHUIBAO_FAULT")
+            if proc.poll() is None:
+                self.stop()
+            self.proc = None
+            self.start()
+
     # -- reading the server's truth ---------------------------------------------------------
     def contents(self, username: str) -> dict[tuple[str, str], dict]:
         """Every record the user sees, from a fresh device's pull (canonical values)."""

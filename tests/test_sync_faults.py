@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import subprocess
-import threading
-import time
 import uuid as uuidlib
 from collections import Counter
 from pathlib import Path
@@ -25,6 +24,7 @@ from shuibao.layers.photo_files import add_photo
 from shuibao.layers.store import Store
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, SyncError
+from shuibao.sync.engine import SyncEngine
 
 PASSWORD = h.PASSWORD
 pg_cluster = h.pg_cluster
@@ -70,6 +70,7 @@ def check_same(server, user: str, stores: list[Store], expect: dict[str, dict] |
 # ------------------------------------------------------------------------------------------
 SETTINGS = {"batch_size": 70, "page_size": 100, "chunk_size": 65_536}
 PHOTO_BYTES = 150_000  # three chunks
+DEVICE = ("POST", "/api/v1/sync/device")
 LOGIN, BLOB, PUSH, PULL = (
     ("POST", "/api/v1/auth/login"),
     ("PUT", "/api/v1/blobs/"),
@@ -82,7 +83,7 @@ LOGIN, BLOB, PUSH, PULL = (
 KILL_POINTS = [
     (laptop, request, nth, when)
     for laptop, plan in (
-        ("ann", ((LOGIN, (1,)), (BLOB, (1, 2, "last")), (PUSH, (1, 2, "last")), (PULL, (1, "last")))),
+        ("ann", ((LOGIN, (1,)), (DEVICE, (1,)), (BLOB, (1, 2, "last")), (PUSH, (1, 2, "last")), (PULL, (1, "last")))),
         ("bob", ((LOGIN, (1,)), (PUSH, (1, 2, "last")), (PULL, (1, 2, "last")))),
     )
     for request, nths in plan
@@ -90,7 +91,6 @@ KILL_POINTS = [
     for when in ("before", "after")
 ]
 _counties = iter(range(1, 10_000))
-KILLED: list[dict] = []  # what each kill point found, for the record
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgis"])
@@ -160,7 +160,7 @@ def requests_made(kill_server, tmp_path_factory) -> dict[str, Counter]:
     for laptop in ("ann", "bob"):
         log = lt.tmp / f"{laptop}.log"
         made = h.census(lt.stores[laptop], kill_server.url, lt.users[laptop], SETTINGS, log)
-        out[laptop] = Counter(next((f"{m} {p}" for m, p in (LOGIN, BLOB, PUSH, PULL) if r.startswith(f"{m} {p}")), r)
+        out[laptop] = Counter(next((f"{m} {p}" for m, p in (LOGIN, DEVICE, BLOB, PUSH, PULL) if r.startswith(f"{m} {p}")), r)
                               for r in made)  # fmt: skip
     assert out["ann"][" ".join(BLOB)] == 3 and out["ann"][" ".join(PUSH)] == 3 and out["bob"][" ".join(PUSH)] == 3
     assert out["bob"][" ".join(PULL)] >= 3
@@ -185,7 +185,6 @@ def test_client_killed_at_a_chosen_request(kill_server, requests_made, tmp_path,
     h.check_store_file(lt.stores[laptop])
     counts = lt.finish()
     assert counts["lost"] == counts["duplicated"] == 0
-    KILLED.append({"point": f"{laptop} {when} {method} {path} #{n}", **counts})
 
 
 def test_lost_and_cut_connections(server, tmp_path):
@@ -227,33 +226,31 @@ def test_partition_then_queue_drains(server, tmp_path):
     check_same(server, "ann", [s1], expect)
 
 
-def test_server_restarted_during_sync(server, tmp_path):
-    s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
-    expect = entered(s1, 2000, "坝")
-    result: dict = {}
+SERVER_POINTS = ("push.received", "push.checked", "push.applied", "push.recorded", "push.committed")
 
-    def work(store, user, key, **kw):
-        try:
-            result[key] = h.sync(store, server, user, retries=10, backoff=0.2, **kw)
-        except SyncError as exc:
-            result[key] = exc
 
-    t = threading.Thread(target=work, args=(s1, "ann", "push"), kwargs={"settings": eng.SyncSettings(batch_size=50)})
-    t.start()
-    time.sleep(0.8)
-    server.restart(kill=True)
-    t.join(120)
-    if isinstance(result["push"], SyncError):
-        h.sync(s1, server, "ann")
-    t = threading.Thread(target=work, args=(s2, "bob", "pull"), kwargs={"settings": eng.SyncSettings(page_size=50)})
-    t.start()
-    time.sleep(0.5)
-    server.restart(kill=True)
-    t.join(120)
-    if isinstance(result["pull"], SyncError):
-        h.sync(s2, server, "bob")
-    h.sync(s1, server, "ann")
-    check_same(server, "ann", [s1, s2], expect)
+@pytest.mark.parametrize("point", SERVER_POINTS)
+def test_server_killed_at_a_chosen_point_of_a_push(kill_server, tmp_path, point, qgis_app):
+    """The server SIGKILLed inside ann's second push batch, restarted on the same data (SYNC.md 6):
+    before the transaction, inside it at three points, and after the commit with the answer lost."""
+    srv = kill_server
+    lt = Laptops(srv, tmp_path)
+    lt.prepare_and_type()
+    fault_log = tmp_path / "fault.log"
+    with srv.fault(f"{point}:2", fault_log) as proc:
+        api = ApiClient(srv.url, retries=2, backoff=0.05)
+        settings = eng.SyncSettings(batch_size=SETTINGS["batch_size"])
+        with pytest.raises(SyncError), SyncEngine(lt.stores["ann"], api, username=lt.users["ann"],
+                                                  password=PASSWORD, settings=settings) as e:  # fmt: skip
+            e.sync()
+        assert proc.wait(10) == -signal.SIGKILL
+    assert fault_log.read_text().splitlines() == [f"KILL {point} #2"]  # died where it was meant to
+    h.check_store_file(lt.stores["ann"])
+    counts = lt.finish()
+    assert counts["lost"] == counts["duplicated"] == 0
+    replayed = [json.loads(r)["replayed"] for (r,) in lt.stores["ann"].connect().execute(
+        "SELECT result FROM sbs_outbox WHERE status != 'pending'") if json.loads(r).get("replayed")]  # fmt: skip
+    assert bool(replayed) == (point == "push.committed")  # only a lost answer makes the resend a replay
 
 
 def test_disk_full_while_pulling(server, tmp_path):

@@ -5,10 +5,14 @@ Real server (SQLite and PostGIS); the photo's state is produced as it happens in
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 import shuibao_sync_harness as h
 from shuibao.layers import sync_local as local
 from shuibao.layers.photo_files import add_photo
+from shuibao.sync.api import ApiClient, NetworkError
+from shuibao.sync.engine import SyncSettings
 
 pg_cluster, backend = h.pg_cluster, h.backend
 MAX_PHOTO = 100_000
@@ -52,3 +56,34 @@ def test_a_photo_the_server_refuses_holds_back_only_itself(server, tmp_path):
     assert ("photo", pid) not in truth
     assert {c.kind for c in s.pending_changes()} == {"photo"}
     assert [x["uuid"] for x in local.list_rejected(s)] == [pid]
+
+
+def test_photo_whose_bytes_all_reached_a_server_killed_before_it_kept_them(server, tmp_path):
+    """The server dies between fsyncing the last chunk and committing the blob; restarted on the
+    same data, it holds every byte in .partial. The next sync finishes the upload, and the edits
+    typed meanwhile go out with it."""
+    led = h.Ledger()
+    s = h.new_store(tmp_path / "a.gpkg")
+    dams = led.insert("l1", s, "dam", [h.dam(name=f"坝{i}") for i in range(2)])
+    h.sync(s, server, "ann")
+    data = jpeg(tmp_path / "crack.jpg", 90_000)  # two chunks of 64 KiB
+    pid = add_photo(s, "dam", dams[0], data, caption="坝顶裂缝")
+    led.records[pid] = ("photo", "坝顶裂缝")
+    led.update("l1", s, "dam", dams[1], name="照片之后的修改")
+    fault_log = tmp_path / "fault.log"
+    with server.fault("blob.written", fault_log) as proc:
+        with pytest.raises(NetworkError):
+            h.sync(s, server, "ann", settings=SyncSettings(chunk_size=65_536), retries=1)
+        assert proc.wait(10) == -signal.SIGKILL
+    assert fault_log.read_text().splitlines() == ["KILL blob.written #1"]  # died where it was meant to
+    sha = s.get_record("photo", pid)["sha256"]
+    assert (server.data_dir / "blobs" / ".partial" / sha).read_bytes() == data.read_bytes()
+    api = ApiClient(server.url)
+    api.login("ann", h.PASSWORD, "look-" + pid[:8])
+    status = api.upload_status(sha)
+    assert (status["complete"], status["offset"]) == (False, 90_000)  # every byte there, never kept
+    r = h.sync(s, server, "ann", settings=SyncSettings(chunk_size=65_536))
+    assert (r.photos_up, r.stuck, r.errors) == (1, 0, [])
+    assert api.upload_status(sha)["complete"] is True
+    api.close()
+    assert led.check(server, "ann", {"l1": s})["lost"] == 0
