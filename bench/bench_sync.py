@@ -205,7 +205,9 @@ def _apply_vs_peers(setup: Setup, k: int, results: dict, suffix: str) -> None:
     results[f"geodiff_apply_s_{suffix}"] = time.perf_counter() - t0
     digests = {_dam_digest(p) for p in (Path(setup.b.path), Path(floor), Path(target))}
     assert len(digests) == 1, "the three applies must end in the same dam table"  # nosec B101
-    results[f"local_apply_vs_geodiff_{suffix}"] = results[f"local_apply_s_{suffix}"] / results[f"geodiff_apply_s_{suffix}"]
+    results[f"local_apply_vs_geodiff_{suffix}"] = (
+        results[f"local_apply_s_{suffix}"] / results[f"geodiff_apply_s_{suffix}"]
+    )
     print(
         f"apply {k} pulled edits, {suffix}: ours {results[f'local_apply_s_{suffix}']:.2f} s, geodiff "
         f"{results[f'geodiff_apply_s_{suffix}']:.2f} s (+{results[f'geodiff_create_s_{suffix}']:.2f} s to diff), "

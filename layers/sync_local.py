@@ -392,7 +392,9 @@ def resolve_conflict(store: Store | str | Path, conflict_id: int, choice: str, v
         if choice != "theirs":
             if fname == "*":  # a local delete against a server edit: delete again
                 st.delete_record(kname, uuid, conn=conn)
-            elif not st.update_records(kname, {uuid: {fname: to_record(RECORD_KINDS[kname], fname, chosen)}}, conn=conn):
+            elif not st.update_records(
+                kname, {uuid: {fname: to_record(RECORD_KINDS[kname], fname, chosen)}}, conn=conn
+            ):
                 raise ConflictError(
                     "the record no longer exists: only the server's version can be kept",
                     "记录已不存在，只能保留服务器版本",
