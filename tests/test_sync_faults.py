@@ -1,6 +1,9 @@
 """Fault injection: kills, cut connections, server restarts, disk full, and a Hypothesis state machine.
 
-Every test ends by comparing the server's and the stores' contents with what was entered.
+Each fault happens at a chosen point, never on a timer, and the test asserts it happened there:
+the client killed in a subprocess before or after the N-th request of a kind (34 points per
+database), the server killed at five points of a push (``SHUIBAO_FAULT``). Every test ends by
+comparing the server's and the stores' contents with what was entered.
 """
 
 from __future__ import annotations
