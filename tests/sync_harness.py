@@ -118,14 +118,19 @@ class Server:
             engine.dispose()
 
     def add_user(self, name: str, role: str = "inspector", counties=(A,)) -> str:
+        self.add_users((name, role, counties))
+        return name
+
+    def add_users(self, *users: tuple[str, str, tuple[str, ...]]) -> None:
+        """Users as (name, role, counties), with one database connection."""
         from shuibao_server import auth
 
         engine = self._engine()
         try:
-            auth.add_user(engine, name, PASSWORD, role, list(counties))
+            for name, role, counties in users:
+                auth.add_user(engine, name, PASSWORD, role, list(counties))
         finally:
             engine.dispose()
-        return name
 
     def start(self) -> Server:
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - closed with the process

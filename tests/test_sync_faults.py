@@ -1,8 +1,9 @@
 """Fault injection: kills, cut connections, server restarts, disk full, and a Hypothesis state machine.
 
 Each fault happens at a chosen point, never on a timer, and the test asserts it happened there:
-the client killed in a subprocess before or after the N-th request of a kind (34 points per
-database), the server killed at five points of a push (``SHUIBAO_FAULT``). Every test ends by
+the client killed in a subprocess before or after the N-th request of a kind (34 points on
+SQLite, the 17 after an answer on PostGIS), the server killed at five points of a push
+(``SHUIBAO_FAULT``, on both). Every test ends by
 comparing the server's and the stores' contents with what was entered.
 """
 
@@ -96,12 +97,23 @@ KILL_POINTS = [
 _counties = iter(range(1, 10_000))
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgis"])
-def kill_server(request, tmp_path_factory):
-    srv = h.server_for(request.param, request, tmp_path_factory.mktemp("kill-server"))
-    srv.start()
-    yield srv
-    srv.stop()
+# On PostGIS the points after an answer was read: before it, the server saw nothing of the request.
+KILL_CASES = [("sqlite", p) for p in KILL_POINTS] + [("postgis", p) for p in KILL_POINTS if p[3] == "after"]
+
+
+@pytest.fixture(scope="module")
+def servers(request, tmp_path_factory):
+    """``servers(backend)``: one server per database for the module, started when first asked for."""
+    made: dict[str, h.Server] = {}
+
+    def get(backend: str) -> h.Server:
+        if backend not in made:
+            made[backend] = h.server_for(backend, request, tmp_path_factory.mktemp(f"server-{backend}")).start()
+        return made[backend]
+
+    yield get
+    for srv in made.values():
+        srv.stop()
 
 
 class Laptops:
@@ -155,8 +167,9 @@ class Laptops:
 
 
 @pytest.fixture(scope="module")
-def requests_made(kill_server, tmp_path_factory) -> dict[str, Counter]:
+def requests_made(servers, tmp_path_factory) -> dict[str, Counter]:
     """How many requests of each kind a whole sync of each laptop makes (one undisturbed run)."""
+    kill_server = servers("sqlite")
     lt = Laptops(kill_server, tmp_path_factory.mktemp("census"))
     lt.prepare_and_type()
     out = {}
@@ -172,9 +185,11 @@ def requests_made(kill_server, tmp_path_factory) -> dict[str, Counter]:
 
 
 @pytest.mark.parametrize(
-    "point", KILL_POINTS, ids=lambda p: f"{p[0]}-{p[1][1].rsplit('/', 1)[-1] or 'blob'}-{p[2]}-{p[3]}"
-)
-def test_client_killed_at_a_chosen_request(kill_server, requests_made, tmp_path, point, qgis_app):
+    ("backend", "point"), KILL_CASES,
+    ids=lambda c: c if isinstance(c, str) else f"{c[0]}-{c[1][1].rsplit('/', 1)[-1] or 'blob'}-{c[2]}-{c[3]}",
+)  # fmt: skip
+def test_client_killed_at_a_chosen_request(servers, requests_made, tmp_path, backend, point, qgis_app):
+    kill_server = servers(backend)
     laptop, (method, path), nth, when = point
     lt = Laptops(kill_server, tmp_path)
     lt.prepare_and_type()
@@ -232,11 +247,12 @@ def test_partition_then_queue_drains(server, tmp_path):
 SERVER_POINTS = ("push.received", "push.checked", "push.applied", "push.recorded", "push.committed")
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
 @pytest.mark.parametrize("point", SERVER_POINTS)
-def test_server_killed_at_a_chosen_point_of_a_push(kill_server, tmp_path, point, qgis_app):
+def test_server_killed_at_a_chosen_point_of_a_push(servers, tmp_path, backend, point, qgis_app):
     """The server SIGKILLed inside ann's second push batch, restarted on the same data (SYNC.md 6):
     before the transaction, inside it at three points, and after the commit with the answer lost."""
-    srv = kill_server
+    srv = servers(backend)
     lt = Laptops(srv, tmp_path)
     lt.prepare_and_type()
     fault_log = tmp_path / "fault.log"
