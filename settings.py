@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 from qgis.core import QgsSettings
-from qgis.PyQt.QtCore import QLocale
+from qgis.PyQt.QtCore import QLocale, QObject, pyqtSignal
 
 PREFIX = "shuibao/"
 
@@ -66,39 +69,135 @@ def server_url() -> str:
 
 
 def set_server_url(url: str) -> None:
-    _set("server_url", url)
+    use_server(url)
 
 
 ROLES = ("inspector", "technician", "acceptor", "admin")
+KEY_IDENTITIES = "identities"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is logged in on one server, as the server said at the last login or sync.
+
+    Kept per server (never with the password) so that a laptop in the field works offline as the
+    last user who logged in there. An empty ``username`` means nobody has logged in yet.
+    """
+
+    server: str = ""
+    username: str = ""
+    display_name: str = ""
+    role: str = ""
+    counties: tuple[str, ...] = ()
+
+    @property
+    def known(self) -> bool:
+        return bool(self.username)
+
+    @property
+    def name(self) -> str:
+        """The name written into inspections and signatures: the display name, else the user name."""
+        return self.display_name or self.username
+
+    def as_dict(self) -> dict:
+        return {"username": self.username, "display_name": self.display_name, "role": self.role,
+                "counties": list(self.counties)}  # fmt: skip
+
+
+def _server_key(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def _identities() -> dict[str, dict]:
+    try:
+        value = json.loads(_get_str(KEY_IDENTITIES) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def identity(server: str | None = None) -> Identity:
+    """The last known identity on `server` (default: the server in use)."""
+    key = _server_key(server_url() if server is None else server)
+    saved = _identities().get(key) or {}
+    role = str(saved.get("role") or "")
+    counties = saved.get("counties") or []
+    return Identity(
+        server=key,
+        username=str(saved.get("username") or ""),
+        display_name=str(saved.get("display_name") or ""),
+        role=role if role in ROLES else "",
+        counties=tuple(str(c) for c in counties) if isinstance(counties, list) else (),
+    )
+
+
+def remember_identity(server: str, user: dict) -> Identity:
+    """Keep what the server said about the logged-in user (``/auth/me`` or the login answer).
+
+    Announces the change on :func:`identity_changed` when the identity in use changed.
+    """
+    before = identity()
+    key = _server_key(server)
+    counties = user.get("counties") or []
+    new = Identity(
+        server=key,
+        username=str(user.get("username") or ""),
+        display_name=str(user.get("display_name") or ""),
+        role=str(user.get("role") or "") if user.get("role") in ROLES else "",
+        counties=tuple(sorted(str(c) for c in counties)),
+    )
+    saved = _identities()
+    saved[key] = new.as_dict()
+    _set(KEY_IDENTITIES, json.dumps(saved, ensure_ascii=False, sort_keys=True))
+    _announce(before)
+    return new
+
+
+def forget_identity(server: str | None = None) -> None:
+    """Forget who logged in on `server` (default: the server in use)."""
+    before = identity()
+    saved = _identities()
+    saved.pop(_server_key(server_url() if server is None else server), None)
+    _set(KEY_IDENTITIES, json.dumps(saved, ensure_ascii=False, sort_keys=True))
+    _announce(before)
+
+
+def use_server(url: str) -> None:
+    """Switch to the server at `url`: its last known identity becomes the one in use."""
+    before = identity()
+    _set("server_url", _server_key(url))
+    _announce(before)
+
+
+class _IdentityNotifier(QObject):
+    changed = pyqtSignal(object)  # the new Identity
+
+
+_NOTIFIER: _IdentityNotifier | None = None
+
+
+def identity_changed():
+    """The signal emitted with the new :class:`Identity` when the identity in use changes."""
+    global _NOTIFIER
+    if _NOTIFIER is None:
+        _NOTIFIER = _IdentityNotifier()
+    return _NOTIFIER.changed
+
+
+def _announce(before: Identity) -> None:
+    now = identity()
+    if now != before:
+        identity_changed().emit(now)
 
 
 def user_name() -> str:
-    """The name written into inspections and signatures: ``shuibao/user_name`` or the OS user."""
-    name = _get_str("user_name")
-    if name:
-        return name
-    import getpass
-
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
-
-
-def set_user_name(name: str) -> None:
-    _set("user_name", name)
+    """The name written into inspections and signatures: the logged-in user's, never the OS account."""
+    return identity().name
 
 
 def role() -> str:
-    """The user's workflow role (``shuibao/role``): inspector (default), technician, acceptor or admin."""
-    value = _get_str("role", "inspector")
-    return value if value in ROLES else "inspector"
-
-
-def set_role(value: str) -> None:
-    if value not in ROLES:
-        raise ValueError(f"unknown role {value!r}")
-    _set("role", value)
+    """The logged-in user's workflow role; empty when nobody has logged in on this server."""
+    return identity().role
 
 
 def sample_share() -> float:

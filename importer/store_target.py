@@ -11,12 +11,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..layers.store import Store, transaction
-from ..model import OBJECT_KINDS, RECORD_KINDS
 from ..registers import crs as crslib
 from ..registers import geometry
 from ..registers.plan import Plan
-
-MIN_RECORDS_FOR_EXTENT = 3
+from ..registers.run import extent_kinds
 
 
 class StoreTarget:
@@ -30,20 +28,8 @@ class StoreTarget:
 
     def extent(self, county: str) -> crslib.Extent | None:
         """The extent of the county's registered objects in the store (dams, patches, watersheds)."""
-        box: list[float] = []
-        n = 0
-        for main, _zh, _en in OBJECT_KINDS.values():
-            if RECORD_KINDS[main].geometry is None:
-                continue
-            for rec in self.store.records(main, {"county_code": [county]}):
-                g = geometry.load(rec.get("geom"))
-                if g is None:
-                    continue
-                minx, miny, maxx, maxy = g.bounds
-                box = [minx, miny, maxx, maxy] if not box else [
-                    min(box[0], minx), min(box[1], miny), max(box[2], maxx), max(box[3], maxy)]  # fmt: skip
-                n += 1
-        return tuple(box) if n >= MIN_RECORDS_FOR_EXTENT else None  # type: ignore[return-value]
+        where = {"county_code": [county]}
+        return geometry.extent(rec.get("geom") for main in extent_kinds() for rec in self.store.records(main, where))
 
     def write(self, plan: Plan) -> dict[str, int]:
         """Inserts and updates of the plan, in one transaction."""

@@ -7,6 +7,8 @@ from typing import Any
 
 from qgis.core import QgsTask
 
+from ..registers import crs
+
 Work = Callable[[Callable[[float], None], Callable[[], bool]], Any]
 
 
@@ -24,6 +26,10 @@ class ImportTask(QgsTask):
 
     def run(self) -> bool:
         try:
+            # This thread's PROJ context first, kept alive (registers.crs): reading a file with a
+            # CRS (a GeoPackage, a Shapefile's .prj) would otherwise make one that dies with the task,
+            # and the next task on the same thread would crash on it.
+            crs.keep_proj_context()
             self.result = self.work(self.setProgress, self.isCanceled)
         except Exception as exc:  # handed to done() on the main thread, shown to the user there
             self.exception = exc

@@ -7,7 +7,9 @@
 * **wire**: the JSON of the sync API (geometry as hex ISO WKB).
 
 ``canon`` gives a comparable form of a value in any of them (never stored): the sync client
-compares with it, so equal values never make a false conflict. Plain Python, no QGIS.
+compares with it, so equal values never make a false conflict. Fields compare through the model's
+one comparison (``model.values.canon``, as the server's merge and the import do); geometry by its
+normalised WKB. Plain Python, no QGIS.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import json
 from datetime import date, datetime, timezone
 from typing import Any
 
-from ..model.schema import BOOL, DATE, DATETIME, INT, MULTI_ENUM, REAL, RecordKind
+from ..model import values as model_values
+from ..model.schema import BOOL, DATE, DATETIME, MULTI_ENUM, RecordKind
 from . import gpkg
 
 
@@ -101,34 +104,22 @@ def to_record(kind: RecordKind, name: str, value: Any) -> Any:
 
 
 def canon(kind: RecordKind, name: str, value: Any) -> Any:
-    """A comparable form of a value in any form (never stored)."""
+    """A comparable form of a value in any form (never stored): the geometry by its normalised WKB,
+    every other field by the model's one comparison (``model.values``, which the server uses too)."""
+    if name != "geom":
+        return model_values.canon(kind, name, value)
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
-    if name == "geom":
-        try:
-            if isinstance(value, str):
-                wkb = bytes.fromhex(value)
-            elif bytes(value[:2]) == b"GP":
-                wkb = gpkg.decode(bytes(value))
-            else:
-                wkb = bytes(value)
-            return gpkg.decode(gpkg.encode(wkb))
-        except (ValueError, gpkg.GeometryError):
-            return ("raw", str(value))
-    ftype = _ftype(kind, name)
-    if ftype == BOOL:
-        return bool(value)
-    if ftype in (REAL, INT) and isinstance(value, (int, float)):
-        return float(value)
-    if ftype == MULTI_ENUM:
-        try:
-            codes = json.loads(value) if isinstance(value, str) else value
-            return tuple(sorted(codes))
-        except (ValueError, TypeError):
-            return value
-    if ftype and ftype.startswith("date"):
-        return to_sql(ftype, value)
-    return value
+    try:
+        if isinstance(value, str):
+            wkb = bytes.fromhex(value)
+        elif bytes(value[:2]) == b"GP":
+            wkb = gpkg.decode(bytes(value))
+        else:
+            wkb = bytes(value)
+        return gpkg.decode(gpkg.encode(wkb))
+    except (ValueError, gpkg.GeometryError):
+        return ("raw", str(value))
 
 
 def same(kind: RecordKind, name: str, a: Any, b: Any) -> bool:

@@ -21,7 +21,8 @@ row); readers scan the (purged) log instead.
 Triggers are derived objects: after every migration they are dropped and made again from the current
 model (:func:`install_capture`), and the tables of record kinds and the columns the model gained since
 the store was made are added (:func:`add_missing_tables`, :func:`add_missing_columns`), so a model
-upgrade never strands queued edits.
+upgrade never strands queued edits. A store that gains a kind pulls everything again on its next sync:
+the older plugin had skipped that kind's records and moved its cursor past them.
 
 The capture triggers (``sb_<kind>_log_insert|update|delete``) are ``AFTER`` row triggers that run in
 the writer's transaction, so a committed edit and its log entry are durable together, whichever
@@ -377,7 +378,10 @@ def migrate(conn: sqlite3.Connection, from_version: int, to_version: int = LATES
     """Run the migration steps; the caller holds the transaction."""
     for version in range(from_version, to_version):
         MIGRATIONS[version](conn)
-    add_missing_tables(conn)
+    if add_missing_tables(conn):
+        # The older plugin skipped the server's records of kinds it did not know, and its pull cursor
+        # went past them: the next sync pulls everything again (edits not yet pushed stay on top).
+        conn.execute("DELETE FROM sb_meta WHERE key = 'sync.cursor'")
     add_missing_columns(conn)
     install_capture(conn)
     conn.execute("UPDATE sb_meta SET value = ? WHERE key = 'schema_version'", (str(to_version),))

@@ -22,14 +22,16 @@ from qgis.core import (
 )
 
 from ..model import OBJECT_KINDS, RECORD_KINDS, RecordKind
-from ..model.schema import ENUM, REF
-from . import forms, styles
+from ..model.schema import DATE, DATETIME, ENUM, REF, Field
+from . import forms, splits, styles
 
 KIND_PROPERTY = "shuibao/kind"
 STORE_PROPERTY = "shuibao/store"
 GROUP_PROPERTY = "shuibao/store_group"
 PROJECT_SCOPE = "shuibao"
-READ_ONLY_FIELDS = ("uuid", "server_rev", "created_at", "created_by", "updated_at", "updated_by")
+# The objects' groups from top to bottom, so points draw over small polygons over large ones.
+DRAW_ORDER = ("dam", "rs_spot", "patch", "watershed")
+assert set(DRAW_ORDER) == set(OBJECT_KINDS)
 
 
 class StoreError(Exception):
@@ -99,16 +101,45 @@ def configure_layer(layer: QgsVectorLayer, kind: RecordKind, lang: str) -> None:
         layer.setFieldAlias(idx, f.label(lang))
         if f.type == ENUM and f.enum is not None:
             layer.setEditorWidgetSetup(idx, _value_map(f, lang))
-        if f.derived or f.name in READ_ONLY_FIELDS or f.type == REF:
+        if f.derived or f.name in forms.SERVER_OWNED or f.ref is not None:
             form.setReadOnly(idx, True)
     layer.setEditFormConfig(form)
-    if kind.code_field and kind.title_field and kind.code_field != kind.title_field:
-        layer.setDisplayExpression(
-            f"coalesce(\"{kind.code_field}\", '') || ' ' || coalesce(\"{kind.title_field}\", '')"
-        )
-    elif kind.code_field:
-        layer.setDisplayExpression(f'"{kind.code_field}"')
     styles.apply_style(layer, kind, lang)
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _shown(f: Field, lang: str, layer_ids: dict[str, str]) -> str:
+    """A field as a person reads it: labels for codes, the code of a referenced record, dates as dates.
+
+    A literal map and get_feature, not represent_value(): relation widgets evaluate display expressions
+    in a background thread, where represent_value() finds no layer and the whole name comes out empty.
+    """
+    name = '"' + f.name.replace('"', '""') + '"'
+    if f.type == ENUM and f.enum is not None:
+        pairs = ", ".join(f"{_lit(c.code)}, {_lit(c.zh if lang == 'zh' else c.en)}" for c in f.enum.choices)
+        return f"map_get(map({pairs}), {name})"
+    if f.ref is not None and f.ref in layer_ids:
+        target = RECORD_KINDS[f.ref]
+        return f"attribute(get_feature({_lit(layer_ids[f.ref])}, 'uuid', {name}), {_lit(target.code_field)})"
+    if f.type == DATETIME:
+        return f"format_date({name}, 'yyyy-MM-dd HH:mm')"
+    if f.type == DATE:
+        return f"format_date({name}, 'yyyy-MM-dd')"
+    if f.type == REF:
+        return "''"
+    return f"to_string({name})"
+
+
+def display_expression(kind: RecordKind, lang: str = "zh", layer_ids: dict[str, str] | None = None) -> str:
+    """How a record is named wherever QGIS refers to it (relation widgets, the attribute table's
+    reference columns, the docks' timeline): its code and title, empty parts left out, never NULL."""
+    names = [n for n in dict.fromkeys((kind.code_field, kind.title_field)) if n]
+    parts = [f"coalesce({_shown(kind.field(n), lang, layer_ids or {})}, '')" for n in names]
+    joined = " || ' ' || ".join(parts)
+    return f"trim({joined})" if parts else ""
 
 
 def relation_id(path: str, kind: str) -> str:
@@ -116,41 +147,63 @@ def relation_id(path: str, kind: str) -> str:
     return f"shuibao_{kind}_{suffix}"
 
 
+def _relation(manager, rel_id: str, name: str, child: QgsVectorLayer, parent: QgsVectorLayer, field: str):
+    if manager.relation(rel_id).isValid():
+        return manager.relation(rel_id)
+    relation = QgsRelation()
+    relation.setId(rel_id)
+    relation.setName(name)
+    relation.setReferencingLayer(child.id())
+    relation.setReferencedLayer(parent.id())
+    relation.addFieldPair(field, "uuid")
+    if not relation.isValid():
+        return None
+    manager.addRelation(relation)
+    return manager.relation(rel_id)
+
+
 def _add_relations(
     project: QgsProject, layers: dict[str, QgsVectorLayer], path: str, lang: str
-) -> dict[str, QgsRelation]:
-    """Parent → child relations; returns them by child kind."""
+) -> tuple[dict[str, QgsRelation], dict[str, dict[str, str]]]:
+    """A relation for every reference field (the parent's uuid, an inspection's, a spot's).
+
+    Returns the parent → child relations by child kind (the forms' child tabs) and, by kind, the
+    relation id each reference field follows (its widget shows the referenced record's name).
+    """
     manager = project.relationManager()
-    found: dict[str, QgsRelation] = {}
+    children: dict[str, QgsRelation] = {}
+    references: dict[str, dict[str, str]] = {}
     suffix = hashlib.sha1(_norm(path).encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
     for name, kind in RECORD_KINDS.items():
-        if not kind.parent or not kind.parent_field or name not in layers or kind.parent not in layers:
-            continue
-        rel_id = f"shuibao_{name}_{suffix}"
-        if manager.relation(rel_id).isValid():
-            found[name] = manager.relation(rel_id)
-            continue
-        relation = QgsRelation()
-        relation.setId(rel_id)
-        relation.setName(f"{RECORD_KINDS[kind.parent].label(lang)} → {kind.label(lang)}")
-        relation.setReferencingLayer(layers[name].id())
-        relation.setReferencedLayer(layers[kind.parent].id())
-        relation.addFieldPair(kind.parent_field, "uuid")
-        if relation.isValid():
-            manager.addRelation(relation)
-            found[name] = manager.relation(rel_id)
-    return found
+        for f in kind.fields:
+            if f.ref is None or name not in layers or f.ref not in layers:
+                continue
+            parent = f.name == kind.parent_field
+            rel_id = f"shuibao_{name}_{suffix}" if parent else f"shuibao_{name}_{f.name}_{suffix}"
+            title = f"{RECORD_KINDS[f.ref].label(lang)} → {kind.label(lang)}"
+            relation = _relation(manager, rel_id, title if parent else f"{title} ({f.label(lang)})",
+                                 layers[name], layers[f.ref], f.name)  # fmt: skip
+            if relation is None:
+                continue
+            references.setdefault(name, {})[f.name] = rel_id
+            if parent:
+                children[name] = relation
+    return children, references
 
 
 def _configure_forms(
-    project: QgsProject, layers: dict[str, QgsVectorLayer], new: set[str], relations: dict[str, QgsRelation], lang: str
+    project: QgsProject,
+    layers: dict[str, QgsVectorLayer],
+    new: set[str],
+    relations: tuple[dict[str, QgsRelation], dict[str, dict[str, str]]],
+    lang: str,
 ) -> None:
     """Attribute forms of the newly added layers (tabs, widgets, constraints, defaults, children)."""
     from ..settings import user_name
 
     QgsExpressionContextUtils.setProjectVariable(project, forms.USER_VARIABLE, user_name())
     county = None
-    for name in ("dam", "patch", "watershed"):
+    for name in DRAW_ORDER:
         layer = layers.get(name)
         if layer is not None and county is None:
             idx = layer.fields().indexFromName("county_code")
@@ -158,11 +211,15 @@ def _configure_forms(
             county = next((v for v in values if v), None)
     if county:
         QgsExpressionContextUtils.setProjectVariable(project, forms.COUNTY_VARIABLE, str(county))
+    from . import follow  # follow imports records, which imports this module
+
     ids = {name: layer.id() for name, layer in layers.items()}
+    parents, references = relations
     for name in new:
         kind = RECORD_KINDS[name]
-        children = {child: rel for child, rel in relations.items() if RECORD_KINDS[child].parent == name}
-        forms.configure_form(layers[name], kind, lang, children, ids)
+        children = {child: rel for child, rel in parents.items() if RECORD_KINDS[child].parent == name}
+        forms.configure_form(layers[name], kind, lang, children, ids, references.get(name, {}))
+        follow.attach(layers[name], kind, project)
 
 
 def _object_of(kind: RecordKind) -> str | None:
@@ -225,8 +282,7 @@ def open_store_in_project(
     root = project.layerTreeRoot()
     top = _group(root, group_name(path), key)
     groups: dict[str | None, QgsLayerTreeGroup] = {None: top}
-    # Dams above patches above watersheds, so points draw over polygons.
-    for obj in ("dam", "patch", "watershed"):
+    for obj in DRAW_ORDER:
         groups[obj] = _group(top, RECORD_KINDS[OBJECT_KINDS[obj][0]].label(lang), f"{key}#{obj}")
 
     layers: dict[str, QgsVectorLayer] = {}
@@ -240,6 +296,7 @@ def open_store_in_project(
         layer.setCustomProperty(KIND_PROPERTY, name)
         layer.setCustomProperty(STORE_PROPERTY, key)
         configure_layer(layer, kind, lang)
+        splits.keep_identity(layer, kind)
         project.addMapLayer(layer, False)
         obj = _object_of(kind)
         # Photos go on top of the store's group: their points draw over everything.
@@ -254,11 +311,16 @@ def open_store_in_project(
         if not top.children() or all(not g.children() for g in top.children()):
             root.removeChildNode(top)
         raise StoreError(f"{path} holds no Shuibao tables")
-    for obj in ("dam", "patch", "watershed"):
+    for obj in DRAW_ORDER:
         if not groups[obj].children():
             top.removeChildNode(groups[obj])
     if not existing:
         _switch_to_wal(path, layers.values())
+    ids = {name: layer.id() for name, layer in layers.items()}
+    for name in set(layers) - set(existing):
+        expression = display_expression(RECORD_KINDS[name], lang, ids)
+        if expression:
+            layers[name].setDisplayExpression(expression)
     relations = _add_relations(project, layers, path, lang)
     _configure_forms(project, layers, set(layers) - set(existing), relations, lang)
     stores, _ok = project.readListEntry(PROJECT_SCOPE, "/stores")

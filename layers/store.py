@@ -638,6 +638,12 @@ class Store:
             )
             return cur.rowcount
 
+    def mark_unsynced(self, seqs: Iterable[int], *, conn: sqlite3.Connection | None = None) -> int:
+        """Make confirmed entries pending again (an edit the server refused, fixed and sent again)."""
+        with self._conn(conn) as c, transaction(c):
+            cur = c.executemany("UPDATE sb_change SET synced_at = NULL WHERE seq = ?", [(s,) for s in seqs])
+            return cur.rowcount
+
     def purge_synced(self, older_than: str | None = None, *, conn: sqlite3.Connection | None = None) -> int:
         """Delete log entries the server confirmed (before ``older_than``, an ISO UTC time, if given).
 

@@ -41,6 +41,9 @@ TREATMENT = {
 }
 # Generic workflow steps: early steps warm, final steps green.
 STEP_COLOURS = {
+    "issued": "#d62728",
+    "determined": "#ff8c00",
+    "rectifying": "#ffb000",
     "draft": "#ff8c00",
     "planned": "#ffb000",
     "pending": "#ff8c00",
@@ -182,5 +185,8 @@ def apply_style(layer: QgsVectorLayer, kind: RecordKind | str, lang: str = "zh")
         layer.setLabelsEnabled(True)
     elif kind.name == "patch":
         layer.setLabeling(_labeling("code", 7, "#5a1d0c", 10000))
+        layer.setLabelsEnabled(True)
+    elif kind.name == "rs_spot":
+        layer.setLabeling(_labeling("spot_id", 7, "#4a148c", 25000))
         layer.setLabelsEnabled(True)
     layer.triggerRepaint()

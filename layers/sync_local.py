@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model import RECORD_KINDS, RecordKind
+from . import gpkg
 from .codec import dumps, loads, to_record, to_storage, utc_now
 from .migrations import q
 from .store import Store, read_meta, transaction, write_meta
@@ -242,6 +243,47 @@ def list_rejected(store: Store | str | Path) -> list[dict[str, Any]]:
     return out
 
 
+def _rejected(conn: sqlite3.Connection, mutation_id: int) -> tuple[str, str, str, dict]:
+    row = conn.execute(
+        "SELECT kind, uuid, op, change FROM sbs_outbox WHERE mutation_id = ? AND status = 'rejected'", (mutation_id,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(mutation_id)
+    return row[0], row[1], row[2], json.loads(row[3])
+
+
+def requeue_rejected(store: Store | str | Path, mutation_id: int) -> int:
+    """Send a refused edit again at the next sync, once the user fixed the record: its change-log
+    entries are pending again, so the next push carries the record as it is now. Returns how many."""
+    with opened(store) as (st, conn), transaction(conn):
+        _rejected(conn, mutation_id)
+        seqs = seqs_of(conn, mutation_id)
+        conn.execute("DELETE FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))
+        count = st.mark_unsynced(seqs, conn=conn)
+        conn.execute("UPDATE sbs_outbox SET status = 'requeued', done_at = ? WHERE mutation_id = ?",
+                     (utc_now(), mutation_id))  # fmt: skip
+    return count
+
+
+def discard_rejected(store: Store | str | Path, mutation_id: int) -> None:
+    """Give up a refused edit: the record goes back to the server's values (a new record the server
+    never took is removed; a refused delete brings the record back). Written as server values, not
+    logged: nothing is sent for it."""
+    with opened(store) as (st, conn), transaction(conn):
+        kname, uuid, op, change = _rejected(conn, mutation_id)
+        server = base(conn, kname, uuid)
+        if server is None:
+            st.apply_remote(kname, [{"uuid": uuid, "_deleted": True}], conn=conn, rebase=False)
+        else:
+            names = set(server) if op == "delete" else {*change.get("fields", {}), "server_rev"}
+            row = {n: server.get(n) for n in names if n in server or n != "geom"}
+            if row.get("geom") is not None:
+                row["geom"] = gpkg.decode(row["geom"])
+            st.apply_remote(kname, [{**row, "uuid": uuid}], conn=conn, rebase=False)
+        conn.execute("UPDATE sbs_outbox SET status = 'discarded', done_at = ? WHERE mutation_id = ?",
+                     (utc_now(), mutation_id))  # fmt: skip
+
+
 def pending_mutations(store: Store | str | Path) -> list[dict]:
     """Mutations queued and not yet answered."""
     with opened(store) as (_s, conn):
@@ -254,6 +296,12 @@ def pending_mutations(store: Store | str | Path) -> list[dict]:
 def base(conn: sqlite3.Connection, kind: str, uuid: str) -> dict[str, Any] | None:
     """The last server values of a record (stored form, ``geom`` as blob), with ``server_rev``."""
     return bases(conn, kind, [uuid]).get(uuid)
+
+
+def base_of(store: Store | str | Path, kind: str, uuid: str) -> dict[str, Any] | None:
+    """:func:`base` on a store of its own connection (a record deleted here, named by the server's values)."""
+    with opened(store) as (_s, conn):
+        return base(conn, kind, uuid)
 
 
 def bases(conn: sqlite3.Connection, kind: str, uuids: list[str]) -> dict[str, dict[str, Any]]:

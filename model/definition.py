@@ -29,7 +29,7 @@ from .schema import (
 
 # Major changes break compatibility; a client may talk to a server of the same major version
 # whose minor version is equal or newer (see model.version).
-MODEL_VERSION = "1.1"  # 1.1: the target kind
+MODEL_VERSION = "1.2"  # 1.1: the target kind; 1.2: remote-sensing spots (rs_spot, rs_recheck)
 
 # ---------------------------------------------------------------------------------------------
 # Thresholds. [I] values are inferences: defaults that a site may override.
@@ -52,6 +52,10 @@ _THRESHOLDS = (
     Threshold("acceptance_min_survival_rate", 80, "%", "验收保存率下限", "Minimum survival/preservation rate", "I"),
     Threshold("acceptance_max_area_deviation", 10, "%", "图斑面积允许偏差", "Allowed spot area deviation", "I"),
     Threshold("acceptance_min_pass_rate", 80, "%", "抽查合格率下限", "Minimum share of sampled spots passing", "I"),
+    # 生态清洁小流域 completion acceptance (铜川's local rules [S]; no national figure for sewage [I]).
+    Threshold("clean_min_sewage_rate", 70, "%", "生活污水处理率下限", "Minimum sewage treatment rate", "I"),
+    Threshold("clean_min_refuse_rate", 70, "%", "生活垃圾无害化处理率下限", "Minimum refuse treatment rate", "S"),
+    Threshold("clean_max_outlet_class", 3, None, "出口断面水质类别上限（Ⅲ类）", "Worst outlet water class (III)", "S"),
     Threshold("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I"),
     Threshold(
         "patrol_interval_off_season", 84, "h", "非汛期巡查间隔（每周两次）", "Patrol interval outside flood season", "S"
@@ -59,6 +63,31 @@ _THRESHOLDS = (
     Threshold("patrol_interval_flood", 24, "h", "汛期巡查间隔（每日）", "Patrol interval in flood season", "S"),
     Threshold(
         "patrol_interval_main_flood", 12, "h", "主汛期巡查间隔（每日两次）", "Patrol interval in main flood season", "S"
+    ),
+    # Ordinary dams (not 一坝一人: nothing important downstream, or silted up) [I]: half as often or less.
+    Threshold(
+        "patrol_interval_off_season_ordinary",
+        168,
+        "h",
+        "非汛期巡查间隔（一般坝，每周一次）",
+        "Patrol interval outside flood season, ordinary dams",
+        "I",
+    ),
+    Threshold(
+        "patrol_interval_flood_ordinary",
+        72,
+        "h",
+        "汛期巡查间隔（一般坝，每三日）",
+        "Patrol interval in flood season, ordinary dams",
+        "I",
+    ),
+    Threshold(
+        "patrol_interval_main_flood_ordinary",
+        24,
+        "h",
+        "主汛期巡查间隔（一般坝，每日）",
+        "Patrol interval in main flood season, ordinary dams",
+        "I",
     ),
     Threshold("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I"),
     Threshold("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I"),
@@ -111,6 +140,28 @@ DOWNSTREAM_EXPOSURE = enum(
     ("industry", "工矿", "Industry/mines"),
     ("traffic", "交通", "Roads/railways"),
     ("none", "无", "None"),
+)
+# 办水保〔2022〕72号 [V]: important facilities downstream and not silted up → a patroller of its own.
+PATROL_CLASS = enum(
+    "patrol_class",
+    ("dedicated", "一坝一人", "One dam, one patroller"),
+    ("ordinary", "一般", "Ordinary"),
+)
+# Before acceptance the 项目法人 answers for a dam [V]; the stage names are ours [I].
+CONSTRUCTION_STAGE = enum(
+    "construction_stage",
+    ("building", "在建", "Under construction"),
+    ("built", "已建成未验收", "Built, not yet accepted"),
+    ("operating", "已验收运行", "Accepted, in operation"),
+    source="I",
+)
+DELIST_CAUSE = enum(
+    "delist_cause",
+    ("silted_up", "淤满失效", "Silted up, no longer effective"),
+    ("breached", "垮坝", "Breached"),
+    ("converted", "改建为水库/塘坝", "Converted to a reservoir or pond"),
+    ("merged", "并入其他工程", "Merged into another project"),
+    ("other", "其他", "Other"),
 )
 HAZARD_STATUS = enum(
     "hazard_status",
@@ -218,14 +269,39 @@ PATCH_MEASURE = enum(
     "patch_measure",
     ("intercept_ditch", "截水沟", "Intercepting ditch"),
     ("drainage_ditch", "排水沟", "Drainage ditch"),
+    ("gully_head", "沟头防护", "Gully-head protection"),
+    ("drop", "跌水", "Drop structure"),
     ("slope_cutting", "削坡/修台", "Slope cutting/terracing"),
     ("check_weir", "谷坊", "Check weir"),
     ("silt_dam", "拦沙坝", "Silt-retaining dam"),
     ("retaining_wall", "挡土墙", "Retaining wall"),
+    ("settling_basin", "沉沙池", "Settling basin"),
     ("trees", "乔木", "Trees"),
     ("shrubs", "灌木", "Shrubs"),
     ("grass", "种草", "Grass"),
     ("closure", "封育", "Closure"),
+)
+# 崩岗 treatment "上截-中削-下堵-内外绿化" [V, 江西省水土保持科学研究院]; which measure sits where [I].
+MEASURE_POSITION = enum(
+    "measure_position",
+    ("top", "上截", "Top: intercept"),
+    ("middle", "中削", "Middle: cut"),
+    ("bottom", "下堵", "Bottom: block"),
+    ("greening", "内外绿化", "Greening inside and around"),
+)
+MEASURE_POSITIONS = {
+    "intercept_ditch": "top", "drainage_ditch": "top", "gully_head": "top", "drop": "top",
+    "slope_cutting": "middle",
+    "check_weir": "bottom", "silt_dam": "bottom", "retaining_wall": "bottom", "settling_basin": "bottom",
+    "trees": "greening", "shrubs": "greening", "grass": "greening", "closure": "greening",
+}  # fmt: skip
+# "根据风险等级高低扎实有序推进崩岗治理" (Jiangxi 2023) [V]; the three levels are ours [I].
+RISK_LEVEL = enum(
+    "risk_level",
+    ("high", "高风险", "High"),
+    ("medium", "中风险", "Medium"),
+    ("low", "低风险", "Low"),
+    source="I",
 )
 EROSION_INTENSITY = enum(
     "erosion_intensity",
@@ -243,6 +319,46 @@ WATERSHED_PROJECT = enum(
     ("eco_clean", "生态清洁", "Ecological clean"),
     ("slope_farmland", "坡耕地治理", "Sloping farmland"),
     ("other", "其他", "Other"),
+)
+# Subtypes in the seeds: 赣县 (生态清洁型、生态经济型、生态旅游型), 雅安 (水源保护型、生态旅游型、
+# 绿色产业型、和谐宜居型、休闲康养型) [V].
+WATERSHED_SUBTYPE = enum(
+    "watershed_subtype",
+    ("eco_clean", "生态清洁型", "Ecological clean"),
+    ("eco_economic", "生态经济型", "Ecological economy"),
+    ("eco_tourism", "生态旅游型", "Ecological tourism"),
+    ("water_source", "水源保护型", "Water-source protection"),
+    ("green_industry", "绿色产业型", "Green industry"),
+    ("livable", "和谐宜居型", "Harmonious and livable"),
+    ("wellness", "休闲康养型", "Leisure and wellness"),
+    ("other", "其他", "Other"),
+)
+# Surface water quality classes (GB 3838-2002); a 生态清洁 outlet reaches class III [S].
+WATER_CLASS = enum(
+    "water_class",
+    ("1", "Ⅰ类", "Class I"),
+    ("2", "Ⅱ类", "Class II"),
+    ("3", "Ⅲ类", "Class III"),
+    ("4", "Ⅳ类", "Class IV"),
+    ("5", "Ⅴ类", "Class V"),
+    ("6", "劣Ⅴ类", "Worse than class V"),
+)
+# Why a computed acceptance verdict fails (what a signed failure records).
+ACCEPTANCE_FAILURE = enum(
+    "acceptance_failure",
+    ("pass_rate", "抽查合格率不足", "Too few sampled spots pass"),
+    ("survival_rate", "保存率不足", "Survival/preservation rate too low"),
+    ("treatment_degree", "治理度不足", "Treatment degree too low"),
+    ("sewage_rate", "生活污水处理率不足", "Sewage treatment rate too low"),
+    ("refuse_rate", "生活垃圾无害化处理率不足", "Refuse treatment rate too low"),
+    ("outlet_water", "出口断面水质未达标", "Outlet water quality below the required class"),
+    ("clean_missing", "生态清洁指标未填写", "Ecological-clean indicators not recorded"),
+)
+UPKEEP_RESULT = enum(
+    "upkeep_result",
+    ("good", "管护良好", "Well kept"),
+    ("fair", "需整改", "Needs work"),
+    ("poor", "管护缺失", "Not kept"),
 )
 SPOT_MEASURE = enum(
     "spot_measure",
@@ -298,6 +414,83 @@ TARGET_UNITS = {
     "hazards_closed": ("percent",),
 }
 
+# Remote-sensing supervision (遥感监管, DOMAIN §5). Issued spots, what the county finds on site,
+# what it determines, and how a spot is rectified and de-listed.
+RS_ISSUER = enum(
+    "rs_issuer", ("ministry", "部级", "Ministry"), ("province", "省级", "Province"), ("city", "市级", "Prefecture")
+)
+RS_DISTURBANCE = enum(
+    "rs_disturbance",
+    ("spoil", "弃土（渣）场", "Spoil dump"),
+    ("borrow", "取土（石）场", "Borrow pit or quarry"),
+    ("other", "其他扰动", "Other disturbance"),
+    ("non_production", "非生产建设项目", "Not a production or construction project"),
+    source="S",
+)
+RS_PROJECT_TYPE = enum(
+    "rs_project_type",
+    ("real_estate", "房地产", "Real estate"),
+    ("transport", "交通", "Transport"),
+    ("energy", "能源", "Energy"),
+    ("industry", "工业", "Industry"),
+    ("mining", "矿山采石", "Mining and quarrying"),
+    ("water", "水利", "Water works"),
+    ("agri_forestry", "农林开发", "Farm and forest development"),
+    ("urban", "城镇建设", "Urban construction"),
+    ("social", "社会事业", "Public services"),
+    ("other", "其他", "Other"),
+    source="I",
+)
+RS_DETERMINATION = enum(
+    "rs_determination",
+    ("compliant", "合规", "Compliant"),
+    ("unapproved_build", "未批先建", "Built before plan approval"),
+    ("unapproved_dump", "未批先弃", "Dumped before plan approval"),
+    ("beyond_scope", "超出防治责任范围", "Beyond the responsibility area"),
+    ("unaccepted_operation", "未验先投", "In use before acceptance"),
+    ("non_production", "非生产建设项目", "Not a production or construction project"),
+    ("other", "其他", "Other"),
+)
+CONSTRUCTION_STATUS = enum(
+    "construction_status",
+    ("not_started", "未开工", "Not started"),
+    ("stopped", "停工", "Stopped"),
+    ("building", "施工", "Under construction"),
+    ("finished", "完工", "Finished"),
+    ("accepted", "已验收", "Accepted"),
+    source="S",
+)
+RS_NOTICE = enum(
+    "rs_notice",
+    ("plan_notice", "限期编报水土保持方案通知书", "Notice to submit a conservation plan"),
+    ("rectify_notice", "限期整改通知书", "Rectification notice"),
+    ("stop_order", "责令停止违法行为通知书", "Order to stop the violation"),
+    ("other", "其他通知", "Other notice"),
+)
+RS_EVIDENCE = enum(
+    "rs_evidence",
+    ("plan_approval", "水土保持方案批复", "Conservation plan approval"),
+    ("plan_change_approval", "水土保持方案变更批复", "Approval of a plan change"),
+    ("acceptance_filing", "水土保持设施验收报备回执", "Acceptance filing receipt"),
+    ("restoration", "恢复治理（复绿）核查", "Site restored (checked)"),
+    ("penalty_closed", "行政处罚结案", "Penalty case closed"),
+    ("other", "其他佐证", "Other evidence"),
+)
+# Determinations that close a spot at 认定: nothing to rectify [V: 合规 / 非生产建设项目 close there].
+RS_CLOSE_AT_DETERMINATION = ("compliant", "non_production")
+RS_VIOLATIONS = ("unapproved_build", "unapproved_dump", "beyond_scope", "unaccepted_operation", "other")
+# The evidence a violation closes with [I: 民乐 "销号 by uploading 《水土保持方案批复》" for 未批先建;
+# the others by analogy — a site may also be restored instead]. "other" takes any evidence.
+RS_EVIDENCE_FOR = {
+    "unapproved_build": ("plan_approval", "restoration", "penalty_closed"),
+    "unapproved_dump": ("plan_approval", "plan_change_approval", "restoration"),
+    "beyond_scope": ("plan_change_approval", "restoration"),
+    "unaccepted_operation": ("acceptance_filing",),
+    "other": RS_EVIDENCE.codes(),
+}
+# Evidence that is a document with a number; the rest is described in words.
+RS_NUMBERED_EVIDENCE = ("plan_approval", "plan_change_approval", "acceptance_filing", "penalty_closed")
+
 ENUMERATIONS = {
     e.name: e
     for e in (
@@ -332,6 +525,22 @@ ENUMERATIONS = {
         ACCEPTANCE_KIND,
         TARGET_INDICATOR,
         TARGET_UNIT,
+        PATROL_CLASS,
+        CONSTRUCTION_STAGE,
+        DELIST_CAUSE,
+        MEASURE_POSITION,
+        RISK_LEVEL,
+        WATERSHED_SUBTYPE,
+        WATER_CLASS,
+        ACCEPTANCE_FAILURE,
+        UPKEEP_RESULT,
+        RS_ISSUER,
+        RS_DISTURBANCE,
+        RS_PROJECT_TYPE,
+        RS_DETERMINATION,
+        CONSTRUCTION_STATUS,
+        RS_NOTICE,
+        RS_EVIDENCE,
     )  # fmt: skip
 }
 
@@ -342,15 +551,26 @@ AUDIT_FIELDS = (
     Field("uuid", TEXT, "全局标识", "Global id", required_at=("*",), max_length=36),
     Field("county_code", TEXT, "县级行政区划代码", "County code", required_at=("*",), max_length=6),
     Field("created_at", DATETIME, "创建时间", "Created at"),
-    Field("created_by", TEXT, "创建人", "Created by"),
+    Field("created_by", TEXT, "创建人", "Created by", max_length=64),
     Field("updated_at", DATETIME, "修改时间", "Updated at"),
-    Field("updated_by", TEXT, "修改人", "Updated by"),
+    Field("updated_by", TEXT, "修改人", "Updated by", max_length=64),
     Field("server_rev", INT, "服务器版本", "Server revision", default=0),
 )
 AUDIT_FIELD_NAMES = tuple(f.name for f in AUDIT_FIELDS)
 
 
+# Every text field has a maximum length (one sync value cannot grow a county's pull without
+# bound): TEXT_MAX_LENGTH, or a page of Chinese for free-text notes; a field may set its own.
+TEXT_MAX_LENGTH = 200
+LONG_TEXT_MAX_LENGTH = 2000
+LONG_TEXT_FIELDS = frozenset(
+    {"note", "opinion", "measures", "measure", "description", "rectification_note", "delist_reason", "caption"}
+)
+
+
 def _f(name, type_, zh, en, **kw) -> Field:
+    if type_ == TEXT:
+        kw.setdefault("max_length", LONG_TEXT_MAX_LENGTH if name in LONG_TEXT_FIELDS else TEXT_MAX_LENGTH)
     return Field(name, type_, zh, en, **kw)
 
 
@@ -366,12 +586,31 @@ def _ref(name, parent, zh, en) -> Field:
     return Field(name, REF, zh, en, ref=parent, required_at=("*",))
 
 
-def _delisting() -> tuple[Field, ...]:
+def _delisting(approved: bool = False) -> tuple[Field, ...]:
+    """Register status and de-listing. `approved`: a dam's 登记销号 names its cause from a list, the
+    approving document and authority; its written reason is needed for "other" (and see rules)."""
+    status = _e("register_status", REGISTER_STATUS, "登记状态", "Register status", default="registered",
+                required_at=("*",))  # fmt: skip
+    date = _f("delist_date", DATE, "销号日期", "De-listing date", required_at=("delisted",))
+    if not approved:
+        return (status, _f("delist_reason", TEXT, "销号原因", "De-listing reason", required_at=("delisted",)), date)
     return (
-        _e("register_status", REGISTER_STATUS, "登记状态", "Register status", default="registered", required_at=("*",)),
-        _f("delist_reason", TEXT, "销号原因", "De-listing reason", required_at=("delisted",)),
-        _f("delist_date", DATE, "销号日期", "De-listing date", required_at=("delisted",)),
+        status,
+        _e("delist_cause", DELIST_CAUSE, "销号原因", "De-listing cause", required_at=("delisted",)),
+        _f("delist_reason", TEXT, "销号说明", "De-listing explanation"),
+        _f("delist_document", TEXT, "批准文号", "Approving document number", required_at=("delisted",)),
+        _f("delist_authority", TEXT, "批准机关", "Approving authority", required_at=("delisted",)),
+        date,
     )
+
+
+def _caretaker(required_at: tuple[str, ...] = ()) -> tuple[Field, ...]:
+    """The 管护员 of a treated patch or spot ("明确管护主体，落实管护责任", four seeds [V])."""
+    return (
+        _f("caretaker", TEXT, "管护员", "Caretaker", required_at=required_at),
+        _f("caretaker_phone", TEXT, "管护员电话", "Caretaker phone", max_length=40, format="phone",
+           required_at=required_at),
+    )  # fmt: skip
 
 
 def _workflow(state_field, steps, transitions, initial, final) -> Workflow:
@@ -394,7 +633,7 @@ WF_REGISTER = _workflow(
     "register_status",
     (("registered", "在册", "Registered"), ("delisted", "销号", "De-listed")),
     (
-        ("registered", "delisted", ("technician",), "销号", "De-list"),
+        ("registered", "delisted", ("technician",), "登记销号", "De-list"),
         ("delisted", "registered", ("admin",), "恢复在册", "Re-register"),
     ),
     "registered", ("delisted",),
@@ -404,7 +643,7 @@ WF_INSPECTION = _workflow(
     "step", _DRAFT_SUBMITTED,
     (
         ("draft", "submitted", _INSPECTORS, "提交检查", "Submit inspection"),
-        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+        ("submitted", "draft", ("technician",), "退回检查", "Return inspection for correction"),
     ),
     "draft", ("submitted",),
 )  # fmt: skip
@@ -412,7 +651,7 @@ WF_SURVEY = _workflow(
     "step", _DRAFT_SUBMITTED,
     (
         ("draft", "submitted", _INSPECTORS, "提交调查", "Submit survey"),
-        ("submitted", "draft", ("technician",), "退回修改", "Return for correction"),
+        ("submitted", "draft", ("technician",), "退回调查", "Return survey for correction"),
     ),
     "draft", ("submitted",),
 )  # fmt: skip
@@ -422,9 +661,9 @@ WF_HAZARD = _workflow(
      ("rechecked", "已复查", "Re-checked"), ("closed", "已销号", "Closed (销号)")),
     (
         ("open", "rectified", _INSPECTORS, "记录整改", "Record rectification"),
-        ("rectified", "rechecked", _INSPECTORS, "复查", "Re-check"),
+        ("rectified", "rechecked", _INSPECTORS, "隐患复查", "Re-check hazard"),
         ("rechecked", "open", _INSPECTORS, "复查不合格，重新整改", "Re-open after failed re-check"),
-        ("rechecked", "closed", ("technician",), "销号", "Close (销号)"),
+        ("rechecked", "closed", ("technician",), "隐患销号", "Close hazard (销号)"),
     ),
     "open", ("closed",),
 )  # fmt: skip
@@ -433,9 +672,9 @@ WF_TREATMENT = _workflow(
     tuple((c.code, c.zh, c.en) for c in TREATMENT_STATUS.choices),
     (
         ("untreated", "treating", ("technician",), "开始治理", "Start treatment"),
-        ("treating", "completed", _INSPECTORS, "完工", "Mark completed"),
-        ("completed", "treating", ("technician",), "返工", "Back to treatment"),
-        ("completed", "accepted", ("acceptor",), "验收", "Accept"),
+        ("treating", "completed", _INSPECTORS, "治理完工", "Mark treatment completed"),
+        ("completed", "treating", ("technician",), "返工治理", "Back to treatment"),
+        ("completed", "accepted", ("acceptor",), "治理验收通过", "Mark treatment accepted"),
     ),
     "untreated", ("accepted",),
 )  # fmt: skip
@@ -443,9 +682,9 @@ WF_MEASURE = _workflow(
     "step",
     (("planned", "设计", "Planned"), ("built", "已建成", "Built"), ("accepted", "已验收", "Accepted")),
     (
-        ("planned", "built", _INSPECTORS, "记录完成", "Record as built"),
-        ("built", "planned", ("technician",), "退回", "Return"),
-        ("built", "accepted", ("acceptor",), "验收", "Accept"),
+        ("planned", "built", _INSPECTORS, "措施建成", "Record measure as built"),
+        ("built", "planned", ("technician",), "退回措施", "Return measure"),
+        ("built", "accepted", ("acceptor",), "措施验收", "Accept measure"),
     ),
     "planned", ("accepted",),
 )  # fmt: skip
@@ -453,8 +692,8 @@ WF_PATCH_ACCEPTANCE = _workflow(
     "step",
     (("draft", "草稿", "Draft"), ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
     (
-        ("draft", "checked", _ANY_FIELD_ROLE, "完成核查", "Record checks"),
-        ("checked", "draft", ("technician", "acceptor"), "退回", "Return"),
+        ("draft", "checked", _ANY_FIELD_ROLE, "完成验收核查", "Record acceptance checks"),
+        ("checked", "draft", ("technician", "acceptor"), "退回验收", "Return acceptance"),
         ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
     ),
     "draft", ("signed",),
@@ -463,8 +702,8 @@ WF_SPOT = _workflow(
     "step",
     (("planned", "设计", "Planned"), ("completed", "已完成", "Completed")),
     (
-        ("planned", "completed", _INSPECTORS, "记录完成", "Record as completed"),
-        ("completed", "planned", ("technician",), "退回", "Return"),
+        ("planned", "completed", _INSPECTORS, "图斑完成", "Record spot as completed"),
+        ("completed", "planned", ("technician",), "退回图斑", "Return spot"),
     ),
     "planned", ("completed",),
 )  # fmt: skip
@@ -474,7 +713,7 @@ WF_WATERSHED_ACCEPTANCE = _workflow(
      ("checked", "已核查", "Checked"), ("signed", "已签署", "Signed")),
     (
         ("draft", "sampled", ("technician", "acceptor"), "抽取样本", "Draw sample"),
-        ("sampled", "checked", _ANY_FIELD_ROLE, "完成核查", "Finish spot checks"),
+        ("sampled", "checked", _ANY_FIELD_ROLE, "完成抽查核查", "Finish spot checks"),
         ("checked", "sampled", ("technician", "acceptor"), "退回核查", "Back to checks"),
         ("checked", "signed", ("acceptor",), "签署验收", "Sign acceptance"),
     ),
@@ -484,8 +723,8 @@ WF_CHECK = _workflow(
     "step",
     (("pending", "待核查", "Pending"), ("checked", "已核查", "Checked")),
     (
-        ("pending", "checked", _ANY_FIELD_ROLE, "记录核查", "Record check"),
-        ("checked", "pending", ("technician", "acceptor"), "退回", "Return"),
+        ("pending", "checked", _ANY_FIELD_ROLE, "记录图斑核查", "Record spot check"),
+        ("checked", "pending", ("technician", "acceptor"), "退回图斑核查", "Return spot check"),
     ),
     "pending", ("checked",),
 )  # fmt: skip
@@ -504,7 +743,7 @@ def _step_field(enum_name: str, workflow: Workflow) -> Field:
 def _person(prefix: str, zh: str, en: str) -> tuple[Field, ...]:
     return (
         _f(f"{prefix}_person", TEXT, f"{zh}责任人", f"{en} responsible person", required_at=("registered",)),
-        _f(f"{prefix}_phone", TEXT, f"{zh}责任人电话", f"{en} responsible person phone", max_length=20),
+        _f(f"{prefix}_phone", TEXT, f"{zh}责任人电话", f"{en} responsible person phone", max_length=40, format="phone"),
     )
 
 
@@ -534,6 +773,9 @@ DAM = RecordKind(
         _f("silted_farmland", REAL, "已淤地面积", "Silted farmland", unit="hm²", minimum=0),
         _f("year_built", INT, "建成年份", "Year built", minimum=1950, maximum=2100),
         _f("year_reinforced", INT, "除险加固年份", "Year reinforced", minimum=1950, maximum=2100),
+        _e("construction_stage", CONSTRUCTION_STAGE, "建设阶段", "Construction stage"),
+        _f("legal_person", TEXT, "项目法人", "Project legal person"),
+        _f("legal_person_phone", TEXT, "项目法人电话", "Project legal person phone", max_length=40, format="phone"),
         _e("composition", DAM_COMPOSITION, "工程组成", "Composition"),
         _e("outlet_type", OUTLET_TYPE, "放水建筑物型式", "Outlet works type"),
         _f("has_spillway", BOOL, "有溢洪道", "Has spillway", default=False),
@@ -541,14 +783,24 @@ DAM = RecordKind(
         *_person("admin", "行政", "Administrative"),
         *_person("tech", "技术", "Technical"),
         *_person("patrol", "巡查", "Patrol"),
+        _e("patrol_class", PATROL_CLASS, "巡查类别", "Patrol class", derived="patrol_class"),
         _f("dedicated_patroller", BOOL, "一坝一人专职巡查", "Dedicated patroller (一坝一人)", default=False),
         _f("monitoring", TEXT, "监测设施", "Monitoring equipment"),
         _f("maintenance_body", TEXT, "管护主体", "Maintenance body"),
         _e("hazard_status", HAZARD_STATUS, "安全状况", "Hazard status", default="normal", required_at=("*",)),
         _f("last_inspected_at", DATETIME, "最近巡查时间", "Last inspected at"),
-        *_delisting(),
+        *_delisting(approved=True),
     ),
     workflow=WF_REGISTER,
+    rules=(
+        RequiredWhen("legal_person", "construction_stage", ("building", "built"), ("*",),
+                     "在建或未验收的淤地坝须填写项目法人", "A dam not yet accepted needs its project legal person"),
+        RequiredWhen("legal_person_phone", "construction_stage", ("building", "built"), ("*",),
+                     "在建或未验收的淤地坝须填写项目法人电话",
+                     "A dam not yet accepted needs its project legal person's phone"),
+        RequiredWhen("delist_reason", "delist_cause", ("other",), ("delisted",),
+                     "销号原因为“其他”时须写明销号说明", "An 'other' de-listing cause needs an explanation"),
+    ),
     code_field="code", title_field="name", status_field="hazard_status", object_kind="dam", delisting=True,
 )  # fmt: skip
 
@@ -594,6 +846,8 @@ DAM_INSPECTION = RecordKind(
         _f("monitoring_online", BOOL, "监测设施在线", "Monitoring online", default=True),
         # result
         _e("result", INSPECTION_RESULT, "检查结论", "Result", required_at=("submitted",)),
+        # A finding at a flag that still ends in 无隐患 says why (rules.inspection_flags).
+        _f("flag_reason", TEXT, "无隐患判定理由", "Why no hazard despite a flag"),
         _f("measures", TEXT, "处理措施", "Measures"),
         _f("deadline", DATE, "整改期限", "Deadline"),
         _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
@@ -621,7 +875,7 @@ DAM_HAZARD = RecordKind(
     parent="dam", parent_field="dam_uuid", object_kind="dam",
     fields=AUDIT_FIELDS + (
         _ref("dam_uuid", "dam", "淤地坝", "Dam"),
-        _f("inspection_uuid", TEXT, "发现隐患的检查", "Inspection that found it"),
+        _f("inspection_uuid", TEXT, "发现隐患的检查", "Inspection that found it", ref="dam_inspection"),
         _f("description", TEXT, "隐患描述", "Hazard description", required_at=("open",)),
         _e("severity", HAZARD_SEVERITY, "隐患等级", "Severity", required_at=("open",)),
         _f("measure", TEXT, "整改措施", "Rectification measure", required_at=("open",)),
@@ -676,11 +930,23 @@ PATCH = RecordKind(
         _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
         _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
         _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _e("risk_level", RISK_LEVEL, "风险等级", "Risk level"),
+        _f("risk_assessed_on", DATE, "风险评估日期", "Risk assessed on"),
         _e("treatment_mode", TREATMENT_MODE, "治理模式", "Treatment mode"),
         _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="untreated", required_at=("*",)),
+        # Farmland the treatment made, and whether it entered 耕地占补平衡 (Jiangxi 2023, Ya'an seeds) [V].
+        _f("new_farmland", REAL, "治理新增耕地", "New farmland from treatment", unit="hm²", minimum=0),
+        _f("farmland_balance", BOOL, "纳入耕地占补平衡", "Entered the farmland balance", default=False),
+        *_caretaker(),
         *_delisting(),
     ),
     workflow=WF_TREATMENT,
+    rules=(
+        RequiredWhen("risk_assessed_on", "risk_level", ("high", "medium", "low"), ("*",),
+                     "填写风险等级时须填写评估日期", "A risk level needs its assessment date"),
+        RequiredWhen("new_farmland", "farmland_balance", (True,), ("*",),
+                     "纳入耕地占补平衡时须填写新增耕地面积", "Farmland in the balance needs its area"),
+    ),
     code_field="code", title_field="name", status_field="treatment_status", delisting=True,
     delist_workflow=WF_REGISTER,
 )  # fmt: skip
@@ -727,6 +993,7 @@ PATCH_MEASURE_KIND = RecordKind(
     fields=AUDIT_FIELDS + (
         _ref("patch_uuid", "patch", "侵蚀图斑", "Patch"),
         _e("measure_type", PATCH_MEASURE, "措施类型", "Measure", required_at=("planned",)),
+        _e("position", MEASURE_POSITION, "治理部位", "Position", derived="measure_position"),
         _e("unit", UNIT, "计量单位", "Unit", required_at=("planned",)),
         _f("design_qty", REAL, "设计数量", "Design quantity", minimum=0, required_at=("planned",)),
         _f("completed_qty", REAL, "完成数量", "Completed quantity", minimum=0, required_at=("built",)),
@@ -767,19 +1034,34 @@ WATERSHED = RecordKind(
         _f("name", TEXT, "小流域名称", "Watershed name", required_at=("*",)),
         _f("county_codes", TEXT, "涉及县", "Counties covered"),
         _e("project_type", WATERSHED_PROJECT, "项目类型", "Project type", required_at=("registered",)),
+        _e("subtype", WATERSHED_SUBTYPE, "小流域类型", "Watershed subtype"),
+        _f("is_premium", BOOL, "精品小流域", "Premium watershed (精品)", default=False),
+        _f("whole_county", BOOL, "整县推进", "Whole-county programme (整县推进)", default=False),
         _f("year", INT, "实施年度", "Year", minimum=1980, maximum=2100),
         _f("batch", TEXT, "批次", "Batch"),
         _f("area", REAL, "面积", "Area", unit="km²", derived="area_km2"),
-        _f("eroded_area", REAL, "水土流失面积", "Eroded area", unit="km²", minimum=0),
+        # Eroded area by intensity class (SL/T 534-2023 table A-4); the total is their sum.
+        *(_f(f"eroded_{c}", REAL, f"{zh}侵蚀面积", f"{en} erosion area", unit="km²", minimum=0)
+          for c, zh, en in (("light", "轻度", "Light"), ("moderate", "中度", "Moderate"), ("strong", "强烈", "Strong"),
+                            ("very_strong", "极强烈", "Very strong"), ("severe", "剧烈", "Severe"))),
+        _f("eroded_area", REAL, "水土流失面积", "Eroded area", unit="km²", derived="eroded_total"),
         _f("erosion_modulus", REAL, "平均侵蚀模数", "Mean erosion modulus", unit="t/(km²·a)", minimum=0),
         _f("forest_grass_cover", REAL, "林草覆盖率", "Forest and grass cover", unit="%", minimum=0, maximum=100),
         _f("conservation_rate", REAL, "水土保持率", "Conservation rate", unit="%", derived="conservation_rate"),
-        _f("treatment_degree", REAL, "治理度", "Treatment degree", unit="%", minimum=0, maximum=100),
+        # Completed spots' area over the eroded area, from the spots (rules.treatment_degree).
+        _f("treatment_degree", REAL, "治理度", "Treatment degree", unit="%", derived="watershed_treatment_degree"),
         _e("treatment_status", TREATMENT_STATUS, "治理状态", "Treatment status", default="treating", required_at=("*",)),
+        # What a 生态清洁 watershed's completion acceptance checks (SL/T 534-2023; 铜川's figures) [S].
+        _f("sewage_treatment_rate", REAL, "生活污水处理率", "Sewage treatment rate", unit="%", minimum=0, maximum=100),
+        _f("refuse_treatment_rate", REAL, "生活垃圾无害化处理率", "Refuse treatment rate", unit="%", minimum=0,
+           maximum=100),
+        _e("outlet_water_class", WATER_CLASS, "出口断面水质", "Outlet water class"),
+        _f("maintenance_body", TEXT, "管护主体", "Maintenance body"),
         *_delisting(),
     ),
-    workflow=WF_REGISTER,
+    workflow=WF_TREATMENT,  # 治理状态 has roles as a patch's has: accepted (已验收) only by an acceptor
     code_field="code", title_field="name", status_field="treatment_status", delisting=True,
+    delist_workflow=WF_REGISTER,
 )  # fmt: skip
 
 WATERSHED_SPOT = RecordKind(
@@ -795,6 +1077,7 @@ WATERSHED_SPOT = RecordKind(
         _f("area", REAL, "图斑面积", "Spot area", unit="hm²", derived="area_hm2"),
         _f("survival_rate", REAL, "成活率/保存率", "Survival/preservation rate", unit="%", minimum=0, maximum=100),
         _e("quality", QUALITY, "质量评定", "Quality"),
+        *_caretaker(),
         _step_field("spot_step", WF_SPOT),
     ),
     workflow=WF_SPOT,
@@ -814,7 +1097,10 @@ WATERSHED_ACCEPTANCE = RecordKind(
         _f("checked_count", INT, "已核查图斑数", "Checked spots", derived="checked_count"),
         _f("pass_rate", REAL, "抽查合格率", "Share of sampled spots passing", unit="%", derived="pass_rate"),
         _f("survival_rate", REAL, "平均保存率", "Mean survival rate", unit="%", derived="mean_survival_rate"),
+        _f("treatment_degree", REAL, "小流域治理度", "Watershed treatment degree", unit="%",
+           derived="parent_treatment_degree"),
         _e("verdict", PASS_FAIL, "验收结论", "Verdict", derived="acceptance_verdict"),
+        _multi("fail_reasons", ACCEPTANCE_FAILURE, "未通过原因", "Why it failed", derived="acceptance_fail_reasons"),
         _f("opinion", TEXT, "验收意见", "Opinion", required_at=("checked",)),
         _f("acceptor", TEXT, "验收人", "Acceptor", required_at=("signed",)),
         _f("signed_at", DATETIME, "签署时间", "Signed at", required_at=("signed",)),
@@ -829,7 +1115,7 @@ SPOT_CHECK = RecordKind(
     parent="watershed_acceptance", parent_field="acceptance_uuid", object_kind="watershed",
     fields=AUDIT_FIELDS + (
         _ref("acceptance_uuid", "watershed_acceptance", "小流域验收", "Watershed acceptance"),
-        _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", required_at=("*",), max_length=36),
+        _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", required_at=("*",), max_length=36, ref="watershed_spot"),
         _f("checked_at", DATETIME, "核查时间", "Checked at", required_at=("checked",)),
         _f("checker", TEXT, "核查人", "Checked by", required_at=("checked",)),
         _f("measured_area", REAL, "实测面积", "Measured area", unit="hm²", minimum=0),
@@ -842,6 +1128,192 @@ SPOT_CHECK = RecordKind(
     ),
     workflow=WF_CHECK,
     code_field="spot_uuid", title_field="quality", status_field="step",
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# Upkeep checks (管护检查) of treated patches and of a watershed's spots: "明确管护主体，落实管护责任"
+# (four seeds) and "聘请管护员制度" (赣县) [V], checked in the field like an inspection.
+# ---------------------------------------------------------------------------------------------
+WF_UPKEEP = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交管护检查", "Submit upkeep check"),
+        ("submitted", "draft", ("technician",), "退回管护检查", "Return upkeep check for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+_UPKEEP_STEP = _step_field("upkeep_step", WF_UPKEEP)
+
+
+def _upkeep(name: str, parent: str, parent_zh: str, parent_en: str, *extra: Field) -> RecordKind:
+    return RecordKind(
+        name, "管护检查", "Upkeep check", "Point",
+        parent=parent, parent_field=f"{parent}_uuid", object_kind=parent,
+        fields=AUDIT_FIELDS + (
+            _ref(f"{parent}_uuid", parent, parent_zh, parent_en),
+            *extra,
+            _f("inspected_at", DATETIME, "检查时间", "Checked at", required_at=("draft",)),
+            _f("inspector", TEXT, "检查人", "Checked by", required_at=("draft",)),
+            _f("caretaker_present", BOOL, "管护员在岗", "Caretaker on duty", required_at=("submitted",)),
+            _f("facilities_intact", BOOL, "工程设施完好", "Works intact", required_at=("submitted",)),
+            _f("vegetation_kept", BOOL, "林草管护良好", "Vegetation kept", required_at=("submitted",)),
+            _f("damage", TEXT, "损毁与问题", "Damage and problems"),
+            _e("result", UPKEEP_RESULT, "检查结论", "Result", required_at=("submitted",)),
+            _f("measures", TEXT, "整改要求", "What must be done"),
+            _f("deadline", DATE, "整改期限", "Deadline"),
+            _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+            _UPKEEP_STEP,
+        ),
+        workflow=WF_UPKEEP,
+        rules=(
+            RequiredWhen("measures", "result", ("fair", "poor"), ("submitted",),
+                         "管护不到位时须写明整改要求", "Poor upkeep needs what must be done"),
+            RequiredWhen("deadline", "result", ("fair", "poor"), ("submitted",),
+                         "管护不到位时须填写整改期限", "Poor upkeep needs a deadline"),
+        ),
+        code_field="inspected_at", title_field="inspector", status_field="result",
+    )  # fmt: skip
+
+
+PATCH_UPKEEP = _upkeep("patch_upkeep", "patch", "侵蚀图斑", "Patch")
+WATERSHED_UPKEEP = _upkeep(
+    "watershed_upkeep", "watershed", "小流域", "Watershed",
+    _f("spot_uuid", TEXT, "治理图斑", "Treatment spot", max_length=36, ref="watershed_spot"),
+)  # fmt: skip
+
+# ---------------------------------------------------------------------------------------------
+# 5. Remote-sensing supervision (遥感监管): suspected violation spots issued by the ministry or the
+# province, re-checked on site (现场复核), determined (认定), rectified or penalised (整改/查处)
+# and de-listed (销号) with evidence. DOMAIN §5.
+# ---------------------------------------------------------------------------------------------
+_AUTO = True
+WF_RS_SPOT = _workflow(
+    "step",
+    (("issued", "已下发", "Issued"), ("rechecked", "已复核", "Re-checked"), ("determined", "已认定", "Determined"),
+     ("rectifying", "整改查处中", "Being rectified"), ("closed", "已销号", "Closed (销号)")),
+    (
+        # Submitting a re-check moves its spot on (model.rules.spot_after_recheck).
+        ("issued", "rechecked", _INSPECTORS, "复核完成", "Re-check done", _AUTO),
+        ("rechecked", "issued", ("technician",), "退回重新复核", "Return for a new re-check"),
+        ("rechecked", "determined", ("technician",), "图斑认定", "Determine spot"),
+        ("determined", "rechecked", ("technician",), "撤回认定", "Withdraw determination"),
+        ("determined", "rectifying", ("technician",), "下发整改通知", "Issue rectification notice"),
+        # A 合规 or 非生产建设项目 spot closes at 认定 (model.rules.follow_on).
+        ("determined", "closed", ("technician",), "认定销号", "Close at determination", _AUTO),
+        ("rectifying", "closed", ("technician",), "图斑销号", "Close spot (销号)"),
+        ("closed", "rectifying", ("admin",), "恢复整改", "Reopen"),
+    ),
+    "issued", ("closed",),
+)  # fmt: skip
+WF_RS_RECHECK = _workflow(
+    "step", _DRAFT_SUBMITTED,
+    (
+        ("draft", "submitted", _INSPECTORS, "提交复核", "Submit re-check"),
+        ("submitted", "draft", ("technician",), "退回复核记录", "Return re-check for correction"),
+    ),
+    "draft", ("submitted",),
+)  # fmt: skip
+
+RS_SPOT = RecordKind(
+    "rs_spot", "遥感监管图斑", "Remote-sensing spot", "MultiPolygon",
+    object_kind="rs_spot",
+    fields=AUDIT_FIELDS + (
+        _f("spot_id", TEXT, "图斑编号", "Spot id", required_at=("*",), max_length=64),
+        _f("batch_year", INT, "下发年度", "Batch year", minimum=2000, maximum=2100, required_at=("*",)),
+        _f("batch_round", INT, "下发批次", "Batch round", minimum=1, maximum=99, required_at=("*",)),
+        _e("issuer_level", RS_ISSUER, "下发层级", "Issued by", required_at=("*",)),
+        _f("batch", TEXT, "批次", "Batch", derived="rs_batch"),
+        _f("issued_on", DATE, "下发日期", "Issued on", required_at=("*",)),
+        _f("deadline", DATE, "办结期限", "Deadline", required_at=("*",)),
+        _f("township", TEXT, "乡镇", "Township"),
+        _f("village", TEXT, "村", "Village"),
+        _f("issued_area", REAL, "下发面积", "Issued area", unit="hm²", minimum=0),
+        _f("area", REAL, "图斑面积", "Spot area", unit="hm²", derived="area_hm2"),
+        _e("disturbance_type", RS_DISTURBANCE, "扰动类型", "Disturbance type"),
+        _e("project_type", RS_PROJECT_TYPE, "项目类型", "Project type"),
+        _f("project_name", TEXT, "项目名称", "Project"),
+        _f("builder", TEXT, "建设单位", "Builder"),
+        _f("plan_approval_no", TEXT, "水土保持方案批复文号", "Conservation plan approval no."),
+        _f("split_from", TEXT, "分割自", "Split from", max_length=36, ref="rs_spot"),
+        _f("recheck_uuid", TEXT, "现场复核记录", "Site re-check", max_length=36, ref="rs_recheck",
+           required_at=("rechecked",)),
+        _f("rechecked_at", DATE, "复核日期", "Re-checked on", required_at=("rechecked",)),
+        _e("determination", RS_DETERMINATION, "认定结果", "Determination", required_at=("determined",)),
+        _f("determination_note", TEXT, "认定说明", "Determination note"),
+        _f("determined_at", DATE, "认定日期", "Determined on", required_at=("determined",)),
+        _f("determined_by", TEXT, "认定人", "Determined by", required_at=("determined",)),
+        _e("notice_type", RS_NOTICE, "整改通知类型", "Notice type"),
+        _f("notice_no", TEXT, "通知书文号", "Notice no."),
+        _f("notice_date", DATE, "通知下发日期", "Notice date"),
+        _f("notice_deadline", DATE, "整改期限", "Rectification deadline"),
+        _f("case_no", TEXT, "立案编号", "Case no."),
+        _f("case_filed_on", DATE, "立案日期", "Case filed on"),
+        _f("penalty_decision_no", TEXT, "处罚决定书文号", "Penalty decision no."),
+        _f("penalty_amount", REAL, "罚款金额", "Fine", unit="万元", minimum=0),
+        _e("evidence_type", RS_EVIDENCE, "销号佐证类型", "Evidence"),
+        _f("evidence_no", TEXT, "佐证文号", "Evidence no."),
+        _f("evidence_date", DATE, "佐证日期", "Evidence date"),
+        _f("evidence_note", TEXT, "佐证说明", "Evidence note"),
+        _f("closed_at", DATE, "销号日期", "Closed on", required_at=("closed",)),
+        _f("closed_by", TEXT, "销号人", "Closed by", required_at=("closed",)),
+        _step_field("rs_spot_step", WF_RS_SPOT),
+    ),
+    workflow=WF_RS_SPOT,
+    rules=(
+        RequiredWhen("plan_approval_no", "determination", ("compliant",), ("determined",),
+                     "认定合规须填写水土保持方案批复文号", "a compliant spot needs its plan approval number"),
+        RequiredWhen("determination_note", "determination", ("non_production", "other"), ("determined",),
+                     "认定为非生产建设项目或其他时须填写认定说明", "explain a non-production or other determination"),
+        *(RequiredWhen(name, "determination", RS_VIOLATIONS, ("rectifying",), f"违法违规图斑须填写{zh}",
+                       f"a violation needs its {en}")
+          for name, zh, en in (("notice_type", "整改通知类型", "notice type"), ("notice_no", "通知书文号", "notice no."),
+                               ("notice_date", "通知下发日期", "notice date"),
+                               ("notice_deadline", "整改期限", "rectification deadline"))),
+        RequiredWhen("evidence_type", "determination", RS_VIOLATIONS, ("closed",),
+                     "违法违规图斑销号须有整改佐证", "a violation closes with evidence"),
+        RequiredWhen("evidence_date", "determination", RS_VIOLATIONS, ("closed",),
+                     "销号须填写佐证日期", "the evidence needs its date"),
+        RequiredWhen("evidence_no", "evidence_type", RS_NUMBERED_EVIDENCE, ("closed",),
+                     "批复、回执或结案佐证须填写文号", "an approval, receipt or closed case needs its number"),
+        RequiredWhen("evidence_note", "evidence_type", ("restoration", "other"), ("closed",),
+                     "恢复治理或其他佐证须填写说明", "describe a restoration or other evidence"),
+    ),
+    code_field="spot_id", title_field="project_name", status_field="step",
+)  # fmt: skip
+
+RS_RECHECK = RecordKind(
+    "rs_recheck", "现场复核", "Site re-check", "Point",
+    parent="rs_spot", parent_field="spot_uuid", object_kind="rs_spot",
+    fields=AUDIT_FIELDS + (
+        _ref("spot_uuid", "rs_spot", "遥感监管图斑", "Remote-sensing spot"),
+        _f("rechecked_at", DATETIME, "复核时间", "Re-checked at", required_at=("draft",)),
+        _f("inspector", TEXT, "复核人", "Re-checked by", required_at=("draft",)),
+        _f("disturbance_found", BOOL, "现场存在扰动", "Disturbance found", required_at=("submitted",)),
+        _f("extent_matches", BOOL, "扰动范围与下发图斑一致", "Extent matches the issued spot"),
+        _f("disturbed_area", REAL, "现场扰动面积", "Disturbed area on site", unit="hm²", minimum=0),
+        _e("construction_status", CONSTRUCTION_STATUS, "建设状态", "Construction status"),
+        _e("project_type", RS_PROJECT_TYPE, "项目类型", "Project type"),
+        _f("project_name", TEXT, "项目名称", "Project"),
+        _f("builder", TEXT, "建设单位", "Builder"),
+        _f("plan_approval_no", TEXT, "水土保持方案批复文号", "Conservation plan approval no."),
+        _e("determination", RS_DETERMINATION, "复核认定意见", "Proposed determination", required_at=("submitted",)),
+        _f("evidence", TEXT, "复核情况说明", "Findings", required_at=("submitted",)),
+        _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),
+        _f("distance_to_object", REAL, "距图斑距离", "Distance to the spot", unit="m", derived="distance_to_parent"),
+        _step_field("recheck_step", WF_RS_RECHECK),
+    ),
+    workflow=WF_RS_RECHECK,
+    rules=(
+        RequiredWhen("extent_matches", "disturbance_found", (True,), ("submitted",),
+                     "存在扰动时须说明范围是否与下发图斑一致", "say whether the extent matches the issued spot"),
+        RequiredWhen("construction_status", "disturbance_found", (True,), ("submitted",),
+                     "存在扰动时须填写建设状态", "a disturbance needs its construction status"),
+        RequiredWhen("disturbed_area", "extent_matches", (False,), ("submitted",),
+                     "范围与下发图斑不一致时须填写现场扰动面积", "a different extent needs the area found on site"),
+        RequiredWhen("project_name", "determination", RS_VIOLATIONS, ("submitted",),
+                     "违法违规图斑须查明项目名称", "a violation needs the project identified"),
+    ),
+    code_field="determination", title_field="inspector", status_field="step",
 )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
@@ -899,16 +1371,21 @@ RECORD_KINDS: dict[str, RecordKind] = {
         WATERSHED_SPOT,
         WATERSHED_ACCEPTANCE,
         SPOT_CHECK,
+        RS_SPOT,
+        RS_RECHECK,
         PHOTO,
         TARGET,
+        PATCH_UPKEEP,
+        WATERSHED_UPKEEP,
     )  # fmt: skip
 }
 
-# The three objects that get a dock each, with their main record kind.
+# The objects that get a dock each, with their main record kind.
 OBJECT_KINDS = {
     "patch": ("patch", "侵蚀沟/崩岗图斑", "Gully-erosion patches"),
     "dam": ("dam", "淤地坝", "Check dams"),
     "watershed": ("watershed", "小流域", "Small watersheds"),
+    "rs_spot": ("rs_spot", "遥感监管图斑", "Remote-sensing spots"),
 }
 
 

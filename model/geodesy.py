@@ -100,6 +100,40 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(x2 - x1, y2 - y1)
 
 
+def _point_in_ring(x: float, y: float, ring: Sequence[tuple[float, float]]) -> bool:
+    inside = False
+    for (x1, y1), (x2, y2) in zip(ring, list(ring[1:]) + [ring[0]]):
+        if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def _segment_distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+    (px, py), (ax, ay), (bx, by) = p, a, b
+    dx, dy = bx - ax, by - ay
+    length2 = dx * dx + dy * dy
+    t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / length2))
+    return math.hypot(px - (ax + t * dx), py - (ay + t * dy))
+
+
+def distance_to_polygons_m(point: tuple[float, float], polygons: Iterable[Sequence[Ring]]) -> float:
+    """Distance from a lon/lat point to a multipolygon ([[outer, hole…], …]) in the point's GK zone:
+    0 inside, else to the nearest edge (a visit at the edge of a large spot is a visit)."""
+    cm = gk_central_meridian(gk_zone(point[0]))
+    p = gk_forward(*point, cm)
+    best = math.inf
+    for poly in polygons:
+        rings = [[gk_forward(x, y, cm) for x, y in ring] for ring in poly if ring]
+        if not rings:
+            continue
+        if _point_in_ring(*p, rings[0]) and not any(_point_in_ring(*p, hole) for hole in rings[1:]):
+            return 0.0
+        for ring in rings:
+            for a, b in zip(ring, ring[1:] + ring[:1]):
+                best = min(best, _segment_distance(p, a, b))
+    return best
+
+
 def in_china(lon: float, lat: float) -> bool:
     x0, y0, x1, y1 = CHINA_EXTENT
     return x0 <= lon <= x1 and y0 <= lat <= y1

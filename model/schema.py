@@ -85,16 +85,17 @@ class Field:
     derived: str | None = None
     minimum: float | None = None
     maximum: float | None = None
-    ref: str | None = None  # for REF fields: the parent record kind
+    ref: str | None = None  # the record kind a REF (parent) or TEXT (other record's uuid) field points to
     max_length: int | None = None
+    format: str | None = None  # a text format model.rules checks (FORMATS: "phone")
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"{self.name}: unknown type {self.type}")
         if (self.type in (ENUM, MULTI_ENUM)) != (self.enum is not None):
             raise ValueError(f"{self.name}: enum fields need an enumeration and only they")
-        if (self.type == REF) != (self.ref is not None):
-            raise ValueError(f"{self.name}: ref fields name their parent kind and only they")
+        if (self.type == REF and self.ref is None) or (self.ref is not None and self.type not in (REF, TEXT)):
+            raise ValueError(f"{self.name}: ref fields name their parent kind; other references are text uuids")
 
     def label(self, lang: str = "zh") -> str:
         text = self.zh if lang == "zh" else self.en
@@ -127,6 +128,9 @@ class Transition:
     roles: tuple[str, ...]
     zh: str  # action label, e.g. 提交
     en: str
+    # Taken by the model as a consequence of another step (a submitted re-check moves its spot on),
+    # never offered as a button of its own; a role still needs it to reach the step.
+    auto: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""When two values of a field are the same value, whatever form they come in.
+"""When two values of a field are the same value, whatever form they come in: the one comparison
+of the plugin's sync client, the server's three-way merge and the register import.
 
-A store holds booleans as 0/1 and multi-enums as JSON text, the wire and a register file as
-true/false and lists; a real may arrive as an int. Comparing through :func:`canon` keeps an
-unchanged value from ever counting as a change (a re-imported register, an edit back and forth).
-Geometry is not compared here: each side compares its own geometry encoding.
+A store holds booleans as 0/1, multi-enums as JSON text and datetimes as GDAL writes them
+(milliseconds, ``Z``); the wire and a register file carry true/false, lists, ``+00:00`` offsets; a
+real may arrive as an int, an integer as a float. Comparing through :func:`canon` keeps an
+unchanged value from ever counting as a change (a false conflict, a re-imported register, an edit
+back and forth), and both sides of a sync agree on what changed. Geometry is not compared here:
+each side compares its own geometry encoding (by normalised WKB).
 """
 
 from __future__ import annotations
@@ -15,43 +18,90 @@ from typing import Any
 
 from .schema import BOOL, DATE, DATETIME, INT, MULTI_ENUM, REAL, RecordKind
 
+_TRUE = ("true", "t", "1", "yes")
+_FALSE = ("false", "f", "0", "no")
+
+
+def _bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    return ("other", value)  # not a boolean: equal only to the same wrong value
+
+
+def _number(value: Any, ftype: str) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ("other", value)  # a string or a bool in a number field compares as itself
+    if not math.isfinite(value):
+        return ("nonfinite", repr(float(value)))  # NaN equals NaN here, so it never loops as a change
+    if ftype == INT and float(value).is_integer():
+        return int(value)  # exact, also beyond 2**53
+    return round(float(value), 9)  # 5 == 5.0; 0.1 + 0.2 == 0.3
+
+
+def _codes(value: Any) -> Any:
+    try:
+        codes = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        return ("other", value)
+    if not isinstance(codes, (list, tuple)):
+        return ("other", value)
+    try:
+        return tuple(sorted(codes))
+    except TypeError:
+        return ("other", tuple(map(repr, codes)))
+
 
 def _instant(value: Any) -> Any:
+    """A UTC instant to the millisecond (a store keeps milliseconds); a naive time counts as UTC."""
     if isinstance(value, dt.datetime):
         d = value
     else:
         try:
             d = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
         except ValueError:
-            return value
+            return ("other", value)
     if d.tzinfo is None:
         d = d.replace(tzinfo=dt.timezone.utc)
-    return d.astimezone(dt.timezone.utc)
+    d = d.astimezone(dt.timezone.utc)
+    return d.replace(microsecond=d.microsecond // 1000 * 1000)
+
+
+def _day(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    text = str(value).strip()
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return ("other", value)
+    return day.isoformat() if len(text) == 10 or text[10] in "T " else ("other", value)
+
+
+_BY_TYPE = {
+    BOOL: _bool,
+    INT: lambda v: _number(v, INT),
+    REAL: lambda v: _number(v, REAL),
+    MULTI_ENUM: _codes,
+    DATETIME: _instant,
+    DATE: _day,
+}
 
 
 def canon(kind: RecordKind, name: str, value: Any) -> Any:
-    """A comparable form of a field value (never stored)."""
+    """A comparable form of a field value (never stored). Empty text is no value; text, codes and
+    references compare exactly; a field the kind does not have compares as it is."""
     if value is None or (isinstance(value, str) and value.strip() == ""):
         return None
     try:
         ftype = kind.field(name).type
     except KeyError:
         return value
-    if ftype == BOOL and value in (0, 1):
-        return bool(value)
-    if ftype in (REAL, INT) and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return round(float(value), 9) if math.isfinite(value) else value
-    if ftype == MULTI_ENUM:
-        try:
-            codes = json.loads(value) if isinstance(value, str) else value
-            return tuple(sorted(codes)) if isinstance(codes, list) else value
-        except (ValueError, TypeError):
-            return value
-    if ftype == DATETIME:
-        return _instant(value)
-    if ftype == DATE and isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()[:10]
-    return value.strip() if isinstance(value, str) else value
+    convert = _BY_TYPE.get(ftype)
+    return convert(value) if convert is not None else value
 
 
 def same(kind: RecordKind, name: str, a: Any, b: Any) -> bool:

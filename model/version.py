@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .definition import MODEL_VERSION
 
 
@@ -16,7 +18,13 @@ class IncompatibleModel(Exception):
         )
 
 
+_VERSION = re.compile(r"[0-9]{1,4}\.[0-9]{1,4}")
+
+
 def parse(version: str) -> tuple[int, int]:
+    """(major, minor) of "MAJOR.MINOR" (ASCII digits only: "1.-1" or "1.٢" is no version)."""
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        raise ValueError(f"not a model version: {version!r}")
     major, minor = version.split(".")
     return int(major), int(minor)
 

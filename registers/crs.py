@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..model import geodesy
-from .deps import need
+from .deps import MissingLibrary, need
 from .errors import ImportFailure
 
 TARGET = "EPSG:4490"
@@ -74,28 +74,39 @@ class Detection:
         return self.candidates[0] if self.candidates else None
 
 
-_CONTEXTS: dict[int, object] = {}
+_MANAGERS: list[object] = []
 
 
 def _pyproj():
     """pyproj, with this thread's PROJ context kept alive.
 
-    pyproj 3.7 keys its PROJ context by OS thread but frees it with the Python thread state. QGIS's
-    task threads get a new Python thread state for every task, so the next task on the same thread
-    would use a freed context and crash: keep one context manager per thread for the process's life.
+    pyproj 3.7 keeps a thread's PROJ context in the OS thread's storage but frees it with the Python
+    thread state that made it. QGIS's task threads get a new Python thread state for every task (and
+    a pool thread that expired is replaced by a new one, often with the same id), so the next task on
+    that OS thread would use a freed context and crash. The first use of pyproj in each thread state
+    comes here, and every context made is kept for the process's life.
     """
     pyproj = need("pyproj")
     try:
         from pyproj._context import get_context_manager
     except ImportError:  # older pyproj (Debian's 3.4) has one context per object: nothing to keep
         return pyproj
-    ident = threading.get_ident()
-    if ident not in _CONTEXTS:
-        pyproj.CRS.from_epsg(4490)  # makes this thread's context
+    manager = get_context_manager()
+    if manager is None:
+        pyproj.CRS.from_epsg(4490)  # makes this thread's context, or finds the one kept from before
         manager = get_context_manager()
-        if manager is not None:
-            _CONTEXTS[ident] = manager
+    if manager is not None and not any(m is manager for m in _MANAGERS):
+        _MANAGERS.append(manager)
     return pyproj
+
+
+def keep_proj_context() -> None:
+    """Make this thread's PROJ context now and keep it (see _pyproj): first, wherever a thread may
+    use pyproj (a QGIS task, reading a file with geopandas)."""
+    try:
+        _pyproj()
+    except MissingLibrary:
+        pass  # no pyproj: the task reports it where it is needed
 
 
 def describe(crs_text: str) -> tuple[str, str]:

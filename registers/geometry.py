@@ -6,7 +6,7 @@ polygon kinds (a Polygon is wrapped). Nothing here knows QGIS.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..model import geodesy
@@ -55,6 +55,21 @@ def load(value: Any):
         env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0x07]
         data = data[8 + env :]
     return wkb.loads(data)
+
+
+def extent(stored: Iterable[Any], minimum: int = 3) -> tuple[float, float, float, float] | None:
+    """Lon/lat extent of stored geometries (WKB, hex or GeoPackage blobs); None for fewer than ``minimum``."""
+    box: list[float] = []
+    n = 0
+    for value in stored:
+        g = load(value)
+        if g is None or g.is_empty:
+            continue
+        minx, miny, maxx, maxy = g.bounds
+        box = [minx, miny, maxx, maxy] if not box else [
+            min(box[0], minx), min(box[1], miny), max(box[2], maxx), max(box[3], maxy)]  # fmt: skip
+        n += 1
+    return (box[0], box[1], box[2], box[3]) if n >= minimum else None
 
 
 def representative(g) -> tuple[float, float]:

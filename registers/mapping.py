@@ -200,11 +200,13 @@ def guess(kind: str, columns: list[str], spatial: bool = False) -> Mapping:
 def ignored_derived(kind: str, columns: list[str]) -> list[tuple[str, str]]:
     """Columns that hold a derived field (规模, 面积 of a polygon…): (column, field label), never imported."""
     k = RECORD_KINDS[kind]
+    fed = {a for found in _aliases(kind).values() for a, _score in found}  # a header that feeds a field
     out = []
     for f in k.fields:
         if f.derived:
             for c in columns:
-                if parse_header(c)[0] in (norm(f.zh), norm(f.name)):
+                header = parse_header(c)[0]
+                if header in (norm(f.zh), norm(f.name)) and header not in fed:
                     out.append((c, f.zh))
     return out
 

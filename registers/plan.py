@@ -363,6 +363,11 @@ class _Judge:
             return out
         parent = vals.get(self.kind.parent_field) if self.kind.parent_field else ""
         current = self._match(county, parent or "", code, vals, geom)
+        if code is None and self.kind.name in vocabulary.ISSUED_CODES:
+            f = self.kind.field(self.code_field)
+            out.problems.append(Problem(self.code_field, "required", f"请填写{f.zh}（按它匹配更正后的批次）",
+                                        f"{f.en} is required (a corrected batch is matched on it)"))  # fmt: skip
+            return out
         if code is None:
             code = current[self.code_field] if current else self.codes.new(county)
             vals[self.code_field] = code
@@ -388,7 +393,11 @@ class _Judge:
     def _values(self, raw: dict[str, Any], out: Row) -> dict[str, Any]:
         vals: dict[str, Any] = {}
         for name, value in self.mapping.constants.items():
-            vals[name] = value
+            f = self.fields.get(name)
+            try:  # typed once for every row (a batch's deadline): read like a cell
+                vals[name] = value if f is None or name == "county_code" else convert(f, value, self.mapping)
+            except values.BadValue as exc:
+                out.problems.append(Problem(name, "value", f"{f.zh}：{exc.zh}", f"{f.en}: {exc.en}"))
         if self.ctx.county and "county_code" not in vals:
             vals["county_code"] = self.ctx.county
         for name, column in self.mapping.columns.items():

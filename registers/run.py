@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..model import RECORD_KINDS
+from ..model import OBJECT_KINDS, RECORD_KINDS
 from . import crs as crslib
 from . import mapping as mappinglib
 from . import plan as planlib
@@ -17,7 +17,12 @@ from .errors import ImportFailure
 
 
 class Target(Protocol):
-    """Where records go: the offline store, or the server's database."""
+    """Where records go: the offline store, or the server's database.
+
+    A target may also have ``check(plan)``: a dry run calls it to judge the writes without keeping
+    them (the server runs a push's rules in a transaction it rolls back, so its dry run rejects what
+    its write would); it marks the rows it refuses in the plan.
+    """
 
     role: str
 
@@ -29,6 +34,11 @@ class Target(Protocol):
 
     def write(self, plan: planlib.Plan) -> dict[str, int]:
         """Insert and update the plan's records in one transaction; counts of what was written."""
+
+
+def extent_kinds() -> list[str]:
+    """The kinds whose records outline a county: the registered objects with a geometry."""
+    return [main for main, _zh, _en in OBJECT_KINDS.values() if RECORD_KINDS[main].geometry is not None]
 
 
 @dataclass
@@ -100,7 +110,11 @@ def run_import(
     plan = planlib.build(table, mapping, ctx, lambda p: step(20.0 + 0.6 * p), is_canceled)
     step(80.0)
     written = None
-    if not dry_run:
+    if dry_run:
+        check = getattr(target, "check", None)
+        if check is not None:
+            check(plan)
+    else:
         if is_canceled is not None and is_canceled():
             raise ImportFailure("已取消", "canceled")
         written = target.write(plan)

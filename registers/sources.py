@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from . import vocabulary
+from .crs import keep_proj_context
 from .deps import need
 from .errors import ImportFailure
 from .values import is_blank, norm, text
@@ -194,6 +195,7 @@ def kml_description_fields(html: str) -> dict[str, str]:
 
 
 def _read_spatial(path: Path, layer: str | None) -> Table:
+    keep_proj_context()  # geopandas makes the file's CRS with pyproj: this thread's context first
     gpd = need("geopandas")
     suffix = path.suffix.lower()
     kwargs: dict[str, Any] = {}

@@ -80,7 +80,7 @@ def integer(value: Any) -> int:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.year
     s = norm(text(value) or "")
-    s = re.sub(r"(年|座|个|处|人|条)$", "", s)
+    s = re.sub(r"(年|座|个|处|人|条|批次|批|轮)$", "", re.sub(r"^第", "", s))  # 第2批 → 2
     try:
         f, unit = number(s)
     except BadValue:

@@ -86,6 +86,24 @@ KIND_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
         "treatment_degree": ("治理度", "治理程度"),
         "batch": ("批次",),
     },
+    # A province's batch of remote-sensing spots: Chinese headers, or the pinyin initials a Shapefile's
+    # ten-character field names force (TBBH = 图斑编号).
+    "rs_spot": {
+        "spot_id": ("图斑编号", "监管图斑编号", "疑似违法违规图斑编号", "图斑号", "图斑编码", "tbbh", "jgtbbh", "tbid"),
+        "batch_year": ("下发年度", "年度", "监管年度", "年份", "nd", "xfnd"),
+        "batch_round": ("下发批次", "批次", "批次号", "轮次", "pc", "xfpc"),
+        "issuer_level": ("下发层级", "下发级别", "下发单位级别", "图斑来源", "来源", "xfjb", "tbly"),
+        "issued_on": ("下发日期", "下发时间", "xfrq", "xfsj"),
+        "deadline": ("办结期限", "完成时限", "核查时限", "整改时限", "办理时限", "wcsx", "bjqx"),
+        "township": ("乡镇", "乡镇名称", "所在乡镇", "xzmc", "xz", "xzjd"),
+        "village": ("村", "行政村", "所在村", "cmc", "cjmc"),
+        "issued_area": ("扰动面积", "图斑面积", "面积", "tbmj", "rdmj", "mj"),
+        "disturbance_type": ("扰动类型", "扰动图斑类型", "rdlx"),
+        "project_type": ("项目类型", "建设类型", "项目类别", "xmlx"),
+        "project_name": ("项目名称", "建设项目名称", "xmmc"),
+        "builder": ("建设单位", "生产建设单位", "jsdw"),
+        "plan_approval_no": ("方案批复文号", "水保方案批复文号", "批复文号", "水土保持方案批复文号", "pfwh", "fapfwh"),
+    },
     "watershed_spot": {
         "spot_code": ("图斑编号", "图斑编码", "图斑号"),
         "watershed_uuid": ("小流域编码", "所属小流域", "小流域"),
@@ -120,10 +138,22 @@ ENUM_VALUES: dict[str, dict[str, str]] = {
     "downstream_exposure": {"村庄": "residents", "居民": "residents", "居民区": "residents", "道路": "traffic",
                             "公路": "traffic", "铁路": "traffic", "厂矿": "industry", "工矿企业": "industry"},
     "watershed_project": {"生态清洁型": "eco_clean", "生态清洁小流域": "eco_clean", "综合治理型": "comprehensive"},
+    "rs_issuer": {"部": "ministry", "水利部": "ministry", "国家": "ministry", "部下发": "ministry", "省": "province",
+                  "省厅": "province", "省水利厅": "province", "省下发": "province", "市": "city", "市级下发": "city"},
+    "rs_disturbance": {"弃渣场": "spoil", "弃土场": "spoil", "弃土弃渣": "spoil", "取土场": "borrow", "取石场": "borrow",
+                       "采石场": "borrow", "取土取石": "borrow", "其他": "other", "非生产建设": "non_production"},
+    "rs_project_type": {"房地产开发": "real_estate", "公路": "transport", "铁路": "transport", "交通运输": "transport",
+                        "光伏": "energy", "风电": "energy", "电力": "energy", "工业园区": "industry", "工业项目": "industry",
+                        "矿山": "mining", "采矿": "mining", "采石": "mining", "砂石": "mining", "水利工程": "water",
+                        "农业开发": "agri_forestry", "林业开发": "agri_forestry", "农林": "agri_forestry",
+                        "市政": "urban", "城镇建设项目": "urban", "学校": "social", "医院": "social"},
 }  # fmt: skip
 
 # Generated codes for rows without one: {county}{prefix}{number:04d}.
 CODE_PREFIX = {"dam": "YDB", "patch": "QS", "watershed": "XLY", "watershed_spot": "TB"}
+# Kinds whose code is issued by someone else (a spot's id from the province): never generated, a row
+# without it is rejected, since a corrected batch is matched on it.
+ISSUED_CODES = ("rs_spot",)
 
 # Rows that are totals, not records.
 TOTAL_ROW_WORDS = ("合计", "小计", "总计", "累计")

@@ -17,11 +17,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..model import RECORD_KINDS
+from ..model import RECORD_KINDS, rules
 from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, Field, RecordKind
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
-OBJECT_OF = {"dam": "dam", "patch": "patch", "watershed": "watershed"}
+OBJECT_OF = {"dam": "dam", "patch": "patch", "watershed": "watershed", "rs_spot": "rs_spot"}
 
 
 class ReportError(Exception):
@@ -208,12 +208,12 @@ class Dataset:
     def county_code(self) -> str:
         """The county most of the store's objects belong to."""
         counts: Counter[str] = Counter()
-        for kind in ("dam", "patch", "watershed"):
+        for kind in OBJECT_OF:
             counts.update(r.get("county_code") for r in self.rows(kind) if r.get("county_code"))
         return counts.most_common(1)[0][0] if counts else ""
 
     def townships(self) -> list[str]:
-        names = {r.get("township") for kind in ("dam", "patch") for r in self.rows(kind)}
+        names = {r.get("township") for kind in ("dam", "patch", "rs_spot") for r in self.rows(kind)}
         return sorted(n for n in names if n)
 
 
@@ -233,6 +233,12 @@ def hazard_found_on(ds: Dataset, hazard: dict[str, Any]) -> dt.date | None:
     inspection = ds.get("dam_inspection", hazard.get("inspection_uuid"))
     found = parse_date(inspection.get("inspected_at")) if inspection else None
     return found or parse_date(hazard.get("created_at"))
+
+
+def spot_overdue_days(spot: dict[str, Any], today: dt.date) -> int | None:
+    """Days past a remote-sensing spot's deadline (rules.spot_deadline); None when closed or not due."""
+    deadline = parse_date(rules.spot_deadline(spot))
+    return (today - deadline).days if deadline is not None and deadline < today else None
 
 
 def hazard_overdue_days(hazard: dict[str, Any], today: dt.date) -> int | None:

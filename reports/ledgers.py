@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import RECORD_KINDS, THRESHOLDS, Thresholds, rules
+from ..model.definition import RS_VIOLATIONS
 from ..model.schema import DATE, DATETIME, INT, REAL
 from .data import (
     BEIJING,
@@ -29,6 +30,7 @@ from .data import (
     parse_date,
     patch_treated_on,
     pick,
+    spot_overdue_days,
 )
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -191,7 +193,8 @@ def _dam_register(ds: Dataset, flt: Filter, lang: str):
             lambda d: pick(lang, "是", "yes") if rules.needs_dedicated_patroller(d) else pick(lang, "否", "no"),
         )
     )
-    cols += fields("dam", ("dedicated_patroller", "maintenance_body", "last_inspected_at"), lang)
+    cols += fields("dam", ("dedicated_patroller", "construction_stage", "legal_person", "legal_person_phone",
+                           "maintenance_body", "last_inspected_at"), lang)
     return cols, dams  # fmt: skip
 
 
@@ -236,11 +239,20 @@ def _delisting(ds: Dataset, flt: Filter, lang: str):
         computed("编码", "Code", lambda r: r.get("code")),
         computed("名称", "Name", lambda r: r.get("name")),
         computed("乡镇", "Township", lambda r: r.get("township")),
-        *fields("dam", ("delist_reason", "delist_date"), lang),
+        # A dam's cause is one of a list, with its explanation; patches and watersheds write their reason.
+        computed("销号原因", "De-listing reason", lambda r: _delist_reason(r, lang)),
+        computed("销号说明", "Explanation", lambda r: r.get("delist_reason") if r.get("delist_cause") else None),
+        *fields("dam", ("delist_document", "delist_authority", "delist_date"), lang),
         computed("登记时间", "Registered", lambda r: display(RECORD_KINDS["dam"].field("created_at"), r.get("created_at")),
                  DATETIME_FORMAT),
     ]  # fmt: skip
     return cols, rows
+
+
+def _delist_reason(row: dict[str, Any], lang: str) -> Any:
+    if row.get("delist_cause"):
+        return RECORD_KINDS["dam"].field("delist_cause").enum.label(row["delist_cause"], lang)
+    return row.get("delist_reason")
 
 
 def _dam_inspections(ds: Dataset, flt: Filter, lang: str):
@@ -256,7 +268,7 @@ def _dam_inspections(ds: Dataset, flt: Filter, lang: str):
         SEQ,
         *fields("dam", ("code", "name", "township"), lang, dam),
         *fields("dam_inspection", ("kind", "inspected_at", "inspector", "crack_type", "crack_width", "seepage",
-                                   "settlement", "result", "measures", "deadline", "distance_to_object",
+                                   "settlement", "result", "flag_reason", "measures", "deadline", "distance_to_object",
                                    "step"), lang),
     ]  # fmt: skip
     return cols, rows
@@ -308,9 +320,11 @@ def _benggang_list(ds: Dataset, flt: Filter, lang: str):
     )
     cols.append(computed("计入目标（座）", "Counts against targets", lambda p: p["_count"], "0"))
     cols += fields(
-        "patch", ("activity", "people_threatened", "farmland_threatened", "treatment_status", "treatment_mode"), lang
-    )
+        "patch", ("activity", "risk_level", "risk_assessed_on", "people_threatened", "farmland_threatened",
+                  "treatment_status", "treatment_mode"), lang
+    )  # fmt: skip
     cols.append(computed("完成治理日期", "Treated on", lambda p: p["_treated_on"], DATE_FORMAT))
+    cols += fields("patch", ("new_farmland", "farmland_balance", "caretaker", "caretaker_phone"), lang)
     return cols, rows  # fmt: skip
 
 
@@ -335,9 +349,41 @@ def _watershed_spots(ds: Dataset, flt: Filter, lang: str):
         ref_column("小流域", "Watershed", refs, "watershed_uuid"),
         *fields("watershed", ("year",), lang, shed),
         *fields("watershed_spot", ("spot_code", "measure_type", "unit", "design_qty", "completed_qty", "area",
-                                   "survival_rate", "quality", "step"), lang),
+                                   "survival_rate", "quality", "step", "caretaker", "caretaker_phone"), lang),
     ]  # fmt: skip
     return cols, rows
+
+
+def _watershed_register(ds: Dataset, flt: Filter, lang: str):
+    rows = sorted(_registered(list(_watersheds(ds, flt).values())), key=lambda w: w.get("code") or "")
+    cols = fields("watershed", ("code", "name", "project_type", "subtype", "is_premium", "whole_county", "year",
+                                "batch", "area", "eroded_light", "eroded_moderate", "eroded_strong",
+                                "eroded_very_strong", "eroded_severe", "eroded_area", "treatment_degree",
+                                "conservation_rate", "forest_grass_cover", "sewage_treatment_rate",
+                                "refuse_treatment_rate", "outlet_water_class", "treatment_status",
+                                "maintenance_body"), lang)  # fmt: skip
+    return cols, rows
+
+
+def _upkeep(kind: str) -> Callable[[Dataset, Filter, str], tuple[list[Column], list[dict[str, Any]]]]:
+    """管护检查 records of the listed patches or watersheds in the period."""
+    parent = RECORD_KINDS[kind].parent
+
+    def build(ds: Dataset, flt: Filter, lang: str):
+        owners = {o["uuid"]: o for o in _objects(ds, parent, flt, township=parent != "watershed")}
+        refs, spots = ds.refs(parent), ds.refs("watershed_spot")
+        rows = [u for u in ds.children(kind, owners) if flt.in_period(parse_date(u.get("inspected_at")))
+                and _status_ok(flt, u.get("result"))]  # fmt: skip
+        rows.sort(key=lambda u: (u.get("inspected_at") or "", refs.get(u[f"{parent}_uuid"], "")))
+        cols = [SEQ, ref_column(RECORD_KINDS[parent].zh, RECORD_KINDS[parent].en, refs, f"{parent}_uuid")]
+        if kind == "watershed_upkeep":
+            cols.append(ref_column("治理图斑", "Treatment spot", spots, "spot_uuid"))
+        cols.append(computed("管护员", "Caretaker", lambda u: owners[u[f"{parent}_uuid"]].get("caretaker")))
+        cols += fields(kind, ("inspected_at", "inspector", "caretaker_present", "facilities_intact",
+                              "vegetation_kept", "damage", "result", "measures", "deadline", "step"), lang)  # fmt: skip
+        return cols, rows
+
+    return build
 
 
 def _watershed_acceptances(ds: Dataset, flt: Filter, lang: str):
@@ -354,8 +400,97 @@ def _watershed_acceptances(ds: Dataset, flt: Filter, lang: str):
     cols = [
         ref_column("小流域", "Watershed", refs, "watershed_uuid"),
         *fields("watershed_acceptance", ("kind", "year", "sample_share", "sampled_count", "checked_count",
-                                         "pass_rate", "survival_rate", "verdict", "opinion", "acceptor",
-                                         "signed_at", "step"), lang),
+                                         "pass_rate", "survival_rate", "treatment_degree", "verdict",
+                                         "fail_reasons", "opinion", "acceptor", "signed_at", "step"), lang),
+    ]  # fmt: skip
+    return cols, rows
+
+
+def _spots(ds: Dataset, flt: Filter, day_field: str) -> list[dict[str, Any]]:
+    """Remote-sensing spots of the dock's list and township whose ``day_field`` is in the period."""
+    return [s for s in _objects(ds, "rs_spot", flt) if flt.in_period(parse_date(s.get(day_field)))]
+
+
+def _spot_order(spot: dict[str, Any]) -> tuple:
+    return (spot.get("batch_year") or 0, spot.get("batch_round") or 0, spot.get("spot_id") or "")
+
+
+def _spot_ledger(ds: Dataset, flt: Filter, lang: str):
+    """图斑台账: every spot of the period (by issue date) with its re-check, determination, notice,
+    case, evidence and 销号, and how many days it is overdue."""
+    rows = sorted((s for s in _spots(ds, flt, "issued_on") if _status_ok(flt, s.get("step"))), key=_spot_order)
+    ids = {s["uuid"]: s.get("spot_id") for s in ds.rows("rs_spot")}
+    recheck = lambda s: ds.get("rs_recheck", s.get("recheck_uuid")) or {}  # noqa: E731
+    cols = [
+        SEQ,
+        *fields("rs_spot", ("spot_id", "batch", "township", "village", "issued_on", "deadline", "issued_area", "area",
+                            "disturbance_type", "project_type", "project_name", "builder"), lang),
+        computed("分割自", "Split from", lambda s: ids.get(s.get("split_from") or "")),
+        *fields("rs_recheck", ("inspector", "disturbance_found", "construction_status"), lang, recheck),
+        *fields("rs_spot", ("rechecked_at", "determination", "determined_at", "plan_approval_no", "notice_type",
+                            "notice_no", "notice_date", "notice_deadline", "case_no", "penalty_decision_no",
+                            "penalty_amount", "evidence_type", "evidence_no", "evidence_date", "closed_at", "step"), lang),
+        computed("逾期天数", "Days overdue", lambda s: spot_overdue_days(s, flt.today), "0"),
+    ]  # fmt: skip
+    return cols, rows
+
+
+def _violations(ds: Dataset, flt: Filter, lang: str):
+    """违法项目清单: the spots determined as a violation in the period (by determination date), a
+    project each, with what was done about it and whether it is closed."""
+    rows = [s for s in _spots(ds, flt, "determined_at") if s.get("determination") in RS_VIOLATIONS
+            and s.get("step") not in ("issued", "rechecked") and _status_ok(flt, s.get("step"))]  # fmt: skip
+    rows.sort(key=lambda s: (s.get("township") or "", s.get("project_name") or "", s.get("spot_id") or ""))
+    cols = [
+        SEQ,
+        *fields("rs_spot", ("project_name", "builder", "project_type", "township", "spot_id", "batch", "area",
+                            "determination", "determined_at", "notice_type", "notice_no", "notice_deadline", "case_no",
+                            "penalty_decision_no", "penalty_amount", "evidence_type", "evidence_no", "closed_at",
+                            "step"), lang),
+        computed("逾期天数", "Days overdue", lambda s: spot_overdue_days(s, flt.today), "0"),
+    ]  # fmt: skip
+    return cols, rows
+
+
+RS_PROGRESS = (  # (key, zh, en, counts a spot)
+    ("issued", "下发（个）", "Issued", lambda s: True),
+    ("rechecked", "已复核", "Re-checked", lambda s: s.get("step") != "issued"),
+    ("determined", "已认定", "Determined", lambda s: s.get("step") not in ("issued", "rechecked")),
+    ("violations", "其中违法违规", "of them violations",
+     lambda s: s.get("step") not in ("issued", "rechecked") and s.get("determination") in RS_VIOLATIONS),
+    ("rectifying", "整改查处中", "Being rectified", lambda s: s.get("step") == "rectifying"),
+    ("rectified", "已整改销号", "Rectified and closed",
+     lambda s: s.get("step") == "closed" and s.get("determination") in RS_VIOLATIONS),
+    ("closed", "已销号", "Closed", lambda s: s.get("step") == "closed"),
+)  # fmt: skip
+
+
+def _rs_progress(ds: Dataset, flt: Filter, lang: str):
+    """Progress by batch: issued, re-checked, determined, rectified, closed and overdue, with the
+    share closed; a total row."""
+    batches: dict[tuple, dict[str, Any]] = {}
+    total = {"batch": pick(lang, "合计", "Total"), "_total": True, "overdue": 0, "area": 0.0,
+             **{k: 0 for k, *_ in RS_PROGRESS}}  # fmt: skip
+    for s in sorted(_spots(ds, flt, "issued_on"), key=_spot_order):
+        key = (s.get("batch_year") or 0, s.get("batch_round") or 0, s.get("batch") or "")
+        row = batches.setdefault(key, {**total, "batch": s.get("batch") or "", "_total": False,
+                                       "issued_on": parse_date(s.get("issued_on")),
+                                       "deadline": parse_date(s.get("deadline"))})  # fmt: skip
+        for target in (row, total):
+            for k, _zh, _en, counts in RS_PROGRESS:
+                target[k] += 1 if counts(s) else 0
+            target["overdue"] += 1 if spot_overdue_days(s, flt.today) else 0
+            target["area"] += s.get("area") or 0.0
+    rows = list(batches.values()) + ([total] if batches else [])
+    cols = [
+        computed("批次", "Batch", lambda r: r["batch"]),
+        computed("下发日期", "Issued on", lambda r: r.get("issued_on"), DATE_FORMAT),
+        computed("办结期限", "Deadline", lambda r: r.get("deadline"), DATE_FORMAT),
+        *[computed(zh, en, lambda r, k=k: r[k], "0") for k, zh, en, _c in RS_PROGRESS],
+        computed("超期未办结", "Overdue", lambda r: r["overdue"], "0"),
+        computed("图斑面积 (hm²)", "Area (hm²)", lambda r: round(r["area"], 2), "0.00"),
+        computed("办结率 (%)", "Closed (%)", lambda r: round(100 * r["closed"] / r["issued"], 1) if r["issued"] else None,
+                 "0.0"),
     ]  # fmt: skip
     return cols, rows
 
@@ -417,6 +552,26 @@ LEDGERS: dict[str, Ledger] = {
             snapshot=True,
         ),
         Ledger(
+            "patch_upkeep",
+            "崩岗管护检查记录",
+            "Upkeep checks of patches",
+            "patch",
+            ("patch_upkeep", "result"),
+            "检查时间",
+            "check time",
+            _upkeep("patch_upkeep"),
+        ),
+        Ledger(
+            "watershed_register",
+            "小流域名录",
+            "Small watershed register",
+            "watershed",
+            ("watershed", "treatment_status"),
+            "小流域实施年度",
+            "watershed implementation year",
+            _watershed_register,
+        ),
+        Ledger(
             "watershed_spots",
             "小流域治理图斑",
             "Watershed treatment spots",
@@ -436,6 +591,46 @@ LEDGERS: dict[str, Ledger] = {
             "acceptance year",
             _watershed_acceptances,
         ),
+        Ledger(
+            "watershed_upkeep",
+            "小流域管护检查记录",
+            "Upkeep checks of watersheds",
+            "watershed",
+            ("watershed_upkeep", "result"),
+            "检查时间",
+            "check time",
+            _upkeep("watershed_upkeep"),
+        ),
+        Ledger(
+            "rs_spots",
+            "遥感监管图斑台账",
+            "Remote-sensing spot ledger",
+            "rs_spot",
+            ("rs_spot", "step"),
+            "下发日期",
+            "issue date",
+            _spot_ledger,
+        ),
+        Ledger(
+            "rs_violations",
+            "违法项目清单",
+            "Violating projects",
+            "rs_spot",
+            ("rs_spot", "step"),
+            "认定日期",
+            "determination date",
+            _violations,
+        ),
+        Ledger(
+            "rs_progress",
+            "遥感监管进度（分批次）",
+            "Remote-sensing progress by batch",
+            "rs_spot",
+            None,
+            "下发日期",
+            "issue date",
+            _rs_progress,
+        ),
     )
 }
 
@@ -449,8 +644,9 @@ def cluster_note(t: Thresholds = THRESHOLDS, lang: str = "zh") -> str:
 
 
 def ledgers_for(object_kind: str) -> list[Ledger]:
-    """The ledgers a dock offers (the de-listing list in every dock)."""
-    return [g for g in LEDGERS.values() if g.object_kind in (object_kind, "all")]
+    """The ledgers a dock offers (the de-listing list in every register's dock)."""
+    registers = RECORD_KINDS[object_kind].delisting if object_kind in RECORD_KINDS else True
+    return [g for g in LEDGERS.values() if g.object_kind == object_kind or (g.object_kind == "all" and registers)]
 
 
 def _period_text(flt: Filter, ledger: Ledger, lang: str) -> str:

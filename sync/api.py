@@ -232,7 +232,18 @@ class ApiClient:
         return out
 
     def me(self) -> dict:
-        return self._json("GET", f"{API}/auth/me")
+        """Who the token belongs to (username, display name, role, counties); kept in ``user``."""
+        self.user = self._json("GET", f"{API}/auth/me")
+        return self.user
+
+    def logout(self) -> None:
+        """Revoke this token on the server (an expired or revoked one needs nothing)."""
+        self.request("POST", f"{API}/auth/logout", ok=(204, 401))
+
+    def change_password(self, old_password: str, new_password: str) -> None:
+        """Change the logged-in user's password; the server revokes the user's other tokens."""
+        body = {"old_password": old_password, "new_password": new_password}
+        self.request("POST", f"{API}/auth/password", ok=(204,), json=body)
 
     def claim_device(self, client_id: str, file_nonce: str | None, next_nonce: str) -> bool:
         """Tell the server which copy of the store syncs under ``client_id`` (raises DeviceCopied).

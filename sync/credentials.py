@@ -16,11 +16,16 @@ CONFIG_NAME = "Shuibao sync (水保巡检同步)"
 
 
 def server_url() -> str:
-    return str(QgsSettings().value(KEY_URL, "", type=str) or "")
+    from .. import settings
+
+    return settings.server_url()
 
 
 def set_server_url(url: str) -> None:
-    QgsSettings().setValue(KEY_URL, url.strip().rstrip("/"))
+    """Switch servers (the last identity known on that server comes with it)."""
+    from .. import settings
+
+    settings.use_server(url)
 
 
 def download_photos() -> str:

@@ -16,6 +16,7 @@ from .engine import SyncEngine, SyncSettings, SyncSummary
 class SyncRun:
     summary: SyncSummary
     token: str | None  # the token the client holds afterwards (new after a password login)
+    user: dict | None = None  # what the server said about the user (/auth/me): name, role, counties
 
 
 def run_sync(
@@ -43,7 +44,7 @@ def run_sync(
         with SyncEngine(store_path, api, username=username, password=password, settings=settings,
                         progress=progress, is_canceled=is_canceled) as engine:  # fmt: skip
             summary = engine.sync()
-        return SyncRun(summary, api.token)
+        return SyncRun(summary, api.token, api.user)
     finally:
         if api is not server_url:
             api.close()

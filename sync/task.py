@@ -48,6 +48,7 @@ class SyncTask(QgsTask):
         self.summary: SyncSummary | None = None
         self.error: str | None = None
         self.new_token: str | None = None
+        self.user: dict | None = None  # what the server said about the user (/auth/me)
         self.first = first  # a first sync: make the store file and download the user's counties
         self.exception: BaseException | None = None  # what went wrong, for the UI to say which failure
         self.guard = CommitGuard(self.store_path)
@@ -65,7 +66,7 @@ class SyncTask(QgsTask):
             log.exception("sync failed")
             self.exception, self.error = exc, f"同步失败（sync failed）: {exc}"
             return False
-        self.summary, self.new_token = done.summary, done.token
+        self.summary, self.new_token, self.user = done.summary, done.token, done.user
         return not self.summary.cancelled
 
     def finished(self, result: bool) -> None:

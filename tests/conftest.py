@@ -8,6 +8,7 @@ that docks and toolbars really land in (and leave) the stub's main window.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -43,6 +44,27 @@ def _load_test_module(name: str, file: str):
 _load_test_module("shuibao_sync_harness", "sync_harness.py")
 _load_test_module("shuibao_ui_harness", "ui_harness.py")
 sys.modules["register_files"] = load_tool("register_samples")
+
+OFFSCREEN = "offscreen"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Before pytest-qgis starts QGIS: without a display, fall back to the offscreen platform."""
+    config.addinivalue_line("markers", "display: opens QGIS attribute forms (needs a display: run under xvfb-run)")
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", OFFSCREEN)
+    if os.environ.get("SHUIBAO_TEST_DISPLAY") == "required" and os.environ.get("QT_QPA_PLATFORM") == OFFSCREEN:
+        raise pytest.UsageError("make test runs every test on a display (xvfb-run), none may be skipped")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("QT_QPA_PLATFORM") != OFFSCREEN:
+        return
+    skip = pytest.mark.skip(reason="forms with relation editors crash offscreen: run under xvfb-run (make test)")
+    for item in items:
+        if "display" in item.keywords:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
@@ -135,8 +157,98 @@ def iface(qgis_iface, qgis_new_project):
     qgis_iface.addPluginToMenu = add_to_menu
     qgis_iface.removePluginMenu = remove_from_menu
     qgis_iface.plugin_menus = menus
+    stub_bar = qgis_iface.messageBar
     yield qgis_iface
+    qgis_iface.messageBar = stub_bar  # a test that swapped in a real message bar must not leak it
     _flush_deletes()
+
+
+class DemoServer:
+    """The sync server with the small demo county; `users` maps a role (and a user name) to (name, password)."""
+
+    def __init__(self, url: str, users):
+        self.url = url
+        self.users: dict[str, tuple[str, str]] = {}
+        for name, role, password in users:
+            self.users.setdefault(role, (name, password))
+            self.users[name] = (name, password)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """The real server (its embedded SQLite) with the small demo county and one demo login per role."""
+    from shuibao_sync_harness import free_port
+
+    demo = load_tool("demo_server")
+    process, url, users = demo.start_demo_server(tmp_path_factory.mktemp("demo-server"), free_port(), small=True)
+    yield DemoServer(url, users)
+    demo.stop_server(process)
+
+
+@pytest.fixture
+def auth_db(qgis_app):
+    """The QGIS authentication database, unlocked; the plugin's credentials are forgotten afterwards."""
+    from qgis.core import QgsApplication
+    from shuibao.sync import credentials
+
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        assert manager.setMasterPassword("shuibao-test-master", True)
+    yield manager
+    credentials.forget()
+
+
+@pytest.fixture(autouse=True)
+def _nobody_logged_in(qgis_app):
+    """Each test starts with no server and no identity: whoever acts must log in (see `log_in`)."""
+    from qgis.core import QgsSettings
+
+    def clear():
+        settings = QgsSettings()
+        for key in ("shuibao/identities", "shuibao/server_url"):
+            settings.remove(key)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def log_in(demo_server, auth_db):
+    """`log_in("technician", store)` logs in through the login dialog as the demo user of that role
+    (or user name), against the demo server, bound to the store when one is given. Returns the identity."""
+    from shuibao_ui_harness import log_in as dialog_log_in
+
+    def run(who: str, store_path=None):
+        name, password = demo_server.users[who]
+        return dialog_log_in(demo_server.url, name, password, store_path)
+
+    return run
+
+
+@pytest.fixture
+def message_bar(iface):
+    """A real message bar for the test (pytest-qgis's stub bar cannot hold widgets), put back after."""
+    from qgis.gui import QgsMessageBar
+
+    bar = QgsMessageBar(iface.mainWindow())
+    iface.messageBar = lambda: bar
+    yield bar
+    del iface.messageBar  # the stub's own again, for the tests that read its messages
+    bar.deleteLater()
+
+
+@pytest.fixture
+def plugin(iface, message_bar, flush_deletes, qgis_new_project):
+    """The plugin as QGIS loads it, with a message bar that holds widgets (sync progress, buttons)."""
+    from shuibao import classFactory
+
+    loaded = classFactory(iface)
+    loaded.initGui()
+    yield loaded
+    loaded.unload()
+    QgsProject.instance().clear()
+    flush_deletes()
 
 
 @pytest.fixture(autouse=True, scope="session")

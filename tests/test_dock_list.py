@@ -44,19 +44,28 @@ def _stamps(now: dt.datetime, rng: random.Random) -> list[str | None]:
         dt.datetime(2027, 1, 2, 1, 0, tzinfo=UTC),  # across the year end
     ],
 )
-def test_due_sql_agrees_with_due_state(now):
+@pytest.mark.parametrize("patrol_class", ["dedicated", "ordinary"])
+def test_due_sql_agrees_with_due_state(now, patrol_class):
     stamps = _stamps(now, random.Random(now.toordinal()))
-    clock = DueClock(now)
+    clock = DueClock(now, patrol_class)
     conn = sqlite3.connect(":memory:")
     clock.register(conn)
     conn.execute("CREATE TABLE t (i INTEGER PRIMARY KEY, last TEXT)")
     conn.executemany("INSERT INTO t VALUES (?, ?)", enumerate(stamps))
     got = dict(conn.execute(f"SELECT i, {clock.sql('last')} FROM t"))  # noqa: S608
     week_end = now + dt.timedelta(days=7)
-    wrong = [(s, got[i], due_state(s or "", now, week_end)) for i, s in enumerate(stamps)
-             if got[i] != due_state(s or "", now, week_end)]  # fmt: skip
+    wrong = [(s, got[i], due_state(s or "", now, week_end, patrol_class)) for i, s in enumerate(stamps)
+             if got[i] != due_state(s or "", now, week_end, patrol_class)]  # fmt: skip
     assert wrong == []
     assert set(got.values()) == {0, 1, 2}
+
+
+def test_an_ordinary_dam_is_due_later_than_a_dam_of_one_patroller():
+    now = dt.datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # outside the flood season
+    four_days_ago = (now - dt.timedelta(days=4)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    week_end = now + dt.timedelta(days=7)
+    assert due_state(four_days_ago, now, week_end, "dedicated") == feature_model.OVERDUE  # twice a week
+    assert due_state(four_days_ago, now, week_end, "ordinary") == feature_model.DUE_WEEK  # weekly
 
 
 def _rows(model) -> list[tuple]:
@@ -165,6 +174,38 @@ def test_a_geopackage_the_list_cannot_read_directly_is_listed_through_qgis(iface
         assert [dock.model.index(r, 0).data() for r in range(3)] == ["D-0", "D-1", "D-2"]
         assert "no such column" in dock.model.error
         assert "sync badges are missing" in dock.contents.countLabel.text()
+    finally:
+        dock.disconnect_all()
+        dock.deleteLater()
+
+
+def test_the_list_puts_each_dam_on_its_own_patrol_clock(iface, small_store):
+    """Two dams patrolled at the same time: the 一坝一人 dam is overdue, the ordinary one is not yet
+    (its interval is longer), from the store and through QGIS alike."""
+    from shuibao.model import THRESHOLDS, rules
+
+    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    layer = layers["dam"]
+    now = dt.datetime.now(UTC)
+    short = rules.patrol_interval_hours(now.date(), THRESHOLDS, patrol_class="dedicated")
+    long = rules.patrol_interval_hours(now.date(), THRESHOLDS, patrol_class="ordinary")
+    when = (now - dt.timedelta(hours=(short + long) / 2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    registered = [d for d in layer.getFeatures() if d["register_status"] == "registered"]
+    dedicated = next(d for d in registered if d["patrol_class"] == "dedicated")
+    ordinary = next(d for d in registered if d["patrol_class"] == "ordinary")
+    assert layer.startEditing()
+    for dam in (dedicated, ordinary):
+        layer.changeAttributeValue(dam.id(), layer.fields().indexFromName("last_inspected_at"), when)
+    assert layer.commitChanges()
+    dock = DamDock(iface, lang="zh")
+    try:
+        for subset in ("", "fid > 0"):  # from the store, and through QGIS
+            layer.setSubsetString(subset)
+            dock.reload()
+            due = {dock.model.row_values(r)[FID]: dock.model.row_values(r)[DUE] for r in range(dock.model.rowCount())}
+            assert due[dedicated.id()] == feature_model.OVERDUE
+            assert due[ordinary.id()] != feature_model.OVERDUE
+        layer.setSubsetString("")
     finally:
         dock.disconnect_all()
         dock.deleteLater()

@@ -54,7 +54,7 @@ def test_named_fields_exist(kind):
 
 
 def test_object_kinds_name_main_kinds():
-    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed"}
+    assert set(OBJECT_KINDS) == {"dam", "patch", "watershed", "rs_spot"}
     for obj, (main, zh, en) in OBJECT_KINDS.items():
         assert RECORD_KINDS[main].object_kind == obj and zh and en
 
@@ -67,7 +67,7 @@ def test_field_consistency(kind, field):
         assert field.enum.name in ENUMERATIONS
         if field.default is not None:
             assert field.default in field.enum.codes(), f"{kind.name}.{field.name} default"
-    if field.type == REF:
+    if field.type == REF or field.ref is not None:
         assert field.ref in RECORD_KINDS
     if field.derived:
         assert field.derived in rules.DERIVATIONS
@@ -109,7 +109,7 @@ def test_dam_scale_thresholds():
     assert rules.dam_scale(9.99) == "small"
     assert rules.dam_scale(1) == "small"
     assert rules.dam_scale(0.5) == "tiny"
-    assert rules.derive("dam", {"total_storage": 80.0}) == {"scale": "backbone"}
+    assert rules.derive("dam", {"total_storage": 80.0}) == {"scale": "backbone", "patrol_class": "ordinary"}
 
 
 def test_thresholds_are_overridable():
@@ -117,7 +117,7 @@ def test_thresholds_are_overridable():
     assert rules.dam_scale(40, t) == "backbone" and rules.dam_scale(40) == "medium"
     assert rules.benggang_size_class(2500, t) == "large" and rules.benggang_size_class(2500) == "medium"
     assert THRESHOLDS["dam_backbone_min_storage"] == 50  # the defaults are untouched
-    assert rules.derive("dam", {"total_storage": 40.0}, Context(thresholds=t)) == {"scale": "backbone"}
+    assert rules.derive("dam", {"total_storage": 40.0}, Context(thresholds=t))["scale"] == "backbone"
     with pytest.raises(KeyError):
         THRESHOLDS.with_overrides(no_such_threshold=1)
 

@@ -19,8 +19,8 @@ from shuibao.layers.store import Store
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, PatchDock
 from shuibao.ui.photos import THUMB, THUMBNAILS, exif_taken_at
+from shuibao_ui_harness import click, form_of, press_ok, wait_until
 from shuibao_ui_harness import open_dock as _dock
-from shuibao_ui_harness import wait_until
 
 
 def _image(path: Path, width: int = 640, height: int = 480, color: str = "steelblue") -> Path:
@@ -49,8 +49,9 @@ def _photo_changes(store_path) -> list:
 
 
 @pytest.fixture
-def dam_dock(iface, small_store):
+def dam_dock(iface, small_store, log_in):
     layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    log_in("inspector", small_store)
     dock = _dock(DamDock, iface)
     dam = next(layers["dam"].getFeatures())
     dock.select_fid(dam.id())
@@ -107,9 +108,12 @@ def test_add_photo_to_the_selected_dam(dam_dock, small_store, small_data, tmp_pa
         dialog.close()
 
 
+@pytest.mark.display
 def test_photo_of_a_timeline_record_and_several_files(dam_dock, small_store, tmp_path):
     dock, layers, dam = dam_dock
-    dock.buttons["create:dam_inspection"].click()
+    dock.show()
+    click(dock, "create:dam_inspection")
+    press_ok(form_of(dock))  # a draft with gaps saves
     created = dock.last_outcome
     assert created.ok, created.message("zh")
     inspection = actions.get_feature(layers["dam_inspection"], created.fid)

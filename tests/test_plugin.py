@@ -11,7 +11,7 @@ from qgis.PyQt.QtWidgets import QDockWidget, QToolBar
 from shuibao.plugin import MENU, TOOLBAR_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCK_NAMES = {"ShuibaoDamDock", "ShuibaoPatchDock", "ShuibaoWatershedDock", "ShuibaoStatsDock"}
+DOCK_NAMES = {"ShuibaoDamDock", "ShuibaoPatchDock", "ShuibaoWatershedDock", "ShuibaoRsSpotDock", "ShuibaoStatsDock"}
 REQUIRED = (
     "name", "qgisMinimumVersion", "description", "about", "version", "author", "email",
     "repository", "tracker", "homepage", "category", "tags", "icon", "experimental", "hasProcessingProvider",
@@ -57,10 +57,12 @@ def test_load_unload_twice(iface, flush_deletes):
         assert docks == DOCK_NAMES
         assert bars == {TOOLBAR_NAME}
         assert menus == [MENU]
-        assert len(plugin.actions) == 5  # open store, the three dock toggles, import registers
+        assert len(plugin.actions) == 7  # open store, the four dock toggles, import registers, help
         toolbar = window.findChild(QToolBar, TOOLBAR_NAME)
         names = {a.objectName() for a in toolbar.actions()}
-        assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"} <= names
+        assert {"ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction", "ShuibaoIdentityAction"} <= names
+        menu = [a.objectName() for a in iface.plugin_menus[MENU].actions()]
+        assert menu[-1] == "ShuibaoHelpAction" and "ShuibaoHelpAction" not in names  # 帮助: the menu's last entry
         plugin.initProcessing()
         assert QgsApplication.processingRegistry().algorithmById("shuibao:sync") is not None
         plugin.unload()

@@ -31,7 +31,9 @@ def test_open_store_adds_grouped_layers(qgis_new_project, small_store, small_dat
     top = _group(project, f"水保巡检 {small_store.name}")
     assert top is not None
     sub = {child.name() for child in top.children() if isinstance(child, QgsLayerTreeGroup)}
-    assert sub == {"淤地坝", "侵蚀图斑", "小流域", "冲突"}  # conflicts: empty until a sync finds one
+    assert sub == {"淤地坝", "侵蚀图斑", "小流域", "遥感监管图斑", "冲突"}  # conflicts: empty until a sync finds one
+    order = [child.name() for child in top.children() if isinstance(child, QgsLayerTreeGroup)]
+    assert order.index("淤地坝") < order.index("遥感监管图斑") < order.index("侵蚀图斑") < order.index("小流域")
     dam_group = top.findGroup("淤地坝")
     dam_layer_ids = {node.layerId() for node in dam_group.findLayers()}
     assert layers["dam"].id() in dam_layer_ids and layers["dam_hazard"].id() in dam_layer_ids

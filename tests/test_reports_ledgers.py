@@ -172,7 +172,7 @@ def test_watershed_ledgers_show_the_watershed_as_code_and_name(small_store_templ
     assert {r[0] for r in spots.rows} == {f"{w['code']} {w['name']}" for w in sheds.values()}
     acceptances = ledgers.make_table(ds, ledgers.LEDGERS["watershed_acceptances"], ledgers.Filter())
     stored = store_rows(small_store_template, "watershed_acceptance")
-    assert sorted((r[0], r[2], r[8]) for r in acceptances.rows) == sorted(
+    assert sorted((r[0], r[2], r[9]) for r in acceptances.rows) == sorted(
         (f"{sheds[a['watershed_uuid']]['code']} {sheds[a['watershed_uuid']]['name']}", a["year"],
          label("watershed_acceptance", "verdict", a["verdict"])) for a in stored
     )  # fmt: skip

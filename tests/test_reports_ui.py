@@ -29,7 +29,7 @@ def bar(iface):
 @pytest.fixture
 def dam_dock(iface, bar, small_store):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = open_dock(DamDock, iface, role="technician")
+    dock = open_dock(DamDock, iface)
     opened: list[str] = []
     dock.report_button.jobs.opener = opened.append  # what the system viewer would get
     dock.opened = opened
@@ -133,7 +133,7 @@ def test_print_the_forms_of_the_whole_list(dam_dock, small_store, tmp_path):
 
 def test_watershed_dock_prints_the_latest_acceptance(iface, bar, small_store):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    dock = open_dock(WatershedDock, iface, role="acceptor")
+    dock = open_dock(WatershedDock, iface)
     try:
         opened: list[str] = []
         dock.report_button.jobs.opener = opened.append

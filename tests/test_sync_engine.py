@@ -161,7 +161,8 @@ def test_edit_versus_delist(server, tmp_path):
     s1.insert_records("dam", [d])
     sync(s1, server, "tec")
     sync(s2, server, "ann")
-    update(s1, "dam", d["uuid"], register_status="delisted", delist_reason="已拆除", delist_date="2024-05-01")
+    update(s1, "dam", d["uuid"], register_status="delisted", delist_cause="silted_up", delist_date="2024-05-01",
+           delist_document="赣县水字〔2024〕8号", delist_authority="赣县区水利局")
     assert not sync(s1, server, "tec").errors
     update(s2, "dam", d["uuid"], dam_height=33.0)
     r = sync(s2, server, "ann")

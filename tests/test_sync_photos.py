@@ -56,11 +56,34 @@ def test_a_photo_the_server_refuses_holds_back_only_itself(server, tmp_path):
     assert ("photo", pid) not in truth
     assert {c.kind for c in s.pending_changes()} == {"photo"}
     assert [x["uuid"] for x in local.list_rejected(s)] == [pid]
+    _the_panel_shows_it_waiting(s, pid)
+
+
+def _the_panel_shows_it_waiting(store, pid: str) -> None:
+    """The refused-edits panel lists the held photo with its reason; it cannot be sent again or given
+    up there (it goes out by itself once its file reaches the server)."""
+    from qgis.PyQt.QtCore import Qt
+    from qgis.PyQt.QtTest import QTest
+    from shuibao.ui.rejected_dialog import RejectedDialog
+
+    panel = RejectedDialog(str(store.path), language="zh")
+    try:
+        (row,) = panel.model_rows()
+        assert (row["uuid"], row["status"]) == (pid, "stuck") and "过大" in row["reason"], row
+        item = panel.tree.topLevelItem(0)
+        QTest.mouseClick(panel.tree.viewport(), Qt.MouseButton.LeftButton, pos=panel.tree.visualItemRect(item).center())
+        assert panel.selected()["uuid"] == pid
+        assert panel.open_button.isEnabled()
+        assert not panel.retry_button.isEnabled() and not panel.discard_button.isEnabled()
+        assert panel.retry() == 0 and panel.discard() is False  # nothing to do: it waits
+        assert [x["uuid"] for x in local.list_rejected(store)] == [pid]
+    finally:
+        panel.deleteLater()
 
 
 def test_photo_whose_bytes_all_reached_a_server_killed_before_it_kept_them(server, tmp_path):
     """The server dies between fsyncing the last chunk and committing the blob; restarted on the
-    same data, it holds every byte in .partial. The next sync finishes the upload, and the edits
+    same data, it holds every byte in the laptop's upload session (.partial/<device>/). The next sync finishes the upload, and the edits
     typed meanwhile go out with it."""
     led = h.Ledger()
     s = h.new_store(tmp_path / "a.gpkg")
@@ -77,9 +100,10 @@ def test_photo_whose_bytes_all_reached_a_server_killed_before_it_kept_them(serve
         assert proc.wait(10) == -signal.SIGKILL
     assert fault_log.read_text().splitlines() == ["KILL blob.written #1"]  # died where it was meant to
     sha = s.get_record("photo", pid)["sha256"]
-    assert (server.data_dir / "blobs" / ".partial" / sha).read_bytes() == data.read_bytes()
+    (partial,) = (server.data_dir / "blobs" / ".partial").glob(f"*/{sha}")  # the laptop's upload session
+    assert partial.read_bytes() == data.read_bytes()
     api = ApiClient(server.url)
-    api.login("ann", h.PASSWORD, "look-" + pid[:8])
+    api.login("ann", h.PASSWORD, s.get_meta(local.K_CLIENT))  # the session is the device's: ask as the laptop
     status = api.upload_status(sha)
     assert (status["complete"], status["offset"]) == (False, 90_000)  # every byte there, never kept
     r = h.sync(s, server, "ann", settings=SyncSettings(chunk_size=65_536))

@@ -39,24 +39,9 @@ def server(tmp_path):
 
 
 @pytest.fixture
-def auth_db(qgis_app):
-    manager = QgsApplication.authManager()
-    if not manager.masterPasswordIsSet():
-        assert manager.setMasterPassword("shuibao-test-master", True)
-    from shuibao.sync import credentials
-
-    yield manager
-    credentials.forget()
-    QgsSettings().remove(credentials.KEY_URL)
-
-
-@pytest.fixture
-def ui(iface):
-    from qgis.gui import QgsMessageBar
+def ui(iface, message_bar):
     from shuibao.ui.sync_ui import SyncUi
 
-    bar = QgsMessageBar(iface.mainWindow())  # pytest-qgis's stub bar cannot hold widgets
-    iface.messageBar = lambda: bar
     toolbar = QToolBar("t", iface.mainWindow())
     sync_ui = SyncUi(iface, iface.mainWindow())
     sync_ui.init_gui(toolbar=toolbar)
@@ -74,8 +59,9 @@ def test_init_and_unload_leave_nothing(iface, flush_deletes):
     sync_ui.init_gui(toolbar=toolbar)
     sync_ui.init_processing()
     names = [a.objectName() for a in toolbar.actions()]
-    assert names == ["ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction"]
-    assert [a.objectName() for a in iface.plugin_menus[SyncUi.MENU].actions()] == names
+    assert names == ["ShuibaoSyncAction", "ShuibaoLoginAction", "ShuibaoConflictsAction", "ShuibaoIdentityAction"]
+    menu = [a.objectName() for a in iface.plugin_menus[SyncUi.MENU].actions()]
+    assert menu == [*names[:3], "ShuibaoRejectedAction"]  # refused edits: in the menu and the sync summary
     assert registry.providerById("shuibao") is not None
     sync_action = sync_ui.sync_action
     connected = sync_action.receivers(sync_action.triggered)

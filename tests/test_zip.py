@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 from qgis.PyQt.QtWidgets import QDockWidget
@@ -26,9 +28,12 @@ def test_zip_members(plugin_zip):
     inner = [n[len("shuibao/") :] for n in names]
     for required in ("__init__.py", "plugin.py", "metadata.txt", "LICENSE", "settings.py", "model/definition.py",
                      "layers/project.py", "ui/docks.py", "ui/object_dock.ui", "resources/icons/shuibao.svg",
-                     "resources/i18n/shuibao_zh_CN.qm"):  # fmt: skip
+                     "resources/i18n/shuibao_zh_CN.qm", "docs/guide/index.md"):  # fmt: skip
         assert required in inner, required
-    assert not [n for n in inner if n.startswith(FORBIDDEN)]
+    assert not [n for n in inner if n.startswith(FORBIDDEN) and not n.startswith("docs/guide/")]
+    guide = Path(__file__).resolve().parent.parent / "docs" / "guide"
+    pictures = {m for page in guide.glob("*.md") for m in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", page.read_text())}
+    assert pictures and {f"docs/guide/{p}" for p in pictures} <= set(inner)  # the guide's screenshots come along
     assert not [n for n in inner if "__pycache__" in n or n.endswith((".pyc", ".ts")) or "/." in "/" + n]
 
 
@@ -51,6 +56,11 @@ def test_zip_loads_in_qgis(plugin_zip, tmp_path, iface, flush_deletes):
         plugin.initGui()
         docks = {d.objectName() for d in iface.mainWindow().findChildren(QDockWidget)}
         assert {"ShuibaoDamDock", "ShuibaoPatchDock", "ShuibaoWatershedDock"} <= docks
+        help_action = next(a for a in iface.plugin_menus["Shuibao 水保巡检"].actions()
+                           if a.objectName() == "ShuibaoHelpAction")  # fmt: skip
+        help_action.trigger()  # 帮助 opens the guide that came in the zip
+        assert plugin.help_dialog.page().startswith(str(folder / "docs" / "guide"))
+        assert "水保巡检" in plugin.help_dialog.browser.toPlainText()
         plugin.unload()
         flush_deletes()
         assert not [d for d in iface.mainWindow().findChildren(QDockWidget) if d.objectName().startswith("Shuibao")]

@@ -3,8 +3,9 @@
     .venv/bin/python tools/build_zip.py [--out DIR]
 
 Releases the .ts translations to .qm with `lrelease` first. Everything goes under the top
-folder named in pb_tool.cfg (`shuibao/`); server/, tests/, bench/, tools/, docs/ and generated
-files never do, because only the listed files and folders are read.
+folder named in pb_tool.cfg (`shuibao/`); server/, tests/, bench/, tools/, docs/ (but for the user
+guide, docs/guide/, which the 帮助 menu opens offline) and generated files never do, because only
+the listed files and folders are read.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ EXCLUDED_DIRS = {"__pycache__", ".git", ".ruff_cache", ".mypy_cache", ".pytest_c
 EXCLUDED_SUFFIXES = {".pyc", ".pyo", ".ts", ".orig", ".rej", ".swp"}
 # Never shipped, whatever pb_tool.cfg says.
 FORBIDDEN_TOP = {"server", "tests", "bench", "tools", "docs", ".ci", "build", "dist", ".venv"}
+SHIPPED_DOCS = ("docs", "guide")  # the user guide, read offline by the plugin's 帮助 window
 
 
 def read_config(root: Path = ROOT) -> configparser.ConfigParser:
@@ -87,7 +89,7 @@ def member_files(root: Path = ROOT) -> list[Path]:
             rel = path.relative_to(root)
             if path.is_file() and _wanted(rel):
                 files.add(rel)
-    bad = sorted(str(f) for f in files if f.parts[0] in FORBIDDEN_TOP)
+    bad = sorted(str(f) for f in files if f.parts[0] in FORBIDDEN_TOP and f.parts[:2] != SHIPPED_DOCS)
     if bad:
         raise SystemExit(f"refusing to ship {bad}")
     return sorted(files)

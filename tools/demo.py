@@ -65,7 +65,7 @@ NewsFeed\\https%3A%2F%2Ffeed.qgis.org\\disabled=true
 """
 
 # Runs inside QGIS (its own Python), so it may only use QGIS and the standard library.
-STARTUP = r'''
+STARTUP = r"""
 import traceback
 from pathlib import Path
 
@@ -75,6 +75,7 @@ from qgis.PyQt.QtWidgets import QDockWidget
 from qgis.utils import iface, plugins
 
 STORE = {store!r}
+IDENTITY = {identity!r}  # (server URL, what the server says about the demo store's user) or None
 READY = Path({ready!r})
 LOG = Path({log!r})
 WIDTH, HEIGHT = {width}, {height}
@@ -101,6 +102,10 @@ def open_store():
             log("the shuibao plugin is not loaded; plugins: %s" % sorted(plugins))
             mark_ready()
             return
+        if IDENTITY:  # the laptop's last login: the user who downloaded the demo store
+            from shuibao import settings
+
+            settings.remember_identity(*IDENTITY)
         layers = plugin.open_store(path=STORE)
         log("opened %d layers" % len(layers))
         for dock in plugin.docks:
@@ -153,7 +158,7 @@ _timer.setSingleShot(True)
 _timer.timeout.connect(open_store)
 _timer.start(1500)
 _keep.append(_timer)
-'''
+"""
 
 
 def _load_tool(name: str):
@@ -247,19 +252,39 @@ def write_profile(server_url: str = "", locale: str = "zh") -> None:
         shutil.rmtree(PROFILES)
     profile.mkdir(parents=True)
     version = Qgis.QGIS_VERSION_INT
-    (profile / "QGIS3.ini").write_text(QGIS_INI.format(tips=version // 100, version=version, server_url=server_url,
-                                                      locale="zh-Hans" if locale == "zh" else "en_US",
-                                                      global_locale="zh_CN" if locale == "zh" else "en_US"), encoding="utf-8")
+    (profile / "QGIS3.ini").write_text(
+        QGIS_INI.format(
+            tips=version // 100,
+            version=version,
+            server_url=server_url,
+            locale="zh-Hans" if locale == "zh" else "en_US",
+            global_locale="zh_CN" if locale == "zh" else "en_US",
+        ),
+        encoding="utf-8",
+    )
     (PROFILES / "profiles" / "profiles.ini").write_text("[core]\ndefaultProfile=default\n", encoding="utf-8")
 
 
-def write_startup() -> Path:
+def demo_identity(url: str) -> tuple[str, dict]:
+    """What the server says about the demo store's user, as a login on the laptop would keep it."""
+    from shuibao.sync.api import ApiClient
+
+    api = ApiClient(url, retries=1)
+    try:
+        user = api.login(DEMO_USER, DEMO_PASSWORD, "demo-profile")["user"]
+    finally:
+        api.close()
+    return url, dict(user)
+
+
+def write_startup(identity: tuple[str, dict] | None = None) -> Path:
     width, height = (int(x) for x in SCREEN.split("x"))
     script = DEMO / "startup.py"
     script.write_text(
-        STARTUP.format(store=str(STORE), ready=str(READY), log=str(LOG), width=width, height=height),
+        STARTUP.format(store=str(STORE), identity=identity, ready=str(READY), log=str(LOG), width=width,
+                       height=height),
         encoding="utf-8",
-    )
+    )  # fmt: skip
     return script
 
 
@@ -282,8 +307,8 @@ def qgis_env() -> dict[str, str]:
     return env
 
 
-def run_qgis(screenshot: bool, timeout: float = 180.0) -> int:
-    script = write_startup()
+def run_qgis(screenshot: bool, timeout: float = 180.0, identity: tuple[str, dict] | None = None) -> int:
+    script = write_startup(identity)
     for f in (READY, LOG):
         f.unlink(missing_ok=True)
     proc = subprocess.Popen(qgis_command(script), env=qgis_env(), cwd=ROOT)  # noqa: S603
@@ -342,7 +367,7 @@ def main() -> int:
             return 0
         build_translations()
         write_profile(server[1] if server else "", args.locale)
-        return run_qgis(args.screenshot)
+        return run_qgis(args.screenshot, identity=demo_identity(server[1]) if server else None)
     finally:
         if server is not None:
             _load_tool("demo_server").stop_server(server[0])

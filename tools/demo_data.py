@@ -25,6 +25,7 @@ from pathlib import Path
 from shapely import wkb
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shuibao.model import RECORD_KINDS, rules
+from shuibao.model.definition import RS_CLOSE_AT_DETERMINATION, RS_EVIDENCE_FOR
 from shuibao.model.rules import Context
 
 COUNTY_CODE = "360704"
@@ -75,10 +76,11 @@ class DemoSize:
     patches: int = 320
     watersheds: int = 2
     spots_per_watershed: int = 60
+    rs_spots: int = 120  # remote-sensing spots over two province batches
 
     @classmethod
     def small(cls) -> DemoSize:
-        return cls(dams=24, patches=30, watersheds=2, spots_per_watershed=6)
+        return cls(dams=24, patches=30, watersheds=2, spots_per_watershed=6, rs_spots=24)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,7 +127,9 @@ def _scaled_blob(rng: random.Random, cx: float, cy: float, target_m2: float, **k
     poly = _blob(rng, cx, cy, math.sqrt(target_m2 / math.pi), **kw)
     # Rescale the vertices around the centre so the GK area hits the target.
     f = math.sqrt(target_m2 / _area_m2(poly))
-    pts = [_to_lonlat(cx, cy, (x - cx) * M_PER_DEG_LON * f, (y - cy) * M_PER_DEG_LAT * f) for x, y in poly.exterior.coords]
+    pts = [
+        _to_lonlat(cx, cy, (x - cx) * M_PER_DEG_LON * f, (y - cy) * M_PER_DEG_LAT * f) for x, y in poly.exterior.coords
+    ]
     return MultiPolygon([Polygon(pts)])
 
 
@@ -208,13 +212,10 @@ def _watersheds(g: _Gen, size: DemoSize) -> list[dict]:
             "batch": f"{year}年第{g.rng.choice('一二')}批",
             "erosion_modulus": round(g.rng.uniform(900, 3200), 0),
             "forest_grass_cover": round(g.rng.uniform(62, 81), 1),
-            "treatment_degree": round(g.rng.uniform(45, 92), 1),
             "treatment_status": status,
             "register_status": "registered",
         }
-        rec.update(rules.derive("watershed", rec, Context(polygons=_rings(geom))))
-        rec["eroded_area"] = round(rec["area"] * g.rng.uniform(0.12, 0.3), 2)
-        rec.update(rules.derive("watershed", rec, Context(polygons=_rings(geom))))
+        rec.update(rules.derive("watershed", rec, Context(polygons=_rings(geom))))  # eroded area: _erosion
         rec["geom"] = _wkb(geom)
         rec["_shape"] = geom
         out.append(rec)
@@ -448,14 +449,24 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
     result = g.weighted((("no_hazard", 70), ("general", 22), ("major", 8)))
     if status in ("dangerous", "reinforcing"):
         result = g.weighted((("general", 5), ("major", 5)))
-    crack = "none" if result == "no_hazard" else g.weighted((("none", 4), ("longitudinal", 2), ("transverse", 2), ("mesh", 1)))
-    seepage = "none" if result == "no_hazard" else g.weighted((("none", 5), ("diffuse", 3), ("concentrated", 1), ("piping", 1)))
+    crack = (
+        "none"
+        if result == "no_hazard"
+        else g.weighted((("none", 4), ("longitudinal", 2), ("transverse", 2), ("mesh", 1)))
+    )
+    seepage = (
+        "none"
+        if result == "no_hazard"
+        else g.weighted((("none", 5), ("diffuse", 3), ("concentrated", 1), ("piping", 1)))
+    )
     submitted = g.rng.random() < 0.85
     plon, plat = g.near(lon, lat, 25)
     insp = {
         **_audit(g, 2024),
         "dam_uuid": dam["uuid"],
-        "kind": g.weighted((("pre_flood", 3), ("flood_patrol", 5), ("post_flood", 2), ("special", 1), ("hazard_survey", 2))),
+        "kind": g.weighted(
+            (("pre_flood", 3), ("flood_patrol", 5), ("post_flood", 2), ("special", 1), ("hazard_survey", 2))
+        ),
         "inspected_at": g.datetime(2024, 2026),
         "inspector": dam["patrol_person"] if g.rng.random() < 0.6 else g.person(),
         "flood_storage_ok": result != "major",
@@ -505,8 +516,9 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
 
 
 # Parents before children.
-KIND_ORDER = ("watershed", "watershed_spot", "watershed_acceptance", "spot_check", "patch", "patch_measure",
-              "patch_survey", "dam", "dam_inspection", "dam_hazard", "target")  # fmt: skip
+KIND_ORDER = ("watershed", "watershed_spot", "watershed_acceptance", "spot_check", "watershed_upkeep", "patch",
+              "patch_measure", "patch_survey", "patch_upkeep", "dam", "dam_inspection", "dam_hazard",
+              "target", "rs_spot", "rs_recheck")  # fmt: skip
 
 
 def _acceptances(g: _Gen, watersheds: list[dict], spots: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -539,7 +551,8 @@ def _acceptances(g: _Gen, watersheds: list[dict], spots: list[dict]) -> tuple[li
                 check["survival_rate"] = round(min(100.0, spot["survival_rate"] + g.rng.uniform(-4, 2)), 1)
             check.update(rules.derive("spot_check", check))
             own_checks.append(check)
-        acc.update(rules.derive("watershed_acceptance", acc, Context(children={"spot_check": own_checks})))
+        ctx = Context(children={"spot_check": own_checks}, parent=w)  # a completion acceptance reads the watershed
+        acc.update(rules.derive("watershed_acceptance", acc, ctx))
         acc["opinion"] = (
             "措施布局合理，抽查图斑面积、数量与设计基本相符，林草成活率和工程质量达到要求，同意通过验收。"
             if acc.get("verdict") == "pass"
@@ -584,16 +597,145 @@ def _surveys(g: _Gen, patches: list[dict]) -> list[dict]:
 
 
 def _delist(g: _Gen, dams: list[dict], patches: list[dict]) -> None:
-    """De-list two dams silted up to their design height and a 崩岗 that stabilised (登记销号); leave
-    the 一坝一人 duty unmet at four dams."""
-    for dam, reason in zip(g.rng.sample(dams, 2), ("已淤满，转为坝地利用", "并入下游骨干坝统一管护")):
-        dam.update(register_status="delisted", delist_reason=reason, delist_date=g.date(2024, 2026))
-    # A few dams where the 一坝一人 duty is not met yet, as the register must show.
-    for dam in g.rng.sample([d for d in dams if d["dedicated_patroller"]], 4):
-        dam["dedicated_patroller"] = False
+    """De-list two dams (one silted up to its design height, one merged into a backbone dam) with the
+    approving document and authority, and a 崩岗 that stabilised (登记销号)."""
+    causes = (("silted_up", "已淤满，转为坝地利用"), ("merged", "并入下游骨干坝统一管护"))
+    for i, (dam, (cause, reason)) in enumerate(zip(g.rng.sample(dams, 2), causes)):
+        dam.update(register_status="delisted", delist_cause=cause, delist_reason=reason,
+                   delist_document=f"赣县水字〔2025〕{31 + i}号", delist_authority="赣县区水利局",
+                   delist_date=g.date(2024, 2026))  # fmt: skip
     stable = [p for p in patches if p["kind"] == "benggang" and p["treatment_status"] == "accepted"]
     for patch in g.rng.sample(stable, min(1, len(stable))):
         patch.update(register_status="delisted", delist_reason="治理验收后稳定，核销", delist_date=g.date(2025, 2026))
+
+
+# ---------------------------------------------------------------------------------------------
+# Duties the model holds (issue 13): erosion by class, treatment degree, 项目法人, hazard status,
+# 崩岗 risk and farmland, measures by position, caretakers and upkeep checks.
+# ---------------------------------------------------------------------------------------------
+_DEGREE = {"accepted": (78, 90), "treating": (40, 60)}  # the treatment degree the county reached (%)
+_CLASS_SHARES = (0.55, 0.25, 0.12, 0.06, 0.02)  # of the eroded area: light … severe
+_SUBTYPES = {"eco_clean": "eco_clean", "comprehensive": "eco_economic"}
+
+
+def _erosion(g: _Gen, watersheds: list[dict], spots: list[dict]) -> None:
+    """Eroded area by intensity class such that the completed spots give a realistic treatment
+    degree; subtypes, flags, the clean indicators of the 生态清洁 watershed, its upkeep body."""
+    for i, w in enumerate(watersheds):
+        own = [s for s in spots if s["watershed_uuid"] == w["uuid"]]
+        done_km2 = sum(s.get("area") or 0.0 for s in own if s["step"] == "completed") / 100
+        lo, hi = _DEGREE.get(w["treatment_status"], (0, 0))
+        eroded = done_km2 * 100 / g.rng.uniform(lo, hi) if done_km2 and hi else w["area"] * g.rng.uniform(0.1, 0.15)
+        shares = [s * g.rng.uniform(0.85, 1.15) for s in _CLASS_SHARES]
+        for name, share in zip(rules.ERODED_CLASSES, shares):
+            w[name] = round(eroded * share / sum(shares), 3)
+        w.update(subtype=_SUBTYPES.get(w["project_type"], "eco_tourism"), is_premium=i == 1, whole_county=i == 0,
+                 maintenance_body=f"{township_of(*_centre(w))}水利站")  # fmt: skip
+        if rules.is_eco_clean(w):
+            w.update(sewage_treatment_rate=round(g.rng.uniform(72, 88), 1),
+                     refuse_treatment_rate=round(g.rng.uniform(85, 98), 1), outlet_water_class="2")  # fmt: skip
+        w.update(rules.derive("watershed", w, Context(children={"watershed_spot": own})))
+
+
+def _centre(w: dict) -> tuple[float, float]:
+    c = w["_shape"].representative_point()
+    return c.x, c.y
+
+
+def _dam_duties(g: _Gen, dams: list[dict], hazards: list[dict]) -> None:
+    """Every dam in operation; three new ones built but not yet accepted, with their 项目法人; a
+    dam's hazard status follows its open major hazards (rules.follow_hazards)."""
+    for dam in dams:
+        dam["construction_stage"] = "operating"
+    new = [d for d in dams if d["register_status"] == "registered" and d["total_storage"] < 10]
+    for dam in g.rng.sample(new, min(3, len(new))):
+        dam.update(construction_stage="built", year_built=g.rng.randrange(2024, 2026),
+                   legal_person="赣县区水利建设投资有限公司", legal_person_phone=f"0797-44{g.rng.randrange(10**5):05d}")  # fmt: skip
+    majors: dict[str, list[dict]] = {}
+    for h in hazards:
+        majors.setdefault(h["dam_uuid"], []).append(h)
+    for dam in dams:
+        if dam["register_status"] == "registered":
+            n = len(rules.open_hazards(majors.get(dam["uuid"], ()), "major"))
+            dam["hazard_status"] = rules.follow_hazards(dam["hazard_status"], 0, n)
+
+
+def _risk(p: dict) -> str:
+    if (p.get("people_threatened") or 0) >= 15 or (p.get("farmland_threatened") or 0) >= 1:
+        return "high"
+    return "medium" if p.get("activity") == "active" else "low"
+
+
+_MORE_MEASURES = (("slope_cutting", "m2", 0.85), ("settling_basin", "count", 0.3), ("gully_head", "count", 0.2))
+
+
+def _patch_duties(g: _Gen, patches: list[dict], measures: list[dict]) -> list[dict]:
+    """崩岗 risk levels (most assessed in 2023–24), farmland from treatment, caretakers of treated
+    崩岗, and the measures of the other positions (中削 and more): some treated 崩岗 lack a position,
+    as the warning must show. Returns the new measures."""
+    out = []
+    treated_uuids = {m["patch_uuid"] for m in measures}
+    for p in patches:
+        if p["kind"] != "benggang":
+            continue
+        if g.rng.random() < 0.7:
+            p.update(risk_level=_risk(p), risk_assessed_on=g.date(2023, 2025))
+        if p["treatment_status"] in ("completed", "accepted"):
+            if g.rng.random() < 0.9:
+                p.update(caretaker=g.person(), caretaker_phone=g.phone())
+            if g.rng.random() < 0.3:
+                p.update(new_farmland=round(p["area"] / 10_000 * g.rng.uniform(0.1, 0.3), 3),
+                         farmland_balance=g.rng.random() < 0.5)  # fmt: skip
+        if p["uuid"] not in treated_uuids:
+            continue
+        done = p["treatment_status"] in ("completed", "accepted")
+        for measure, unit, share in _MORE_MEASURES:
+            if g.rng.random() >= share:
+                continue
+            design = round(p["area"] * 0.3, 0) if unit == "m2" else float(g.rng.randrange(1, 3))
+            m = {**_audit(g, 2023), "patch_uuid": p["uuid"], "measure_type": measure, "unit": unit,
+                 "design_qty": design, "unit_cost": {"m2": 35.0, "count": 8000.0}[unit],
+                 "step": ("accepted" if p["treatment_status"] == "accepted" else "built") if done else "planned"}  # fmt: skip
+            if done:
+                m.update(completed_qty=design, completed_at=g.date(2023, 2025))
+            m.update(rules.derive("patch_measure", m))
+            out.append(m)
+    return out
+
+
+def _caretakers(g: _Gen, spots: list[dict]) -> None:
+    """管护员 of the completed spots (聘请管护员制度, 赣县), one per few spots; a few still without."""
+    keepers = [(g.person(), g.phone()) for _ in range(max(1, len(spots) // 8))]
+    for s in spots:
+        if s["step"] == "completed" and g.rng.random() < 0.9:
+            s["caretaker"], s["caretaker_phone"] = g.rng.choice(keepers)
+
+
+def _upkeep(g: _Gen, patches: list[dict], watersheds: list[dict], spots: list[dict]) -> dict[str, list[dict]]:
+    """管护检查 of accepted 崩岗 and of the accepted watershed's spots in 2025: mostly well kept."""
+    out: dict[str, list[dict]] = {"patch_upkeep": [], "watershed_upkeep": []}
+    kept = [p for p in patches if p["treatment_status"] == "accepted" and p["register_status"] == "registered"]
+    done = {w["uuid"]: [s for s in spots if s["watershed_uuid"] == w["uuid"] and s["step"] == "completed"]
+            for w in watersheds if w["treatment_status"] == "accepted"}  # fmt: skip
+    targets = [("patch_upkeep", "patch_uuid", p["uuid"], None, p["geom"]) for p in g.rng.sample(kept, len(kept) // 3)]
+    for shed, own in done.items():
+        targets += [("watershed_upkeep", "watershed_uuid", shed, s["uuid"], s["geom"])
+                    for s in g.rng.sample(own, min(6, len(own)))]  # fmt: skip
+    for kind, parent_field, parent, spot, geom in targets:
+        where = wkb.loads(geom).representative_point()
+        result = g.weighted((("good", 7), ("fair", 2), ("poor", 1)))
+        rec = {**_audit(g, 2025), parent_field: parent, "inspected_at": g.datetime(2025, 2026),
+               "inspector": g.person(), "caretaker_present": result != "poor", "facilities_intact": result == "good",
+               "vegetation_kept": result != "poor", "result": result, "position_source": "gps", "step": "submitted",
+               "geom": _wkb(Point(where.x, where.y))}  # fmt: skip
+        if spot:
+            rec["spot_uuid"] = spot
+        if result != "good":
+            rec.update(damage=g.rng.choice(("截水沟局部淤堵", "谷坊坝顶破损", "补植苗木成活率低", "围栏损坏，牛羊进入")),
+                       measures=g.rng.choice(("清淤疏通", "修补坝顶", "补植补造", "修复围栏并加强巡护")),
+                       deadline=g.date(2026, 2027))  # fmt: skip
+        out[kind].append(rec)
+    return out
 
 
 def _targets(patches: list[dict]) -> list[dict]:
@@ -661,7 +803,176 @@ def _recent_patrols(seed: int, dams: list[dict], today: dt.date) -> list[dict]:
     return patrols
 
 
-def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None) -> dict[str, list[dict]]:
+# ---------------------------------------------------------------------------------------------
+# Remote-sensing supervision: two province batches of suspected violation spots, the older one
+# mostly closed (its open spots overdue), the current one mostly being re-checked.
+# ---------------------------------------------------------------------------------------------
+RS_PROJECTS = (  # project type, disturbance type, project name, builder
+    ("real_estate", "other", "{t}{v}安置房建设项目", "赣县区城投置业有限公司"),
+    ("transport", "spoil", "{t}至{v}公路改建工程弃渣场", "赣县区交通运输局"),
+    ("mining", "borrow", "{t}{v}建筑用砂石场", "{v}砂石有限公司"),
+    ("energy", "other", "{t}{v}农光互补光伏电站", "赣县区绿能新能源有限公司"),
+    ("industry", "other", "赣县经开区{v}标准厂房", "赣县区工业园区开发有限公司"),
+    ("agri_forestry", "other", "{t}{v}脐橙果园开发", "{v}果业专业合作社"),
+    ("water", "other", "{t}{v}山塘除险加固工程", "赣县区水利局"),
+)
+RS_DETERMINATIONS = (("compliant", 0.3), ("unapproved_build", 0.3), ("unapproved_dump", 0.08),
+                     ("beyond_scope", 0.12), ("unaccepted_operation", 0.08), ("non_production", 0.1),
+                     ("other", 0.02))  # fmt: skip
+# (round, days before today it was issued, days it had, the steps its spots are at, in turn)
+RS_BATCHES = (
+    (
+        1,
+        250,
+        150,
+        (
+            "closed",
+            "rectifying",
+            "closed",
+            "closed",
+            "rechecked",
+            "closed",
+            "closed",
+            "rectifying",
+            "closed",
+            "determined",
+        ),
+    ),
+    (
+        2,
+        40,
+        90,
+        (
+            "issued",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+            "determined",
+            "rechecked",
+            "issued",
+            "rectifying",
+            "issued",
+            "closed",
+            "rechecked",
+            "issued",
+            "determined",
+            "issued",
+            "rectifying",
+            "rechecked",
+            "issued",
+            "closed",
+            "issued",
+        ),
+    ),
+)
+RS_TECHNICIANS = ("钟国平", "谢文海")
+
+
+def _doc(prefix: str, g: _Gen, year: int) -> str:
+    return f"赣县{prefix}〔{year}〕{g.rng.randrange(3, 180)}号"
+
+
+def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], list[dict]]:
+    g = _Gen(seed + 4)  # its own stream, dated relative to today
+    spots, rechecks = [], []
+    first = size.rs_spots // 3
+    for i in range(size.rs_spots):
+        round_, ago, days, steps = RS_BATCHES[0] if i < first else RS_BATCHES[1]
+        issued = today - dt.timedelta(days=ago)
+        town, tx, ty = g.rng.choice(TOWNSHIPS)
+        cx, cy = g.near(tx, ty, 2500)
+        village = g.rng.choice(VILLAGE_PARTS)
+        geom = _scaled_blob(g.rng, cx, cy, g.rng.uniform(1500, 30000), n=9, irregularity=0.25)
+        project_type, disturbance, name, builder = g.rng.choice(RS_PROJECTS)
+        spot = {
+            **_audit(g, issued.year), "created_at": f"{issued.isoformat()}T02:00:00Z",
+            "spot_id": f"{COUNTY_CODE}{issued.year}{round_:02d}{i + 1:04d}", "batch_year": issued.year,
+            "batch_round": round_, "issuer_level": "province", "issued_on": issued.isoformat(),
+            "deadline": (issued + dt.timedelta(days=days)).isoformat(), "township": town, "village": village,
+            "issued_area": round(_area_m2(geom) / 10_000 * g.rng.uniform(0.97, 1.03), 2),
+            "disturbance_type": disturbance, "step": steps[(i if i < first else i - first) % len(steps)],
+            "geom": _wkb(geom),
+        }  # fmt: skip
+        spot.update(rules.derive("rs_spot", spot, Context(polygons=_rings(geom))))
+        project = {"project_type": project_type, "project_name": name.format(t=town[:2], v=village),
+                   "builder": builder.format(v=village)}  # fmt: skip
+        if spot["step"] != "issued":
+            recheck = _rs_recheck(g, spot, geom, project, issued, today)
+            rechecks.append(recheck)
+            _rs_case(g, spot, recheck, today)
+        elif g.rng.random() < 0.3:
+            spot.update(project_type=project_type, project_name=project["project_name"])  # seen on the imagery
+        spots.append(spot)
+    return spots, rechecks
+
+
+def _rs_recheck(g: _Gen, spot: dict, geom, project: dict, issued: dt.date, today: dt.date) -> dict:
+    """The inspector's visit: near the spot, with what was found and the proposed determination."""
+    determination = g.weighted(RS_DETERMINATIONS)
+    if spot["step"] in ("determined", "rectifying"):  # only violations stay open after 认定
+        determination = g.weighted([d for d in RS_DETERMINATIONS if d[0] not in RS_CLOSE_AT_DETERMINATION])
+    when = min(issued + dt.timedelta(days=g.rng.randrange(4, 30)), today)
+    c = geom.representative_point()
+    lon, lat = g.near(c.x, c.y, 25)
+    matches = g.rng.random() < 0.8
+    found = determination != "non_production" or g.rng.random() < 0.5
+    recheck = {
+        **_audit(g, when.year), "created_at": f"{when.isoformat()}T03:00:00Z", "spot_uuid": spot["uuid"],
+        "rechecked_at": f"{when.isoformat()}T{g.rng.randrange(1, 9):02d}:{g.rng.randrange(60):02d}:00Z",
+        "inspector": g.person(), "disturbance_found": found, "determination": determination,
+        "construction_status": g.rng.choice(("building", "finished", "stopped")) if found else None,
+        "extent_matches": matches if found else None,
+        "disturbed_area": None if matches or not found else round(spot["area"] * g.rng.uniform(0.6, 1.4), 2),
+        "evidence": "现场拍照取证，核对项目立项及水土保持方案审批情况" if found else "现场为农户自建房前坪平整，非生产建设项目",
+        "position_source": "gps", "step": "submitted", "geom": _wkb(Point(lon, lat)),
+    }  # fmt: skip
+    if found and determination != "non_production":
+        recheck.update(project)
+        if determination == "compliant":
+            recheck["plan_approval_no"] = _doc("水保许", g, when.year - 1)
+    recheck.update(rules.derive("rs_recheck", recheck, Context(point=(lon, lat), parent_polygons=_rings(geom))))
+    return recheck
+
+
+def _rs_case(g: _Gen, spot: dict, recheck: dict, today: dt.date) -> None:
+    """The spot from its re-check to its step: 认定, the notice, a case, the evidence, 销号."""
+    step, determination = spot["step"], recheck["determination"]
+    day = dt.date.fromisoformat(recheck["rechecked_at"][:10])
+    spot.update(rules.spot_after_recheck({"step": "issued"}, recheck), step=step)
+    if step == "rechecked":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(2, 12)), today)
+    spot.update(determined_at=day.isoformat(), determined_by=g.rng.choice(RS_TECHNICIANS))
+    if determination in ("non_production", "other"):
+        spot["determination_note"] = recheck["evidence"]
+    if determination in RS_CLOSE_AT_DETERMINATION:  # closes at 认定
+        spot.update(step="closed", closed_at=day.isoformat(), closed_by=spot["determined_by"])
+        return
+    if step == "determined":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(1, 5)), today)
+    unapproved = determination in ("unapproved_build", "unapproved_dump")
+    spot.update(notice_type="plan_notice" if unapproved else "rectify_notice", notice_date=day.isoformat(),
+                notice_no=_doc("水保通", g, day.year),
+                notice_deadline=(day + dt.timedelta(days=g.rng.choice((30, 60)))).isoformat())  # fmt: skip
+    if g.rng.random() < 0.15:
+        spot.update(case_no=_doc("水执罚立", g, day.year), case_filed_on=day.isoformat())
+    if step == "rectifying":
+        return
+    day = min(day + dt.timedelta(days=g.rng.randrange(10, 50)), today)
+    evidence = RS_EVIDENCE_FOR[determination][0]
+    spot.update(evidence_type=evidence, evidence_date=day.isoformat(), closed_at=day.isoformat(),
+                closed_by=g.rng.choice(RS_TECHNICIANS))  # fmt: skip
+    if evidence in ("restoration", "other"):
+        spot["evidence_note"] = "已拆除临时设施并复绿，现场核查符合要求"
+    else:
+        spot["evidence_no"] = _doc("水保验备" if evidence == "acceptance_filing" else "水保许", g, day.year)
+
+
+def generate(
+    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None
+) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 
     Recent patrols are dated relative to `today` (default: the real date)."""
@@ -672,10 +983,17 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.d
     patches, measures = _patches(g, size, watersheds)
     dams, inspections, hazards = _dams(g, size, watersheds)
     inspections += _recent_patrols(seed, dams, today or dt.date.today())
+    duties = _Gen(seed + 4)  # issue 13's duties, their own stream: the records above do not change
+    _erosion(duties, watersheds, spots)
     extra = _Gen(seed + 2)  # its own stream: the records above do not change
     acceptances, checks = _acceptances(extra, watersheds, spots)
     surveys = _surveys(extra, patches)
     _delist(extra, dams, patches)
+    _dam_duties(duties, dams, hazards)
+    measures += _patch_duties(duties, patches, measures)
+    _caretakers(duties, spots)
+    upkeep = _upkeep(duties, patches, watersheds, spots)
+    rs_spots, rs_rechecks = _rs_spots(seed, size, today or dt.date.today())
     for w in watersheds:
         del w["_shape"]
     data = {
@@ -690,6 +1008,9 @@ def generate(seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.d
         "dam_inspection": inspections,
         "dam_hazard": hazards,
         "target": _targets(patches),
+        **upkeep,
+        "rs_spot": rs_spots,
+        "rs_recheck": rs_rechecks,
     }
     for kind in data:
         assert kind in RECORD_KINDS

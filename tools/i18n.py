@@ -66,7 +66,9 @@ def write_ts(translations: dict[str, str], locations: dict[str, str], path: Path
     ts = ET.Element("TS", version="2.1", language="zh_CN", sourcelanguage="en")
     context = ET.SubElement(ts, "context")
     ET.SubElement(context, "name").text = CONTEXT
-    for source in sorted(locations, key=lambda s: (locations[s].rsplit(":", 1)[0], int(locations[s].rsplit(":", 1)[1]))):
+    for source in sorted(
+        locations, key=lambda s: (locations[s].rsplit(":", 1)[0], int(locations[s].rsplit(":", 1)[1]))
+    ):
         message = ET.SubElement(context, "message")
         file, line = locations[source].rsplit(":", 1)
         ET.SubElement(message, "location", filename=file, line=line)

@@ -39,6 +39,7 @@ def dam_rows(n: int, lon0: float = 115.0, lat0: float = 25.85, prefix: str = "GX
             "溢洪道": "有" if i % 2 else "无", "下游影响": "居民点、学校" if i % 5 == 0 else "无",
             "行政责任人": PERSONS[0], "行政责任人电话": PERSONS[1], "技术责任人": PERSONS[2],
             "技术责任人电话": PERSONS[3], "巡查责任人": PERSONS[4], "巡查责任人电话": PERSONS[5],
+            "一坝一人": "是" if i % 5 == 0 else "否",  # 居民点、学校 downstream: 办水保〔2022〕72号
         }
         for i in range(n)
     ]  # fmt: skip
@@ -139,6 +140,86 @@ def write_bad_csv(path: Path) -> Path:
         w.writerow([*cols, "经度", "纬度"])
         for r in rows:
             w.writerow([*(r[c] for c in cols), r["lon"], r["lat"]])
+    return path
+
+
+# --- a province's batch of remote-sensing spots (遥感监管疑似违法违规图斑) ----------------------------
+RS_TOWNS = (("梅林镇", 114.98, 25.87), ("王母渡镇", 114.93, 25.63), ("江口镇", 115.13, 25.97),
+            ("田村镇", 115.16, 25.79), ("储潭镇", 114.96, 25.98), ("茅店镇", 115.03, 25.95))  # fmt: skip
+RS_KINDS = (("其他扰动", "房地产", "赣县区{0}安置房建设项目", "赣县区城投置业有限公司"),
+            ("弃土（渣）场", "交通", "{0}至赣州绕城公路改建工程", "赣州市交通建设集团有限公司"),
+            ("取土（石）场", "矿山采石", "{0}建筑用砂石料场", None), ("其他扰动", "能源", "{0}农光互补光伏电站", None),
+            ("其他扰动", "工业", "赣县经开区{0}标准厂房", "赣县区工业园区开发有限公司"),
+            ("其他扰动", "农林开发", "{0}脐橙果园开发", None), ("其他扰动", None, None, None))  # fmt: skip
+
+
+def rs_batch_frame(n: int, year: int = 2025, round_: int = 1, county: str = GANXIAN) -> gpd.GeoDataFrame:
+    """n spots of one province batch as the province sends them: Chinese headers, area in 亩, the
+    project where the imagery shows one, no deadline (it comes in the covering letter). EPSG:4490."""
+    import math
+    import random
+
+    rng = random.Random(year * 100 + round_)  # noqa: S311 - sample data
+    rows, geoms = [], []
+    for i in range(n):
+        town, cx, cy = RS_TOWNS[i % len(RS_TOWNS)]
+        x, y = cx + rng.uniform(-0.06, 0.06), cy + rng.uniform(-0.05, 0.05)
+        r = math.sqrt(rng.uniform(0.1, 3.0) * 10_000 / math.pi) / 111_000  # 0.1–3 hm², in degrees
+        corners = [(x + r * math.cos(a) * rng.uniform(0.7, 1.2), y + r * math.sin(a) * rng.uniform(0.7, 1.2))
+                   for a in (k * math.pi / 4 for k in range(8))]  # fmt: skip
+        polygon = Polygon(corners)
+        disturbance, project_type, project, builder = RS_KINDS[i % len(RS_KINDS)]
+        known = project is not None and rng.random() < 0.6
+        rows.append({
+            "图斑编号": f"{county}{year}{round_:02d}{i + 1:04d}", "县级行政区划代码": county, "乡镇": town,
+            "下发年度": year, "下发批次": f"第{round_}批", "下发层级": "省级", "下发日期": f"{year}-03-15",
+            "扰动面积(亩)": round(_area_hm2(polygon) * 15, 2), "扰动类型": disturbance, "项目类型": project_type or "",
+            "项目名称": project.format(town[:2]) if known else "", "建设单位": (builder or "") if known else "",
+        })  # fmt: skip
+        geoms.append(polygon)
+    return gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:4490")
+
+
+def _area_hm2(polygon: Polygon) -> float:
+    from shuibao.model import geodesy
+
+    return geodesy.polygon_area_m2([[list(polygon.exterior.coords)]]) / 10_000
+
+
+def corrected_batch(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The same batch as the province corrects it: the first spot's outline redrawn, the second's
+    project named, the third's township fixed, and one spot added at the end."""
+    import pandas as pd
+    from shapely import affinity
+
+    fixed = frame.copy()
+    fixed.loc[0, "geometry"] = affinity.scale(fixed.geometry[0], 1.3, 1.3)
+    fixed.loc[1, "项目名称"] = "梅林镇安置房建设项目（二期）"
+    fixed.loc[1, "建设单位"] = "赣县区城投置业有限公司"
+    fixed.loc[2, "乡镇"] = "沙地镇"
+    extra = frame.iloc[[3]].copy()
+    extra["图斑编号"] = extra["图斑编号"].str[:-4] + f"{len(frame) + 1:04d}"
+    extra["geometry"] = extra.geometry.translate(0.01, 0.01)
+    return gpd.GeoDataFrame(pd.concat([fixed, extra], ignore_index=True), crs=frame.crs)
+
+
+def write_rs_gpkg(path: Path, frame: gpd.GeoDataFrame, layer: str = "疑似违法违规图斑") -> Path:
+    frame.to_file(str(path), driver="GPKG", layer=layer, engine="pyogrio")
+    return path
+
+
+RS_SHAPEFILE_NAMES = {"图斑编号": "TBBH", "县级行政区划代码": "XZQDM", "乡镇": "XZMC", "下发年度": "ND", "下发批次": "PC",
+                      "下发层级": "XFJB", "下发日期": "XFRQ", "扰动面积(亩)": "RDMJ", "扰动类型": "RDLX", "项目类型": "XMLX",
+                      "项目名称": "XMMC", "建设单位": "JSDW"}  # fmt: skip
+
+
+def write_rs_shapefile(path: Path, frame: gpd.GeoDataFrame, deadline: str = "2025-06-30", epsg: int = 4547) -> Path:
+    """The batch as a GBK Shapefile in the CGCS2000 3° zone, with pinyin initials for names (as a
+    dbf's ten characters force), area in hm² (RDMJ) and the deadline in the file (WCSX)."""
+    out = frame.rename(columns=RS_SHAPEFILE_NAMES).to_crs(epsg)
+    out["RDMJ"] = (out["RDMJ"] / 15).round(4)
+    out["WCSX"] = deadline
+    out.to_file(str(path), driver="ESRI Shapefile", encoding="GBK", engine="pyogrio")
     return path
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 # Runs inside QGIS. Each step waits for the event loop so that the docks have filled.
-SHOTS = r'''
+SHOTS = r"""
 import traceback
 from pathlib import Path
 
@@ -119,7 +119,7 @@ def shot_form():
 
 
 later(1500, start)
-'''
+"""
 
 
 def _demo():

@@ -4,7 +4,7 @@ set -euo pipefail
 # python3-geopandas/-openpyxl/-xlrd: the register import inside QGIS, which runs on Debian's Python.
 PKGS=(qgis python3-qgis qgis-providers python3-venv python3-gdal gdal-bin
       python3-geopandas python3-openpyxl python3-xlrd
-      xvfb xauth x11-utils imagemagick fonts-noto-cjk qttools5-dev-tools
+      xvfb xauth x11-utils imagemagick fonts-noto-cjk qttools5-dev-tools qttranslations5-l10n
       postgresql postgresql-15-postgis-3 make git
       python3-openpyxl poppler-utils fonts-arphic-uming fonts-wqy-zenhei)
 # python3-openpyxl: Excel ledgers in QGIS's own Python. poppler-utils: PDF checks (pdftotext). The two

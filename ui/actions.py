@@ -1,10 +1,11 @@
 """Workflow actions of the docks: create child records and move records along their workflow.
 
 Every write goes through the QGIS layer (startEditing / addFeature / changeAttributeValue /
-commitChanges), so the store's change log captures it. A transition first checks the role
-(rules.check_transition), fills what the step fills by itself (dates, the user's name, derived
-figures), then validates the record at the target step (rules.validate) and refuses with the
-model's messages when it fails. No widgets here.
+commitChanges), so the store's change log captures it. A step is first planned (plan_transition):
+the role (rules.check_transition), what the step fills by itself (rules.fill_for_step), the
+derived figures, the record's validity at the target step (rules.validate) and the step's own rules
+(rules.step_checks: refusals and warnings). The dock shows the plan (a confirmation, or the form
+with what is missing) and then applies it. No widgets here, and no rule of its own.
 """
 
 from __future__ import annotations
@@ -23,14 +24,15 @@ from qgis.core import (
     QgsVectorLayer,
     QgsVectorLayerUtils,
 )
-from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QVariant
 
-from ..layers.project import find_layer
+from ..layers.records import by_uuid, children, context, get_feature, layer_of, write_values
+from ..layers.records import point_of as _point
+from ..layers.values import feature_values, is_null, qt_value
 from ..model import RECORD_KINDS, THRESHOLDS, RecordKind, rules
 from ..model.rules import Problem
-from ..model.schema import BOOL, DATE, DATETIME, INT, REAL
 
-PERSON_FIELDS = ("inspector", "surveyor", "checker", "rechecked_by", "closed_by", "acceptor")
+# Re-exported: the docks and the tests read and find records through here.
+__all__ = ["by_uuid", "children", "context", "feature_values", "get_feature", "layer_of", "write_values"]
 
 
 @dataclass
@@ -41,60 +43,46 @@ class Outcome:
     problems: list[Problem] = field(default_factory=list)
     kind: str | None = None
     fid: int | None = None
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
+    warnings: list[Problem] = field(default_factory=list)
 
     def message(self, lang: str) -> str:
-        texts = [p.message(lang) for p in self.problems] + [w[0] if lang == "zh" else w[1] for w in self.warnings]
+        texts = [p.message(lang) for p in self.problems + self.warnings]
         return "；".join(texts) if lang == "zh" else "; ".join(texts)
 
 
-# -- values ------------------------------------------------------------------------------------
-def _null(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, QVariant):
-        return value.isNull()
-    return False
+@dataclass
+class Plan:
+    """A step worked out before it is taken: the values it writes, what refuses it, what it warns of."""
 
+    kind: RecordKind
+    fid: int
+    source: str
+    target: str
+    before: dict[str, Any]
+    changes: dict[str, Any]
+    problems: list[Problem]
+    warnings: list[Problem]
 
-def python_value(f, value: Any) -> Any:
-    """A layer attribute as the model stores it (ISO strings for dates, bool, int, float)."""
-    if _null(value):
-        return None
-    if isinstance(value, QDateTime):
-        if value.isNull():
-            return None
-        return value.toUTC().toString(Qt.DateFormat.ISODate)
-    if isinstance(value, QDate):
-        return None if value.isNull() else value.toString(Qt.DateFormat.ISODate)
-    if f.type == BOOL:
-        return bool(value)
-    if f.type == INT:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return value
-    if f.type == REAL:
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return value
-    return value
+    @property
+    def ok(self) -> bool:
+        return not self.problems
 
+    @property
+    def values(self) -> dict[str, Any]:
+        return {**self.before, **self.changes}
 
-def feature_values(kind: RecordKind, feature: QgsFeature) -> dict[str, Any]:
-    names = feature.fields().names()
-    return {f.name: python_value(f, feature[f.name]) for f in kind.fields if f.name in names}
+    def missing(self) -> list[Problem]:
+        """The problems a person fixes in the record's form (a field left empty or wrong)."""
+        editable = {f.name for f in self.kind.fields if not f.derived}
+        return [p for p in self.problems if p.field in editable and p.code not in ("role", "transition")]
 
+    def refusals(self) -> list[Problem]:
+        """The problems no typing fixes: the role, the workflow, a rule about other records."""
+        return [p for p in self.problems if p not in self.missing()]
 
-def qt_value(f, value: Any) -> Any:
-    if value is None:
-        return QVariant()
-    if f.type == DATETIME and isinstance(value, str):
-        return QDateTime.fromString(value, Qt.DateFormat.ISODate)
-    if f.type == DATE and isinstance(value, str):
-        return QDate.fromString(value[:10], Qt.DateFormat.ISODate)
-    return value
+    def changed(self) -> list[tuple[str, Any, Any]]:
+        """(field, before, after) of every value the step changes."""
+        return [(n, self.before.get(n), v) for n, v in self.changes.items() if self.before.get(n) != v]
 
 
 def now_iso() -> str:
@@ -106,54 +94,26 @@ def today_iso() -> str:
 
 
 # -- layers ------------------------------------------------------------------------------------
-def layer_of(kind: str, project: QgsProject | None = None) -> QgsVectorLayer | None:
-    return find_layer(kind, project)
-
-
-def get_feature(layer: QgsVectorLayer, fid: int) -> QgsFeature | None:
-    feature = QgsFeature()
-    return feature if layer.getFeatures(QgsFeatureRequest(fid)).nextFeature(feature) else None
-
-
-def children(kind: str, parent_uuid: str, project: QgsProject | None = None) -> list[QgsFeature]:
-    """Records of `kind` whose parent field holds `parent_uuid`."""
-    k = RECORD_KINDS[kind]
-    layer = layer_of(kind, project)
-    if layer is None or not parent_uuid:
-        return []
-    request = QgsFeatureRequest().setFilterExpression(f"\"{k.parent_field}\" = '{parent_uuid.replace(chr(39), '')}'")
-    return list(layer.getFeatures(request))
-
-
-def write_values(layer: QgsVectorLayer, kind: RecordKind, fid: int, values: dict[str, Any]) -> bool:
-    """Change attributes of one feature and commit (keeps an edit session the user had open)."""
-    was_editing = layer.isEditable()
-    if not was_editing and not layer.startEditing():
-        return False
-    fields = layer.fields()
-    for name, value in values.items():
-        idx = fields.indexFromName(name)
-        if idx >= 0:
-            layer.changeAttributeValue(fid, idx, qt_value(kind.field(name), value))
-    if was_editing:
-        return True
-    if not layer.commitChanges():
-        layer.rollBack()
-        return False
-    return True
-
-
-def add_record(
+def new_feature(
     layer: QgsVectorLayer, kind: RecordKind, values: dict[str, Any], geometry: QgsGeometry | None = None
-) -> int | None:
-    """Add a record with the layer's default values completed by `values`; returns its fid."""
-    values = {"uuid": str(uuidlib.uuid4()), **values}
+) -> QgsFeature:
+    """A feature of `layer` with its default values completed by `values` (not added)."""
     fields = layer.fields()
     attrs = {
         fields.indexFromName(n): qt_value(kind.field(n), v) for n, v in values.items() if fields.indexFromName(n) >= 0
     }
-    context = layer.createExpressionContext()
-    feature = QgsVectorLayerUtils.createFeature(layer, geometry or QgsGeometry(), attrs, context)
+    return QgsVectorLayerUtils.createFeature(layer, geometry or QgsGeometry(), attrs, layer.createExpressionContext())
+
+
+def fid_of(layer: QgsVectorLayer, uuid: str) -> int | None:
+    """The feature id of the record with `uuid` (after a commit, new features get their file's id)."""
+    request = QgsFeatureRequest().setFilterExpression(f"\"uuid\" = '{uuid.replace(chr(39), '')}'")
+    found = next(iter(layer.getFeatures(request)), None)
+    return found.id() if found is not None else None
+
+
+def save_new(layer: QgsVectorLayer, feature: QgsFeature) -> int | None:
+    """Add a new feature and commit it (inside an edit session the user had open, only add it)."""
     was_editing = layer.isEditable()
     if not was_editing and not layer.startEditing():
         return None
@@ -166,9 +126,14 @@ def add_record(
     if not layer.commitChanges():
         layer.rollBack()
         return None
-    uuid = values["uuid"]
-    found = list(layer.getFeatures(QgsFeatureRequest().setFilterExpression(f"\"uuid\" = '{uuid}'")))
-    return found[0].id() if found else None
+    return fid_of(layer, feature["uuid"])
+
+
+def add_record(
+    layer: QgsVectorLayer, kind: RecordKind, values: dict[str, Any], geometry: QgsGeometry | None = None
+) -> int | None:
+    """Add a record with the layer's default values completed by `values`; returns its fid."""
+    return save_new(layer, new_feature(layer, kind, {"uuid": str(uuidlib.uuid4()), **values}, geometry))
 
 
 # -- what may be offered -----------------------------------------------------------------------
@@ -186,65 +151,88 @@ def can_create(child: str, role: str) -> bool:
 
 
 def allowed_transitions(kind: RecordKind, values: dict[str, Any], role: str):
+    """The steps `role` may take from the record's step, without those the model takes by itself."""
     wf = kind.workflow
     if wf is None:
         return []
     step = values.get(wf.state_field) or wf.initial
-    return wf.allowed(step, role)
+    return [t for t in wf.allowed(step, role) if not t.auto]
 
 
-# -- filling and derived figures ---------------------------------------------------------------
-def _fill_for_step(kind: RecordKind, values: dict[str, Any], target: str, user: str) -> dict[str, Any]:
-    """Values the target step fills by itself when they are empty: dates, times, the user's name."""
-    out: dict[str, Any] = {}
-    for f in kind.fields:
-        if target not in f.required_at or values.get(f.name) not in (None, ""):
-            continue
-        if f.type == DATE:
-            out[f.name] = today_iso()
-        elif f.type == DATETIME:
-            out[f.name] = now_iso()
-        elif f.name in PERSON_FIELDS:
-            out[f.name] = user
-    return out
-
-
-def _point(feature: QgsFeature | None) -> tuple[float, float] | None:
-    if feature is None or not feature.hasGeometry():
-        return None
-    p = feature.geometry().centroid().asPoint()
-    return (p.x(), p.y())
-
-
+# -- context and derived figures ---------------------------------------------------------------
 def derived_figures(
     kind: RecordKind, values: dict[str, Any], feature: QgsFeature, project: QgsProject | None = None
 ) -> dict[str, Any]:
     """Derived values QGIS forms cannot compute: distances, acceptance figures, completion rates."""
-    ctx = rules.Context(thresholds=THRESHOLDS)
-    if kind.name == "dam_inspection":
-        parents = _by_uuid("dam", values.get("dam_uuid"), project)
-        ctx.point = _point(feature)
-        ctx.parent_point = _point(parents)
-    elif kind.name == "watershed_acceptance":
-        checks = [
-            feature_values(RECORD_KINDS["spot_check"], c) for c in children("spot_check", values["uuid"], project)
-        ]
-        ctx.children = {"spot_check": checks}
-    elif kind.name == "patch_acceptance":
-        measures = children("patch_measure", values.get("patch_uuid") or "", project)
-        ctx.children = {"patch_measure": [feature_values(RECORD_KINDS["patch_measure"], m) for m in measures]}
-    return rules.derive(kind, values, ctx)
-
-
-def _by_uuid(kind: str, uuid: str | None, project: QgsProject | None = None) -> QgsFeature | None:
-    layer = layer_of(kind, project)
-    if layer is None or not uuid:
-        return None
-    request = QgsFeatureRequest().setFilterExpression(f"\"uuid\" = '{uuid.replace(chr(39), '')}'")
-    return next(iter(layer.getFeatures(request)), None)
+    return rules.derive(kind, values, context(kind, values, feature, project))
 
 
 # -- transitions -------------------------------------------------------------------------------
+def missing_record(kind_name: str, fid: int | None) -> Outcome:
+    return Outcome(False, [Problem(None, "missing", "找不到记录", "record not found")], kind_name, fid)
+
+
+def plan_transition(
+    kind_name: str,
+    fid: int,
+    target: str,
+    role: str,
+    user: str,
+    extra: dict[str, Any] | None = None,
+    project: QgsProject | None = None,
+) -> Plan | None:
+    """Work out moving one record to `target` without writing anything; None when it is gone.
+
+    `extra` are values typed for the step (a form's, or a sample's share and seed).
+    """
+    kind = RECORD_KINDS[kind_name]
+    layer = layer_of(kind_name, project)
+    feature = get_feature(layer, fid) if layer is not None else None
+    if feature is None or kind.workflow is None:
+        return None
+    before = feature_values(kind, feature)
+    wf = kind.workflow
+    source = before.get(wf.state_field) or wf.initial
+    changes = {n: v for n, v in (extra or {}).items() if before.get(n) != v}
+    changes[wf.state_field] = target
+    problem = rules.check_transition(kind, source, target, role)
+    parent = by_uuid(kind.parent, before.get(kind.parent_field), project) if kind.parent_field else None
+    frozen = rules.frozen_under(kind, feature_values(RECORD_KINDS[kind.parent], parent)) if parent else []
+    if problem is not None or frozen:
+        return Plan(kind, fid, source, target, before, changes, [problem] if problem else frozen, [])
+    candidate = {**before, **changes}
+    now = dt.datetime.now(dt.timezone.utc)
+    changes.update(rules.fill_for_step(kind, candidate, target, user, now))
+    candidate.update(changes)
+    further = rules.follow_on(kind, candidate)  # a 合规 spot closes at 认定: the same step goes on
+    if further is not None:
+        changes[wf.state_field] = further
+        changes.update(rules.fill_for_step(kind, {**candidate, **changes}, further, user, now))
+        candidate.update(changes)
+    ctx = context(kind, candidate, feature, project)
+    derived = rules.derive(kind, candidate, ctx)
+    changes.update(derived)
+    candidate.update(derived)
+    problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
+    checks = rules.step_checks(kind, candidate, candidate[wf.state_field], role, ctx)
+    problems += [p for p in checks if p.code != "warning"]
+    warnings = [p for p in checks if p.code == "warning"]
+    return Plan(kind, fid, source, target, before, changes, problems, warnings)
+
+
+def apply(plan: Plan, role: str, user: str, project: QgsProject | None = None) -> Outcome:
+    """Write a planned step (refused when the plan has problems) and its side effects on parents."""
+    name = plan.kind.name
+    if not plan.ok:
+        return Outcome(False, plan.problems, name, plan.fid)
+    layer = layer_of(name, project)
+    if layer is None or not write_values(layer, plan.kind, plan.fid, plan.changes):
+        return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], name, plan.fid)
+    outcome = Outcome(True, [], name, plan.fid, list(plan.warnings))
+    _after(plan.kind, plan.values, plan.target, outcome, project)
+    return outcome
+
+
 def transition(
     kind_name: str,
     fid: int,
@@ -254,79 +242,37 @@ def transition(
     extra: dict[str, Any] | None = None,
     project: QgsProject | None = None,
 ) -> Outcome:
-    """Move one record to `target`: role check, automatic fills, validation, write, side effects."""
-    kind = RECORD_KINDS[kind_name]
-    layer = layer_of(kind_name, project)
-    feature = get_feature(layer, fid) if layer is not None else None
-    if feature is None or kind.workflow is None:
-        return Outcome(False, [Problem(None, "missing", "找不到记录", "record not found")], kind_name, fid)
-    values = feature_values(kind, feature)
-    wf = kind.workflow
-    source = values.get(wf.state_field) or wf.initial
-    problem = rules.check_transition(kind, source, target, role)
-    if problem is not None:
-        return Outcome(False, [problem], kind_name, fid)
-    changes = dict(extra or {})
-    changes[wf.state_field] = target
-    candidate = {**values, **changes}
-    changes.update(_fill_for_step(kind, candidate, target, user))
-    candidate.update(changes)
-    derived = derived_figures(kind, candidate, feature, project)
-    changes.update(derived)
-    candidate.update(derived)
-    problems = [p for p in rules.validate(kind, candidate) if p.code != "unknown"]
-    problems += _extra_checks(kind, candidate, source, target)
-    if problems:
-        return Outcome(False, problems, kind_name, fid)
-    if not write_values(layer, kind, fid, changes):
-        return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], kind_name, fid)
-    outcome = Outcome(True, [], kind_name, fid)
-    _after(kind, candidate, source, target, role, user, outcome, project)
-    return outcome
+    """Move one record to `target`: plan it, then apply it when nothing refuses it."""
+    plan = plan_transition(kind_name, fid, target, role, user, extra, project)
+    return missing_record(kind_name, fid) if plan is None else apply(plan, role, user, project)
 
 
-def _extra_checks(kind: RecordKind, values: dict[str, Any], source: str, target: str) -> list[Problem]:
-    if kind.name == "dam_hazard" and target == "closed" and values.get("recheck_result") != "pass":
-        return [Problem("recheck_result", "rule", "复查合格后才能销号", "only a passed re-check can be closed")]
-    if kind.name == "watershed_acceptance" and target in ("checked", "signed"):
-        if values.get("checked_count") is None or values.get("checked_count") != values.get("sampled_count"):
-            return [
-                Problem("checked_count", "rule", "所有抽查图斑核查完成后才能继续", "check every sampled spot first")
-            ]
-    return []
-
-
-def _after(
-    kind: RecordKind,
-    values: dict[str, Any],
-    source: str,
-    target: str,
-    role: str,
-    user: str,
-    outcome: Outcome,
-    project: QgsProject | None,
-) -> None:
-    """Side effects on parents: last inspection time, acceptance figures, proof-of-visit warning."""
+def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outcome, project: QgsProject | None) -> None:
+    """Side effects on parents: last inspection time, proof-of-visit warning (what follows a record by the
+    model's rules, acceptance figures and the like, is layers.follow's)."""
     if kind.name == "dam_inspection" and target == "submitted":
-        dam = _by_uuid("dam", values.get("dam_uuid"), project)
+        dam = by_uuid("dam", values.get("dam_uuid"), project)
         layer = layer_of("dam", project)
         if dam is not None and layer is not None:
             write_values(layer, RECORD_KINDS["dam"], dam.id(), {"last_inspected_at": values.get("inspected_at")})
         distance = values.get("distance_to_object")
         limit = THRESHOLDS["visit_max_distance"]
         if distance is not None and distance > limit:
-            outcome.warnings.append(
-                (f"检查位置距坝 {distance:.0f} m，超过到位核验距离 {limit:g} m",
-                 f"inspected {distance:.0f} m from the dam, more than the {limit:g} m proof-of-visit distance")
-            )  # fmt: skip
-    if kind.name == "spot_check":
-        acceptance = _by_uuid("watershed_acceptance", values.get("acceptance_uuid"), project)
-        layer = layer_of("watershed_acceptance", project)
-        if acceptance is not None and layer is not None:
-            k = RECORD_KINDS["watershed_acceptance"]
-            a_values = feature_values(k, acceptance)
-            figures = derived_figures(k, a_values, acceptance, project)
-            write_values(layer, k, acceptance.id(), figures)
+            outcome.warnings.append(Problem(
+                "distance_to_object", "warning",
+                f"检查位置距坝 {distance:.0f} m，超过到位核验距离 {limit:g} m",
+                f"inspected {distance:.0f} m from the dam, more than the {limit:g} m proof-of-visit distance",
+            ))  # fmt: skip
+    if kind.name == "rs_recheck" and target == "submitted":
+        spot = by_uuid("rs_spot", values.get("spot_uuid"), project)
+        changes = rules.spot_after_recheck(feature_values(RECORD_KINDS["rs_spot"], spot), values) if spot else {}
+        if changes:
+            write_values(layer_of("rs_spot", project), RECORD_KINDS["rs_spot"], spot.id(), changes)
+    if kind.name == "rs_spot" and target == "issued":  # returned for a new re-check: its re-check too
+        recheck = by_uuid("rs_recheck", values.get("recheck_uuid"), project)
+        if recheck is not None and recheck["step"] == "submitted":
+            write_values(layer_of("rs_recheck", project), RECORD_KINDS["rs_recheck"], recheck.id(), {"step": "draft"})
+
 
 
 # -- creating children -------------------------------------------------------------------------
@@ -336,6 +282,74 @@ def default_inspection_kind(today: dt.date | None = None) -> str:
     if THRESHOLDS["flood_season_start"] <= md <= THRESHOLDS["flood_season_end"]:
         return "flood_patrol"
     return "hazard_survey"
+
+
+def new_child(
+    child: str,
+    parent_kind: str,
+    parent_fid: int,
+    role: str,
+    user: str,
+    position: tuple[float, float] | None = None,
+    position_source: str | None = None,
+    extra: dict[str, Any] | None = None,
+    project: QgsProject | None = None,
+) -> tuple[Outcome, QgsFeature | None]:
+    """A new child record of a parent, not saved yet (the form opens it), with the values the step
+    fills in: parent, county, position (GPS or the parent's point), date, the user, the inspection
+    that found a hazard. The outcome refuses it when the role or the model's rules do."""
+    k = RECORD_KINDS[child]
+    if not can_create(child, role):
+        roles = ", ".join(r for r in creation_roles(child) if r != "admin")
+        return Outcome(False, [Problem(None, "role", f"“{k.zh}”需要以下角色之一：{roles}",
+                                       f"'{k.en}' needs one of the roles {roles}")], child), None  # fmt: skip
+    parent_layer = layer_of(parent_kind, project)
+    layer = layer_of(child, project)
+    parent = get_feature(parent_layer, parent_fid) if parent_layer is not None else None
+    if parent is None or layer is None:
+        return Outcome(False, [Problem(None, "missing", "找不到记录或图层", "record or layer not found")], child), None
+    refused = rules.creation_problems(k, feature_values(RECORD_KINDS[parent_kind], parent))
+    if refused:
+        return Outcome(False, refused, child), None
+    values: dict[str, Any] = {"uuid": str(uuidlib.uuid4()), k.parent_field: parent["uuid"]}
+    if "county_code" in parent.fields().names() and not is_null(parent["county_code"]):
+        values["county_code"] = parent["county_code"]
+    geometry = None
+    if k.geometry == "Point":
+        if position is None:
+            position = _point(parent)
+            position_source = position_source or "map"
+        if position is not None:
+            geometry = QgsGeometry.fromPointXY(QgsPointXY(*position))
+        if "position_source" in k.field_names():
+            values["position_source"] = position_source or "none"
+    values.update(_first_values(child, parent_kind, parent, user, project))
+    values.update(extra or {})
+    return Outcome(True, [], child), new_feature(layer, k, values, geometry)
+
+
+def _first_values(
+    child: str, parent_kind: str, parent: QgsFeature, user: str, project: QgsProject | None
+) -> dict[str, Any]:
+    if child == "dam_inspection":
+        return {"kind": default_inspection_kind(), "inspector": user, "inspected_at": now_iso()}
+    if child == "dam_hazard":
+        return _hazard_from_inspection(parent, project)
+    if child == "patch_survey":
+        return {"surveyor": user, "surveyed_at": now_iso()}
+    if child in ("patch_upkeep", "watershed_upkeep"):
+        return {"inspector": user, "inspected_at": now_iso()}
+    if child == "rs_recheck":  # what the spot already knows of its project, to confirm on site
+        known = {n: parent[n] for n in ("project_type", "project_name", "builder", "plan_approval_no")
+                 if not is_null(parent[n])}  # fmt: skip
+        return {"inspector": user, "rechecked_at": now_iso(), **known}
+    if child == "watershed_acceptance":
+        return {"kind": "stage", "year": dt.date.today().year}
+    if child == "patch_acceptance":
+        # "kind" is required from the draft on: 竣工验收 once the treatment is completed, else 阶段验收.
+        status = None if is_null(parent["treatment_status"]) else parent["treatment_status"]
+        return {"kind": "completion" if parent_kind == "patch" and status in ("completed", "accepted") else "stage"}
+    return {}
 
 
 def create_child(
@@ -349,44 +363,11 @@ def create_child(
     extra: dict[str, Any] | None = None,
     project: QgsProject | None = None,
 ) -> Outcome:
-    """Create a child record of a parent with defaults (position: GPS or picked, lon/lat)."""
-    k = RECORD_KINDS[child]
-    if not can_create(child, role):
-        roles = ", ".join(r for r in creation_roles(child) if r != "admin")
-        return Outcome(False, [Problem(None, "role", f"“{k.zh}”需要以下角色之一：{roles}",
-                                       f"'{k.en}' needs one of the roles {roles}")], child)  # fmt: skip
-    parent_layer = layer_of(parent_kind, project)
-    layer = layer_of(child, project)
-    parent = get_feature(parent_layer, parent_fid) if parent_layer is not None else None
-    if parent is None or layer is None:
-        return Outcome(False, [Problem(None, "missing", "找不到记录或图层", "record or layer not found")], child)
-    values: dict[str, Any] = {k.parent_field: parent["uuid"]}
-    if "county_code" in parent.fields().names() and not _null(parent["county_code"]):
-        values["county_code"] = parent["county_code"]
-    geometry = None
-    if k.geometry == "Point":
-        if position is None:
-            position = _point(parent)
-            position_source = position_source or "map"
-        if position is not None:
-            geometry = QgsGeometry.fromPointXY(QgsPointXY(*position))
-        if "position_source" in k.field_names():
-            values["position_source"] = position_source or "none"
-    if child == "dam_inspection":
-        values.update(kind=default_inspection_kind(), inspector=user, inspected_at=now_iso())
-    elif child == "dam_hazard":
-        values.update(_hazard_from_inspection(parent, project))
-    elif child == "patch_survey":
-        values.update(surveyor=user, surveyed_at=now_iso())
-    elif child == "watershed_acceptance":
-        values.update(kind="stage", year=dt.date.today().year)
-    elif child == "patch_acceptance":
-        # "kind" is required from the draft on: 竣工验收 once the treatment is completed, else 阶段验收.
-        done = parent_kind == "patch" and not _null(parent["treatment_status"]) and parent["treatment_status"] in (
-            "completed", "accepted")  # fmt: skip
-        values.update(kind="completion" if done else "stage")
-    values.update(extra or {})
-    fid = add_record(layer, k, values, geometry)
+    """Create and save a child record with new_child's values (no form)."""
+    outcome, feature = new_child(child, parent_kind, parent_fid, role, user, position, position_source, extra, project)
+    if feature is None:
+        return outcome
+    fid = save_new(layer_of(child, project), feature)
     if fid is None:
         return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], child)
     return Outcome(True, [], child, fid)
@@ -394,7 +375,8 @@ def create_child(
 
 def _hazard_from_inspection(dam: QgsFeature, project: QgsProject | None) -> dict[str, Any]:
     """A new hazard takes what the latest inspection with a hazard says about it."""
-    out: dict[str, Any] = {"responsible_person": dam["patrol_person"] if not _null(dam["patrol_person"]) else None}
+    patrol = None if is_null(dam["patrol_person"]) else dam["patrol_person"]
+    out: dict[str, Any] = {"responsible_person": patrol}
     k = RECORD_KINDS["dam_inspection"]
     found = [feature_values(k, f) for f in children("dam_inspection", dam["uuid"], project)]
     found = [v for v in found if v.get("result") in ("general", "major")]
@@ -411,45 +393,63 @@ def _hazard_from_inspection(dam: QgsFeature, project: QgsProject | None) -> dict
 
 
 # -- acceptance sampling -----------------------------------------------------------------------
-def draw_sample(
+@dataclass
+class Sample:
+    """A watershed acceptance's sample before it is drawn: the step's plan and the spots it adds."""
+
+    plan: Plan
+    spots: list[QgsFeature]
+    share: float
+    seed: int
+
+
+def plan_sample(
     acceptance_fid: int, role: str, user: str, share: float, seed: int | None = None, project: QgsProject | None = None
-) -> Outcome:
-    """Draft → sampled: every structure and ≥ `share` of the other spots, one spot_check each."""
+) -> Sample | Outcome:
+    """Draft → sampled, worked out: every structure and ≥ `share` of the other spots
+    (rules.sample_spots, reproducible from the seed); an Outcome when it is refused."""
     k = RECORD_KINDS["watershed_acceptance"]
-    layer = layer_of("watershed_acceptance", project)
+    layer = layer_of(k.name, project)
     feature = get_feature(layer, acceptance_fid) if layer is not None else None
     if feature is None:
-        return Outcome(False, [Problem(None, "missing", "找不到记录", "record not found")], k.name, acceptance_fid)
+        return missing_record(k.name, acceptance_fid)
     values = feature_values(k, feature)
-    problem = rules.check_transition(k, values.get("step") or "draft", "sampled", role)
-    if problem is not None:
-        return Outcome(False, [problem], k.name, acceptance_fid)
     if seed is None:
         seed = values.get("sample_seed") or int(uuidlib.UUID(values["uuid"]).int % 1_000_000)
-    spots_layer = layer_of("watershed_spot", project)
-    checks_layer = layer_of("spot_check", project)
+    plan = plan_transition(k.name, acceptance_fid, "sampled", role, user,
+                           {"sample_share": share, "sample_seed": seed}, project)  # fmt: skip
+    if plan is None or not plan.ok:
+        return missing_record(k.name, acceptance_fid) if plan is None else Outcome(False, plan.problems, k.name)
     spots = children("watershed_spot", values.get("watershed_uuid") or "", project)
-    spot_values = [feature_values(RECORD_KINDS["watershed_spot"], s) for s in spots]
-    if spots_layer is None or checks_layer is None or not spot_values:
+    if not spots or layer_of("spot_check", project) is None:
         return Outcome(False, [Problem(None, "missing", "小流域没有治理图斑", "the watershed has no spots")], k.name)
-    sample = rules.sample_spots(spot_values, share, seed)
-    by_uuid = {s["uuid"]: s for s in spots}
-    existing = {c["spot_uuid"] for c in children("spot_check", values["uuid"], project)}
+    drawn = set(rules.sample_spots([feature_values(RECORD_KINDS["watershed_spot"], s) for s in spots], share, seed))
+    # The figures once the sample's checks exist (all pending), for the question before drawing.
+    figures = rules.acceptance_figures([{"step": "pending"}] * len(drawn))
+    plan.changes.update(sampled_count=figures["sampled_count"], checked_count=figures["checked_count"])
+    return Sample(plan, [s for s in spots if s["uuid"] in drawn], share, seed)
+
+
+def draw_sample(sample: Sample, role: str, user: str, project: QgsProject | None = None) -> Outcome:
+    """Add one pending spot check per sampled spot (once), then move the acceptance to sampled."""
+    acceptance = sample.plan.values
+    checks_layer = layer_of("spot_check", project)
+    existing = {c["spot_uuid"] for c in children("spot_check", acceptance["uuid"], project)}
     ck = RECORD_KINDS["spot_check"]
-    checks_layer.startEditing()
-    for spot_uuid in sample:
-        if spot_uuid in existing:
+    if not checks_layer.isEditable() and not checks_layer.startEditing():
+        return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], sample.plan.kind.name)
+    for spot in sample.spots:
+        if spot["uuid"] in existing:
             continue
-        point = _point(by_uuid.get(spot_uuid))
+        point = _point(spot)
         geometry = QgsGeometry.fromPointXY(QgsPointXY(*point)) if point else QgsGeometry()
-        attrs = {"uuid": str(uuidlib.uuid4()), "acceptance_uuid": values["uuid"], "spot_uuid": spot_uuid,
-                 "step": "pending", "county_code": values.get("county_code")}  # fmt: skip
-        fields = checks_layer.fields()
-        qattrs = {fields.indexFromName(n): qt_value(ck.field(n), v) for n, v in attrs.items()}
-        checks_layer.addFeature(QgsVectorLayerUtils.createFeature(checks_layer, geometry, qattrs))
+        values = {"uuid": str(uuidlib.uuid4()), "acceptance_uuid": acceptance["uuid"], "spot_uuid": spot["uuid"],
+                  "step": "pending", "county_code": acceptance.get("county_code")}  # fmt: skip
+        checks_layer.addFeature(new_feature(checks_layer, ck, values, geometry))
     if not checks_layer.commitChanges():
         checks_layer.rollBack()
-        return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], k.name)
-    return transition(
-        k.name, acceptance_fid, "sampled", role, user, {"sample_share": share, "sample_seed": seed}, project
-    )
+        return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], sample.plan.kind.name)
+    # Planned again now that the checks exist: the counts derive from them.
+    extra = {"sample_share": sample.share, "sample_seed": sample.seed}
+    plan = plan_transition(sample.plan.kind.name, sample.plan.fid, "sampled", role, user, extra, project)
+    return missing_record(sample.plan.kind.name, sample.plan.fid) if plan is None else apply(plan, role, user, project)

@@ -29,7 +29,7 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..layers.store import Store
-from ..layers.sync_local import list_conflicts, resolve_conflict
+from ..layers.sync_local import base_of, list_conflicts, resolve_conflict
 from ..model import RECORD_KINDS
 from ..model.schema import BOOL, DATE, ENUM, INT, MULTI_ENUM, REAL, RecordKind
 from ..sync.api import SyncError
@@ -37,6 +37,8 @@ from . import tr
 
 COL_FIELD, COL_BASE, COL_MINE, COL_THEIRS, COL_WHO, COL_CHOICE, COL_VALUE = range(7)
 CHOICES = ("", "mine", "theirs", "value")
+
+
 def reason_text(reason: str) -> str | None:
     return {
         "deleted": tr("The record was deleted on the server"),
@@ -97,25 +99,43 @@ def field_label(kind: RecordKind | None, field: str, lang: str) -> str:
 
 
 def record_title(store: Store, kind_name: str, uuid: str, lang: str) -> str:
-    """"淤地坝 360704-YDB-0001 梅林1号坝" from the record's code and name fields."""
+    """How a person names a record: "淤地坝 360704-YDB-0001 梅林1号坝" from its code and name; a
+    record of an object by the object too: "淤地坝检查 360704-YDB-0001 梅林1号坝 汛期巡查 2026-07-01"."""
     kind = RECORD_KINDS.get(kind_name)
     if kind is None:
         return f"{kind_name} {uuid[:8]}"
-    rec = store.get_record(kind_name, uuid) or {}
+    rec = store.get_record(kind_name, uuid) or base_of(store, kind_name, uuid) or {}  # deleted here: the server's
     parts = [kind.label(lang)]
-    for name in (kind.code_field, kind.title_field):
-        if name and rec.get(name) not in (None, "") and name != "uuid":
-            parts.append(display_value(kind, name, rec.get(name), lang))
+    parent = RECORD_KINDS.get(kind.parent or "")
+    if parent is not None and rec.get(kind.parent_field):
+        parts += _code_and_name(parent, store.get_record(parent.name, rec[kind.parent_field]) or {}, lang)
+    parts += _code_and_name(kind, rec, lang)
     if len(parts) == 1:
         parts.append(uuid[:8])
     return " ".join(dict.fromkeys(parts))
 
 
+def _code_and_name(kind: RecordKind, rec: dict, lang: str) -> list[str]:
+    """The values a person knows a record by (a time shown as its day)."""
+    out = []
+    for name in dict.fromkeys((kind.code_field, kind.title_field)):
+        value = rec.get(name) if name and name != "uuid" else None
+        if value not in (None, ""):
+            text = display_value(kind, name, value, lang)
+            out.append(text[:10] if name.endswith("_at") else text)
+    return out
+
+
 class ConflictDialog(QDialog):
     """Lists the store's open conflicts; Apply resolves the fields that have a choice."""
 
-    def __init__(self, store_path: str, parent: QWidget | None = None, language: str | None = None,
-                 on_resolved: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        store_path: str,
+        parent: QWidget | None = None,
+        language: str | None = None,
+        on_resolved: Callable[[int], None] | None = None,
+    ):
         super().__init__(parent)
         self.setObjectName("ShuibaoConflictDialog")
         self.setWindowTitle(tr("Resolve sync conflicts"))
@@ -147,6 +167,7 @@ class ConflictDialog(QDialog):
         layout.addWidget(self.buttons)
         self.apply_button.clicked.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
+        self.tree.itemClicked.connect(self._clicked)
         self.resize(1100, 520)
         self.reload()
 
@@ -194,8 +215,9 @@ class ConflictDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, c["id"])
             item.setForeground(COL_MINE, QBrush(QColor("#1a5fb4")))
             item.setForeground(COL_THEIRS, QBrush(QColor("#b00020")))
-            for col in (COL_BASE, COL_MINE, COL_THEIRS):
-                item.setToolTip(col, item.text(col))
+            item.setToolTip(COL_BASE, item.text(COL_BASE))
+            for col in (COL_MINE, COL_THEIRS):
+                item.setToolTip(col, tr("{0} — click to keep this value").format(item.text(col)))
             top.addChild(item)
             self.conflicts[c["id"]] = c
             self.items[c["id"]] = item
@@ -254,9 +276,21 @@ class ConflictDialog(QDialog):
         return edit
 
     def _choice_changed(self, cid: int) -> None:
-        editor = self.tree.itemWidget(self.items[cid], COL_VALUE)
+        item, choice = self.items[cid], self.choice(cid)
+        editor = self.tree.itemWidget(item, COL_VALUE)
         if editor is not None:
-            editor.setEnabled(self.choice(cid) == "value")
+            editor.setEnabled(choice == "value")
+        for col, name in ((COL_MINE, "mine"), (COL_THEIRS, "theirs")):  # the kept value stands out
+            font = item.font(col)
+            font.setBold(choice == name)
+            item.setFont(col, font)
+            item.setBackground(col, QBrush(QColor("#fff2b3")) if choice == name else QBrush())
+
+    def _clicked(self, item: QTreeWidgetItem, column: int) -> None:
+        """A click on the "mine" or "theirs" value keeps that value."""
+        cid = item.data(0, Qt.ItemDataRole.UserRole)
+        if cid in self.items and column in (COL_MINE, COL_THEIRS):
+            self.set_choice(cid, "mine" if column == COL_MINE else "theirs")
 
     # -- choices ---------------------------------------------------------------------------
     def choice(self, cid: int) -> str:
@@ -315,7 +349,7 @@ class ConflictDialog(QDialog):
         if errors:
             QMessageBox.warning(self, tr("Resolve sync conflicts"), "\n".join(errors))
         elif not done:
-            self.info.setText(tr("Choose \"Keep mine\", \"Keep theirs\" or an edited value for a field first."))
+            self.info.setText(tr('Choose "Keep mine", "Keep theirs" or an edited value for a field first.'))
         return done
 
 

@@ -10,27 +10,57 @@ records, see ui.photos) and the buttons of the workflow steps the user's role ma
 
 from __future__ import annotations
 
-from qgis.core import Qgis, QgsApplication, QgsCoordinateTransform, QgsProject, QgsVectorLayer, QgsWkbTypes
+import datetime as dt
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsCoordinateTransform,
+    QgsExpression,
+    QgsExpressionContext,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
 from qgis.gui import QgsDockWidget
+from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QItemSelection, QItemSelectionModel, Qt, QTimer
-from qgis.PyQt.QtWidgets import QAbstractItemView, QHeaderView, QInputDialog, QListWidgetItem, QPushButton, QWidget
+from qgis.PyQt.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
 
 from .. import settings
+from ..layers import splits
 from ..layers.project import KIND_PROPERTY
-from ..model import OBJECT_KINDS, RECORD_KINDS, THRESHOLDS
-from ..model.schema import DATE, ENUM, TEXT
+from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, THRESHOLDS, RecordKind, rules
+from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
 from ..settings import language
-from . import actions, load_ui, tr
+from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
 from .photos import PhotoStrip
+from .record_form import RecordForm
 
 FORM_CLASS = load_ui("object_dock.ui")
 REFRESH_DELAY_MS = 200
 POINT_ZOOM_SCALE = 5000  # a dam and its reservoir fill the map
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 10
 UUID_ROLE = Qt.ItemDataRole.UserRole + 11
-DATE_FIELDS = ("inspected_at", "surveyed_at", "accepted_at", "signed_at", "checked_at", "deadline", "completed_at",
-               "created_at")  # fmt: skip
+# The day a timeline record is dated by: when it was done, else when it was recorded. A hazard is
+# recorded at the inspection that found it (its own created_at is when the server first saw it).
+DATE_FIELDS = {
+    "dam_inspection": ("inspected_at",), "dam_hazard": (("inspection_uuid", "inspected_at"), "created_at"),
+    "patch_survey": ("surveyed_at",),
+    "patch_measure": ("completed_at", "created_at"), "patch_acceptance": ("accepted_at", "signed_at", "created_at"),
+    "watershed_acceptance": ("signed_at", "created_at"), "spot_check": ("checked_at", "created_at"),
+    "patch_upkeep": ("inspected_at",), "watershed_upkeep": ("inspected_at",),
+    "rs_recheck": ("rechecked_at",),
+}  # fmt: skip
 
 
 class _Contents(QWidget, FORM_CLASS):
@@ -42,18 +72,31 @@ class _Contents(QWidget, FORM_CLASS):
 def _create_label(child: str) -> str:
     return {
         "dam_inspection": tr("Start inspection"),
-        "dam_hazard": tr("Open hazard"),
-        "patch_survey": tr("Survey"),
+        "dam_hazard": tr("Record hazard"),
+        "patch_survey": tr("Start survey"),
         "patch_measure": tr("Record measure"),
-        "patch_acceptance": tr("Acceptance"),
-        "watershed_acceptance": tr("Acceptance"),
+        "patch_acceptance": tr("Start acceptance"),
+        "watershed_acceptance": tr("Start acceptance"),
+        "patch_upkeep": tr("Check upkeep"),
+        "watershed_upkeep": tr("Check upkeep"),
+        "rs_recheck": tr("Start re-check"),
     }[child]
+
+
+def action_label(kind: RecordKind, t: Transition, lang: str) -> str:
+    """A step's button text. The model names each step of a record (隐患销号, 提交检查); a register
+    step is shared by every kind of object, so its button names the object (淤地坝登记销号)."""
+    text = t.zh if lang == "zh" else t.en
+    if kind.workflow_for("register_status") is not None and t in kind.workflow_for("register_status").transitions:
+        return f"{kind.zh}{t.zh}" if lang == "zh" else f"{t.en} ({kind.en.lower()})"
+    return text
 
 
 CREATABLE = {
     "dam": ("dam_inspection", "dam_hazard"),
-    "patch": ("patch_survey", "patch_measure", "patch_acceptance"),
-    "watershed": ("watershed_acceptance",),
+    "patch": ("patch_survey", "patch_measure", "patch_acceptance", "patch_upkeep"),
+    "watershed": ("watershed_acceptance", "watershed_upkeep"),
+    "rs_spot": ("rs_recheck",),
 }
 
 
@@ -62,6 +105,8 @@ class ObjectDock(QgsDockWidget):
 
     OBJECT = ""
     OBJECT_NAME = ""
+    FACETS: tuple[str, ...] = ()  # more fields the list filters on, a combo box each
+    OBJECT_FORM = False  # a button opens the object's own form (an object worked as a case)
 
     def __init__(self, iface, parent=None, project: QgsProject | None = None, lang: str | None = None):
         super().__init__(parent)
@@ -70,10 +115,9 @@ class ObjectDock(QgsDockWidget):
         self.kind = RECORD_KINDS[OBJECT_KINDS[self.OBJECT][0]]
         self.lang = lang or language()
         self.layer: QgsVectorLayer | None = None
-        self.role_override: str | None = None
-        self.open_forms = True  # open the QGIS feature form after creating a record
-        self.ask = self._ask  # (kind, field) -> value or None; tests replace it
         self.last_outcome: actions.Outcome | None = None
+        self.form: RecordForm | None = None  # the record form a button opened
+        self.confirmation: QMessageBox | None = None  # the question before an irreversible step
         self._syncing = False
         self._current_fid: int | None = None
         self._connections: list[tuple[object, object]] = []
@@ -85,8 +129,9 @@ class ObjectDock(QgsDockWidget):
         self.setWidget(self.contents)
         c.filterEdit.setPlaceholderText(tr("Search by code or name…"))
         c.hazardCheck.setText(tr("Has open hazards"))
+        self.model = FeatureTableModel(self.kind, self.lang, self, facets=self.FACETS)
         c.hazardCheck.setVisible(self.OBJECT == "dam")
-        c.dueCombo.setVisible(self.OBJECT == "dam")
+        c.dueCombo.setVisible(self.model.has_due())
         c.dueCombo.addItem(tr("Any due date"), "")
         c.dueCombo.addItem(tr("Due this week"), "week")
         c.dueCombo.addItem(tr("Overdue"), "overdue")
@@ -97,13 +142,14 @@ class ObjectDock(QgsDockWidget):
         c.stepCombo.addItem(tr("All steps"), "")
         for step in self.kind.workflow.steps:
             c.stepCombo.addItem(step.zh if self.lang == "zh" else step.en, step.code)
+        c.stepCombo.setVisible(self.kind.status_field != self.kind.workflow.state_field)  # else the status says it
         c.townshipCombo.addItem(tr("All townships"), "")
+        self.facet_combos = {name: self._facet_combo(name) for name in self.FACETS}
         c.splitter.setStretchFactor(0, 3)
         c.splitter.setStretchFactor(1, 2)
         self.photos = PhotoStrip(self.project, iface, self.lang, c.photoWidget)
         c.photoLayout.addWidget(self.photos)
 
-        self.model = FeatureTableModel(self.kind, self.lang, self)
         view = c.tableView
         view.setModel(self.model)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -119,7 +165,7 @@ class ObjectDock(QgsDockWidget):
         self._connect(view.doubleClicked, self._on_double_clicked)
         self._connect(view.selectionModel().selectionChanged, self._on_view_selection)
         self._connect(c.filterEdit.textChanged, self._on_filter)
-        for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo):
+        for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo, *self.facet_combos.values()):
             self._connect(combo.currentIndexChanged, self._on_filter)
         self._connect(c.hazardCheck.toggled, self._on_filter)
         self._connect(c.childList.currentItemChanged, self._on_child_changed)
@@ -129,14 +175,31 @@ class ObjectDock(QgsDockWidget):
         from .report_ui import ReportButton  # 导出/打印: ledgers of the list, forms of the selection (reports/)
 
         self.report_button = ReportButton(self)
+        self._connect(settings.identity_changed(), self._on_identity_changed)
         self.reload()
+
+    def _facet_combo(self, name: str) -> QComboBox:
+        """A filter on one more field: its choices, or the values the list holds (filled on reload)."""
+        f = self.kind.field(name)
+        combo = QComboBox(self.contents)
+        combo.setObjectName(f"{name}Combo")
+        combo.addItem(tr("All: {0}").format(f.label(self.lang)), "")
+        for choice in f.enum.choices if f.enum is not None else ():
+            combo.addItem(choice.zh if self.lang == "zh" else choice.en, choice.code)
+        layout = self.contents.filterLayout2
+        layout.insertWidget(layout.count() - 1, combo)  # before the spacer
+        return combo
 
     # -- titles ------------------------------------------------------------------------------
     def title(self) -> str:
         raise NotImplementedError
 
     def role(self) -> str:
-        return self.role_override or settings.role()
+        """The logged-in user's role (settings.identity); empty when nobody logged in: no step buttons."""
+        return settings.role()
+
+    def _on_identity_changed(self, *args) -> None:
+        self.show_detail(self._current_fid)  # another user or role: other buttons
 
     # -- signal bookkeeping ------------------------------------------------------------------
     def _connect(self, signal, slot) -> None:
@@ -205,6 +268,7 @@ class ObjectDock(QgsDockWidget):
         try:
             self.model.load(self.layer)
             self._fill_townships()
+            self._fill_facets()
         finally:
             self._syncing = False
         self._fit_columns()
@@ -225,6 +289,23 @@ class ObjectDock(QgsDockWidget):
             combo.addItem(name, name)
         combo.setCurrentIndex(max(combo.findData(current), 0))
         combo.blockSignals(False)
+
+    def _fill_facets(self) -> None:
+        """The values of the facets without choices (a spot's batches), as the list holds them."""
+        for name, combo in self.facet_combos.items():
+            if self.kind.field(name).enum is not None:
+                continue
+            values = self.model.facet_values.get(name, [])
+            if [combo.itemData(i) for i in range(1, combo.count())] == values:
+                continue
+            current = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value in values:
+                combo.addItem(value, value)
+            combo.setCurrentIndex(max(combo.findData(current), 0))
+            combo.blockSignals(False)
 
     def _fit_columns(self) -> None:
         """Size the columns to a sample of rows: resizeColumnsToContents reads every row."""
@@ -256,8 +337,9 @@ class ObjectDock(QgsDockWidget):
             township=c.townshipCombo.currentData(),
             status=c.statusCombo.currentData(),
             step=c.stepCombo.currentData(),
-            due=c.dueCombo.currentData() if self.OBJECT == "dam" else "",
+            due=c.dueCombo.currentData() if self.model.has_due() else "",
             hazards=c.hazardCheck.isChecked() if self.OBJECT == "dam" else False,
+            facets={name: combo.currentData() for name, combo in self.facet_combos.items() if combo.currentData()},
         )
         self._update_count()
         self._select_from_layer()
@@ -290,6 +372,8 @@ class ObjectDock(QgsDockWidget):
             week, overdue = self.due_counts()
             hazards = self.model.with_hazards
             parts.append(tr("due this week {0}, overdue {1}, with open hazards {2}").format(week, overdue, hazards))
+        elif self.model.has_due() and total:
+            parts.append(tr("due within 7 days {0}, overdue {1}").format(*self.due_counts()))
         self.contents.summaryLabel.setText(" · ".join(parts))
 
     def count(self) -> int:
@@ -373,6 +457,8 @@ class ObjectDock(QgsDockWidget):
             return "—"
         if f.type == ENUM and f.enum is not None:
             return f.enum.label(value, self.lang)
+        if f.ref is not None and isinstance(value, str):
+            return self._display(f.ref, value) or "—"
         if isinstance(value, bool):
             return tr("yes") if value else tr("no")
         if isinstance(value, str) and f.name.endswith("_at") and "T" in value:
@@ -380,6 +466,35 @@ class ObjectDock(QgsDockWidget):
         if isinstance(value, float):
             return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
         return str(value)
+
+    def _when(self, kind: RecordKind, values: dict) -> str:
+        for spec in DATE_FIELDS.get(kind.name, ()):
+            if isinstance(spec, tuple):  # (reference field, date field of the referenced record)
+                ref, name = spec
+                found = actions.by_uuid(kind.field(ref).ref, values.get(ref), self.project)
+                value = actions.feature_values(RECORD_KINDS[kind.field(ref).ref], found).get(name) if found else None
+            else:
+                value = values.get(spec)
+            if value:
+                return value
+        return ""
+
+    def _unit(self, kind, f, values: dict) -> str:
+        """ " 米" after a quantity whose unit is another field of the record (a measure's 120 m)."""
+        if f.type in (INT, REAL) and "unit" in kind.field_names() and values.get("unit"):
+            return " " + kind.field("unit").enum.label(values["unit"], self.lang)
+        return ""
+
+    def _display(self, kind: str, uuid: str) -> str:
+        """How the layer names a record (its display expression: code and name), for references."""
+        layer = actions.layer_of(kind, self.project)
+        feature = actions.by_uuid(kind, uuid, self.project) if layer is not None else None
+        if feature is None:
+            return ""
+        context = QgsExpressionContext(layer.createExpressionContext())
+        context.setFeature(feature)
+        value = QgsExpression(layer.displayExpression()).evaluate(context)
+        return "" if value is None or str(value) == "NULL" else str(value).strip()
 
     def show_detail(self, fid: int | None) -> None:
         c = self.contents
@@ -403,11 +518,48 @@ class ObjectDock(QgsDockWidget):
                 f"<tr><td style='color:#555'>{f.label(self.lang)}</td><td>{self._label(f, values[f.name])}</td></tr>"
             )
         head = f"<b>{values.get(self.kind.code_field) or ''} {values.get(self.kind.title_field) or ''}</b>"
-        c.detailBrowser.setHtml(f"{head}<table cellspacing='2'>{''.join(rows)}</table>")
+        c.detailBrowser.setHtml(f"{head}{self._next_steps_html(values)}<table cellspacing='2'>{''.join(rows)}</table>")
         records = self._fill_timeline(values)
         title = " ".join(str(values.get(n) or "") for n in (self.kind.code_field, self.kind.title_field)).strip()
         self.photos.set_records([(self.kind.name, values["uuid"], f"{self.kind.label(self.lang)} {title}"), *records])
         self._build_buttons(feature, values)
+
+    def _next_steps_html(self, values: dict) -> str:
+        """What comes next for an object worked as a case (a spot): each step, who takes it, and
+        what it still needs; the step a submitted record takes by itself names that record."""
+        wf = self.kind.workflow
+        step = values.get(wf.state_field) or wf.initial
+        if not self.OBJECT_FORM or step in wf.final:
+            return ""
+        zh = self.lang == "zh"
+        lines = []
+        for t in wf.transitions:
+            if t.source != step or wf.step_index(t.target) < wf.step_index(step) or set(t.roles) == {"admin"}:
+                continue
+            if t.auto and step != wf.initial:
+                continue  # a step the model takes on from another (合规 closes at 认定), never one to wait for
+            who = "、".join(ROLE_LABELS[r][0 if zh else 1] for r in t.roles)
+            name = t.zh if zh else t.en
+            if t.auto:
+                child = RECORD_KINDS[CREATABLE[self.OBJECT][0]].label(self.lang)
+                lines.append(tr("{0}: after a {1} is submitted ({2})").format(name, child, who))
+                continue
+            missing = [p.message(self.lang) for p in rules.step_needs(self.kind, values, t.target)]
+            line = f"{name}（{who}）" if zh else f"{name} ({who})"
+            if missing:
+                line += ("：" + "；".join(missing)) if zh else (": " + "; ".join(missing))
+            lines.append(line)
+        if not lines:
+            return ""
+        items = "".join(f"<li>{line}</li>" for line in lines)
+        return f"<p style='margin:4px 0 0 0'>{tr('Next steps:')}</p><ul style='margin:0'>{items}</ul>"
+
+    def _milestones(self, values: dict) -> list[tuple]:
+        """Timeline entries of the object's own dated steps (a spot's issue, determination…): none here."""
+        return []
+
+    def _overdue_warning(self, values: dict) -> str:
+        return tr("The next patrol of this dam is overdue.")
 
     def _timeline_kinds(self) -> list[str]:
         kinds = [name for name, k in RECORD_KINDS.items() if k.parent == self.kind.name]
@@ -429,20 +581,28 @@ class ObjectDock(QgsDockWidget):
                     v = actions.feature_values(k, feature)
                     if child == "watershed_acceptance":
                         acceptance_uuids.append(v["uuid"])
-                    when = next((v[n] for n in DATE_FIELDS if v.get(n)), "") or ""
+                    when = self._when(k, v)
                     step_field = k.field(k.workflow.state_field)
-                    parts = [when[:10], k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
-                    for extra in (k.code_field, k.status_field, "verdict", "severity"):
+                    parts = [_day(when), k.label(self.lang), self._label(step_field, v.get(k.workflow.state_field))]
+                    for extra in (k.code_field, k.title_field, k.status_field, "verdict"):
                         if extra and extra in k.field_names() and extra != k.workflow.state_field and v.get(extra):
-                            parts.append(self._label(k.field(extra), v[extra]))
+                            f = k.field(extra)
+                            if not f.name.endswith("_at"):
+                                parts.append(self._label(f, v[extra]) + self._unit(k, f, v))
                     distance = v.get("distance_to_object")
                     if distance is not None and distance > THRESHOLDS["visit_max_distance"]:
-                        parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
-                        warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).").format(
-                            distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                        if child == "rs_recheck":
+                            parts.append("⚠ " + tr("{0:.0f} m from the spot").format(distance))
+                            warn.append(tr("A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).")
+                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
+                        else:
+                            parts.append("⚠ " + tr("{0:.0f} m from the dam").format(distance))
+                            warn.append(tr("An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).")
+                                        .format(distance, THRESHOLDS["visit_max_distance"]))  # fmt: skip
                     final = v.get(k.workflow.state_field) in k.workflow.final
                     text = " · ".join(p for p in dict.fromkeys(parts) if p)
                     entries.append((final, when, text, child, feature.id(), v["uuid"]))
+        entries += self._milestones(values)
         entries.sort(key=lambda e: e[1], reverse=True)
         entries.sort(key=lambda e: e[0])  # open records first, newest first
         c = self.contents
@@ -455,12 +615,12 @@ class ObjectDock(QgsDockWidget):
         if entries:
             c.childList.setCurrentRow(0)
         c.childList.blockSignals(False)
-        if self.OBJECT == "dam":
+        if self.model.has_due():
             row = self.model.values_of_fid(self._current_fid) if self._current_fid is not None else None
             if row is not None and row[DUE] == OVERDUE:
-                warn.insert(0, tr("The next patrol of this dam is overdue."))
+                warn.insert(0, self._overdue_warning(values))
         c.warningLabel.setText("\n".join(dict.fromkeys(warn)))
-        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries]
+        return [(child, uuid, text) for _final, _when, text, child, _fid, uuid in entries if child != self.kind.name]
 
     def selected_child(self) -> tuple[str, int] | None:
         item = self.contents.childList.currentItem()
@@ -493,6 +653,7 @@ class ObjectDock(QgsDockWidget):
         while layout.count():
             widget = layout.takeAt(0).widget()
             if widget is not None:
+                widget.hide()  # until deleted, an old button would still show beside the new ones
                 widget.deleteLater()
         self.buttons: dict[str, QPushButton] = {}
         if feature is None:
@@ -500,30 +661,48 @@ class ObjectDock(QgsDockWidget):
         role = self.role()
         specs: list[tuple[str, str, object]] = []
         for child in CREATABLE[self.OBJECT]:
-            if actions.can_create(child, role):
+            if actions.can_create(child, role) and not rules.creation_problems(child, values):
                 specs.append((f"create:{child}", _create_label(child), lambda _=False, ch=child: self.create(ch)))
         for t in actions.allowed_transitions(self.kind, values, role):
-            label = t.zh if self.lang == "zh" else t.en
-            specs.append((f"step:{self.kind.name}:{t.target}", label,
+            specs.append((f"step:{self.kind.name}:{t.target}", action_label(self.kind, t, self.lang),
                           lambda _=False, tg=t.target: self.step(self.kind.name, self._current_fid, tg)))  # fmt: skip
+        specs += self._object_buttons(values, role)
         child = self.selected_child()
-        if child is not None:
+        if child is not None and child[0] != self.kind.name:
             ck, cfid = child
             k = RECORD_KINDS[ck]
             child_feature = actions.get_feature(actions.layer_of(ck, self.project), cfid)
             if child_feature is not None:
                 cv = actions.feature_values(k, child_feature)
                 for t in actions.allowed_transitions(k, cv, role):
-                    label = t.zh if self.lang == "zh" else t.en
-                    specs.append((f"step:{ck}:{t.target}", label,
+                    specs.append((f"step:{ck}:{t.target}", action_label(k, t, self.lang),
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
+                if drafts.may_delete(ck, cv):
+                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                                  lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)
             button.setObjectName(name)
             button.clicked.connect(slot)
             layout.addWidget(button, i // 3, i % 3)
             self.buttons[name] = button
+
+    def _object_buttons(self, values: dict, role: str) -> list[tuple[str, str, object]]:
+        """Buttons on the object itself besides its steps: its form, for an object worked as a case;
+        otherwise its register form (a silt level measured, a phone number changed)."""
+        if not self.OBJECT_FORM and not role:
+            return []
+        label = tr("Open form") if self.OBJECT_FORM else tr("Edit register…")
+        return [(f"form:{self.kind.name}", label, lambda _=False: self.open_form(self.kind.name, self._current_fid))]
+
+    def delete_draft(self, kind: str, fid: int) -> bool:
+        """删除草稿: asks first (ui.drafts); the list and the timeline follow."""
+        item = self.contents.childList.currentItem()
+        deleted = drafts.delete_draft(kind, fid, item.text() if item else "", self, self.project)
+        if deleted:
+            self.reload()
+        return deleted
 
     def _report(self, outcome: actions.Outcome, success: str) -> None:
         self.last_outcome = outcome
@@ -548,64 +727,171 @@ class ObjectDock(QgsDockWidget):
                 return (info.longitude, info.latitude)
         return None
 
-    def create(self, child: str) -> actions.Outcome:
+    def _window(self):
+        return self.iface.mainWindow() if self.iface is not None and hasattr(self.iface, "mainWindow") else self
+
+    def _open(self, form: RecordForm) -> RecordForm:
+        self.form = form
+        form.finished.connect(lambda *_args: self._form_closed(form))
+        form.open()  # window-modal: QGIS waits for it, the event loop keeps running
+        return form
+
+    def _form_closed(self, form: RecordForm) -> None:
+        if self.form is form:
+            self.form = None
+
+    # -- creating records --------------------------------------------------------------------
+    def create(self, child: str) -> RecordForm | None:
+        """Open the form of a new child record (nothing is saved before its OK)."""
         gps = self._gps_position()
-        outcome = actions.create_child(
+        outcome, feature = actions.new_child(
             child, self.kind.name, self._current_fid, self.role(), settings.user_name(),
             position=gps, position_source="gps" if gps else None, project=self.project,
         )  # fmt: skip
-        self._report(outcome, tr("Created."))
-        if outcome.ok:
-            self.show_detail(self._current_fid)
-            self.select_child(child, outcome.fid)
-            self.open_form(child, outcome.fid)
-        return outcome
+        if feature is None:
+            self._report(outcome, "")
+            return None
+        layer = actions.layer_of(child, self.project)
+        form = RecordForm(layer, feature, RECORD_KINDS[child], new=True, lang=self.lang, parent=self._window(),
+                          iface=self.iface, on_saved=lambda fid, ch=child: self._created(ch, fid))  # fmt: skip
+        return self._open(form)
 
-    def open_form(self, kind: str, fid: int) -> None:
-        if not self.open_forms or self.iface is None or not hasattr(self.iface, "openFeatureForm"):
-            return
+    def _created(self, child: str, fid: int) -> None:
+        self._report(actions.Outcome(True, [], child, fid), tr("Saved."))
+        self.show_detail(self._current_fid)
+        self.select_child(child, fid)
+
+    def open_form(self, kind: str, fid: int) -> RecordForm | None:
+        """Open a record's form: editable until the record reaches a final step, then read only."""
         layer = actions.layer_of(kind, self.project)
         feature = actions.get_feature(layer, fid) if layer is not None else None
-        if feature is not None:
-            self.iface.openFeatureForm(layer, feature)
+        if feature is None:
+            return None
+        k = RECORD_KINDS[kind]
+        values = actions.feature_values(k, feature)
+        final = k.workflow is not None and values.get(k.workflow.state_field) in k.workflow.final
+        form = RecordForm(layer, feature, k, new=False, lang=self.lang, parent=self._window(), iface=self.iface,
+                          editable=not final, on_saved=lambda _fid: self.reload())  # fmt: skip
+        return self._open(form)
 
-    def step(self, kind: str, fid: int, target: str) -> actions.Outcome:
-        """Run one workflow transition; asks for at most two missing text/choice fields, else opens the form."""
+    # -- workflow steps ----------------------------------------------------------------------
+    def step(self, kind: str, fid: int, target: str) -> None:
+        """Take one workflow step: ask first when it cannot be undone, open the form when fields
+        are missing, refuse with the model's reasons. The result lands in last_outcome."""
         role, user = self.role(), settings.user_name()
         if kind == "watershed_acceptance" and target == "sampled":
-            outcome = actions.draw_sample(fid, role, user, settings.sample_share(), project=self.project)
+            self._sample(fid, role, user)
+            return
+        plan = actions.plan_transition(kind, fid, target, role, user, project=self.project)
+        if plan is None:
+            self._report(actions.missing_record(kind, fid), "")
+        elif plan.refusals():
+            self._report(actions.Outcome(False, plan.refusals(), kind, fid), "")
+        elif plan.missing():
+            self._finish_in_form(plan)
         else:
-            outcome = actions.transition(kind, fid, target, role, user, project=self.project)
-            missing = [p.field for p in outcome.problems if p.code in ("required", "rule") and p.field]
-            k = RECORD_KINDS[kind]
-            askable = all(k.field(m).type in (TEXT, ENUM, DATE) for m in missing)
-            if not outcome.ok and missing and len(set(missing)) <= 2 and askable:
-                extra = {}
-                for name in dict.fromkeys(missing):
-                    value = self.ask(kind, name)
-                    if value in (None, ""):
-                        break
-                    extra[name] = value
-                else:
-                    outcome = actions.transition(kind, fid, target, role, user, extra, project=self.project)
-            if not outcome.ok and missing and not askable:
-                self.open_form(kind, fid)
+            self._confirm(plan, lambda: self._apply(plan))
+
+    def _step_label(self, plan: actions.Plan) -> str:
+        t = plan.kind.workflow.transition(plan.source, plan.target)
+        return action_label(plan.kind, t, self.lang)
+
+    def _finish_in_form(self, plan: actions.Plan) -> None:
+        """Open the record's form to fill what the step lacks; its OK saves and takes the step."""
+        name, fid, target = plan.kind.name, plan.fid, plan.target
+        role, user = self.role(), settings.user_name()
+
+        def check(values: dict) -> list:
+            again = actions.plan_transition(name, fid, target, role, user, values, self.project)
+            return again.missing() if again is not None else []
+
+        layer = actions.layer_of(name, self.project)
+        feature = actions.get_feature(layer, fid)
+        form = RecordForm(layer, feature, plan.kind, new=False, lang=self.lang, parent=self._window(),
+                          iface=self.iface, check=check, step_label=self._step_label(plan),
+                          on_saved=lambda _fid: self.step(name, fid, target))  # fmt: skip
+        self._open(form)
+        form.refresh_problems()
+        form.show_tab_of(plan.missing()[0].field)
+        self.last_outcome = actions.Outcome(False, plan.problems, name, fid)  # the form says what is missing
+
+    def _summary(self, plan: actions.Plan, notes: tuple[str, ...] = ()) -> str:
+        """What the step changes, and what it records that was typed before (a reason, a verdict)."""
+        lines = []
+        changed = plan.changed()
+        for name, old, new in changed:
+            f = plan.kind.field(name)
+            change = f"{self._label(f, old)} → {self._label(f, new)}" if old not in (None, "") else self._label(f, new)
+            lines.append(f"• {f.label(self.lang)}：{change}")
+        done = {name for name, _old, _new in changed}
+        values = plan.values
+        record = plan.kind.parent is not None  # a record's computed figures are what one signs
+        asked = {r.field for r in plan.kind.rules if plan.target in r.steps and values.get(r.when_field) in r.values}
+        for f in plan.kind.fields:
+            shown = plan.target in f.required_at or f.name in asked or (record and f.derived)
+            if shown and f.name not in done and values.get(f.name) not in (None, ""):
+                lines.append(f"• {f.label(self.lang)}：{self._label(f, values[f.name])}")
+        lines += [f"• {note}" for note in notes]
+        lines += [f"⚠ {w.message(self.lang)}" for w in plan.warnings]
+        return "\n".join(lines)
+
+    def _confirm(self, plan: actions.Plan, go, notes: tuple[str, ...] = ()) -> None:
+        """Ask before a step only an administrator can undo, or one the model warns about, with
+        a short summary of what it changes."""
+        reached = plan.values.get(plan.kind.workflow.state_field) or plan.target  # a step may go on by itself
+        irreversible = rules.irreversible(plan.kind, reached)
+        if not irreversible and not plan.warnings:
+            go()
+            return
+        label = self._step_label(plan)
+        if irreversible:
+            text = tr("“{0}” cannot be undone (only an administrator can). It will change:").format(label)
+        else:
+            text = tr("“{0}” will change:").format(label)
+        box = QMessageBox(QMessageBox.Icon.Question, label, text, parent=self._window())
+        box.setObjectName("ShuibaoConfirmStep")
+        box.setInformativeText(self._summary(plan, notes))
+        yes = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+        yes.setObjectName("ShuibaoConfirmYes")
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: go() if button is yes else self._cancelled(plan))
+        box.finished.connect(lambda *_args: setattr(self, "confirmation", None))
+        self.confirmation = box
+        box.open()
+
+    def _cancelled(self, plan: actions.Plan) -> None:
+        self.last_outcome = actions.Outcome(False, [], plan.kind.name, plan.fid)
+
+    def _apply(self, plan: actions.Plan) -> None:
+        outcome = actions.apply(plan, self.role(), settings.user_name(), self.project)
+        self._done(outcome)
+
+    def _done(self, outcome: actions.Outcome) -> None:
         self._report(outcome, tr("Saved."))
         self.reload()
-        if outcome.ok and kind != self.kind.name:
-            self.select_child(kind, fid)
-        return outcome
+        if outcome.ok and outcome.kind != self.kind.name and outcome.fid is not None:
+            self.select_child(outcome.kind, outcome.fid)
 
-    def _ask(self, kind: str, name: str):
-        f = RECORD_KINDS[kind].field(name)
-        if f.type == ENUM:
-            labels = [c.zh if self.lang == "zh" else c.en for c in f.enum.choices]
-            label, ok = QInputDialog.getItem(self, self.windowTitle(), f.label(self.lang), labels, 0, False)
-            return f.enum.choices[labels.index(label)].code if ok else None
-        if f.type == DATE:
-            return actions.today_iso()
-        text, ok = QInputDialog.getText(self, self.windowTitle(), f.label(self.lang))
-        return text if ok else None
+    def _sample(self, fid: int, role: str, user: str) -> None:
+        sample = actions.plan_sample(fid, role, user, settings.sample_share(), project=self.project)
+        if isinstance(sample, actions.Outcome):
+            self._report(sample, "")
+            return
+        structures = sum(1 for s in sample.spots if s["measure_type"] in STRUCTURE_MEASURES)
+        note = tr("{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})").format(
+            len(sample.spots), structures, sample.share, sample.seed)  # fmt: skip
+        self._confirm(sample.plan, lambda: self._done(actions.draw_sample(sample, role, user, self.project)), (note,))
+
+
+def _day(value: str) -> str:
+    """The local day of a date or a UTC time stamp."""
+    if "T" not in value:
+        return value[:10]
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone().date().isoformat()
+    except ValueError:
+        return value[:10]
 
 
 class DamDock(ObjectDock):
@@ -632,4 +918,142 @@ class WatershedDock(ObjectDock):
         return tr("Small watersheds")
 
 
-DOCK_CLASSES = (PatchDock, DamDock, WatershedDock)
+# A spot's own dated steps in its timeline: (date field, label zh, label en, detail field).
+SPOT_MILESTONES = (
+    ("issued_on", "下发", "Issued", "batch"),
+    ("determined_at", "认定", "Determined", "determination"),
+    ("notice_date", "下发整改通知", "Notice issued", "notice_no"),
+    ("case_filed_on", "立案查处", "Case filed", "case_no"),
+    ("evidence_date", "整改佐证", "Evidence", "evidence_type"),
+    ("closed_at", "销号", "Closed", "closed_by"),
+)
+
+
+class RsSpotDock(ObjectDock):
+    """Remote-sensing spots (遥感监管图斑): a case from issue to 销号, filtered by batch and
+    determination, with its deadline; a spot can be split with QGIS's split tool (layers.splits
+    keeps each part's identity and its link to the spot it came from)."""
+
+    OBJECT = "rs_spot"
+    OBJECT_NAME = "ShuibaoRsSpotDock"
+    FACETS = ("batch", "determination")
+    OBJECT_FORM = True
+    SPLIT_ROLES = ("inspector", "technician", "admin")
+
+    def __init__(self, *args, **kwargs):
+        self._split: tuple[int, bool] | None = None  # (spot fid, whether the dock started editing)
+        self._hint = None  # the split's instruction in the message bar
+        super().__init__(*args, **kwargs)
+        due = self.contents.dueCombo
+        due.setItemText(due.findData(""), tr("Any deadline"))
+        due.setItemText(due.findData("week"), tr("Due within 7 days"))
+
+    def title(self) -> str:
+        return tr("Remote-sensing spots")
+
+    def _overdue_warning(self, values: dict) -> str:
+        deadline = rules.spot_deadline(values) or ""
+        try:
+            days = (dt.date.today() - dt.date.fromisoformat(deadline)).days
+        except ValueError:
+            days = 0
+        return tr("This spot is {0} days past its deadline ({1}).").format(days, deadline)
+
+    def _milestones(self, values: dict) -> list[tuple]:
+        out = []
+        for date_field, zh, en, detail in SPOT_MILESTONES:
+            day = values.get(date_field)
+            if not day:
+                continue
+            text = " · ".join(p for p in (_day(day), zh if self.lang == "zh" else en,
+                                          self._label(self.kind.field(detail), values.get(detail))) if p != "—")  # fmt: skip
+            out.append((True, day, text, self.kind.name, self._current_fid, values["uuid"]))
+        return out
+
+    # -- splitting ---------------------------------------------------------------------------
+    def _object_buttons(self, values: dict, role: str) -> list[tuple[str, str, object]]:
+        out = super()._object_buttons(values, role)
+        wf = self.kind.workflow
+        if role in self.SPLIT_ROLES and values.get(wf.state_field) not in wf.final:
+            label = tr("Cancel split") if self._split is not None else tr("Split spot")
+            out.append((f"split:{self.kind.name}", label, lambda _=False: self.split(self._current_fid)))
+        return out
+
+    def split(self, fid: int | None) -> None:
+        """Split a spot with QGIS's split tool: the spot's layer is edited, the spot selected and the
+        tool chosen; the line drawn across it makes the parts, which are saved at once. Pressed
+        again, the split is cancelled."""
+        if self._split is not None:
+            self._end_split(save=False)
+            return
+        layer = self.layer
+        keeper = splits.keeper_of(layer) if layer is not None else None
+        if fid is None or keeper is None:
+            return
+        started = not layer.isEditable()
+        if started and not layer.startEditing():
+            self._report(actions.Outcome(False, [rules.Problem(None, "write", "图层无法编辑", "the layer cannot be edited")],
+                                         self.kind.name, fid), "")  # fmt: skip
+            return
+        layer.selectByIds([fid])
+        self._split = (fid, started)
+        keeper.split.connect(self._on_split)
+        if self.iface is not None and hasattr(self.iface, "actionSplitFeatures"):
+            self.iface.setActiveLayer(layer)
+            self.iface.actionSplitFeatures().trigger()
+        self._hint = self._message(
+            tr("Draw a line across the spot on the map: click to add points, right-click to finish.")
+        )
+        self.show_detail(self._current_fid)
+
+    def _on_split(self, original: int, parts: list) -> None:
+        if self._split is not None and original == self._split[0]:
+            # After QGIS has finished its edit command: the parts are saved outside of it.
+            QTimer.singleShot(0, lambda: self._split_done(original, parts))
+
+    def _split_done(self, original: int, parts: list) -> None:
+        if self._split is None or original != self._split[0]:
+            return
+        saved = self._end_split(save=True)
+        outcome = actions.Outcome(saved, [] if saved else [rules.Problem(None, "write", "保存失败", "could not save")],
+                                  self.kind.name, original)  # fmt: skip
+        self._report(outcome, tr("The spot was split into {0} parts.").format(len(parts) + 1))
+        self.reload()
+        self.select_fid(original)
+
+    def _end_split(self, save: bool) -> bool:
+        """Leave the split: save the parts (when the dock started editing), or undo it."""
+        fid, started = self._split
+        self._split = None
+        self._drop_hint()
+        layer = self.layer
+        keeper = splits.keeper_of(layer) if layer is not None else None
+        if keeper is not None:
+            keeper.split.disconnect(self._on_split)
+        if self.iface is not None and hasattr(self.iface, "actionPan"):
+            self.iface.actionPan().trigger()
+        ok = True
+        if layer is not None and started and layer.isEditable():
+            ok = layer.commitChanges() if save else layer.rollBack()
+            if not ok:
+                layer.rollBack()
+        self.show_detail(fid)
+        return ok
+
+    def _message(self, text: str):
+        """An instruction in the message bar while the split tool is on (the item, to take it away)."""
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if bar is None or not hasattr(bar, "createMessage"):
+            return None
+        item = bar.createMessage(tr("Shuibao"), text)
+        bar.pushWidget(item, Qgis.MessageLevel.Info)
+        return item
+
+    def _drop_hint(self) -> None:
+        bar = self.iface.messageBar() if self.iface is not None and hasattr(self.iface, "messageBar") else None
+        if self._hint is not None and bar is not None and not sip.isdeleted(self._hint):
+            bar.popWidget(self._hint)
+        self._hint = None
+
+
+DOCK_CLASSES = (PatchDock, DamDock, WatershedDock, RsSpotDock)

@@ -26,16 +26,18 @@ from qgis.PyQt.QtGui import QColor
 from ..layers import sync_local
 from ..layers.store import Store, connect_read_only
 from ..layers.styles import status_colour
-from ..model import THRESHOLDS, RecordKind
-from ..model.rules import patrol_interval_hours
+from ..model import THRESHOLDS, RecordKind, rules
+from ..model.definition import PATROL_CLASS, REGISTER_STATUS
 from . import tr
 
 FID_ROLE = Qt.ItemDataRole.UserRole + 1
 UUID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 # Layout of a row as read by the model (row_values; the SQL gives all but SYNC): the view's
-# columns are code, title, township, status and sync.
+# columns are code, title, township, status and sync. A dock's facets (e.g. a spot's batch and
+# determination) follow SYNC, in the order the dock names them.
 FID, UUID, CODE, TITLE, TOWNSHIP, STATUS, STEP, REV, LAST, DUE, SYNC = range(11)
+FACETS = 11
 COLUMNS = (CODE, TITLE, TOWNSHIP, STATUS, None)
 SYNC_COLUMN = 4
 
@@ -82,14 +84,15 @@ def _parse_utc(text: str) -> dt.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def due_state(last: str, now: dt.datetime, week_end: dt.datetime) -> int:
-    """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days."""
+def due_state(last: str, now: dt.datetime, week_end: dt.datetime, patrol_class: str | None = None) -> int:
+    """OVERDUE when the next patrol (rules.next_inspection_due) has passed, DUE_WEEK within 7 days.
+    A dam's patrol class (一坝一人 or ordinary) sets its intervals."""
     if not last:
         return OVERDUE  # never inspected: due now
     when = _parse_utc(last)
     if when is None:
         return OVERDUE
-    due = when + dt.timedelta(hours=patrol_interval_hours(when.date(), THRESHOLDS))
+    due = rules.next_inspection_due(when, now, THRESHOLDS, patrol_class)
     if due <= now:
         return OVERDUE
     return DUE_WEEK if due <= week_end else NOT_DUE
@@ -101,7 +104,8 @@ class DueClock:
     The patrol interval depends on the month-day only, so a UTC timestamp written as
     ``YYYY-MM-DDTHH:MM:SS…Z`` compares as text against two cut-offs per interval: at or before the
     first it is overdue, at or before the second it is due this week. Other spellings go through
-    due_state, registered in the connection as ``sb_due``. (The SQL trusts the calendar of a
+    due_state, registered in the connection as ``sb_due_<class>``. One clock per patrol class (the
+    intervals differ). (The SQL trusts the calendar of a
     canonical stamp: a 30 February, which neither QGIS nor the server lets into a store, is not
     caught as unreadable.)
     """
@@ -109,13 +113,14 @@ class DueClock:
     FORMAT = "%Y-%m-%dT%H:%M:%S"
     CANONICAL = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z"  # GLOB
 
-    def __init__(self, now: dt.datetime):
-        self.now = now
+    def __init__(self, now: dt.datetime, patrol_class: str = "dedicated"):
+        self.now, self.patrol_class = now, patrol_class
+        self.function = f"sb_due_{patrol_class}"
         self.week_end = now + dt.timedelta(days=7)
         self.ranges: list[list[str]] = []  # [first "MM-DD", last "MM-DD", overdue cut, this-week cut]
         day = dt.date(2000, 1, 1)  # a leap year: every month-day
         while day.year == 2000:
-            delta = dt.timedelta(hours=patrol_interval_hours(day, THRESHOLDS))
+            delta = dt.timedelta(hours=rules.patrol_interval_hours(day, THRESHOLDS, patrol_class=patrol_class))
             cut = [(now - delta).strftime(self.FORMAT), (self.week_end - delta).strftime(self.FORMAT)]
             md = day.strftime("%m-%d")
             if self.ranges and self.ranges[-1][2:] == cut:
@@ -125,10 +130,10 @@ class DueClock:
             day += dt.timedelta(days=1)
 
     def state(self, last: Any) -> int:
-        return due_state(str(last or ""), self.now, self.week_end)
+        return due_state(str(last or ""), self.now, self.week_end, self.patrol_class)
 
     def register(self, conn: sqlite3.Connection) -> None:
-        conn.create_function("sb_due", 1, self.state, deterministic=True)
+        conn.create_function(self.function, 1, self.state, deterministic=True)
 
     def sql(self, last: str) -> str:
         """The due state of the SQL expression ``last``, the same as state() gives."""
@@ -147,22 +152,44 @@ class DueClock:
         latest = max(r[3] for r in self.ranges)  # not due this week whatever the season
         return (
             f"CASE WHEN {last} IS NULL OR {last} = '' THEN {OVERDUE}"
-            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN sb_due({last})"
+            f" WHEN NOT {last} GLOB '{self.CANONICAL}' THEN {self.function}({last})"
             f" WHEN {upto(earliest)} THEN {OVERDUE} WHEN NOT {upto(latest)} THEN {NOT_DUE}"
-            f" ELSE CASE {branches} ELSE sb_due({last}) END END"
+            f" ELSE CASE {branches} ELSE {self.function}({last}) END END"
         )
+
+
+def spot_due_sql(today: dt.date, step: str, deadline: str, notice_deadline: str) -> str:
+    """The due state of a remote-sensing spot as SQL over its columns: OVERDUE past
+    rules.spot_deadline (the issuer's deadline, and the notice's while it is rectified), DUE_WEEK
+    within 7 days of it, nothing once closed (tests compare it with rules.spot_overdue). The
+    earlier of two dates is before a day when either is, so no date is cut or compared twice."""
+    day, after_week = today.isoformat(), (today + dt.timedelta(days=8)).isoformat()
+
+    def before(cut: str) -> str:  # a date's text sorts before the cut exactly when its day is earlier
+        return (
+            f"({deadline} > '' AND {deadline} < '{cut}'"
+            f" OR {step} IS 'rectifying' AND {notice_deadline} > '' AND {notice_deadline} < '{cut}')"
+        )
+
+    return (
+        f"CASE WHEN {step} IS 'closed' THEN {NOT_DUE} WHEN {before(day)} THEN {OVERDUE}"
+        f" WHEN {before(after_week)} THEN {DUE_WEEK} ELSE {NOT_DUE} END"
+    )
 
 
 class FeatureTableModel(QAbstractTableModel):
     """Columns: code, title, township, status, sync. Feature id under FID_ROLE, uuid under UUID_ROLE.
 
     rowCount() is the number of rows shown (after the filters); total the number of objects.
+    `facets` are more fields the list filters on (set_filters(facets=…)); the distinct values of
+    each are in facet_values after a load.
     """
 
-    def __init__(self, kind: RecordKind, lang: str = "zh", parent=None):
+    def __init__(self, kind: RecordKind, lang: str = "zh", parent=None, facets: tuple[str, ...] = ()):
         super().__init__(parent)
         self.kind = kind
         self.lang = lang
+        self.facets = facets
         self.filters: dict[str, Any] = {}
         self.sort_column, self.sort_order = 0, Qt.SortOrder.AscendingOrder
         status = kind.field(kind.status_field) if kind.status_field else None
@@ -202,6 +229,7 @@ class FeatureTableModel(QAbstractTableModel):
         self.counts_by_status: dict[str, int] = {}
         self.counts_by_due: dict[int, int] = {}
         self.townships: list[str] = []
+        self.facet_values: dict[str, list[str]] = {}
         self.with_hazards = 0
 
     # -- loading -----------------------------------------------------------------------------
@@ -213,6 +241,10 @@ class FeatureTableModel(QAbstractTableModel):
             "uuid", k.code_field, k.title_field, "township" if "township" in names else None, k.status_field,
             self.step_field, "server_rev", "last_inspected_at" if "last_inspected_at" in names else None,
         ]  # fmt: skip
+
+    def has_due(self) -> bool:
+        """The list knows when each object is due: a dam's next patrol, a spot's deadline."""
+        return self.kind.name in ("dam", "rs_spot")
 
     def _forget(self) -> None:
         if self._conn is not None:
@@ -249,13 +281,18 @@ class FeatureTableModel(QAbstractTableModel):
             conn = sqlite3.connect(":memory:")
         self._conn = conn
         from_store = path is not None and not layer.subsetString() and not (layer.isEditable() and layer.isModified())
-        clock = DueClock(dt.datetime.now(dt.timezone.utc))
-        clock.register(conn)
+        now = dt.datetime.now(dt.timezone.utc)
+        clocks = {c: DueClock(now, c) for c in PATROL_CLASS.codes()}
+        for clock in clocks.values():
+            clock.register(conn)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         cols = self._columns()
+        spot = self.kind.name == "rs_spot"
+        extra = [*self.facets, *(("deadline", "notice_deadline") if spot else ())]
         table = (layer.source().split("layername=")[-1].split("|")[0] or self.kind.name).replace('"', "")
+        klass = "patrol_class" if "patrol_class" in self.kind.field_names() else None
         if not from_store or table not in tables:
-            self._copy_layer(conn, layer, cols)
+            self._copy_layer(conn, layer, [*cols, klass, *extra])
             table = "temp.sb_list"
         else:
             table = _q(table)
@@ -264,12 +301,29 @@ class FeatureTableModel(QAbstractTableModel):
         last, step = exprs[LAST], exprs[STEP]
         due = "0"
         if self.kind.name == "dam" and cols[LAST - 1]:
-            due = f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} ELSE {clock.sql(last)} END"
-        self._exprs = [*exprs, due]
+            ordinary = clocks["ordinary"].sql(last) if klass and self._has_column(conn, table, klass) else None
+            by_class = f"WHEN o.{_q(klass)} IS 'ordinary' THEN {ordinary} " if ordinary else ""
+            due = (f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} {by_class}"
+                   f"ELSE {clocks['dedicated'].sql(last)} END")  # fmt: skip
+        if spot:
+            due = spot_due_sql(dt.date.today(), step, "o.deadline", "o.notice_deadline")
+        self._exprs = [*exprs, due, *(f"o.{_q(name)}" for name in self.facets)]
         self._has_hazards = self.kind.name == "dam" and "dam_hazard" in tables
         self._read_log(conn, tables)
         self._count()
+        for i, name in enumerate(self.facets):  # over the whole list, whatever the filters
+            if self.kind.field(name).enum is not None:
+                continue  # its choices are the model's
+            sql = f"SELECT DISTINCT {self._exprs[DUE + 1 + i]} FROM {self._source}"  # noqa: S608
+            self.facet_values[name] = sorted(str(v) for (v,) in conn.execute(sql) if v not in (None, ""))
         self._query_fids()
+
+    @staticmethod
+    def _has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+        """A store made before the model gained `column` may lack it until it is upgraded."""
+        name = table.split(".")[-1].strip('"')
+        schema = "temp" if table.startswith("temp.") else "main"
+        return any(r[1] == column for r in conn.execute(f"PRAGMA {schema}.table_info({_q(name)})"))  # noqa: S608
 
     def _copy_layer(self, conn: sqlite3.Connection, layer: QgsVectorLayer, cols: list[str | None]) -> None:
         """The layer's features as seen by QGIS (its edit buffer and subset string) in temp.sb_list."""
@@ -300,20 +354,25 @@ class FeatureTableModel(QAbstractTableModel):
             self._hazards = dict(conn.execute(sql).fetchall())
 
     def _count(self) -> None:
-        """Counts over every object (not only the shown ones): per status and due state; townships."""
+        """Counts per status and due state and with open hazards, over every object of the chosen
+        township (not only the shown ones); the total and the townships over the whole layer."""
         e, conn = self._exprs, self._conn
+        township = self.filters.get("township")
+        where, params = (f" WHERE {e[TOWNSHIP]} = ?", [township]) if township else ("", [])
         by_status: dict[str, int] = {}
         by_due: dict[int, int] = {}
-        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source} GROUP BY 1, 2"  # noqa: S608
-        for status, due, n in conn.execute(sql):
+        sql = f"SELECT {e[STATUS]}, {e[DUE]}, count(*) FROM {self._source}{where} GROUP BY 1, 2"  # noqa: S608
+        for status, due, n in conn.execute(sql, params):
             by_status[status] = by_status.get(status, 0) + n
             by_due[due] = by_due.get(due, 0) + n
-        self.counts_by_status, self.counts_by_due, self.total = by_status, by_due, sum(by_due.values())
+        self.counts_by_status, self.counts_by_due = by_status, by_due
+        self.total = conn.execute(f"SELECT count(*) FROM {self._source}").fetchone()[0]  # noqa: S608
         sql = f"SELECT DISTINCT {e[TOWNSHIP]} FROM {self._source}"  # noqa: S608
         self.townships = sorted(t for (t,) in conn.execute(sql) if t)
         if self._hazards:
-            sql = f"SELECT count(*) FROM {self._source} WHERE {self._with_open_hazard()}"  # noqa: S608
-            self.with_hazards = conn.execute(sql).fetchone()[0]
+            hazard = self._with_open_hazard()
+            sql = f"SELECT count(*) FROM {self._source}{where or ' WHERE 1'} AND {hazard}"  # noqa: S608
+            self.with_hazards = conn.execute(sql, params).fetchone()[0]
 
     def _with_open_hazard(self) -> str:
         """SQL: the object has an open hazard."""
@@ -323,8 +382,12 @@ class FeatureTableModel(QAbstractTableModel):
 
     # -- filtering and sorting ---------------------------------------------------------------
     def set_filters(self, **filters: Any) -> None:
-        """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool)."""
-        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False)}
+        """text (in code or title), township, status, step, due ("week"/"overdue"), hazards (bool),
+        facets ({facet: value})."""
+        township = self.filters.get("township")
+        self.filters = {k: v for k, v in filters.items() if v not in (None, "", False, {})}
+        if self.filters.get("township") != township and self._conn is not None:
+            self._count()  # the counts follow the township
         self.beginResetModel()
         self._query_fids()
         self.endResetModel()
@@ -351,6 +414,10 @@ class FeatureTableModel(QAbstractTableModel):
             terms.append(f"({e[DUE]}) >= {OVERDUE if f['due'] == 'overdue' else DUE_WEEK}")
         if f.get("hazards"):
             terms.append(self._with_open_hazard())
+        for name, value in (f.get("facets") or {}).items():
+            if name in self.facets and value not in (None, ""):
+                terms.append(f"{e[DUE + 1 + self.facets.index(name)]} = ?")
+                params.append(value)
         return (" WHERE " + " AND ".join(terms)) if terms else "", params
 
     def _query_fids(self) -> None:
@@ -398,7 +465,7 @@ class FeatureTableModel(QAbstractTableModel):
         sql = f"SELECT {', '.join(self._exprs)} FROM {self._source} WHERE o.fid IN ({ids})"  # noqa: S608
         try:
             for r in self._conn.execute(sql).fetchall():
-                self._cache[r[FID]] = (*r, self._sync_state(r[UUID], r[REV]))
+                self._cache[r[FID]] = (*r[:SYNC], self._sync_state(r[UUID], r[REV]), *r[SYNC:])
         except sqlite3.Error as exc:  # the store is being rewritten: a reload follows
             QgsMessageLog.logMessage(f"list of {self.kind.name}: {exc}", "Shuibao")
 
@@ -411,7 +478,7 @@ class FeatureTableModel(QAbstractTableModel):
             self._read_rows(page)
             values = self._cache.get(fid)
             if values is None:  # gone from the store since the list was read
-                values = self._cache[fid] = (fid, None, None, None, None, None, None, None, None, NOT_DUE, LOCAL)
+                values = self._cache[fid] = (fid, *[None] * (DUE - 1), NOT_DUE, LOCAL, *[None] * len(self.facets))
         return values
 
     def values_of_fid(self, fid: int) -> tuple | None:
@@ -452,6 +519,8 @@ class FeatureTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == 3 and self._status_enum is not None and row[STATUS]:
                 text = self._status_enum.label(row[STATUS], self.lang)
+                if self.delisted(row):
+                    text += f"（{REGISTER_STATUS.label('delisted', self.lang)}）"
                 hazards = self.open_hazards(row)
                 return f"{text} ⚠{hazards}" if hazards else text
             if col == SYNC_COLUMN:
@@ -462,9 +531,15 @@ class FeatureTableModel(QAbstractTableModel):
             if col == 3:
                 return self._colours.get(row[STATUS])
             return self._sync_colours.get(self.sync_state(row))
-        if row[DUE] == OVERDUE:  # ForegroundRole of the code
+        if self.delisted(row):  # ForegroundRole of the code: a de-listed object is out of the register
+            return QColor("#8c8c8c")
+        if row[DUE] == OVERDUE:
             return QColor("#d62728")
         return None
+
+    def delisted(self, row: tuple) -> bool:
+        """An object de-listed (销号) from the register (its step, for dams and watersheds)."""
+        return self.step_field == "register_status" and row[STEP] == "delisted"
 
     def headerData(self, section: int, orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 5:

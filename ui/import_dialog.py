@@ -16,7 +16,7 @@ from qgis.core import Qgis, QgsApplication, QgsExpressionContextUtils, QgsProjec
 from qgis.gui import QgsFileWidget
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QBrush, QColor
-from qgis.PyQt.QtWidgets import QComboBox, QDialog, QFileDialog, QMessageBox, QTableWidgetItem
+from qgis.PyQt.QtWidgets import QComboBox, QDialog, QFileDialog, QLineEdit, QMessageBox, QTableWidgetItem
 
 from .. import settings
 from ..importer.store_target import StoreTarget
@@ -288,8 +288,9 @@ class ImportDialog(QDialog, FORM_CLASS):
         required = set(rules.required_fields(kind, {}))
         t = self.mappingTable
         t.clear()
-        t.setColumnCount(4)
-        t.setHorizontalHeaderLabels([tr("Field"), tr("Column in the file"), tr("Unit in the file"), tr("Sample")])
+        t.setColumnCount(5)
+        t.setHorizontalHeaderLabels([tr("Field"), tr("Column in the file"), tr("Unit in the file"), tr("Sample"),
+                                     tr("Value for every row")])  # fmt: skip
         t.setRowCount(len(fields))
         for row, f in enumerate(fields):
             label = f.label(self.lang) + (" *" if f.name in required else "")
@@ -299,6 +300,7 @@ class ImportDialog(QDialog, FORM_CLASS):
             t.setCellWidget(row, 1, self._column_combo(f.name, row))
             if f.unit and units.known(f.unit):
                 t.setCellWidget(row, 2, self._unit_combo(f))
+            t.setCellWidget(row, 4, self._constant_edit(f))
             self._show_sample(row)
         t.resizeColumnsToContents()
         self._mapping_note()
@@ -311,6 +313,17 @@ class ImportDialog(QDialog, FORM_CLASS):
         combo.setCurrentIndex(max(combo.findData(self.mapping.columns.get(name)), 0))
         combo.currentIndexChanged.connect(lambda _i, r=row: self._show_sample(r))
         return combo
+
+    def _constant_edit(self, f) -> QLineEdit:
+        """A value for every row where the file has no column (a batch's deadline, from the letter)."""
+        edit = QLineEdit()
+        edit.setObjectName(f"constant_{f.name}")
+        value = self.mapping.constants.get(f.name)
+        if value is not None:
+            edit.setText(f.enum.label(value, self.lang) if f.enum is not None else str(value))
+        if f.enum is not None:
+            edit.setPlaceholderText("、".join(c.zh if self.lang == "zh" else c.en for c in f.enum.choices[:3]) + "…")
+        return edit
 
     def _unit_combo(self, f) -> QComboBox:
         combo = QComboBox()
@@ -351,6 +364,10 @@ class ImportDialog(QDialog, FORM_CLASS):
         for row in range(t.rowCount()):
             name = t.item(row, 0).data(Qt.ItemDataRole.UserRole)
             column = t.cellWidget(row, 1).currentData()
+            constant = t.cellWidget(row, 4).text().strip()
+            m.constants.pop(name, None)
+            if constant:
+                m.constants[name] = constant
             if column:
                 m.columns[name] = column
                 unit_combo = t.cellWidget(row, 2)

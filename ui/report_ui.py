@@ -29,7 +29,8 @@ from . import load_ui, tr
 from .feature_model import store_path
 
 FORM_CLASS = load_ui("report_dialog.ui")
-FORMS_OF = {"dam": ("dam_inspection", "dam_hazard"), "patch": ("patch_survey",), "watershed": ("watershed_acceptance",)}
+FORMS_OF = {"dam": ("dam_inspection", "dam_hazard"), "patch": ("patch_survey",), "watershed": ("watershed_acceptance",),
+            "rs_spot": ()}  # fmt: skip
 
 
 def _stamp() -> str:
@@ -323,6 +324,7 @@ class ReportButton(QToolButton):
             label = tr("Print {0} of the selection").format(FORMS[form].menu_label(dock.lang))
             self.print_actions[form] = menu.addAction(label, partial(self.print_selection, form))
         self.atlas_action = menu.addAction(tr("Print forms of the whole list…"), self.print_list)
+        self.atlas_action.setVisible(bool(FORMS_OF[dock.OBJECT]))
         menu.aboutToShow.connect(self.update_actions)
         self.setMenu(menu)
         dock.contents.filterLayout2.addWidget(self)

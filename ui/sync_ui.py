@@ -16,6 +16,7 @@ from collections.abc import Callable
 from qgis.core import Qgis, QgsApplication, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtWidgets import QAction, QFileDialog, QMessageBox, QProgressBar, QPushButton, QWidget
 
+from .. import settings
 from ..layers import conflicts as conflict_layers
 from ..layers.project import STORE_PROPERTY, _norm, opened_stores, store_layers
 from ..sync import credentials
@@ -34,9 +35,10 @@ class UiSyncTask(SyncTask):
 def summary_text(summary: SyncSummary) -> str:
     photos = summary.photos_up + summary.photos_down
     text = tr("Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos").format(
-        summary.sent, summary.received, summary.merged, summary.conflicts, photos)
+        summary.sent, summary.received, summary.merged, summary.conflicts, photos
+    )
     if summary.rejected:
-        text += tr("; {0} edits refused by the server (kept, see the log)").format(summary.rejected)
+        text += tr("; {0} edits refused by the server (kept)").format(summary.rejected)
     return text
 
 
@@ -45,9 +47,13 @@ class SyncUi:
 
     MENU = "Shuibao 水保巡检"
 
-    def __init__(self, iface, plugin_actions_parent: QWidget | None = None,
-                 on_synced: Callable[[str, SyncSummary | None], None] | None = None,
-                 project: QgsProject | None = None):
+    def __init__(
+        self,
+        iface,
+        plugin_actions_parent: QWidget | None = None,
+        on_synced: Callable[[str, SyncSummary | None], None] | None = None,
+        project: QgsProject | None = None,
+    ):
         self.iface = iface
         self.parent = plugin_actions_parent or iface.mainWindow()
         self.on_synced = on_synced
@@ -56,6 +62,7 @@ class SyncUi:
         self.sync_action: QAction | None = None
         self.login_action: QAction | None = None
         self.conflicts_action: QAction | None = None
+        self.rejected_action: QAction | None = None
         self._menu = None
         self._toolbar = None
         self._connections: list[tuple[object, object]] = []
@@ -68,6 +75,9 @@ class SyncUi:
         self.session_password: dict[str, str] = {}  # username → password, when not remembered
         self.dialog: QWidget | None = None
         self._provider = None
+        self.open_record: Callable[[str, str], bool] | None = None  # the plugin shows a record in its dock
+        self.identity_button = None  # who is logged in, on the toolbar
+        self.identity_action: QAction | None = None
 
     @property
     def project(self) -> QgsProject:
@@ -78,7 +88,7 @@ class SyncUi:
         signal.connect(slot)
         self._connections.append((signal, slot))
 
-    def _add(self, theme_icon: str, text: str, name: str, slot) -> QAction:
+    def _add(self, theme_icon: str, text: str, name: str, slot, toolbar: bool = True) -> QAction:
         action = QAction(QgsApplication.getThemeIcon(theme_icon), text, self.parent)
         action.setObjectName(name)
         self._connect(action.triggered, slot)
@@ -86,7 +96,7 @@ class SyncUi:
             self.iface.addPluginToMenu(self._menu, action)
         elif self._menu is not None:
             self._menu.addAction(action)
-        if self._toolbar is not None:
+        if self._toolbar is not None and toolbar:
             self._toolbar.addAction(action)
         self.actions.append(action)
         return action
@@ -100,6 +110,14 @@ class SyncUi:
         self.login_action = self._add("/locked.svg", tr("Server and login…"), "ShuibaoLoginAction", self.show_login)
         self.conflicts_action = self._add("/mIconWarning.svg", tr("Resolve conflicts…"), "ShuibaoConflictsAction",
                                           self.show_conflicts)  # fmt: skip
+        self.rejected_action = self._add("/mTaskCancel.svg", tr("Refused edits…"), "ShuibaoRejectedAction",
+                                         self.show_rejected, toolbar=False)  # fmt: skip
+        if toolbar is not None:
+            from .identity import IdentityButton
+
+            self.identity_button = IdentityButton(self.show_login, toolbar)
+            self.identity_action = toolbar.addWidget(self.identity_button)
+            self.identity_action.setObjectName("ShuibaoIdentityAction")
 
     def init_processing(self) -> None:
         from ..sync.processing import register_provider
@@ -131,7 +149,13 @@ class SyncUi:
                 self._toolbar.removeAction(action)
             action.deleteLater()
         self.actions.clear()
-        self.sync_action = self.login_action = self.conflicts_action = None
+        if self.identity_button is not None:
+            self.identity_button.disconnect_all()
+            if self._toolbar is not None:
+                self._toolbar.removeAction(self.identity_action)
+            self.identity_button.deleteLater()
+            self.identity_button = self.identity_action = None
+        self.sync_action = self.login_action = self.conflicts_action = self.rejected_action = None
         if self._provider is not None:
             from ..sync.processing import unregister_provider
 
@@ -247,8 +271,15 @@ class SyncUi:
     def _unsaved_layers(self, store_path: str) -> list[str]:
         return [lyr.name() for lyr in self._layers_of(store_path) if lyr.isEditable() and lyr.isModified()]
 
-    def start_sync(self, store_path: str, url: str, username: str | None, password: str | None = None,
-                   token: str | None = None, first: bool = False) -> bool:
+    def start_sync(
+        self,
+        store_path: str,
+        url: str,
+        username: str | None,
+        password: str | None = None,
+        token: str | None = None,
+        first: bool = False,
+    ) -> bool:
         """Start a SyncTask for the store (or a first sync into a new store file)."""
         if self.task is not None:
             return False
@@ -265,8 +296,11 @@ class SyncUi:
         self.task = task
         self._task_connections = [(task.progressChanged, self._set_progress)]
         task.progressChanged.connect(self._set_progress)
-        self._show_progress(tr("Downloading your counties into {0}…").format(os.path.basename(store_path)) if first
-                            else tr("Synchronising {0} with {1}…").format(os.path.basename(store_path), url))
+        self._show_progress(
+            tr("Downloading your counties into {0}…").format(os.path.basename(store_path))
+            if first
+            else tr("Synchronising {0} with {1}…").format(os.path.basename(store_path), url)
+        )
         if self.sync_action is not None:
             self.sync_action.setEnabled(False)
         QgsApplication.taskManager().addTask(task)
@@ -297,6 +331,8 @@ class SyncUi:
                 credentials.store(task.username, token=task.new_token, url=task.server_url)
             except RuntimeError as exc:
                 log.warning("token not saved: %s", exc)
+        if task.user:
+            settings.remember_identity(task.server_url, task.user)  # a role changed on the server shows now
         if task.first and error is None and summary is not None and not summary.cancelled:
             self._open_new_store(path)
         if error is not None or summary is None:
@@ -308,7 +344,9 @@ class SyncUi:
             text = summary_text(summary)
             if summary.conflicts:
                 self._push(text, Qgis.MessageLevel.Warning, 0, (tr("Resolve conflicts…"), self.show_conflicts))
-            elif summary.rejected or summary.errors:
+            elif summary.rejected:
+                self._push(text, Qgis.MessageLevel.Warning, 0, (tr("Refused edits…"), self.show_rejected))
+            elif summary.errors:
                 self._push(text, Qgis.MessageLevel.Warning, 12)
             else:
                 self._push(text, Qgis.MessageLevel.Success, 8)
@@ -339,6 +377,16 @@ class SyncUi:
             self.on_synced(path, summary)
 
     # -- first sync ------------------------------------------------------------------------
+    def download_county(self, *_args) -> bool:
+        """连接服务器并下载本县数据: log in, choose where the new store goes, download into it; the
+        store opens (and the docks fill) when the download is done."""
+        if self.task is not None:
+            self._push(tr("A sync is already running."), Qgis.MessageLevel.Info, 3)
+            return False
+        if not self.show_login():
+            return False
+        return self._first_sync(self._credentials())
+
     def offer_first_sync(self, creds: dict[str, str]) -> bool:
         answer = QMessageBox.question(
             self.iface.mainWindow(), tr("Shuibao sync"),
@@ -346,25 +394,36 @@ class SyncUi:
         )  # fmt: skip
         if answer != QMessageBox.StandardButton.Yes:
             return False
-        from .. import settings
+        if not creds["password"]:
+            if not self.show_login():
+                return False
+            creds = self._credentials()
+        return self._first_sync(creds)
 
-        last = settings.last_store_path()
-        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
-                                               os.path.dirname(last) if last else "",
-                                               tr("Shuibao store (*.gpkg)"))  # fmt: skip
-        if not path:
+    def _first_sync(self, creds: dict[str, str]) -> bool:
+        path = self._new_store_path()
+        if path is None:
             return False
+        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+
+    def _new_store_path(self) -> str | None:
+        """Ask where the new store goes (suggested: beside the last store, named after the counties)."""
+        who = settings.identity()
+        last = settings.last_store_path()
+        folder = os.path.dirname(last) if last else os.path.join(os.path.expanduser("~"), "Shuibao")
+        os.makedirs(folder, exist_ok=True)
+        name = f"shuibao-{'-'.join(who.counties) or who.username or 'store'}.gpkg"
+        path, _f = QFileDialog.getSaveFileName(self.iface.mainWindow(), tr("New Shuibao store"),
+                                               os.path.join(folder, name), tr("Shuibao store (*.gpkg)"))  # fmt: skip
+        if not path:
+            return None
         if not path.lower().endswith(".gpkg"):
             path += ".gpkg"
         if os.path.exists(path):
             self._push(tr("{0} already exists: choose a new file name for the new store.").format(path),
                        Qgis.MessageLevel.Warning, 8)  # fmt: skip
-            return False
-        if not creds["password"]:
-            if not self.show_login():
-                return False
-            creds = self._credentials()
-        return self.start_sync(path, creds["url"], creds["username"], creds["password"] or None, None, first=True)
+            return None
+        return path
 
     def _open_new_store(self, path: str) -> None:
         from .open_store import open_store
@@ -381,6 +440,10 @@ class SyncUi:
             ok = dialog.exec_() == LoginDialog.DialogCode.Accepted
             if ok and dialog.password_for_session:
                 self.session_password[dialog.user_edit.text().strip()] = dialog.password_for_session
+            if ok:
+                from .identity import describe
+
+                self._push(tr("Logged in: {0}").format(describe()), Qgis.MessageLevel.Success, 5)
             return ok
         finally:
             self.dialog = None
@@ -400,6 +463,27 @@ class SyncUi:
         finally:
             self.dialog = None
             dialog.deleteLater()
+
+    def show_rejected(self, *_args) -> None:
+        """被拒绝的修改: the edits the server refused, to fix and send again, or give up."""
+        from .rejected_dialog import RejectedDialog
+
+        path = self.current_store()
+        if path is None:
+            self._push(tr("Open a store first."), Qgis.MessageLevel.Info, 5)
+            return
+        dialog = RejectedDialog(path, self.iface.mainWindow(), on_open=self._open_record,
+                                on_changed=lambda: self._resolved(path))  # fmt: skip
+        self.dialog = dialog
+        try:
+            dialog.exec_()
+        finally:
+            self.dialog = None
+            dialog.deleteLater()
+
+    def _open_record(self, kind: str, uuid: str) -> None:
+        if self.open_record is None or not self.open_record(kind, uuid):
+            self._push(tr("The record is not in the open store's layers."), Qgis.MessageLevel.Warning, 6)
 
     def _resolved(self, path: str) -> None:
         conflict_layers.refresh_conflict_layers(path, self.project)

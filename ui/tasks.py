@@ -10,7 +10,9 @@ from qgis.core import QgsTask
 class CallTask(QgsTask):
     """Run one function off the GUI thread; ``done(result, exception)`` runs on the main thread."""
 
-    def __init__(self, description: str, func: Callable[[], object], done: Callable[[object, BaseException | None], None]):
+    def __init__(
+        self, description: str, func: Callable[[], object], done: Callable[[object, BaseException | None], None]
+    ):
         super().__init__(description, QgsTask.Flag.CanCancel)
         self.func, self.done = func, done
         self.result: object = None

@@ -59,22 +59,27 @@
             <translation>（试运行：未写入）</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="68" />
+            <location filename="plugin.py" line="82" />
             <source>Shuibao</source>
             <translation>水保巡检</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="71" />
+            <location filename="plugin.py" line="85" />
             <source>Open store…</source>
             <translation>打开数据库…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="116" />
+            <location filename="plugin.py" line="106" />
+            <source>Help</source>
+            <translation>帮助</translation>
+        </message>
+        <message>
+            <location filename="plugin.py" line="180" />
             <source>Import registers…</source>
             <translation>导入登记数据…</translation>
         </message>
         <message>
-            <location filename="plugin.py" line="126" />
+            <location filename="plugin.py" line="190" />
             <source>Open a store first: records are imported into it.</source>
             <translation>请先打开数据库：记录将导入到其中。</translation>
         </message>
@@ -204,344 +209,534 @@
             <translation>截止年度</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="39" />
+            <location filename="sync/processing.py" line="40" />
             <source>Synchronise store with server (同步)</source>
             <translation>与服务器同步数据库</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="42" />
+            <location filename="sync/processing.py" line="43" />
             <source>Pushes the store's local edits to the Shuibao server and pulls the changes of others. Log in with a user name and password, or with a QGIS authentication configuration.</source>
             <translation>把数据库中本机的编辑推送到水保巡检服务器，并拉取他人的修改。可用用户名和密码登录，也可用QGIS认证配置登录。</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="51" />
+            <location filename="sync/processing.py" line="52" />
             <source>Store (GeoPackage)</source>
             <translation>数据库（GeoPackage）</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="56" />
+            <location filename="sync/processing.py" line="57" />
             <source>Authentication configuration</source>
             <translation>认证配置</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="58" />
+            <location filename="sync/processing.py" line="59" />
             <source>Download all photos</source>
             <translation>下载全部照片</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="42" />
+            <location filename="ui/conflict_dialog.py" line="44" />
             <source>The record was deleted on the server</source>
             <translation>该记录已在服务器上删除</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="43" />
+            <location filename="ui/conflict_dialog.py" line="45" />
             <source>The record was de-listed on the server</source>
             <translation>该记录已在服务器上销号</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="56" />
+            <location filename="ui/conflict_dialog.py" line="58" />
             <source>(empty)</source>
             <translation>（空）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="58" />
+            <location filename="ui/conflict_dialog.py" line="60" />
             <source>(geometry)</source>
             <translation>（几何）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(deleted)</source>
             <translation>（已删除）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="60" />
+            <location filename="ui/conflict_dialog.py" line="62" />
             <source>(record)</source>
             <translation>（记录）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>yes</source>
             <translation>是</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="78" />
+            <location filename="ui/conflict_dialog.py" line="80" />
             <source>no</source>
             <translation>否</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="88" />
+            <location filename="ui/conflict_dialog.py" line="90" />
             <source>Whole record (deleted here, changed on the server)</source>
             <translation>整条记录（本机已删除，服务器上已修改）</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="90" />
+            <location filename="ui/conflict_dialog.py" line="92" />
             <source>Location / shape</source>
             <translation>位置/形状</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="121" />
+            <location filename="ui/conflict_dialog.py" line="141" />
             <source>Resolve sync conflicts</source>
             <translation>处理同步冲突</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Field</source>
             <translation>字段</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Base</source>
             <translation>原值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Mine</source>
             <translation>我的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="133" />
+            <location filename="ui/conflict_dialog.py" line="153" />
             <source>Theirs (server)</source>
             <translation>服务器的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Changed on the server by</source>
             <translation>服务器上修改人</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Keep</source>
             <translation>保留</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="134" />
+            <location filename="ui/conflict_dialog.py" line="154" />
             <source>Edited value</source>
             <translation>修改后的值</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="142" />
+            <location filename="ui/conflict_dialog.py" line="162" />
             <source>Apply</source>
             <translation>应用</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="143" />
+            <location filename="ui/conflict_dialog.py" line="163" />
             <source>Close</source>
             <translation>关闭</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="214" />
+            <location filename="ui/conflict_dialog.py" line="220" />
+            <source>{0} — click to keep this value</source>
+            <translation>{0} —— 点击采用这个值</translation>
+        </message>
+        <message>
+            <location filename="ui/conflict_dialog.py" line="236" />
             <source>{0} open conflicts on {1} records. The server's value is shown on the map until you choose; the choice is sent at the next sync.</source>
             <translation>{1} 条记录上有 {0} 处冲突未处理。在您选择之前，地图上显示服务器的值；您的选择将在下次同步时发送。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="217" />
+            <location filename="ui/conflict_dialog.py" line="239" />
             <source>No open conflicts.</source>
             <translation>没有未处理的冲突。</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="222" />
+            <location filename="ui/conflict_dialog.py" line="244" />
             <source>Choose…</source>
             <translation>请选择…</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="223" />
+            <location filename="ui/conflict_dialog.py" line="245" />
             <source>Keep mine</source>
             <translation>保留我的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="224" />
+            <location filename="ui/conflict_dialog.py" line="246" />
             <source>Keep theirs</source>
             <translation>保留服务器的</translation>
         </message>
         <message>
-            <location filename="ui/conflict_dialog.py" line="318" />
+            <location filename="ui/conflict_dialog.py" line="352" />
             <source>Choose "Keep mine", "Keep theirs" or an edited value for a field first.</source>
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="44" />
+            <location filename="ui/docks.py" line="74" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="45" />
-            <source>Open hazard</source>
+            <location filename="ui/docks.py" line="75" />
+            <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="46" />
-            <source>Survey</source>
-            <translation>调查</translation>
+            <location filename="ui/docks.py" line="76" />
+            <source>Start survey</source>
+            <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="47" />
+            <location filename="ui/docks.py" line="77" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="48" />
-            <source>Acceptance</source>
-            <translation>验收</translation>
+            <location filename="ui/docks.py" line="78" />
+            <source>Start acceptance</source>
+            <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="86" />
+            <location filename="ui/docks.py" line="80" />
+            <source>Check upkeep</source>
+            <translation>管护检查</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="82" />
+            <source>Start re-check</source>
+            <translation>开始复核</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="130" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="87" />
+            <location filename="ui/docks.py" line="131" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="90" />
+            <location filename="ui/docks.py" line="135" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="91" />
+            <location filename="ui/docks.py" line="136" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="92" />
+            <location filename="ui/docks.py" line="137" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="93" />
+            <location filename="ui/docks.py" line="138" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="97" />
+            <location filename="ui/docks.py" line="142" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="100" />
+            <location filename="ui/docks.py" line="146" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="276" />
+            <location filename="ui/docks.py" line="186" />
+            <source>All: {0}</source>
+            <translation>全部{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="358" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="278" />
+            <location filename="ui/docks.py" line="360" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="280" />
+            <location filename="ui/docks.py" line="362" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="282" />
+            <location filename="ui/docks.py" line="364" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="292" />
+            <location filename="ui/docks.py" line="374" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="392" />
+            <location filename="ui/docks.py" line="376" />
+            <source>due within 7 days {0}, overdue {1}</source>
+            <translation>7天内到期 {0} · 逾期 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="507" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="440" />
-            <source>{0:.0f} m from the dam</source>
-            <translation>距坝 {0:.0f} 米</translation>
+            <location filename="ui/docks.py" line="545" />
+            <source>{0}: after a {1} is submitted ({2})</source>
+            <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="441" />
-            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
-            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+            <location filename="ui/docks.py" line="555" />
+            <source>Next steps:</source>
+            <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="461" />
+            <location filename="ui/docks.py" line="562" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="520" />
+            <location filename="ui/docks.py" line="595" />
+            <source>{0:.0f} m from the spot</source>
+            <translation>距图斑 {0:.0f} m</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="596" />
+            <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
+            <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="599" />
+            <source>{0:.0f} m from the dam</source>
+            <translation>距坝 {0:.0f} 米</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="600" />
+            <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
+            <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="682" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="696" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="557" />
-            <source>Created.</source>
-            <translation>已创建。</translation>
+            <location filename="ui/docks.py" line="696" />
+            <source>Edit register…</source>
+            <translation>编辑登记信息…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="593" />
+            <location filename="ui/docks.py" line="760" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="616" />
+            <location filename="ui/docks.py" line="848" />
+            <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
+            <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="850" />
+            <source>“{0}” will change:</source>
+            <translation>“{0}”将要：</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="882" />
+            <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
+            <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="902" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="624" />
+            <location filename="ui/docks.py" line="910" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="632" />
+            <location filename="ui/docks.py" line="918" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/docks.py" line="948" />
+            <source>Any deadline</source>
+            <translation>不限办结期限</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="949" />
+            <source>Due within 7 days</source>
+            <translation>7天内到期</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="952" />
+            <source>Remote-sensing spots</source>
+            <translation>遥感监管图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="960" />
+            <source>This spot is {0} days past its deadline ({1}).</source>
+            <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="978" />
+            <source>Cancel split</source>
+            <translation>取消分割</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="978" />
+            <source>Split spot</source>
+            <translation>分割图斑</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="1005" />
+            <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
+            <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
+        </message>
+        <message>
+            <location filename="ui/docks.py" line="1020" />
+            <source>The spot was split into {0} parts.</source>
+            <translation>图斑已分割为 {0} 块。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="72" />
+            <source>Delete this draft {0}?</source>
+            <translation>删除这条{0}草稿？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="74" />
+            <source>Its {0} photos are deleted with it.</source>
+            <translation>它的 {0} 张照片也一并删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="75" />
+            <source>This cannot be undone here; the next sync deletes it on the server too.</source>
+            <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
+        </message>
+        <message>
+            <location filename="ui/feature_model.py" line="54" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="50" />
+            <location filename="ui/feature_model.py" line="54" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="178" />
+            <location filename="ui/feature_model.py" line="207" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="179" />
+            <location filename="ui/feature_model.py" line="208" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="180" />
+            <location filename="ui/feature_model.py" line="209" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="181" />
+            <location filename="ui/feature_model.py" line="210" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="182" />
+            <location filename="ui/feature_model.py" line="211" />
             <source>Sync</source>
             <translation>同步</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="29" />
+            <source>&lt;b&gt;No Shuibao store is open.&lt;/b&gt;&lt;br&gt;First time on this computer? Connect to the server with the account the county centre gave you and download your county: the data stay on this computer for work in the field without network.&lt;br&gt;Already have a store file? Open it.</source>
+            <translation>&lt;b&gt;尚未打开水保巡检数据库。&lt;/b&gt;&lt;br&gt;第一次在这台电脑上使用？请用县水保中心分配的账号连接服务器，下载本县数据：数据保存在这台电脑上，野外没有网络也能工作。&lt;br&gt;已有数据库文件？直接打开即可。</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="35" />
+            <source>Connect to the server and download my county…</source>
+            <translation>连接服务器并下载本县数据…</translation>
+        </message>
+        <message>
+            <location filename="ui/first_run.py" line="37" />
+            <source>Open a store file…</source>
+            <translation>打开已有数据库…</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="28" />
+            <source>Shuibao user guide</source>
+            <translation>水保巡检使用说明</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="33" />
+            <source>Back</source>
+            <translation>上一步</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="34" />
+            <source>Contents</source>
+            <translation>目录</translation>
+        </message>
+        <message>
+            <location filename="ui/help_viewer.py" line="56" />
+            <source>The user guide is missing from this installation ({0}).</source>
+            <translation>本次安装缺少使用说明（{0}）。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="26" />
+            <source>no role</source>
+            <translation>无角色</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="35" />
+            <source>Not logged in</source>
+            <translation>未登录</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="40" />
+            <source>{0} ({1})</source>
+            <translation>{0}（{1}）</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="40" />
+            <source>, </source>
+            <translation>，</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="59" />
+            <source>no server set</source>
+            <translation>未设置服务器</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="60" />
+            <source>Logged in on {0} as {1}. Click to log in as someone else or to change the password.</source>
+            <translation>已在 {0} 登录为 {1}。点击可换用其他账号登录或修改密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/identity.py" line="62" />
+            <source>Nobody is logged in: the workflow buttons stay hidden. Click to log in.</source>
+            <translation>尚未登录：检查、销号等流程按钮不会显示。点击此处登录。</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="62" />
@@ -622,11 +817,6 @@
             <location filename="ui/import_dialog.py" line="83" />
             <source>Export report…</source>
             <translation>导出检查报告…</translation>
-        </message>
-        <message>
-            <location filename="ui/import_dialog.py" line="84" />
-            <source>Back</source>
-            <translation>上一步</translation>
         </message>
         <message>
             <location filename="ui/import_dialog.py" line="85" />
@@ -714,547 +904,807 @@
             <translation>示例值</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="308" />
+            <location filename="ui/import_dialog.py" line="293" />
+            <source>Value for every row</source>
+            <translation>所有行取值</translation>
+        </message>
+        <message>
+            <location filename="ui/import_dialog.py" line="310" />
             <source>(not imported)</source>
             <translation>（不导入）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="333" />
+            <location filename="ui/import_dialog.py" line="346" />
             <source>{0} (from step 1)</source>
             <translation>{0}（取第1步填写的县代码）</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="340" />
+            <location filename="ui/import_dialog.py" line="353" />
             <source>Not imported, computed by the model: {0}</source>
             <translation>不导入、由系统计算的列：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Load mapping</source>
             <translation>载入字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="363" />
+            <location filename="ui/import_dialog.py" line="380" />
             <source>Field mapping (*.json)</source>
             <translation>字段对应文件 (*.json)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="373" />
+            <location filename="ui/import_dialog.py" line="390" />
             <source>The file has no columns {0}.</source>
             <translation>文件中没有这些列：{0}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="381" />
+            <location filename="ui/import_dialog.py" line="398" />
             <source>Save mapping</source>
             <translation>保存字段对应</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Checking {0}</source>
             <translation>正在检查 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="406" />
+            <location filename="ui/import_dialog.py" line="423" />
             <source>Importing {0}</source>
             <translation>正在导入 {0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="419" />
+            <location filename="ui/import_dialog.py" line="436" />
             <source>Imported {0}: {1} new, {2} updated.</source>
             <translation>已导入 {0}：新增 {1}，更新 {2}。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="433" />
+            <location filename="ui/import_dialog.py" line="450" />
             <source>Coordinate system: {0}</source>
             <translation>坐标系：{0}</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Written to the store.</source>
             <translation>已写入数据库。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="435" />
+            <location filename="ui/import_dialog.py" line="452" />
             <source>Dry run: nothing written yet.</source>
             <translation>试运行：尚未写入任何数据。</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Row</source>
             <translation>行号</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Result</source>
             <translation>结果</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="442" />
+            <location filename="ui/import_dialog.py" line="459" />
             <source>Problems and warnings</source>
             <translation>问题与警告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Export report</source>
             <translation>导出检查报告</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="462" />
+            <location filename="ui/import_dialog.py" line="479" />
             <source>Excel (*.xlsx);;CSV (*.csv)</source>
             <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
         </message>
         <message>
-            <location filename="ui/import_dialog.py" line="469" />
+            <location filename="ui/import_dialog.py" line="486" />
             <source>Report saved: {0}</source>
             <translation>检查报告已保存：{0}</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="42" />
+            <location filename="ui/login_dialog.py" line="47" />
             <source>Cannot reach the server. Check the network connection and the server URL, then try again.</source>
             <translation>无法连接服务器。请检查网络连接和服务器地址后重试。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="44" />
+            <location filename="ui/login_dialog.py" line="49" />
             <source>Login failed: wrong user name or password, or the login has expired. Log in again.</source>
             <translation>登录失败：用户名或密码错误，或登录已过期。请重新登录。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="46" />
+            <location filename="ui/login_dialog.py" line="51" />
             <source>The plugin's data model ({0}) is incompatible with the server's. Nothing was written and your edits are kept; update the plugin or the server.</source>
             <translation>插件的数据模型（{0}）与服务器不兼容。未写入任何数据，您的编辑均已保留；请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="52" />
+            <location filename="ui/login_dialog.py" line="57" />
             <source>Unknown error</source>
             <translation>未知错误</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="88" />
+            <location filename="ui/login_dialog.py" line="110" />
             <source>Shuibao server and login</source>
             <translation>水保巡检服务器与登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="100" />
+            <location filename="ui/login_dialog.py" line="123" />
             <source>Remember the password (in the QGIS authentication database)</source>
             <translation>记住密码（保存在QGIS认证数据库中）</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="102" />
+            <location filename="ui/login_dialog.py" line="125" />
             <source>Test connection</source>
             <translation>测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="109" />
+            <location filename="ui/login_dialog.py" line="126" />
+            <source>Change password…</source>
+            <translation>修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="128" />
+            <source>Log out</source>
+            <translation>退出登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="139" />
+            <source>Logged in</source>
+            <translation>当前登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="140" />
             <source>Server URL</source>
             <translation>服务器地址</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="110" />
+            <location filename="ui/login_dialog.py" line="141" />
             <source>User name</source>
             <translation>用户名</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="111" />
+            <location filename="ui/login_dialog.py" line="142" />
             <source>Password</source>
             <translation>密码</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="117" />
+            <location filename="ui/login_dialog.py" line="150" />
             <source>Log in</source>
             <translation>登录</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="157" />
+            <location filename="ui/login_dialog.py" line="175" />
+            <source>nobody on this server yet: log in with the account the county centre gave you</source>
+            <translation>尚未在此服务器登录：请使用县水保中心分配的账号登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="204" />
             <source>Enter the server URL first.</source>
             <translation>请先输入服务器地址。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="159" />
+            <location filename="ui/login_dialog.py" line="206" />
             <source>Connecting to {0}…</source>
             <translation>正在连接 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="168" />
+            <location filename="ui/login_dialog.py" line="215" />
             <source>Shuibao: test connection</source>
             <translation>水保巡检：测试连接</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="176" />
+            <location filename="ui/login_dialog.py" line="223" />
             <source>Connected. Server data model {0}: compatible with this plugin ({1}).</source>
             <translation>已连接。服务器数据模型 {0}，与本插件（{1}）兼容。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="179" />
+            <location filename="ui/login_dialog.py" line="226" />
             <source>Connected, but the server's data model {0} is NOT compatible with this plugin ({1}): update the plugin or the server.</source>
             <translation>已连接，但服务器数据模型 {0} 与本插件（{1}）不兼容：请升级插件或服务器。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="187" />
+            <location filename="ui/login_dialog.py" line="234" />
             <source>Enter the server URL, the user name and the password.</source>
             <translation>请输入服务器地址、用户名和密码。</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="189" />
+            <location filename="ui/login_dialog.py" line="236" />
             <source>Logging in to {0}…</source>
             <translation>正在登录 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/login_dialog.py" line="191" />
+            <location filename="ui/login_dialog.py" line="238" />
             <source>Shuibao: log in</source>
             <translation>水保巡检：登录</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="25" />
+            <location filename="ui/login_dialog.py" line="265" />
+            <source>Log {0} out on this computer? The saved login is removed and the workflow buttons stay hidden until someone logs in.</source>
+            <translation>在这台电脑上退出 {0} 的登录？保存的登录信息将被清除，在有人重新登录之前流程按钮不会显示。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="269" />
+            <source>{0} edits in the open store are not synced yet: whoever logs in next sends them.</source>
+            <translation>打开的数据库中还有 {0} 处修改尚未同步：下一个登录的人同步时会发送它们。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="288" />
+            <source>Logged out.</source>
+            <translation>已退出登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="290" />
+            <source>Shuibao: log out</source>
+            <translation>水保巡检：退出登录</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="298" />
+            <source>Enter the server URL and the user name first.</source>
+            <translation>请先填写服务器地址和用户名。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="310" />
+            <source>Password changed. You stay logged in; other devices of this account must log in again with the new password.</source>
+            <translation>密码已修改，本机保持登录；此账号在其他设备上需用新密码重新登录。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="332" />
+            <source>Change password of {0}</source>
+            <translation>修改 {0} 的密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="339" />
+            <source>At least 8 characters, not your user name and not the current password.</source>
+            <translation>至少 8 个字符，不能与用户名或原密码相同。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="345" />
+            <source>Current password</source>
+            <translation>原密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="346" />
+            <source>New password</source>
+            <translation>新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="347" />
+            <source>New password again</source>
+            <translation>再次输入新密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="349" />
+            <source>Change password</source>
+            <translation>修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="351" />
+            <source>Server {0}, user {1}</source>
+            <translation>服务器 {0}，用户 {1}</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="368" />
+            <source>Enter the current password and the new one.</source>
+            <translation>请填写原密码和新密码。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="371" />
+            <source>The two new passwords differ: type the new password twice the same.</source>
+            <translation>两次输入的新密码不一致，请重新输入。</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="376" />
+            <source>Changing the password on {0}…</source>
+            <translation>正在 {0} 上修改密码…</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="379" />
+            <source>Shuibao: change password</source>
+            <translation>水保巡检：修改密码</translation>
+        </message>
+        <message>
+            <location filename="ui/login_dialog.py" line="388" />
+            <source>The user name or the current password is wrong.</source>
+            <translation>用户名或原密码不正确。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="26" />
+            <source>{0} does not exist.</source>
+            <translation>{0} 不存在。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="30" />
+            <source>{0} was written by a newer Shuibao plugin: update the plugin to open it.</source>
+            <translation>{0} 由更新版本的水保巡检插件写入，请升级插件后再打开。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="34" />
+            <source>{0} is not a Shuibao store: it was not downloaded by this plugin. Open the store file made by “Connect to the server and download my county”, or download your county again.</source>
+            <translation>{0} 不是水保巡检数据库（不是本插件下载的文件）。请打开“连接服务器并下载本县数据”生成的数据库文件，或重新下载本县数据。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="68" />
+            <source>Save or discard the edits of {0} before opening another store.</source>
+            <translation>打开其他数据库之前，请先保存或放弃对 {0} 的修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/open_store.py" line="77" />
             <source>Opened {0}: {1} layers</source>
             <translation>已打开 {0}：{1} 个图层</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="37" />
+            <location filename="ui/open_store.py" line="87" />
             <source>Open a Shuibao store</source>
             <translation>打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/open_store.py" line="39" />
+            <location filename="ui/open_store.py" line="89" />
             <source>Shuibao store (*.gpkg);;All files (*)</source>
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="79" />
+            <location filename="ui/photos.py" line="80" />
             <source>{0} cannot be read: {1}</source>
             <translation>无法读取 {0}：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="81" />
+            <location filename="ui/photos.py" line="82" />
             <source>{0} is too large ({1:.1f} MB; at most {2:.0f} MB).</source>
             <translation>{0} 太大（{1:.1f} MB，上限 {2:.0f} MB）。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="84" />
+            <location filename="ui/photos.py" line="85" />
             <source>{0} is not a JPEG or PNG photo.</source>
             <translation>{0} 不是JPEG或PNG照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="247" />
+            <location filename="ui/photos.py" line="248" />
             <source>Photo</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="256" />
+            <location filename="ui/photos.py" line="257" />
             <source>Fit to window</source>
             <translation>适应窗口</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="261" />
+            <location filename="ui/photos.py" line="262" />
             <source>This photo cannot be shown: {0}</source>
             <translation>无法显示这张照片：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="317" />
+            <location filename="ui/photos.py" line="318" />
             <source>Not downloaded</source>
             <translation>未下载</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="318" />
+            <location filename="ui/photos.py" line="319" />
             <source>Cannot show</source>
             <translation>无法显示</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="324" />
+            <location filename="ui/photos.py" line="325" />
             <source>The record new photos are attached to</source>
             <translation>新照片所属的记录</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="327" />
+            <location filename="ui/photos.py" line="328" />
             <source>Add photo…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="329" />
+            <location filename="ui/photos.py" line="330" />
             <source>Attach JPEG or PNG photos to the chosen record</source>
             <translation>为所选记录添加JPEG或PNG照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="495" />
+            <location filename="ui/photos.py" line="496" />
             <source>Photos ({0})</source>
             <translation>照片（{0}）</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="509" />
+            <location filename="ui/photos.py" line="510" />
             <source>Taken {0}</source>
             <translation>拍摄于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="511" />
+            <location filename="ui/photos.py" line="512" />
             <source>Added {0}</source>
             <translation>添加于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="516" />
+            <location filename="ui/photos.py" line="517" />
             <source>Double-click to open at full size.</source>
             <translation>双击查看原图。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="517" />
+            <location filename="ui/photos.py" line="518" />
             <source>Not downloaded yet: double-click to download it.</source>
             <translation>尚未下载：双击下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="562" />
+            <location filename="ui/photos.py" line="563" />
             <source>Add photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="562" />
+            <location filename="ui/photos.py" line="563" />
             <source>Photos (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="588" />
+            <location filename="ui/photos.py" line="589" />
             <source>Select an object first.</source>
             <translation>请先选择一个对象。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="591" />
+            <location filename="ui/photos.py" line="592" />
             <source>No photo layer: open a Shuibao store first.</source>
             <translation>没有照片图层：请先打开水保巡检数据库。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="594" />
+            <location filename="ui/photos.py" line="595" />
             <source>Save or discard the edits of the photo layer first.</source>
             <translation>请先保存或放弃照片图层的编辑。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="609" />
+            <location filename="ui/photos.py" line="610" />
             <source>{0} was not added: {1}</source>
             <translation>{0} 未添加：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="623" />
+            <location filename="ui/photos.py" line="624" />
             <source>{0} photo(s) added to {1}.</source>
             <translation>已为 {1} 添加 {0} 张照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="684" />
+            <location filename="ui/photos.py" line="685" />
             <source>This photo is not on this laptop yet: log in with “Server and login…” to download it.</source>
             <translation>本机上还没有这张照片：请通过“服务器与登录…”登录后下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="688" />
+            <location filename="ui/photos.py" line="689" />
             <source>A photo is being downloaded: wait for it.</source>
             <translation>正在下载一张照片，请稍候。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="707" />
+            <location filename="ui/photos.py" line="708" />
             <source>Your login has expired: log in again with “Server and login…” to download photos.</source>
             <translation>登录已过期：请通过“服务器与登录…”重新登录后下载照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="711" />
+            <location filename="ui/photos.py" line="712" />
             <source>The photo could not be downloaded: {0}</source>
             <translation>照片下载失败：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="715" />
+            <location filename="ui/photos.py" line="716" />
             <source>Downloading a photo</source>
             <translation>下载照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="717" />
+            <location filename="ui/photos.py" line="718" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="101" />
+            <location filename="ui/record_form.py" line="137" />
+            <source>Save draft</source>
+            <translation>保存草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="161" />
+            <source>Still needed for “{0}”:</source>
+            <translation>“{0}”还需要：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="163" />
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="171" />
+            <source>on the “{0}” tab</source>
+            <translation>在“{0}”页</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="204" />
+            <source>The record could not be saved.</source>
+            <translation>记录未能保存。</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="209" />
+            <source>The store refused the record: {0}</source>
+            <translation>数据库拒绝了这条记录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="53" />
+            <source>new record</source>
+            <translation>新建</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="53" />
+            <source>changed</source>
+            <translation>修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="53" />
+            <source>deleted</source>
+            <translation>删除</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="67" />
+            <source>the whole record</source>
+            <translation>整条记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="86" />
+            <source>Edits refused by the server</source>
+            <translation>服务器拒绝的修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>Record</source>
+            <translation>记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>Edit</source>
+            <translation>操作</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>What it changes</source>
+            <translation>修改内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="97" />
+            <source>Why the server refused it</source>
+            <translation>服务器拒绝的原因</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="104" />
+            <source>Open the record</source>
+            <translation>打开记录</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="106" />
+            <source>Send again</source>
+            <translation>重新提交</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="108" />
+            <source>After fixing the record: send it at the next sync</source>
+            <translation>改正记录后：下次同步时重新发送</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="109" />
+            <source>Give up the edit</source>
+            <translation>放弃修改</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="111" />
+            <source>Put the record back to the server's values</source>
+            <translation>把记录恢复为服务器上的内容</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="136" />
+            <source>(no reason given)</source>
+            <translation>（未说明原因）</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="148" />
+            <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
+            <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="150" />
+            <source>The server refused none of this store's edits.</source>
+            <translation>服务器没有拒绝本数据库的任何修改。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="153" />
+            <source>{0} edits wait for their photo to reach the server: they are sent by themselves at a later sync.</source>
+            <translation>另有 {0} 条修改在等待其照片上传到服务器，之后的同步会自动发送。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="197" />
+            <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
+            <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
+        </message>
+        <message>
+            <location filename="ui/report_ui.py" line="102" />
             <source>{0}: working…</source>
             <translation>{0}：正在生成…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="107" />
+            <location filename="ui/report_ui.py" line="108" />
             <source>Canceled.</source>
             <translation>已取消。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="111" />
+            <location filename="ui/report_ui.py" line="112" />
             <source>Saved {0}</source>
             <translation>已保存 {0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="112" />
+            <location filename="ui/report_ui.py" line="113" />
             <source>Open</source>
             <translation>打开</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="113" />
+            <location filename="ui/report_ui.py" line="114" />
             <source>Open folder</source>
             <translation>打开文件夹</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="120" />
+            <location filename="ui/report_ui.py" line="121" />
             <source>The report could not be made: {0}</source>
             <translation>无法生成报表：{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="155" />
+            <location filename="ui/report_ui.py" line="156" />
             <source>County (for titles)</source>
             <translation>县（区）名称（用于标题）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="156" />
+            <location filename="ui/report_ui.py" line="157" />
             <source>e.g. 赣县区</source>
             <translation>如：赣县区</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="157" />
+            <location filename="ui/report_ui.py" line="158" />
             <source>Issuing unit</source>
             <translation>发文单位</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="158" />
+            <location filename="ui/report_ui.py" line="159" />
             <source>e.g. 赣县区水土保持中心</source>
             <translation>如：赣县区水土保持中心</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="165" />
+            <location filename="ui/report_ui.py" line="166" />
             <source>Only the period</source>
             <translation>限定期间</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="171" />
+            <location filename="ui/report_ui.py" line="172" />
             <source>Save as</source>
             <translation>保存为</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="172" />
+            <location filename="ui/report_ui.py" line="173" />
             <source>Open the file when it is ready</source>
             <translation>完成后打开文件</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="185" />
+            <location filename="ui/report_ui.py" line="186" />
             <source>Export ledgers to Excel</source>
             <translation>导出台账到 Excel</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="186" />
+            <location filename="ui/report_ui.py" line="187" />
             <source>Ledgers (one sheet each)</source>
             <translation>台账（每个一个工作表）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="196" />
+            <location filename="ui/report_ui.py" line="197" />
             <source>Excel workbook (*.xlsx)</source>
             <translation>Excel 工作簿 (*.xlsx)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Reports</source>
             <translation>报表</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="197" />
+            <location filename="ui/report_ui.py" line="198" />
             <source>Ledgers</source>
             <translation>台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="202" />
+            <location filename="ui/report_ui.py" line="203" />
             <source>Print forms to PDF</source>
             <translation>打印表单为 PDF</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="203" />
+            <location filename="ui/report_ui.py" line="204" />
             <source>Form (one for each record of the list)</source>
             <translation>表单（列表中每条记录一份）</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="208" />
+            <location filename="ui/report_ui.py" line="209" />
             <source>PDF (*.pdf)</source>
             <translation>PDF (*.pdf)</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="226" />
+            <location filename="ui/report_ui.py" line="227" />
             <source>{0}: every object of the store</source>
             <translation>{0}：数据库中的全部对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="228" />
+            <location filename="ui/report_ui.py" line="229" />
             <source>{0}: the {1} objects the dock lists</source>
             <translation>{0}：对象面板当前列出的 {1} 个对象</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="233" />
+            <location filename="ui/report_ui.py" line="234" />
             <source>{0} records to print</source>
             <translation>共 {0} 条记录待打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="257" />
+            <location filename="ui/report_ui.py" line="258" />
             <source>Choose where to save the file.</source>
             <translation>请选择保存位置。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="265" />
+            <location filename="ui/report_ui.py" line="266" />
             <source>Choose at least one ledger.</source>
             <translation>请至少选择一个台账。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="269" />
+            <location filename="ui/report_ui.py" line="270" />
             <source>Export ledgers</source>
             <translation>导出台账</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="273" />
+            <location filename="ui/report_ui.py" line="274" />
             <source>The list holds no record for this form.</source>
             <translation>列表中没有可用此表单打印的记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="278" />
+            <location filename="ui/report_ui.py" line="279" />
             <source>Print forms</source>
             <translation>打印表单</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="313" />
+            <location filename="ui/report_ui.py" line="314" />
             <source>Export / print</source>
             <translation>导出/打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="317" />
+            <location filename="ui/report_ui.py" line="318" />
             <source>Export ledgers of the list to Excel…</source>
             <translation>导出列表中对象的台账（Excel）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="323" />
+            <location filename="ui/report_ui.py" line="324" />
             <source>Print {0} of the selection</source>
             <translation>打印所选记录的{0}</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="325" />
+            <location filename="ui/report_ui.py" line="326" />
             <source>Print forms of the whole list…</source>
             <translation>批量打印列表中的表单（PDF）…</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="355" />
+            <location filename="ui/report_ui.py" line="357" />
             <source>search “{0}”</source>
             <translation>搜索“{0}”</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="415" />
+            <location filename="ui/report_ui.py" line="417" />
             <source>Some layers have unsaved edits: the reports hold only what is saved.</source>
             <translation>有图层存在未保存的编辑：报表只包含已保存的数据。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="421" />
+            <location filename="ui/report_ui.py" line="423" />
             <source>Open a store first.</source>
             <translation>请先打开数据库。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="435" />
+            <location filename="ui/report_ui.py" line="437" />
             <source>Select an object or a record first.</source>
             <translation>请先选择一个对象或记录。</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="440" />
+            <location filename="ui/report_ui.py" line="442" />
             <source>Prints</source>
             <translation>打印</translation>
         </message>
         <message>
-            <location filename="ui/report_ui.py" line="442" />
+            <location filename="ui/report_ui.py" line="444" />
             <source>Print {0}</source>
             <translation>打印{0}</translation>
         </message>
@@ -1394,94 +1844,109 @@
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="65" />
+            <location filename="ui/sync_ui.py" line="37" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="68" />
-            <source>; {0} edits refused by the server (kept, see the log)</source>
-            <translation>；服务器拒绝了 {0} 处编辑（已保留，见日志）</translation>
+            <location filename="ui/sync_ui.py" line="41" />
+            <source>; {0} edits refused by the server (kept)</source>
+            <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="128" />
+            <location filename="ui/sync_ui.py" line="109" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="129" />
+            <location filename="ui/sync_ui.py" line="110" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="130" />
+            <location filename="ui/sync_ui.py" line="111" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="209" />
+            <location filename="ui/sync_ui.py" line="113" />
+            <source>Refused edits…</source>
+            <translation>被拒绝的修改…</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="204" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="228" />
+            <location filename="ui/sync_ui.py" line="223" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="263" />
+            <location filename="ui/sync_ui.py" line="258" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="287" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="297" />
+            <location filename="ui/sync_ui.py" line="300" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="298" />
+            <location filename="ui/sync_ui.py" line="302" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="334" />
+            <location filename="ui/sync_ui.py" line="341" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="355" />
+            <location filename="ui/sync_ui.py" line="364" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="358" />
+            <location filename="ui/sync_ui.py" line="367" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="374" />
+            <location filename="ui/sync_ui.py" line="393" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="381" />
+            <location filename="ui/sync_ui.py" line="416" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="383" />
+            <location filename="ui/sync_ui.py" line="417" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="389" />
+            <location filename="ui/sync_ui.py" line="423" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="446" />
+            <source>Logged in: {0}</source>
+            <translation>已登录：{0}</translation>
+        </message>
+        <message>
+            <location filename="ui/sync_ui.py" line="486" />
+            <source>The record is not in the open store's layers.</source>
+            <translation>打开的数据库中找不到这条记录。</translation>
         </message>
     </context>
 </TS>

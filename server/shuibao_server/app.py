@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
         version=API_VERSION,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
+        generate_unique_id_function=lambda route: route.name,  # operationIds: the route functions' names
     )
     app.state.settings = settings
     app.state.engine = engine or db.make_engine(settings.url)

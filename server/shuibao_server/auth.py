@@ -205,6 +205,14 @@ def login(
     return token, info
 
 
+def known_device(engine: sa.Engine, username: str, client_id: str) -> bool:
+    """Has `username` logged in from this device before?"""
+    d, u = t.devices.c, t.users.c
+    q = sa.select(d.id).join(t.users, u.id == d.user_id).where(u.username == username, d.client_id == client_id)
+    with db.read_tx(engine) as conn:
+        return conn.execute(q).first() is not None
+
+
 def authenticate(engine: sa.Engine, token: str) -> Principal:
     if not token or len(token) > 200:
         raise AuthError("missing token")

@@ -34,6 +34,8 @@ def cmd_init(args) -> int:
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from .http import PROTOCOL
+
     settings = _settings(args)
     # The app factory reads its settings from the environment (also in uvicorn's worker processes).
     os.environ["SHUIBAO_DATA_DIR"] = str(settings.data_dir)
@@ -47,7 +49,7 @@ def cmd_serve(args) -> int:
         print("SQLite has a single writer: use one worker (or PostgreSQL)", file=sys.stderr)
     uvicorn.run(
         "shuibao_server.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=args.log_level, proxy_headers=True,
+        log_level=args.log_level, proxy_headers=True, http=PROTOCOL,
     )  # fmt: skip
     return 0
 
@@ -107,13 +109,9 @@ def cmd_seed(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from .gpkg import import_gpkg
+    from .imports import command
 
-    out = import_gpkg(_engine(args), Path(args.file), args.county, args.user)
-    print(json.dumps(out["counts"]))
-    for r in out["rejects"][:20]:
-        print("  rejected:", json.dumps(r, ensure_ascii=False))
-    return 0 if not out["rejects"] else 2
+    return command(_settings(args), args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,12 +152,33 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--patches", type=int, default=300)
     sd.add_argument("--spots", type=int, default=40)
     sd.set_defaults(func=cmd_seed)
-    im = sub.add_parser("import", help="import a GeoPackage of records for a county")
-    im.add_argument("file")
-    im.add_argument("--county", required=True)
-    im.add_argument("--user", default="import")
-    im.set_defaults(func=cmd_import)
+    _import_parser(sub)
     return p
+
+
+def _import_parser(sub) -> None:
+    from shuibao.model import RECORD_KINDS
+    from shuibao.registers.mapping import importable_kinds
+
+    kinds = importable_kinds()
+    im = sub.add_parser(
+        "import", help="import a register (Excel, CSV, Shapefile, GeoPackage, GeoJSON, KML); a dry run unless --apply",
+        description="Import a county's register as a push would (导入登记数据). Needs pip install "
+        "'shuibao-server[import]'. A dry run by default: prints what would be inserted, updated or rejected.",
+    )  # fmt: skip
+    im.add_argument("file", help="the register file")
+    im.add_argument("--kind", required=True, choices=kinds,
+                    help="record kind: " + ", ".join(f"{k} {RECORD_KINDS[k].zh}" for k in kinds))  # fmt: skip
+    im.add_argument("--county", help="6-digit county code: for rows without a county column; rows of other counties "
+                    "are rejected (default: the counties the file names)")  # fmt: skip
+    im.add_argument("--layer", help="sheet or layer (default: the first)")
+    im.add_argument("--crs", help="coordinate system of the file, e.g. EPSG:4547 (default: detected)")
+    im.add_argument("--mapping", help="a saved field mapping (JSON, as the plugin saves it)")
+    im.add_argument("--save-mapping", help="save the mapping used to this JSON file, to edit and reuse")
+    im.add_argument("--report", help="write the validation report to this .xlsx or .csv")
+    im.add_argument("--apply", action="store_true", help="write the records (default: a dry run)")
+    im.add_argument("--user", help="who imports, recorded as import:<user> (default: the login name)")
+    im.set_defaults(func=cmd_import)
 
 
 def main(argv: list[str] | None = None) -> int:

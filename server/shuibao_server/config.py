@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     max_page: int = Field(default=5000, gt=0)
     max_body_bytes: int = Field(default=32 * MB, gt=0)
     max_vertices: int = Field(default=100_000, gt=0)
+    # Login throttling (throttle.py): free failures, then waits of 1 s doubling up to the cap.
+    login_free_per_address: int = Field(default=5, gt=0)
+    login_max_wait_address: float = Field(default=900, gt=0, description="seconds")
+    login_free_per_account: int = Field(default=10, gt=0)
+    login_max_wait_account: float = Field(default=60, gt=0, description="seconds; spares known devices")
+    login_forget_after: float = Field(default=3600, gt=0, description="seconds without a failure")
 
     @model_validator(mode="after")
     def _blob_dir_default(self) -> Settings:

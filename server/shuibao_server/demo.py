@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from shapely.geometry import MultiPolygon, Point, Polygon
 
 from . import auth
-from .loader import apply_changes, system_principal
+from .loader import apply_changes, insert_change, system_principal
 
 DEMO_COUNTY = "360721"  # 赣州市赣县区
 DEMO_CENTRE = (115.00, 25.87)
@@ -28,11 +28,6 @@ TOWNS = ("梅林镇", "王母渡镇", "韩坊镇", "田村镇", "南塘镇", "�
 
 def _uuid(name: str) -> str:
     return str(uuidlib.uuid5(NS, name))
-
-
-def _ins(kind: str, uuid: str, values: dict) -> dict:
-    return {"kind": kind, "uuid": uuid, "op": "insert", "base_rev": 0,
-            "fields": {k: {"old": None, "new": v} for k, v in values.items()}}  # fmt: skip
 
 
 def _square(lon: float, lat: float, side_m: float, rng: random.Random) -> str:
@@ -53,7 +48,7 @@ def demo_changes(county: str = DEMO_COUNTY, dams: int = 300, patches: int = 300,
     for i in range(dams):
         lon, lat = lon0 + rng.uniform(-0.25, 0.25), lat0 + rng.uniform(-0.2, 0.2)
         storage = round(rng.choice((rng.uniform(1, 10), rng.uniform(10, 50), rng.uniform(50, 120))), 2)
-        out.append(_ins("dam", _uuid(f"dam-{county}-{i}"), {
+        out.append(insert_change("dam", _uuid(f"dam-{county}-{i}"), {
             "county_code": county, "code": f"{county}-YDB-{i + 1:04d}", "name": f"{rng.choice(TOWNS)[:2]}{i + 1}号坝",
             "township": rng.choice(TOWNS), "total_storage": storage, "dam_height": round(rng.uniform(5, 25), 1),
             "control_area": round(rng.uniform(0.5, 8), 2), "year_built": rng.randint(1965, 2015),
@@ -64,7 +59,7 @@ def demo_changes(county: str = DEMO_COUNTY, dams: int = 300, patches: int = 300,
         }))  # fmt: skip
     for i in range(patches):
         lon, lat = lon0 + rng.uniform(-0.25, 0.25), lat0 + rng.uniform(-0.2, 0.2)
-        out.append(_ins("patch", _uuid(f"patch-{county}-{i}"), {
+        out.append(insert_change("patch", _uuid(f"patch-{county}-{i}"), {
             "county_code": county, "code": f"{county}-BG-{i + 1:04d}", "kind": "benggang",
             "township": rng.choice(TOWNS), "shape": rng.choice(("scoop", "strip", "claw", "arc", "mixed")),
             "activity": rng.choice(("active", "stable")),
@@ -74,7 +69,7 @@ def demo_changes(county: str = DEMO_COUNTY, dams: int = 300, patches: int = 300,
     for w, (name, dlon) in enumerate((("平江小流域", -0.12), ("桃江小流域", 0.12))):
         wuuid = _uuid(f"watershed-{county}-{w}")
         clon, clat = lon0 + dlon, lat0
-        out.append(_ins("watershed", wuuid, {
+        out.append(insert_change("watershed", wuuid, {
             "county_code": county, "code": f"{county}-XLY-{w + 1:02d}", "name": name, "county_codes": county,
             "project_type": ("eco_clean", "comprehensive")[w], "year": 2023, "eroded_area": 6.5,
             "geom": _square(clon, clat, 2500, rng),
@@ -82,7 +77,7 @@ def demo_changes(county: str = DEMO_COUNTY, dams: int = 300, patches: int = 300,
         for s in range(spots):
             ang, rad = rng.uniform(0, 2 * math.pi), rng.uniform(0.0, 0.012)
             measure = rng.choice(("terrace", "afforestation", "grass", "orchard", "check_weir", "closure"))
-            out.append(_ins("watershed_spot", _uuid(f"spot-{county}-{w}-{s}"), {
+            out.append(insert_change("watershed_spot", _uuid(f"spot-{county}-{w}-{s}"), {
                 "county_code": county, "watershed_uuid": wuuid, "spot_code": f"TB{w + 1}-{s + 1:03d}",
                 "measure_type": measure, "unit": "count" if measure == "check_weir" else "hm2",
                 "design_qty": 1.0 if measure == "check_weir" else round(rng.uniform(1, 20), 1),

@@ -40,13 +40,18 @@ def _fail(code: str, zh: str, en: str) -> GeomProblem:
     return GeomProblem(code, zh, en)
 
 
+def max_hex_chars(max_vertices: int) -> int:
+    """The longest hex WKB a geometry of `max_vertices` vertices can take (with Z and M)."""
+    return max_vertices * 40 + 200
+
+
 def parse(hex_wkb: object, expected: str | None, max_vertices: int) -> BaseGeometry:
     """A valid shapely geometry of the kind's type, or GeomProblem."""
     if expected is None:
         raise _fail("geometry_not_allowed", "此类记录没有几何", "this record kind has no geometry")
     if not isinstance(hex_wkb, str) or not hex_wkb:
         raise _fail("geometry_type", "几何应为十六进制WKB字符串", "geometry must be a hex-encoded WKB string")
-    if len(hex_wkb) > max_vertices * 40 + 200:
+    if len(hex_wkb) > max_hex_chars(max_vertices):
         raise _fail("geometry_too_large", "几何顶点过多", "geometry has too many vertices")
     try:
         raw = binascii.unhexlify(hex_wkb)

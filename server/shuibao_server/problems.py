@@ -8,10 +8,21 @@ knows about FastAPI.
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 PROBLEM_BASE = "https://shuibao.example.org/problems/"
 PROBLEM_MEDIA = "application/problem+json"
+BAD_TEXT = re.compile("[\x00\ud800-\udfff]")  # NUL, or half of a UTF-16 pair: no JSON answer can carry it
+
+
+def quote(value: Any, limit: int = 64) -> str:
+    """A client-sent value as an answer may repeat it: as sent when short and clean, else escaped."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit or BAD_TEXT.search(text):
+        text = ascii(text[:limit])
+    return text
 
 
 class ProblemError(Exception):
@@ -53,10 +64,11 @@ def error(field: str | None, code: str, zh: str, en: str) -> dict[str, Any]:
 
 
 # -- generic -----------------------------------------------------------------------------------
-def not_found(what: str = "resource") -> ProblemError:
+def not_found(what: str = "resource", headers: dict[str, str] | None = None) -> ProblemError:
     return ProblemError(
         404, "not-found", "Not found", f"{what} not found or not in your counties",
         errors=[error(None, "not_found", "未找到该记录，或不在您负责的县内", "not found or not in your counties")],
+        headers=headers,
     )  # fmt: skip
 
 
@@ -64,21 +76,47 @@ def invalid_request(errors: list[dict[str, Any]]) -> ProblemError:
     return ProblemError(422, "invalid-request", "Invalid request", "the request does not match the schema", errors)
 
 
+# The framework's own refusals (unknown route, wrong method, unparsable body), in both languages.
+_HTTP_ERRORS = {
+    400: ("bad-request", "请求无法解析，请检查请求体", "the request body could not be parsed"),
+    404: ("not-found", "接口地址不存在", "no such address in this API"),
+    405: ("method-not-allowed", "该地址不支持此请求方法", "this address does not take this method"),
+}
+
+
 def http_error(status: int, detail: str) -> ProblemError:
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(status, "http-error")
-    return ProblemError(status, slug, detail, detail)
+    slug, zh, en = _HTTP_ERRORS.get(status, ("http-error", "请求无法处理", "the request cannot be handled"))
+    return ProblemError(status, slug, detail, detail, errors=[error(None, slug, zh, en)])
+
+
+def bad_http_request() -> ProblemError:
+    return ProblemError(
+        400, "bad-request", "Bad request", "the HTTP request is malformed (request line or header names)",
+        errors=[error(None, "http", "HTTP 请求格式错误（请求行或请求头名称不合法）",
+                      "malformed HTTP request (request line or header names)")],
+    )  # fmt: skip
 
 
 def internal() -> ProblemError:
-    return ProblemError(500, "internal", "Internal server error", "see the server log")
+    return ProblemError(
+        500, "internal", "Internal server error", "see the server log",
+        errors=[error(None, "internal", "服务器内部错误，请稍后重试", "internal server error: try again later")],
+    )  # fmt: skip
 
 
 def body_too_large(limit: int) -> ProblemError:
-    return ProblemError(413, "too-large", "Request too large", f"the body is larger than {limit} bytes")
+    detail = f"the body is larger than {limit} bytes"
+    return ProblemError(
+        413, "too-large", "Request too large", detail,
+        errors=[error("body", "too_large", f"请求体过大（最多 {limit} 字节）", detail)],
+    )  # fmt: skip
 
 
 def unavailable() -> ProblemError:
-    return ProblemError(503, "unavailable", "Database unavailable", "the database does not answer")
+    return ProblemError(
+        503, "unavailable", "Database unavailable", "the database does not answer",
+        errors=[error(None, "unavailable", "数据库暂不可用，请稍后重试", "the database does not answer: try again later")],
+    )  # fmt: skip
 
 
 # -- auth --------------------------------------------------------------------------------------
@@ -94,6 +132,16 @@ def bad_credentials() -> ProblemError:
     return ProblemError(
         401, "bad-credentials", "Bad credentials", "wrong user name or password, or the user is disabled",
         errors=[error("password", "credentials", "用户名或密码错误", "wrong user name or password")],
+    )  # fmt: skip
+
+
+def too_many_attempts(wait: int) -> ProblemError:
+    when = f"{wait} 秒" if wait < 120 else f"{math.ceil(wait / 60)} 分钟"
+    return ProblemError(
+        429, "too-many-attempts", "Too many failed attempts", f"too many wrong passwords: try again in {wait} s",
+        errors=[error("password", "throttled", f"密码错误次数过多，请在 {when}后再试",
+                      f"too many wrong passwords: try again in {wait} s")],
+        headers={"Retry-After": str(wait)}, retry_after=wait,
     )  # fmt: skip
 
 
@@ -185,7 +233,10 @@ def conflict_closed() -> ProblemError:
 
 
 def record_gone() -> ProblemError:
-    return ProblemError(404, "not-found", "Not found", "the record no longer exists")
+    return ProblemError(
+        404, "not-found", "Not found", "the record no longer exists",
+        errors=[error(None, "not_found", "该记录已不存在", "the record no longer exists")],
+    )  # fmt: skip
 
 
 def resolution_retry(errors: list[dict[str, Any]]) -> ProblemError:
@@ -213,8 +264,12 @@ def bad_range(detail: str = "expected Content-Range: bytes START-END/TOTAL") -> 
     )  # fmt: skip
 
 
-def range_length_mismatch() -> ProblemError:
-    return ProblemError(400, "bad-range", "Bad Content-Range", "the body length does not match Content-Range")
+def range_length_mismatch(got: int, announced: int) -> ProblemError:
+    detail = f"the body has {got} bytes, Content-Range announces {announced}"
+    return ProblemError(
+        400, "bad-range", "Bad Content-Range", detail,
+        errors=[error("Content-Range", "range_length", f"请求体长度（{got} 字节）与 Content-Range（{announced} 字节）不符", detail)],
+    )  # fmt: skip
 
 
 def upload_offset(detail: str, offset: int) -> ProblemError:

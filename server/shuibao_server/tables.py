@@ -64,6 +64,7 @@ county_seq = sa.Table(
     "county_seq", metadata,
     sa.Column("county_code", sa.String(6), primary_key=True),
     sa.Column("last_seq", sa.BigInteger, nullable=False, default=0),
+    sa.Column("last_conflict", sa.BigInteger, nullable=False),  # added in revision 0003 (server default)
 )  # fmt: skip
 
 records = sa.Table(
@@ -116,7 +117,8 @@ mutations = sa.Table(
 
 conflicts = sa.Table(
     "conflicts", metadata,
-    sa.Column("id", sa.Integer, primary_key=True),
+    # the county's own number * 10^6 + county code (revision 0003); older rows keep their ids
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=False),
     sa.Column("county_code", sa.String(6), nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("uuid", sa.String(36), nullable=False),
@@ -146,4 +148,19 @@ blobs = sa.Table(  # added in revision 0002
     sa.Column("mime_type", sa.String(32), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
+)  # fmt: skip
+
+blob_owners = sa.Table(  # added in revision 0003
+    "blob_owners", metadata,
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)  # fmt: skip
+
+login_throttle = sa.Table(  # added in revision 0003
+    "login_throttle", metadata,
+    sa.Column("key", sa.String(160), primary_key=True),  # "account:<name>" or "address:<ip>"
+    sa.Column("failures", sa.Integer, nullable=False, default=0),
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("blocked_until", sa.DateTime(timezone=True)),
 )  # fmt: skip

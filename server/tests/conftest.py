@@ -6,8 +6,10 @@ user when we are root); each test gets a fresh database cloned from a migrated t
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,18 @@ from shuibao_server.testing.helpers import Api
 from shuibao_server.testing.pg import PgCluster, pg_bin
 
 _counter = itertools.count()
+
+
+def _register_files() -> None:
+    """`import register_files` gives tools/register_samples.py, as in the plugin's tests (the same files)."""
+    if "register_files" not in sys.modules:
+        path = Path(__file__).resolve().parents[2] / "tools" / "register_samples.py"
+        spec = importlib.util.spec_from_file_location("register_files", path)
+        sys.modules["register_files"] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+
+
+_register_files()
 
 
 @pytest.fixture(scope="session")

@@ -5,15 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import requests
-from shuibao.model import MODEL_VERSION
-from shuibao_server.testing.helpers import PASSWORD, A, dam_values, insert
-from shuibao_server.testing.pg import free_port
+from shuibao_server.testing.helpers import A, dam_values, device_pk, insert
+from shuibao_server.testing.server import ServerProcess
 
 JPEG = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40
 
@@ -107,7 +103,7 @@ def test_finish_upload_answers(api, app):
 def test_finish_upload_hash_mismatch_discards(api, app):
     c = api.client("insp")
     sha, n = _sha(b"other"), len(JPEG)
-    app.state.store.write_partial(sha, 0, JPEG)  # every byte arrived, as the server writes them, never committed
+    app.state.store.write_partial(sha, str(c.device_pk), 0, JPEG)  # every byte arrived, as the server writes them, never committed
     st = api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()
     assert st["offset"] == n and not st["complete"]
     r = _finish(api, c, sha, n)
@@ -131,48 +127,12 @@ uvicorn.run("shuibao_server.app:create_app", factory=True, host="127.0.0.1", por
 """
 
 
-class ServerProcess:
-    """The real server in a subprocess on the test's database and data folder."""
-
-    def __init__(self, env: dict, killed_before_commit: bool = False):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/api/v1"
-        if killed_before_commit:
-            args = [sys.executable, "-c", KILLED_BEFORE_COMMIT, str(self.port)]
-        else:
-            args = [sys.executable, "-m", "uvicorn", "shuibao_server.app:create_app", "--factory",
-                    "--port", str(self.port), "--log-level", "warning"]  # fmt: skip
-        self.proc = subprocess.Popen(args, env=env)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited at start"
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.stop()
-        raise AssertionError("server did not start")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        self.proc.wait(20)
-
-    def login(self, username: str) -> dict:
-        body = {"username": username, "password": PASSWORD, "client_id": "laptop-1"}
-        r = requests.post(self.url + "/auth/login", json=body, timeout=10)
-        assert r.status_code == 200, r.text
-        return {"Authorization": f"Bearer {r.json()['token']}", "X-Shuibao-Model": MODEL_VERSION}
-
-
 def test_finish_upload_after_server_killed_before_commit(api, database_url, settings):
     api.user("insp")
     env = dict(os.environ, SHUIBAO_DATABASE_URL=database_url, SHUIBAO_DATA_DIR=str(settings.data_dir),
                SHUIBAO_MAX_PHOTO_BYTES=str(settings.max_photo_bytes))  # fmt: skip
     sha, n = _sha(JPEG), len(JPEG)
-    partial = settings.blob_dir / ".partial" / sha
-    server = ServerProcess(env, killed_before_commit=True)
+    server = ServerProcess(env, program=KILLED_BEFORE_COMMIT)
     try:
         headers = server.login("insp")
         r = requests.put(f"{server.url}/blobs/{sha}", data=JPEG[:4000], timeout=10,
@@ -184,6 +144,7 @@ def test_finish_upload_after_server_killed_before_commit(api, database_url, sett
         assert server.proc.wait(10) == -signal.SIGKILL  # killed where it was meant to be: in commit
     finally:
         server.stop()
+    partial = settings.blob_dir / ".partial" / str(device_pk(api.engine, "insp", "laptop-1")) / sha
     assert partial.read_bytes() == JPEG  # every byte is on disk, nothing committed
     server = ServerProcess(env)
     try:

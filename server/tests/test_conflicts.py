@@ -75,7 +75,9 @@ def test_geometry_compared_by_normalised_hash(api):
 def test_edit_against_delisted_is_conflict(api):
     tech, a, _b, uuid, rev = _setup(api)
     [rd] = tech.push(update("dam", uuid, rev, {"register_status": ("registered", "delisted"),
-                                               "delist_reason": (None, "已淤满"), "delist_date": (None, "2024-05-01")}))
+                                               "delist_cause": (None, "silted_up"), "delist_date": (None, "2024-05-01"),
+                                               "delist_document": (None, "赣县水字〔2024〕8号"),
+                                               "delist_authority": (None, "赣县区水利局")}))
     assert rd["status"] == "applied", rd
     [ra] = a.push(update("dam", uuid, rev, {"dam_height": (10.0, 11.0)}))
     assert ra["status"] == "conflict" and ra["conflicts"][0]["reason"] == "delisted"

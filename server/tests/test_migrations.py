@@ -16,7 +16,7 @@ def test_migrate_empty(empty_database_url):
     engine = db.make_engine(empty_database_url)
     assert db.current_revision(engine) is None
     db.migrate(engine)
-    assert db.current_revision(engine) == db.head_revision() == "0003"
+    assert db.current_revision(engine) == db.head_revision() == "0004"
     names = set(sa.inspect(engine).get_table_names())
     assert "file_nonce" in {c["name"] for c in sa.inspect(engine).get_columns("devices")}
     assert {"users", "records", "history", "mutations", "conflicts", "blobs", "county_seq"} <= names
@@ -68,3 +68,58 @@ def test_history_is_append_only(engine, api):
     with pytest.raises(sa.exc.DBAPIError):
         with engine.begin() as conn:
             conn.execute(t.history.update().values(username="x"))
+
+
+def test_upgrade_to_revision_3_keeps_conflict_ids_and_photo_owners(empty_database_url):
+    """Old conflict ids stay valid; new ones are per-county numbers above them; uploaders own their blobs."""
+    engine = db.make_engine(empty_database_url)
+    db.migrate(engine, "0002")
+    now = dt.datetime.now(dt.timezone.utc)
+    users = sa.table(
+        "users",
+        *(sa.column(c) for c in ("id", "username", "password_hash", "role", "created_at")),
+        sa.column("counties", sa.JSON),
+    )
+    blobs = sa.table(
+        "blobs", *(sa.column(c) for c in ("sha256", "size_bytes", "mime_type", "created_at", "created_by"))
+    )
+    conflicts = sa.table(
+        "conflicts",
+        *(
+            sa.column(c)
+            for c in ("id", "county_code", "kind", "uuid", "field", "reason", "client_by", "created_at", "status")
+        ),
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            users.insert().values(
+                id=7, username="li", password_hash="x", role="inspector", counties=["360721"], created_at=now
+            )
+        )
+        conn.execute(
+            blobs.insert().values(sha256="a" * 64, size_bytes=3, mime_type="image/png", created_at=now, created_by="li")
+        )
+        conn.execute(sa.text("INSERT INTO county_seq (county_code, last_seq) VALUES ('360721', 5)"))
+        conn.execute(
+            conflicts.insert().values(
+                id=1_234_567,
+                county_code="360721",
+                kind="dam",
+                uuid="u",
+                field="name",
+                reason="field",
+                client_by="li",
+                created_at=now,
+                status="open",
+            )
+        )
+    db.migrate(engine)
+    with engine.begin() as conn:
+        assert conn.execute(sa.select(t.blob_owners.c.sha256, t.blob_owners.c.user_id)).all() == [("a" * 64, 7)]
+        assert conn.execute(sa.select(t.conflicts.c.id)).scalars().all() == [1_234_567]
+        from shuibao_server.sync.sequence import CountySequence
+
+        seq = CountySequence(conn)
+        # an existing county and one added after the upgrade both number above the old ids
+        assert [seq.next_conflict("360721"), seq.next_conflict("360722")] == [2, 2]
+    engine.dispose()

@@ -1,8 +1,10 @@
-"""The `blobs` table: which photos the server holds, and who may read one.
+"""The `blobs` and `blob_owners` tables: which photos the server holds, and who may see one.
 
-A blob counts as stored only when its row exists and its file is in the store. Reading is
-allowed when a photo record of one of the user's counties references the blob; per-county and
-per-user blob access rules (issue 12 item 4) belong in `readable()`.
+A blob counts as stored only when its row exists and its file is in the store. Photos belong to
+counties: a user may read (and reference in a photo record) a blob that they uploaded
+themselves, or that a photo record of one of their counties references. A photo record can only
+reference a blob its writer may read (the push checks it), so a hash learnt from another county
+opens nothing. To anyone else the blob does not exist: every route answers as for a missing hash.
 """
 
 from __future__ import annotations
@@ -17,43 +19,64 @@ from ..auth import Principal
 from .store import BlobStore
 
 
-def row(engine: sa.Engine, sha256: str) -> dict | None:
-    with db.read_tx(engine) as conn:
-        found = conn.execute(sa.select(t.blobs).where(t.blobs.c.sha256 == sha256)).mappings().first()
-    return dict(found) if found else None
+def photo_sha(conn: sa.Connection):
+    """The sha256 of a photo record, spelt as the partial index ix_records_photo_sha (revision 0003)."""
+    data = t.records.c.data
+    if db.is_pg(conn):
+        return data.op("->>")(sa.literal_column("'sha256'"))
+    return sa.func.json_extract(data, sa.literal_column("'$.sha256'"))
 
 
-def stored(engine: sa.Engine, store: BlobStore, sha256: str) -> dict | None:
-    """The blob's row when both the row and the file exist, else None."""
-    found = row(engine, sha256)
-    return found if found is not None and store.exists(sha256) else None
+def _photos(conn: sa.Connection):
+    return t.records.c.kind == sa.literal_column("'photo'")
 
 
-def known(conn: sa.Connection, shas: Iterable[str]) -> set[str]:
-    """Which of these hashes have a row (inside a push transaction)."""
+def usable(conn: sa.Connection, principal: Principal, shas: Iterable[str]) -> dict[str, dict]:
+    """{sha: blob row} of these hashes that are stored and that `principal` may read."""
     wanted = sorted(set(shas))
     if not wanted:
-        return set()
-    return set(conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256.in_(wanted))).scalars())
+        return {}
+    b = t.blobs.c
+    rows = {r.sha256: dict(r._mapping) for r in conn.execute(sa.select(t.blobs).where(b.sha256.in_(wanted)))}
+    if not rows or principal.user_id == 0:  # the server's own loader (seed-demo, import) uses every blob
+        return rows
+    return {sha: row for sha, row in rows.items() if sha in _allowed(conn, principal, list(rows))}
 
 
-def record(engine: sa.Engine, sha256: str, size: int, mime: str, username: str) -> None:
-    """Note a committed upload (a second upload of the same content changes nothing)."""
+def _allowed(conn: sa.Connection, principal: Principal, shas: list[str]) -> set[str]:
+    o, r = t.blob_owners.c, t.records.c
+    owned = sa.select(o.sha256).where(o.user_id == principal.user_id, o.sha256.in_(shas))
+    sha = photo_sha(conn)
+    seen = sa.select(sha).where(
+        _photos(conn), sha.in_(shas), r.county_code.in_(principal.counties), r.deleted.is_(False)
+    )
+    return set(conn.execute(owned).scalars()) | set(conn.execute(seen).scalars())
+
+
+def readable(engine: sa.Engine, store: BlobStore, principal: Principal, sha256: str) -> dict | None:
+    """The blob's row when it is stored and `principal` may read it; None otherwise (as if missing)."""
+    with db.read_tx(engine) as conn:
+        row = usable(conn, principal, [sha256]).get(sha256)
+    return row if row is not None and store.exists(sha256) else None
+
+
+def record(engine: sa.Engine, sha256: str, size: int, mime: str, principal: Principal) -> None:
+    """Note a committed upload and its uploader (the same content again adds only the uploader)."""
+    now = db.utcnow()
     with db.write_tx(engine) as conn:
         db.insert_ignore(
-            conn, t.blobs,
-            [{"sha256": sha256, "size_bytes": size, "mime_type": mime, "created_at": db.utcnow(), "created_by": username}],
+            conn,
+            t.blobs,
+            [
+                {
+                    "sha256": sha256,
+                    "size_bytes": size,
+                    "mime_type": mime,
+                    "created_at": now,
+                    "created_by": principal.username,
+                }
+            ],
             ["sha256"],
-        )  # fmt: skip
-
-
-def readable(engine: sa.Engine, principal: Principal, sha256: str) -> bool:
-    """May this user download the blob? Only if a photo record of their counties references it."""
-    r = t.records.c
-    q = (
-        sa.select(r.uuid)
-        .where(r.kind == "photo", r.county_code.in_(principal.counties), r.data["sha256"].as_string() == sha256)
-        .limit(1)
-    )
-    with db.read_tx(engine) as conn:
-        return conn.execute(q).first() is not None
+        )
+        owner = {"sha256": sha256, "user_id": principal.user_id, "created_at": now}
+        db.insert_ignore(conn, t.blob_owners, [owner], ["sha256", "user_id"])

@@ -3,7 +3,9 @@
 The key of a blob is its hash, made and checked by the server: a client's file name never
 reaches the file system. Uploads are resumable: chunks are appended to a partial file at
 the offset the server reports, and the blob is committed (renamed into place) only after
-the whole content was re-hashed, size-checked and type-sniffed.
+the whole content was re-hashed, size-checked and type-sniffed. Each upload belongs to one
+session (the uploading user's device): nobody else can append to it, reset it, or see how far
+it got, and a device keeps at most MAX_OPEN_UPLOADS of them (the oldest is dropped).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 SHA_RE = re.compile(r"^[0-9a-f]{64}$")
+SESSION_RE = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+MAX_OPEN_UPLOADS = 20
 
 
 def sniff(head: bytes) -> str | None:
@@ -41,19 +45,22 @@ class BlobError(Exception):
 
 
 class BlobStore(Protocol):
-    """What the API needs from a photo store; an S3 store can implement the same."""
+    """What the API needs from a photo store; an S3 store can implement the same.
+
+    `session` names whose upload it is (the device); a partial upload is never shared."""
 
     def exists(self, sha256: str) -> bool: ...
     def size(self, sha256: str) -> int | None: ...
-    def partial_offset(self, sha256: str) -> int: ...
-    def write_partial(self, sha256: str, offset: int, data: bytes) -> int: ...
-    def commit(self, sha256: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]: ...
-    def put(self, sha256: str, data: bytes, max_bytes: int) -> tuple[int, str]: ...
+    def partial_offset(self, sha256: str, session: str) -> int: ...
+    def write_partial(self, sha256: str, session: str, offset: int, data: bytes) -> int: ...
+    def commit(self, sha256: str, session: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]: ...
+    def put(self, sha256: str, session: str, data: bytes, max_bytes: int) -> tuple[int, str]: ...
     def open(self, sha256: str) -> BinaryIO: ...
+    def iter_file(self, sha256: str, chunk: int = 1 << 16) -> Iterator[bytes]: ...
 
 
 class FolderBlobStore:
-    """Blobs as files `<root>/ab/cd/<sha256>`; partial uploads under `<root>/.partial/`."""
+    """Blobs as files `<root>/ab/cd/<sha256>`; partial uploads as `<root>/.partial/<session>/<sha256>`."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -62,7 +69,7 @@ class FolderBlobStore:
 
     @staticmethod
     def _check(sha256: str) -> str:
-        if not SHA_RE.match(sha256):
+        if not SHA_RE.fullmatch(sha256):
             raise BlobError("bad_hash", "not a lower-case hex SHA-256")
         return sha256
 
@@ -70,8 +77,10 @@ class FolderBlobStore:
         self._check(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    def _partial(self, sha256: str) -> Path:
-        return self.root / ".partial" / self._check(sha256)
+    def _partial(self, sha256: str, session: str) -> Path:
+        if not SESSION_RE.fullmatch(session):
+            raise BlobError("bad_session", "not an upload session name")
+        return self.root / ".partial" / session / self._check(sha256)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).is_file()
@@ -80,61 +89,60 @@ class FolderBlobStore:
         p = self.path(sha256)
         return p.stat().st_size if p.is_file() else None
 
-    def partial_offset(self, sha256: str) -> int:
-        p = self._partial(sha256)
+    def partial_offset(self, sha256: str, session: str) -> int:
+        p = self._partial(sha256, session)
         return p.stat().st_size if p.is_file() else 0
 
-    def write_partial(self, sha256: str, offset: int, data: bytes) -> int:
-        """Append a chunk at `offset`, which must be the current size of the partial file."""
-        p = self._partial(sha256)
+    def write_partial(self, sha256: str, session: str, offset: int, data: bytes) -> int:
+        """Append a chunk at `offset`, which must be the current size of the session's partial file."""
+        p = self._partial(sha256, session)
         with self._lock:
             current = p.stat().st_size if p.is_file() else 0
             if offset != current:
                 raise BlobError("offset", f"upload offset is {current}, not {offset}", current)
+            if not p.is_file():
+                self._make_room(p.parent)
             with open(p, "ab") as fh:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             return current + len(data)
 
-    def commit(self, sha256: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]:
-        """Verify the partial upload and move it into place. Returns (size, mime type).
+    @staticmethod
+    def _make_room(folder: Path) -> None:
+        """Before a session opens one more upload: drop its oldest beyond MAX_OPEN_UPLOADS - 1."""
+        folder.mkdir(parents=True, exist_ok=True)
+        open_uploads = sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)
+        for old in open_uploads[: max(0, len(open_uploads) - MAX_OPEN_UPLOADS + 1)]:
+            old.unlink(missing_ok=True)
+
+    def commit(self, sha256: str, session: str, max_bytes: int, expected: int | None = None) -> tuple[int, str]:
+        """Verify the session's partial upload and move it into place. Returns (size, mime type).
 
         With `expected`, the partial upload must hold exactly that many bytes (else an offset error)."""
-        p = self._partial(sha256)
+        p = self._partial(sha256, session)
         with self._lock:
             size = p.stat().st_size if p.is_file() else 0
             if expected is not None and size != expected:
                 raise BlobError("offset", f"upload offset is {size}, not {expected}", size)
             if not p.is_file():
                 raise BlobError("missing", "no upload in progress")
-            h = hashlib.sha256()
-            with open(p, "rb") as fh:
-                head = fh.read(64)
-                h.update(head)
-                for chunk in iter(lambda: fh.read(1 << 20), b""):
-                    h.update(chunk)
-            if size > max_bytes:
+            head, digest = _hash(p)
+            failure = _verify(sha256, size, max_bytes, digest, head)
+            if failure is not None:
                 p.unlink(missing_ok=True)
-                raise BlobError("too_large", f"blob is larger than {max_bytes} bytes")
-            if h.hexdigest() != sha256:
-                p.unlink(missing_ok=True)
-                raise BlobError("hash_mismatch", "content does not match its SHA-256")
-            mime = sniff(head)
-            if mime is None:
-                p.unlink(missing_ok=True)
-                raise BlobError("content_type", "not a JPEG, PNG, WebP or HEIC image")
+                raise failure
             dest = self.path(sha256)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(p, dest)
-            return size, mime
+            os.replace(p, dest)  # the same bytes as any copy already there: the hash was checked
+            return size, sniff(head) or ""
 
-    def put(self, sha256: str, data: bytes, max_bytes: int) -> tuple[int, str]:
-        p = self._partial(sha256)
+    def put(self, sha256: str, session: str, data: bytes, max_bytes: int) -> tuple[int, str]:
+        p = self._partial(sha256, session)
         with self._lock:
             p.unlink(missing_ok=True)
-        self.write_partial(sha256, 0, data)
-        return self.commit(sha256, max_bytes)
+        self.write_partial(sha256, session, 0, data)
+        return self.commit(sha256, session, max_bytes)
 
     def open(self, sha256: str) -> BinaryIO:
         return open(self.path(sha256), "rb")
@@ -142,3 +150,25 @@ class FolderBlobStore:
     def iter_file(self, sha256: str, chunk: int = 1 << 16) -> Iterator[bytes]:
         with self.open(sha256) as fh:
             yield from iter(lambda: fh.read(chunk), b"")
+
+
+def _hash(path: Path) -> tuple[bytes, str]:
+    """(first 64 bytes, SHA-256 hex) of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        h.update(head)
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return head, h.hexdigest()
+
+
+def _verify(sha256: str, size: int, max_bytes: int, digest: str, head: bytes) -> BlobError | None:
+    """Why an upload cannot become the blob `sha256`, or None."""
+    if size > max_bytes:
+        return BlobError("too_large", f"blob is larger than {max_bytes} bytes")
+    if digest != sha256:
+        return BlobError("hash_mismatch", "content does not match its SHA-256")
+    if sniff(head) is None:
+        return BlobError("content_type", "not a JPEG, PNG, WebP or HEIC image")
+    return None

@@ -4,8 +4,10 @@ A whole PUT is verified and committed at once. A chunked one (`Content-Range: by
 appends at the offset the server reports and commits when the last byte arrived: the server
 re-hashes, checks the size and sniffs the type before the blob becomes visible. An empty PUT
 with `Content-Range: bytes */T` commits an upload whose T bytes all arrived but were never
-committed (the server stopped in between), the same way. Per-user upload sessions (issue 12
-item 4) belong here and in `store.py`.
+committed (the server stopped in between), the same way. An upload is a session of one user's
+device: another user's bytes never mix with it, and what another user has (or has uploaded so
+far) shows only to those who may read it (`catalog.readable`); to everyone else the answers are
+those for a hash the server does not know.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .. import faults, problems
+from ..auth import Principal
 from ..problems import ProblemError
 from . import catalog
 from .store import BlobError, BlobStore
@@ -64,21 +67,26 @@ def parse_range(value: str | None, max_bytes: int) -> ContentRange | None:
     return crange
 
 
-def already_stored(engine: sa.Engine, store: BlobStore, sha256: str) -> dict | None:
-    """The answer to a PUT of a blob the server already has, else None."""
-    if catalog.stored(engine, store, sha256) is None:
+def session(principal: Principal) -> str:
+    """The upload session of a request: the user's device."""
+    return str(principal.device_pk)
+
+
+def already_stored(engine: sa.Engine, store: BlobStore, principal: Principal, sha256: str) -> dict | None:
+    """The answer to a PUT of a blob the user may already read, else None (upload it)."""
+    found = catalog.readable(engine, store, principal, sha256)
+    if found is None:
         return None
-    size = store.size(sha256)
-    return {"sha256": sha256, "complete": True, "offset": size, "size": size}
+    size = found["size_bytes"]
+    return {"sha256": sha256, "complete": True, "offset": size, "size": size, "mime_type": found["mime_type"]}
 
 
-def status(engine: sa.Engine, store: BlobStore, sha256: str) -> dict:
+def status(engine: sa.Engine, store: BlobStore, principal: Principal, sha256: str) -> dict:
     """How much of an upload the server has (the answer of GET /blobs/{sha}/upload)."""
-    found = catalog.stored(engine, store, sha256)
-    if found is not None:
-        size = found["size_bytes"]
-        return {"sha256": sha256, "complete": True, "offset": size, "size": size, "mime_type": found["mime_type"]}
-    return {"sha256": sha256, "complete": False, "offset": store.partial_offset(sha256)}
+    done = already_stored(engine, store, principal, sha256)
+    if done is not None:
+        return done
+    return {"sha256": sha256, "complete": False, "offset": store.partial_offset(sha256, session(principal))}
 
 
 def receive(
@@ -88,25 +96,26 @@ def receive(
     sha256: str,
     crange: ContentRange | None,
     body: bytes,
-    username: str,
+    principal: Principal,
 ) -> tuple[int, dict]:
-    """Store a whole upload or one chunk. Returns (HTTP status, UploadStatus body)."""
+    """Store a whole upload or one chunk in the user's session. Returns (HTTP status, UploadStatus body)."""
     if crange is not None and len(body) != crange.length:
-        raise problems.range_length_mismatch()
+        raise problems.range_length_mismatch(len(body), crange.length)
+    key = session(principal)
     try:
         if crange is None:
-            size, mime = store.put(sha256, body, max_bytes)
+            size, mime = store.put(sha256, key, body, max_bytes)
         elif crange.finish:  # every byte arrived before (a server killed before committing)
-            size, mime = store.commit(sha256, max_bytes, expected=crange.total)
+            size, mime = store.commit(sha256, key, max_bytes, expected=crange.total)
         else:
-            offset = store.write_partial(sha256, crange.start or 0, body)
+            offset = store.write_partial(sha256, key, crange.start or 0, body)
             if offset < crange.total:
                 return 202, {"sha256": sha256, "complete": False, "offset": offset}
             faults.point("blob.written")
-            size, mime = store.commit(sha256, max_bytes)
+            size, mime = store.commit(sha256, key, max_bytes)
     except BlobError as e:
         raise as_problem(e, max_bytes) from None
-    catalog.record(engine, sha256, size, mime, username)
+    catalog.record(engine, sha256, size, mime, principal)
     return 201, {"sha256": sha256, "complete": True, "offset": size, "size": size, "mime_type": mime}
 
 

@@ -5,6 +5,8 @@ The applier loads every record a batch needs once (`preload`), judges each chang
 records in memory, and writes records, history, conflicts and counters at the end (`flush`).
 The order of checks for one change: the envelope (kind, uuid, op), the values
 (`values.py`), visibility, the role (`workflow.py`), the model's rules (`checks.py`).
+A change that applies then updates the records whose values follow it (`_follow`: a dam's hazard
+status after its hazards, an acceptance's figures after its spot checks), in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,18 +16,19 @@ from typing import Any
 
 import shapely
 import sqlalchemy as sa
-from shuibao.model import RECORD_KINDS, rules
+from shuibao.model import RECORD_KINDS, links, rules
 from shuibao.model.schema import RecordKind
 
 from .. import db
 from .. import geometry as g
 from ..auth import Principal
 from ..blobs import catalog
+from ..problems import quote
 from . import checks, conflicts, history, related, values, workflow
 from .compare import same
 from .ids import is_uuid
 from .outcomes import Rejected, not_found, reject, result
-from .records import Rec, RecordSet
+from .records import Rec, RecordSet, parent_of
 from .sequence import CountySequence
 
 OPS = ("insert", "update", "delete")
@@ -40,7 +43,7 @@ class Applier:
     principal: Principal
     max_vertices: int
     now: Any = field(default_factory=db.utcnow)
-    blobs_known: set[str] = field(default_factory=set)
+    blobs: dict[str, dict] = field(default_factory=dict)  # photo blobs the user may reference
     history_rows: list[dict] = field(default_factory=list)
     conflict_rows: list[dict] = field(default_factory=list)
 
@@ -52,7 +55,10 @@ class Applier:
     def preload(self, changes: list[dict]) -> None:
         """Load the records and blob rows the changes need, once."""
         self.records.load(related.record_uuids(changes))
-        self.blobs_known |= catalog.known(self.conn, related.photo_hashes(changes))
+        self.records.load(_stored_parents(self.records, changes))  # an update need not resend its parent
+        related.load_linked(self.records, changes)
+        self.records.expect(changes)
+        self.blobs.update(catalog.usable(self.conn, self.principal, related.photo_hashes(changes)))
 
     def counties_of(self, changes: list[dict]) -> set[str]:
         """The user's counties the changes write to (to lock their counters up front)."""
@@ -76,12 +82,14 @@ class Applier:
             status, extra = self._apply(c, mutation_id)
         except Rejected as e:
             return result(c, mutation_id, "rejected", errors=e.errors)
+        finally:
+            self.records.settled(c.get("uuid"))
         return result(c, mutation_id, status, **extra)
 
     def _apply(self, c: dict, mutation_id: int | None) -> tuple[str, dict]:
         kind, uuid, op = _envelope(c)
         workflow.check_writer(kind, self.principal.role)
-        fields = values.clean_fields(kind, c.get("fields") or {})
+        fields = values.clean_fields(kind, c.get("fields") or {}, g.max_hex_chars(self.max_vertices))
         rec = self.records.visible(uuid)
         if self.records.get(uuid) is not None and rec is None:
             raise not_found()
@@ -110,11 +118,15 @@ class Applier:
         data["uuid"], data["county_code"] = uuid, county
         wkb, geom = checks.parse_geom(kind, fields.get("geom", (None, None))[1], self.max_vertices)
         workflow.check_transitions(kind, {}, data, self.principal.role, insert=True)
+        checks.check_refs(kind, data, county, self.records, self.blobs.keys())
+        self._fill_from_blob(kind, data)
         checks.check_values(kind, None, data, geom, self.records)
-        checks.check_refs(kind, data, county, self.records, self.blobs_known)
+        checks.check_steps(kind, None, data, self.principal.role, self.records)
         rec = self._new_record(kind, uuid, county, data, wkb)
         new_vals = {**data, "geom": g.to_hex(wkb)}
         self._history(rec, "insert", {}, new_vals, mutation_id)
+        self.records.settled(uuid)
+        self._follow(rec, None, mutation_id)
         return "applied", {"rev": rec.rev, "applied": sorted(new_vals)}
 
     def _new_record(self, kind: RecordKind, uuid: str, county: str, data: dict, wkb: bytes | None) -> Rec:
@@ -131,11 +143,17 @@ class Applier:
         self.records.add(rec)
         return rec
 
+    def _fill_from_blob(self, kind: RecordKind, data: dict) -> None:
+        """A photo's size and type are those of its stored blob, whatever the client said."""
+        blob = self.blobs.get(data.get("sha256")) if kind.name == "photo" else None
+        if blob is not None:
+            data["size_bytes"], data["mime_type"] = blob["size_bytes"], blob["mime_type"]
+
     # -- delete --------------------------------------------------------------------------
     def _delete(self, kind: RecordKind, rec: Rec, base_rev: int, mutation_id: int | None) -> tuple[str, dict]:
-        workflow.check_delete(kind, self.principal.role)
         if rec.deleted:
             return "applied", {"rev": rec.rev}
+        workflow.check_delete(kind, rec, self.principal)
         if base_rev != rec.rev:
             meta = [rec.rev, rec.updated_by, db.iso(rec.updated_at)]
             row = self._conflict(rec, "*", "delete", (None, None, "deleted"), mutation_id, meta=meta)
@@ -143,6 +161,8 @@ class Applier:
         self._touch(rec, self.seq.next(rec.county_code), "delete")
         rec.deleted = True
         self._history(rec, "delete", {"deleted": False}, {"deleted": True}, mutation_id)
+        self.records.settled(rec.uuid)
+        self._follow(rec, rec.data, mutation_id)
         return "applied", {"rev": rec.rev, "applied": ["deleted"]}
 
     # -- update --------------------------------------------------------------------------
@@ -155,21 +175,34 @@ class Applier:
             )
         fields.pop("county_code", None)
         if rec.deleted:
+            self._check_kept(kind, {n: v for n, (_o, v) in fields.items()})
             rows = [
                 self._conflict(rec, n, "deleted", (o, rec.value(n), v), mutation_id) for n, (o, v) in fields.items()
             ]
             return "conflict", {"rev": rec.rev, "conflicts": rows}
         if _blocked_by_delisting(kind, rec, fields):
             return self._conflicts_when_delisted(kind, rec, fields, mutation_id)
+        changed = {n for n, (_old, new) in fields.items() if not same(kind, n, rec.value(n), new)}
+        workflow.check_final(kind, rec.data, changed, self.principal.role)
+        parent = self.records.original.get(parent_of(rec) or "")  # as it was before this batch
+        if parent is not None and (frozen := rules.frozen_under(kind, parent)):
+            raise Rejected([p.as_dict() for p in frozen])  # a signed acceptance's spot checks
         applied, clashes = self._merge(kind, rec, base_rev, fields)
+        self._check_kept(kind, {n: c for n, _o, _s, c in clashes})
         data, wkb, geom = self._merged_values(kind, rec, applied)
         workflow.check_transitions(kind, rec.data, data, self.principal.role, insert=False)
-        checks.check_values(kind, rec.data, data, geom, self.records)
+        checks.check_steps(kind, rec.data, data, self.principal.role, self.records)
         if checks.references_changed(kind, applied):
-            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs_known)
+            checks.check_refs(kind, data, rec.county_code, self.records, self.blobs.keys())
+            self._fill_from_blob(kind, data)
+        checks.check_values(kind, rec.data, data, geom, self.records)
         rows = [self._conflict(rec, n, "field", (o, s, c), mutation_id) for n, o, s, c in clashes]
         geom_changed = "geom" in applied and g.geom_hash(wkb) != rec.geom_hash
+        before = rec.data
         new_vals = self._write_update(kind, rec, data, (geom_changed, wkb), mutation_id)
+        self.records.settled(rec.uuid)
+        if new_vals:
+            self._follow(rec, before, mutation_id)
         status = "conflict" if rows else "applied"
         return status, {"rev": rec.rev, "applied": sorted(new_vals), "conflicts": rows}
 
@@ -213,19 +246,47 @@ class Applier:
             rec.wkb, rec.geom_hash = wkb, g.geom_hash(wkb)
         stamp = [seq, self.principal.username, db.iso(self.now)]
         rec.field_meta.update({n: list(stamp) for n in new_vals})
+        old_parent = parent_of(rec)
         rec.data = data
+        if parent_of(rec) != old_parent:
+            self.records.moved(rec, old_parent)
         self._touch(rec, seq, "update")
         self._history(rec, "update", old_vals, new_vals, mutation_id)
         return new_vals
 
+    def _follow(self, rec: Rec, before: dict | None, mutation_id: int | None, depth: int = 0) -> None:
+        """Update the records whose values follow `rec` (model.links), which was `before` (None: it
+        is new), and in turn the records that follow those. A record at its final step (a signed
+        acceptance, a de-listed dam) keeps its values."""
+        if depth >= related.ROUNDS:
+            return
+        field = RECORD_KINDS[rec.kind].parent_field
+        parents = {parent_of(rec), (before or {}).get(field) if field else None}  # both, when it moved
+        for parent in {p for p in parents if isinstance(p, str)} or {None}:
+            for dep in related.followers(self.records, rec.kind, rec.uuid, parent):
+                if links.at_final_step(dep.kind, dep.data):
+                    continue
+                dkind = RECORD_KINDS[dep.kind]
+                ctx = checks.context(dkind, dep.data, None, self.records)
+                was = checks.context(dkind, dep.data, None, self.records, replace=(rec.kind, rec.uuid, before))
+                changes = rules.refresh(dkind, dep.data, ctx, was)
+                if changes:
+                    old = dep.data
+                    self._write_update(dkind, dep, {**dep.data, **changes}, (False, dep.wkb), mutation_id)
+                    self._follow(dep, old, mutation_id, depth + 1)
+
     def _conflicts_when_delisted(self, kind: RecordKind, rec: Rec, fields: dict, mutation_id: int | None):
         """Edits to a de-listed record (other than re-registering it) become conflicts."""
-        rows = []
-        for name, (old, new) in fields.items():
-            server = rec.value(name)
-            if not same(kind, name, server, new):
-                rows.append(self._conflict(rec, name, "delisted", (old, server, new), mutation_id))
+        kept = {n: (o, rec.value(n), v) for n, (o, v) in fields.items() if not same(kind, n, rec.value(n), v)}
+        self._check_kept(kind, {n: v for n, (_o, _s, v) in kept.items()})
+        rows = [self._conflict(rec, n, "delisted", vals, mutation_id) for n, vals in kept.items()]
         return ("conflict" if rows else "applied"), {"rev": rec.rev, "conflicts": rows}
+
+    def _check_kept(self, kind: RecordKind, kept: dict[str, Any]) -> None:
+        """A client value kept in a conflict row must fit its field: resolving may write it."""
+        if kept.get("geom") is not None:
+            checks.parse_geom(kind, kept["geom"], self.max_vertices)
+        values.check_fields(kind, {n: v for n, v in kept.items() if n != "geom"})
 
     # -- bookkeeping ---------------------------------------------------------------------
     def _touch(self, rec: Rec, seq: int, op: str) -> None:
@@ -242,15 +303,30 @@ class Applier:
     def _conflict(self, rec: Rec, name: str, reason: str, vals: tuple, mutation_id: int | None, meta=None) -> dict:
         base, server, client = vals
         row = conflicts.entry(
-            rec, name, reason, base, server, client,
+            rec, name, reason, base, server, client, number=self.seq.next_conflict(rec.county_code),
             principal=self.principal, mutation_id=mutation_id, at=self.now, meta=meta,
         )  # fmt: skip
         self.conflict_rows.append(row)
         return row
 
     # -- writing -------------------------------------------------------------------------
+    def settle(self, mutation_id: int | None = None) -> None:
+        """Compute again, as the server now holds its related records, what was judged counting in
+        later changes of the batch (one of them may have been refused)."""
+        self.records.ahead.clear()
+        for uuid in sorted(self.records.provisional):
+            rec = self.records.get(uuid)
+            if rec is None or rec.deleted or not rec.dirty:
+                continue  # refused after all (nothing of it changed), or gone
+            kind = RECORD_KINDS[rec.kind]
+            changes = rules.refresh(kind, rec.data, checks.context(kind, rec.data, None, self.records))
+            if changes:
+                self._write_update(kind, rec, {**rec.data, **changes}, (False, rec.wkb), mutation_id)
+        self.records.provisional.clear()
+
     def flush(self) -> list[int]:
         """Write records, history, conflicts and counters. Returns the new conflict ids."""
+        self.settle()
         self.records.write()
         history.write(self.conn, self.history_rows)
         ids = conflicts.write(self.conn, self.conflict_rows)
@@ -263,7 +339,8 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     """The change's kind, uuid and op, checked."""
     kind = RECORD_KINDS.get(c.get("kind"))
     if kind is None:
-        raise reject("kind", "unknown_kind", f"未知记录类型：{c.get('kind')}", f"unknown record kind: {c.get('kind')}")
+        shown = quote(c.get("kind"))
+        raise reject("kind", "unknown_kind", f"未知记录类型：{shown}", f"unknown record kind: {shown}")
     uuid = c.get("uuid")
     if not is_uuid(uuid):
         raise reject("uuid", "uuid", "全局标识不是有效的UUID", "uuid is not a valid UUID")
@@ -271,6 +348,19 @@ def _envelope(c: dict) -> tuple[RecordKind, str, str]:
     if op not in OPS:
         raise reject("op", "op", "操作应为 insert/update/delete", "op must be insert, update or delete")
     return kind, uuid, op
+
+
+def _stored_parents(records: RecordSet, changes: list[dict]) -> set[str]:
+    """The parents of the loaded records the changes touch (their references are checked again)."""
+    out = set()
+    for c in changes:
+        rec = records.get(c.get("uuid"))
+        kind = RECORD_KINDS.get(rec.kind) if rec is not None else None
+        name = "parent_uuid" if rec is not None and rec.kind == "photo" else (kind.parent_field if kind else None)
+        ref = rec.data.get(name) if rec is not None and name else None
+        if isinstance(ref, str) and is_uuid(ref):
+            out.add(ref)
+    return out
 
 
 def _blocked_by_delisting(kind: RecordKind, rec: Rec, fields: dict) -> bool:

@@ -1,7 +1,8 @@
 """The `conflicts` table: a field changed on both sides keeps the server value and is noted here.
 
 A row holds the base (the client's old value), the server's value and who set it, and the
-client's value, until someone resolves it (`resolve.py`).
+client's value, until someone resolves it (`resolve.py`). Its id is the county's own conflict
+number times 10^6 plus the county code: a user learns nothing from it about other counties.
 """
 
 from __future__ import annotations
@@ -15,20 +16,28 @@ from .. import tables as t
 from ..auth import Principal
 from .records import Rec
 
+ID_BASE = 1_000_000  # county codes have six digits
+
 _VIEW_KEYS = (
     "id", "kind", "uuid", "county_code", "field", "reason", "base", "server", "client", "server_rev",
     "server_by", "server_at", "client_by", "mutation_id", "status", "resolution", "resolved_by",
 )  # fmt: skip
 
 
+def conflict_id(number: int, county: str) -> int:
+    """The id of the county's conflict `number`."""
+    return number * ID_BASE + int(county)
+
+
 def entry(
     rec: Rec, name: str, reason: str, base: Any, server: Any, client: Any, *,
-    principal: Principal, mutation_id: int | None, at: Any, meta: list | None = None,
+    number: int, principal: Principal, mutation_id: int | None, at: Any, meta: list | None = None,
 ) -> dict:  # fmt: skip
-    """A new open conflict on field `name` of `rec`; `meta` is [rev, user, time] of the server value."""
+    """A new open conflict on field `name` of `rec`, the county's conflict `number`;
+    `meta` is [rev, user, time] of the server value."""
     meta = meta or rec.field_meta.get(name) or [rec.rev, rec.updated_by, db.iso(rec.updated_at)]
     return {
-        "county_code": rec.county_code, "kind": rec.kind, "uuid": rec.uuid, "field": name, "reason": reason,
+        "id": conflict_id(number, rec.county_code), "county_code": rec.county_code, "kind": rec.kind, "uuid": rec.uuid, "field": name, "reason": reason,
         "base": base, "server": server, "client": client, "server_rev": meta[0], "server_by": meta[1],
         "server_at": meta[2], "client_by": principal.username, "device_id": principal.device_pk,
         "mutation_id": mutation_id, "created_at": at, "status": "open",
@@ -36,12 +45,10 @@ def entry(
 
 
 def write(conn: sa.Connection, rows: list[dict]) -> list[int]:
-    """Insert new conflict rows; each row gets its id."""
-    ids = []
-    for row in rows:
-        row["id"] = conn.execute(t.conflicts.insert().values(**row)).inserted_primary_key[0]
-        ids.append(row["id"])
-    return ids
+    """Insert new conflict rows (ids made by `entry`)."""
+    if rows:
+        conn.execute(t.conflicts.insert(), rows)
+    return [row["id"] for row in rows]
 
 
 def view(row: dict) -> dict:

@@ -33,4 +33,6 @@ def decode(cursor: str | None) -> dict[str, int]:
 
 
 def _valid(county: object, seq: object) -> bool:
-    return isinstance(county, str) and len(county) == 6 and county.isdigit() and isinstance(seq, int) and seq >= 0
+    """A county code and a sequence number a bigint holds."""
+    county_ok = isinstance(county, str) and len(county) == 6 and county.isascii() and county.isdigit()
+    return county_ok and isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < 2**63

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..problems import error
+from ..problems import error, quote
 
 
 class Rejected(Exception):
@@ -34,5 +34,11 @@ def not_found() -> Rejected:
 
 def result(change: dict, mutation_id: int | None, status: str, **extra: Any) -> dict:
     """A change's result as the push answer shows it."""
-    out = {"mutation_id": mutation_id, "kind": change.get("kind"), "uuid": change.get("uuid"), "status": status}
+    kind, uuid = change.get("kind"), change.get("uuid")
+    out = {
+        "mutation_id": mutation_id,
+        "kind": None if kind is None else quote(kind),
+        "uuid": None if uuid is None else quote(uuid),
+        "status": status,
+    }
     return {**out, "rev": None, "applied": [], "conflicts": [], "errors": [], **extra}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from shuibao.model import RECORD_KINDS
 
 from .. import db
 from .. import geometry as g
@@ -102,6 +103,25 @@ def load(conn: sa.Connection, uuids: set[str]) -> dict[str, Rec]:
     return out
 
 
+def load_children(conn: sa.Connection, kind: str, parents: set[str]) -> dict[str, Rec]:
+    """The records of `kind` whose parent field holds one of `parents` (deleted ones too)."""
+    name = RECORD_KINDS[kind].parent_field
+    ids = sorted(parents)
+    out: dict[str, Rec] = {}
+    for i in range(0, len(ids), 500):
+        parent = t.records.c.data[name].as_string()
+        q = select(conn).where(t.records.c.kind == kind, parent.in_(ids[i : i + 500]))
+        out.update({row.uuid: from_row(row) for row in conn.execute(q).all()})
+    return out
+
+
+def parent_of(rec: Rec) -> str | None:
+    """The uuid of a record's parent (None for an object, or a photo)."""
+    name = RECORD_KINDS[rec.kind].parent_field if rec.kind in RECORD_KINDS else None
+    value = rec.data.get(name) if name else None
+    return value if isinstance(value, str) else None
+
+
 def read_one(conn: sa.Connection, uuid: str) -> Rec | None:
     row = conn.execute(select(conn).where(t.records.c.uuid == uuid)).first()
     return from_row(row) if row is not None else None
@@ -109,6 +129,15 @@ def read_one(conn: sa.Connection, uuid: str) -> Rec | None:
 
 def county_of(conn: sa.Connection, uuid: str) -> str | None:
     return conn.execute(sa.select(t.records.c.county_code).where(t.records.c.uuid == uuid)).scalar()
+
+
+def of_kinds(conn: sa.Connection, kinds: list[str], counties: set[str] | None) -> list[Rec]:
+    """The live (not deleted) records of ``kinds`` in ``counties`` (None: every county)."""
+    r = t.records.c
+    q = select(conn).where(r.kind.in_(kinds), r.deleted.is_(False))
+    if counties is not None:
+        q = q.where(r.county_code.in_(sorted(counties)))
+    return [from_row(row) for row in conn.execute(q.order_by(r.county_code, r.rev)).all()]
 
 
 def changed_since(conn: sa.Connection, county: str, after: int, limit: int) -> list[Rec]:
@@ -124,9 +153,82 @@ class RecordSet:
     conn: sa.Connection
     principal: Principal
     recs: dict[str, Rec] = field(default_factory=dict)
+    _by_parent: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (kind, parent) -> uuids
+    _children_loaded: set[tuple[str, str]] = field(default_factory=set)
+    # The records later changes of the batch will change: uuid -> (kind, values they will have; None: deleted).
+    ahead: dict[str, tuple[str, dict | None]] = field(default_factory=dict)
+    provisional: set[str] = field(default_factory=set)  # records judged with `ahead` values counted in
+    original: dict[str, dict] = field(default_factory=dict)  # uuid -> values as loaded, before this batch
 
     def load(self, uuids: set[str]) -> None:
-        self.recs.update(load(self.conn, set(uuids) - set(self.recs)))
+        for rec in load(self.conn, set(uuids) - set(self.recs)).values():
+            self.add(rec)
+            self.original[rec.uuid] = dict(rec.data)
+
+    def load_children(self, kind: str, parents: set[str]) -> None:
+        """Load every record of `kind` under each of `parents` (once per kind and parent)."""
+        todo = {p for p in parents if (kind, p) not in self._children_loaded}
+        if todo:
+            for rec in load_children(self.conn, kind, todo).values():
+                if rec.uuid not in self.recs:
+                    self.add(rec)
+                    self.original[rec.uuid] = dict(rec.data)
+            self._children_loaded.update((kind, p) for p in todo)
+
+    def children(self, kind: str, parent: str | None) -> list[Rec]:
+        """The not deleted records of `kind` under `parent` (loaded now unless related.py did)."""
+        if not parent:
+            return []
+        self.load_children(kind, {parent})
+        uuids = self._by_parent.get((kind, parent), ())
+        return [r for r in (self.recs[u] for u in sorted(uuids)) if not r.deleted]
+
+    def expect(self, changes: list[dict]) -> None:
+        """Note what the batch's changes will make of their records (values as sent, on top of the
+        loaded ones), so that a record judged before its children sees them as the batch leaves them:
+        an acceptance signed offline arrives before the spot checks it was signed with."""
+        for c in changes:
+            kind, uuid, fields = c.get("kind"), c.get("uuid"), c.get("fields")
+            if kind not in RECORD_KINDS or not isinstance(uuid, str) or not isinstance(fields, dict):
+                continue
+            if c.get("op") == "delete":
+                self.ahead[uuid] = (kind, None)
+                continue
+            rec = self.get(uuid)
+            sent = {n: fv.get("new") for n, fv in fields.items() if isinstance(fv, dict) and n != "geom"}
+            self.ahead[uuid] = (kind, {**(rec.data if rec is not None else {}), **sent})
+
+    def settled(self, uuid: Any) -> None:
+        """The change of `uuid` was judged: from now on the record is as the server holds it."""
+        if isinstance(uuid, str):
+            self.ahead.pop(uuid, None)
+
+    def children_values(self, kind: str, parent: str | None) -> tuple[dict[str, dict], bool]:
+        """The values of the records of `kind` under `parent` as the batch will leave them, and
+        whether the batch's later changes were counted in."""
+        out = {r.uuid: r.data for r in self.children(kind, parent)}
+        name = RECORD_KINDS[kind].parent_field
+        later = False
+        for uuid, (k, values) in self.ahead.items():
+            if k != kind or not parent:
+                continue
+            if values is None and uuid in out:
+                del out[uuid]
+                later = True
+            elif values is not None and values.get(name) == parent:
+                out[uuid] = values
+                later = True
+        return out, later
+
+    def moved(self, rec: Rec, old_parent: str | None) -> None:
+        """Keep the parent index right after a record's parent field changed."""
+        self._by_parent.get((rec.kind, old_parent or ""), set()).discard(rec.uuid)
+        self._index(rec)
+
+    def _index(self, rec: Rec) -> None:
+        parent = parent_of(rec)
+        if parent:
+            self._by_parent.setdefault((rec.kind, parent), set()).add(rec.uuid)
 
     def get(self, uuid: Any) -> Rec | None:
         """Any loaded record, of any county (only for deciding; never shown to the user)."""
@@ -139,6 +241,7 @@ class RecordSet:
 
     def add(self, rec: Rec) -> None:
         self.recs[rec.uuid] = rec
+        self._index(rec)
 
     def write(self) -> None:
         """Insert the new records and update the changed ones."""

@@ -39,13 +39,14 @@ def resolve_conflict(
 
 def _write_value(conn: sa.Connection, principal: Principal, row: dict, new: Any) -> dict:
     applier = Applier(conn, principal, 100_000)
-    applier.preload([{"uuid": row["uuid"], "kind": row["kind"]}])
+    name = row["field"]
+    change = {"kind": row["kind"], "uuid": row["uuid"], "op": "update", "fields": {name: {"old": None, "new": new}}}
+    applier.preload([change])  # the record, and a photo blob the value may name
     applier.lock_counties({row["county_code"]})
     rec = applier.records.get(row["uuid"])
     if rec is None:
         raise problems.record_gone()
-    change = {"kind": row["kind"], "uuid": row["uuid"], "op": "update", "base_rev": rec.rev,
-              "fields": {row["field"]: {"old": rec.value(row["field"]), "new": new}}}  # fmt: skip
+    change["base_rev"], change["fields"][name]["old"] = rec.rev, rec.value(name)
     try:
         written = applier.apply(change, None)
     except RetryLater as e:

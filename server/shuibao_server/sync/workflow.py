@@ -7,29 +7,19 @@ deletes past draft are refused) belong here, called from the applier before anyt
 
 from __future__ import annotations
 
-from collections import deque
-
 from shuibao.model import rules
-from shuibao.model.schema import RecordKind
+from shuibao.model.schema import RecordKind, Workflow
 
+from ..auth import Principal
 from .outcomes import Rejected, reject
-
-TOP_LEVEL_DELETE_ROLES = ("technician", "admin")
+from .records import Rec
 
 
 def check_transitions(kind: RecordKind, before: dict, after: dict, role: str, insert: bool) -> None:
-    """Rejected when a workflow field moves to a step the role may not reach."""
-    problems = []
-    for wf in kind.workflows():
-        name = wf.state_field
-        src = wf.initial if insert else (before.get(name) or wf.initial)
-        dst = after.get(name) or wf.initial
-        if src == dst or dst not in wf.step_codes():
-            continue  # an unknown step is reported by validation as an enum problem
-        if not _reachable(wf, src, dst, role):
-            problems.append(_transition_problem(kind, wf, src, dst, role).as_dict())
+    """Rejected when a workflow field moves to a step the role may not reach (model.rules)."""
+    problems = rules.step_problems(kind, None if insert else before, after, role)
     if problems:
-        raise Rejected(problems)
+        raise Rejected([p.as_dict() for p in problems])
 
 
 def check_writer(kind: RecordKind, role: str) -> None:
@@ -39,33 +29,30 @@ def check_writer(kind: RecordKind, role: str) -> None:
         raise Rejected([problem.as_dict()])
 
 
-def check_delete(kind: RecordKind, role: str) -> None:
-    """Registered objects (top-level kinds) are de-listed, not deleted, except by a technician or admin."""
-    if kind.parent is None and kind.name != "photo" and role not in TOP_LEVEL_DELETE_ROLES:
+def check_delete(kind: RecordKind, rec: Rec, principal: Principal) -> None:
+    """The model's delete rule (rules.check_delete): only a draft, by its author or a technician; a
+    registered object only by a technician; an admin anything. The history keeps every deleted record."""
+    problem = rules.check_delete(kind, {**rec.data, "created_by": rec.created_by}, principal.role, principal.username)
+    if problem is not None:
+        raise Rejected([problem.as_dict()])
+
+
+def check_final(kind: RecordKind, before: dict, changed: set[str], role: str) -> None:
+    """A record at its workflow's last step (signed, accepted, closed, submitted) is read-only except
+    to an admin. A change may only take it back a step, where the workflow lets the role
+    (`check_transitions` judges that); de-listed records are the applier's (edits become conflicts)."""
+    wf = kind.workflow
+    if role == "admin" or wf is None or wf.state_field == "register_status" or not changed:
+        return
+    step = before.get(wf.state_field) or wf.initial
+    if step in wf.final and wf.state_field not in changed:
+        now = _label(wf, step)
         raise reject(
-            None, "role", "只有技术员或管理员可以删除登记对象（请使用销号）",
-            "only a technician or an admin may delete a registered object (de-list it instead)",
+            wf.state_field, "final_step", f"“{now}”的{kind.zh}只读，只有管理员可以修改",
+            f"a {kind.en.lower()} at step '{step}' is read-only except to an admin",
         )  # fmt: skip
 
 
-def _reachable(workflow, source: str, target: str, role: str) -> bool:
-    """Can `role` walk from `source` to `target` through transitions it may perform each?"""
-    seen, todo = {source}, deque([source])
-    while todo:
-        step = todo.popleft()
-        for tr in workflow.allowed(step, role):
-            if tr.target == target:
-                return True
-            if tr.target not in seen:
-                seen.add(tr.target)
-                todo.append(tr.target)
-    return False
+def _label(wf: Workflow, code: str) -> str:
+    return next((st.zh for st in wf.steps if st.code == code), code)
 
-
-def _transition_problem(kind: RecordKind, wf, src: str, dst: str, role: str) -> rules.Problem:
-    p = rules.check_transition(kind, src, dst, role, state_field=wf.state_field)
-    if p is None:  # a multi-step path whose first step the role may take, but not the rest
-        p = rules.Problem(
-            wf.state_field, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'"
-        )
-    return p

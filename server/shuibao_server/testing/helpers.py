@@ -6,10 +6,12 @@ import uuid as uuidlib
 from typing import Any
 
 import shapely
+import sqlalchemy as sa
 from shapely.geometry import MultiPolygon, Point, Polygon
-from shuibao.model import MODEL_VERSION
+from shuibao.model import AUDIT_FIELD_NAMES, MODEL_VERSION, RECORD_KINDS, rules
+from shuibao.model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, Field
 
-from .. import auth
+from .. import auth, tables
 
 A, B = "360721", "360722"  # two counties
 PASSWORD = "secret-password"  # noqa: S105 - test fixture
@@ -35,6 +37,50 @@ def dam_values(county: str = A, **over: Any) -> dict:
     }  # fmt: skip
     v.update(over)
     return v
+
+
+def sample_values(kind: str, county: str = A, parents: dict[str, str] | None = None, sha: str | None = None) -> dict:
+    """Values of a valid new record of `kind` at its first step: each field required there gets a
+    plain value of its type, a parent from `parents` ({kind: uuid}); a photo shows `sha` of a dam."""
+    k = RECORD_KINDS[kind]
+    parents = parents or {}
+    values: dict[str, Any] = {"county_code": county}
+    if kind == "photo":
+        values.update(parent_kind="dam", parent_uuid=parents["dam"], sha256=sha, mime_type="image/jpeg")
+    for name in rules.required_fields(k, rules.defaults(k)):
+        if name not in values and name not in AUDIT_FIELD_NAMES:
+            values[name] = _sample(k.field(name), parents)
+    if k.geometry:
+        values["geom"] = point_hex() if k.geometry == "Point" else square_hex()
+    problems = rules.validate(k, {**{n: v for n, v in values.items() if n != "geom"}, "uuid": uid()})
+    assert not problems, (kind, problems)
+    return values
+
+
+def _sample(f: Field, parents: dict[str, str]) -> Any:
+    if f.ref is not None:  # a parent (REF), or another record's uuid
+        return parents[f.ref]
+    if f.type == ENUM:
+        return f.default or f.enum.codes()[0]
+    if f.type in (INT, REAL):
+        low = f.minimum if f.minimum is not None else 1
+        return int(low) if f.type == INT else float(low)
+    samples = {BOOL: False, DATE: "2024-05-01", DATETIME: "2024-05-01T08:00:00Z", MULTI_ENUM: []}
+    return samples.get(f.type, "样例")
+
+
+def sample_inserts(county: str = A, sha: str | None = None) -> list[dict]:
+    """One valid insert of every record kind, parents before children (a photo needs `sha` uploaded)."""
+    out: list[dict] = []
+    parents: dict[str, str] = {}
+    todo = list(RECORD_KINDS)
+    while todo:
+        kind = next(n for n in todo if RECORD_KINDS[n].parent in (None, *parents) and (n != "photo" or "dam" in parents))
+        todo.remove(kind)
+        change = insert(kind, sample_values(kind, county, parents, sha))
+        parents[kind] = change["uuid"]
+        out.append(change)
+    return out
 
 
 def fields_new(values: dict) -> dict:
@@ -101,6 +147,18 @@ class Client:
 
     def get(self, uuid: str):
         return self.api.http.get(f"/api/v1/records/{uuid}", headers=self.headers)
+
+    @property
+    def device_pk(self) -> int:
+        return device_pk(self.api.engine, self.username, self.client_id)
+
+
+def device_pk(engine: sa.Engine, username: str, client_id: str) -> int:
+    """The server's id of a user's device (also the name of its photo upload session)."""
+    d, u = tables.devices.c, tables.users.c
+    q = sa.select(d.id).join(tables.users, u.id == d.user_id)
+    with engine.connect() as conn:
+        return conn.execute(q.where(u.username == username, d.client_id == client_id)).scalar_one()
 
 
 class Api:

@@ -30,12 +30,17 @@ PUT_DOC = {
 }  # fmt: skip
 
 
-@router.head("/{sha256}", responses={404: {"description": "not uploaded (yet)"}})
+@router.head(
+    "/{sha256}",
+    responses={200: {"description": "stored and yours to read"}, 404: {"description": "not stored, or not yours"}},
+)
 def head_blob(who: CurrentUser, sha256: Sha, engine: EngineDep, store: StoreDep) -> Response:
-    """200 with Content-Length when the blob is stored; 404 otherwise (X-Upload-Offset: bytes received)."""
-    row = catalog.stored(engine, store, sha256)
+    """200 with Content-Length when you may read the blob; 404 otherwise, the same for a blob of
+    another county as for a missing one (X-Upload-Offset: bytes of your own upload so far)."""
+    row = catalog.readable(engine, store, who, sha256)
     if row is None:
-        return Response(status_code=404, headers={"X-Upload-Offset": str(store.partial_offset(sha256))})
+        offset = store.partial_offset(sha256, upload.session(who))
+        raise problems.not_found("photo", headers={"X-Upload-Offset": str(offset)})
     return Response(
         status_code=200, headers={"Content-Length": str(row["size_bytes"]), "Content-Type": row["mime_type"]}
     )
@@ -43,8 +48,8 @@ def head_blob(who: CurrentUser, sha256: Sha, engine: EngineDep, store: StoreDep)
 
 @router.get("/{sha256}/upload", response_model=UploadStatus, responses=problem_responses(401, 422))
 def upload_status(who: CurrentUser, sha256: Sha, engine: EngineDep, store: StoreDep) -> dict:
-    """How much of an upload the server has: resume a PUT from `offset`."""
-    return upload.status(engine, store, sha256)
+    """How much of your upload the server has: resume a PUT from `offset`."""
+    return upload.status(engine, store, who, sha256)
 
 
 @router.put(
@@ -65,12 +70,12 @@ async def put_blob(
 
     `Content-Range: bytes */TOTAL` with an empty body finishes an upload whose bytes all arrived."""
     max_bytes = settings.max_photo_bytes
-    done = await run_in_threadpool(upload.already_stored, engine, store, sha256)
+    done = await run_in_threadpool(upload.already_stored, engine, store, who, sha256)
     if done is not None:
         return JSONResponse(done, status_code=200)
     crange = upload.parse_range(request.headers.get("content-range"), max_bytes)
     body = await _read_body(request, max_bytes)
-    args = (engine, store, max_bytes, sha256, crange, body, who.username)
+    args = (engine, store, max_bytes, sha256, crange, body, who)
     status, out = await run_in_threadpool(upload.receive, *args)
     return JSONResponse(out, status_code=status)
 
@@ -89,12 +94,9 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     "/{sha256}", responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, **problem_responses(401, 404, 422)}
 )
 def get_blob(who: CurrentUser, sha256: Sha, engine: EngineDep, store: StoreDep) -> Response:
-    """Download a photo: only when a photo record of one of your counties references it."""
-    row = catalog.stored(engine, store, sha256)
-    if row is None or not catalog.readable(engine, who, sha256):
+    """Download a photo you uploaded or that a photo record of one of your counties references."""
+    row = catalog.readable(engine, store, who, sha256)
+    if row is None:
         raise problems.not_found("photo")
-    return StreamingResponse(
-        store.iter_file(sha256),
-        media_type=row["mime_type"],
-        headers={"Content-Length": str(row["size_bytes"]), "Cache-Control": "private, max-age=31536000, immutable"},
-    )
+    headers = {"Content-Length": str(row["size_bytes"]), "Cache-Control": "private, max-age=31536000, immutable"}
+    return StreamingResponse(store.iter_file(sha256), media_type=row["mime_type"], headers=headers)

@@ -1,0 +1,314 @@
+"""Screenshots of the remote-sensing dock and its forms for the user guide (docs/guide/rs-*.png),
+taken in real QGIS in Chinese, and a split done with QGIS's own split tool on the map canvas.
+
+    .venv/bin/python tools/rs_shots.py [--out DIR]     # default docs/guide; look at every PNG
+
+Starts the demo sync server with the demo county (data in build/rs-shots/server), downloads it as
+the technician, runs QGIS (under Xvfb when there is no display) with a fresh Chinese profile, logs
+in through the login dialog and works the dock as a person does: an overdue spot with its timeline
+and next steps, the filters, the re-check form, the notice in the spot's form, and a spot split by
+clicking a line across it with QGIS's split tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess  # nosec B404 - fixed argv
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build" / "rs-shots"
+
+# Runs inside QGIS (its own Python): the steps run one after another on the event loop.
+SHOTS = r"""
+import traceback
+from pathlib import Path
+
+from qgis.core import QgsApplication, QgsPointXY, QgsRectangle
+from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+from qgis.PyQt.QtTest import QTest
+from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox
+from qgis.utils import iface, plugins
+
+OUT = Path({out!r})
+WORK = Path({work!r})
+URL = {url!r}
+USER = {user!r}
+STORE = {store!r}
+READY = WORK / "ready"
+LOG = WORK / "log.txt"
+STEPS = []
+state = {{}}
+
+
+def log(text):
+    with LOG.open("a", encoding="utf-8") as f:
+        f.write(str(text) + "\n")
+
+
+def step(fn):
+    STEPS.append(fn)
+    return fn
+
+
+def run_next(delay=800):
+    def go():
+        if not STEPS:
+            READY.write_text("done")
+            return
+        fn = STEPS.pop(0)
+        log("step " + fn.__name__)
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - report, never hang
+            log(traceback.format_exc())
+            READY.write_text("failed")
+    QTimer.singleShot(delay, go)
+
+
+def save(widget, name):
+    widget.grab().save(str(OUT / name))
+    log("saved " + name)
+
+
+def screen(name):
+    import subprocess
+    subprocess.run(["import", "-window", "root", str(OUT / name)], check=False)
+    log("saved " + name)
+
+
+def plugin():
+    return plugins["shuibao"]
+
+
+def dock():
+    return plugin().dock("ShuibaoRsSpotDock")
+
+
+def pick(fid):
+    d = dock()
+    d.select_fid(fid)
+    QApplication.processEvents()
+
+
+def choose(combo, data):
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def spots():
+    layer = dock().layer
+    return [f for f in layer.getFeatures()]
+
+
+def zoom_to(fid, scale=4000):
+    canvas = iface.mapCanvas()
+    feature = dock().layer.getFeature(fid)
+    canvas.setCenter(feature.geometry().centroid().asPoint())
+    canvas.zoomScale(scale)
+    canvas.refresh()
+
+
+@step
+def start():
+    window = iface.mainWindow()
+    window.setGeometry(0, 0, 1600, 1000)
+    window.showMaximized()
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        manager.setMasterPassword("guide-master-password", True)
+    plugin().open_store(path=STORE)
+    from shuibao.ui.login_dialog import LoginDialog
+    dialog = LoginDialog(iface.mainWindow(), store_path=STORE)
+    dialog.url_edit.setText(URL)
+    dialog.user_edit.setText(USER[0])
+    dialog.password_edit.setText(USER[1])
+    dialog.show()
+    state["login"] = dialog
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    d = dock()
+    d.setUserVisible(True)
+    d.raise_()
+    window.resizeDocks([d], [520], Qt.Horizontal)
+    run_next(4000)
+
+
+@step
+def overdue_spot():
+    d = dock()
+    d.reload()
+    overdue = [f for f in spots() if f["step"] == "rectifying"]
+    overdue.sort(key=lambda f: f["notice_deadline"].toString("yyyy-MM-dd"))
+    fid = overdue[0].id()
+    state["overdue"] = fid
+    pick(fid)
+    zoom_to(fid)
+    QTimer.singleShot(2500, lambda: (save(d, "rs-dock.png"), screen("rs-screen.png"), run_next()))
+
+
+@step
+def filtered():
+    d = dock()
+    batch = d.facet_combos["batch"]
+    batch.setCurrentIndex(batch.count() - 1)
+    choose(d.facet_combos["determination"], "unapproved_build")
+    if d.model.rowCount():
+        pick(d.model.fid(0))
+    QTimer.singleShot(1200, lambda: (save(d, "rs-dock-filter.png"), run_next()))
+
+
+@step
+def recheck_form():
+    d = dock()
+    choose(d.facet_combos["determination"], "")
+    d.facet_combos["batch"].setCurrentIndex(0)
+    choose(d.contents.statusCombo, "issued")
+    fid = [f for f in spots() if f["step"] == "issued"][0].id()
+    state["issued"] = fid
+    pick(fid)
+    zoom_to(fid, 3000)
+    d.buttons["create:rs_recheck"].click()
+    def shoot():
+        form = d.form
+        tabs = form.attributeForm().findChildren(__import__("qgis.PyQt.QtWidgets", fromlist=["QTabWidget"]).QTabWidget)[0]
+        values = {{"disturbance_found": "true", "extent_matches": "false", "disturbed_area": 1.35,
+                   "construction_status": "building", "project_type": "real_estate",
+                   "project_name": "梅林镇安置房建设项目", "builder": "赣县区城投置业有限公司",
+                   "determination": "unapproved_build", "evidence": "现场在建住宅楼3栋，未取得水土保持方案批复"}}
+        for name, value in values.items():  # what the inspector types on site
+            form.attributeForm().changeAttribute(name, value)
+        for i in range(tabs.count()):
+            if tabs.tabText(i).replace("&", "") == "现场情况":
+                tabs.setCurrentIndex(i)
+        form.resize(760, 620)
+        QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form.png"), next_tab(form, tabs)))
+    QTimer.singleShot(1500, shoot)
+
+
+def next_tab(form, tabs):
+    for i in range(tabs.count()):
+        if tabs.tabText(i).replace("&", "") == "项目与认定":
+            tabs.setCurrentIndex(i)
+    QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form-2.png"), form.reject(), run_next()))
+
+
+@step
+def notice_form():
+    d = dock()
+    choose(d.contents.statusCombo, "determined")
+    fid = [f for f in spots() if f["step"] == "determined"][0].id()
+    pick(fid)
+    d.buttons["step:rs_spot:rectifying"].click()
+    def shoot():
+        form = d.form
+        form.resize(760, 620)
+        QTimer.singleShot(800, lambda: (save(form, "rs-notice-form.png"), form.reject(), run_next()))
+    QTimer.singleShot(1500, shoot)
+
+
+@step
+def split():
+    d = dock()
+    choose(d.contents.statusCombo, "issued")
+    fid = state["issued"]
+    pick(fid)
+    zoom_to(fid, 3000)
+    state["before"] = len(spots())
+    iface.messageBar().clearWidgets()  # the notice form's cancelled step said what it lacked
+    QTimer.singleShot(1500, lambda: draw(fid))
+
+
+def draw(fid):
+    d = dock()
+    d.buttons["split:rs_spot"].click()
+    canvas = iface.mapCanvas()
+    box = d.layer.getFeature(fid).geometry().boundingBox()
+    x = box.center().x()
+    points = [QgsPointXY(x - box.width() * 0.05, box.yMaximum() + box.height() * 0.3),
+              QgsPointXY(x + box.width() * 0.05, box.yMinimum() - box.height() * 0.3)]
+    pixels = [canvas.getCoordinateTransform().transform(p) for p in points]
+    viewport = canvas.viewport()
+    log("map tool: " + type(canvas.mapTool()).__name__)
+    def click(i):
+        if i < len(pixels):
+            pos = QPoint(int(pixels[i].x()), int(pixels[i].y()))
+            QTest.mouseMove(viewport, pos)
+            QTest.mouseClick(viewport, Qt.LeftButton, Qt.NoModifier, pos)
+            QTimer.singleShot(400, lambda: click(i + 1))
+        else:
+            pos = QPoint(int(pixels[-1].x()), int(pixels[-1].y()))
+            QTest.mouseClick(viewport, Qt.RightButton, Qt.NoModifier, pos)
+            QTimer.singleShot(1200, done)
+    QTimer.singleShot(600, lambda: click(0))
+
+
+def done():
+    d = dock()
+    count = len(spots())
+    log(f"spots before {{state['before']}}, after {{count}}, editing {{d.layer.isEditable()}}")
+    d.reload()
+    iface.mapCanvas().refresh()
+    QTimer.singleShot(300, lambda: (save(d, "rs-dock-split.png"), screen("rs-split.png"), run_next()))
+
+
+run_next(2500)
+"""
+
+
+def _load(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"shuibao_tools_{name}", ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "guide")
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        argv = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__, "--out", str(args.out)]
+        return subprocess.call(argv)  # noqa: S603
+    demo, server = _load("demo"), _load("demo_server")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    for old in BUILD.glob("*.gpkg*"):
+        old.unlink()
+    (BUILD / "ready").unlink(missing_ok=True)
+    (BUILD / "log.txt").unlink(missing_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    process, url, users = server.start_demo_server(BUILD / "server", demo._free_port(8776))
+    try:
+        tech = next((name, password) for name, role, password in users if role == "technician")
+        store = BUILD / "technician.gpkg"
+        server.first_sync_store(url, *tech, store)
+        demo.build_translations()
+        demo.write_profile(url)
+        script = BUILD / "shots.py"
+        script.write_text(
+            SHOTS.format(out=str(args.out), work=str(BUILD), url=url, user=tech, store=str(store)), encoding="utf-8"
+        )
+        qgis = subprocess.Popen(demo.qgis_command(script), env=demo.qgis_env(), cwd=ROOT)  # noqa: S603
+        try:
+            deadline = time.monotonic() + 300
+            while not (BUILD / "ready").exists() and qgis.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+        finally:
+            qgis.terminate()
+            try:
+                qgis.wait(20)
+            except subprocess.TimeoutExpired:
+                qgis.kill()
+    finally:
+        server.stop_server(process)
+    if (BUILD / "log.txt").exists():
+        print((BUILD / "log.txt").read_text(encoding="utf-8").strip())
+    return 0 if (BUILD / "ready").exists() and (BUILD / "ready").read_text() == "done" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
