@@ -1,28 +1,26 @@
 """Records with an open sync conflict, shown on the map in bold red above everything else.
 
-Design: two GeoPackage **views** inside the store, registered in ``gpkg_contents`` and
-``gpkg_geometry_columns`` so GDAL/QGIS load them as ordinary read-only vector layers:
+The store holds two GeoPackage **views** (made with the sync client's tables, see
+``layers.sync_local``), registered in ``gpkg_contents`` and ``gpkg_geometry_columns`` so GDAL/QGIS
+load them as ordinary read-only vector layers:
 
 ``sbs_conflict_point``  records with a point geometry (dams, inspections, surveys, photos…),
                         and point-less children shown at their parent's point (dam hazards);
 ``sbs_conflict_area``   records with a polygon geometry (patches, watersheds, spots), and
                         point-less children shown on their parent's polygon (measures, acceptances).
 
-A view joins the open rows of ``sbs_conflict`` with the record tables' geometry, so it is always
-correct without any work: after a sync, a resolution in the dialog, a sync run from Processing or
-``qgis_process``, or reopening the project, it shows exactly the open conflicts. The UI only has
-to ``reloadData()`` the layers to drop QGIS's feature cache. (A memory layer would need rebuilding
-after each of those events and is lost with the project.) Two views rather than one because a
-GeoPackage layer has one geometry type; QGIS would draw only one kind of a mixed ``GEOMETRY`` view.
+A view is always correct without any work: after a sync, a resolution in the dialog, a sync run
+from Processing or ``qgis_process``, or reopening the project, it shows exactly the open conflicts.
+The UI only has to ``reloadData()`` the layers to drop QGIS's feature cache. (A memory layer would
+need rebuilding after each of those events and is lost with the project.) Two views rather than
+one because a GeoPackage layer has one geometry type.
 
-Only qgis.core and sqlite3 here: no widgets. The views are built from the model's table and column
-names (never user text) and hold no data, so dropping them loses nothing.
+This module only adds, styles and refreshes the layers; it reads no table itself.
 """
 
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from qgis.core import (
@@ -31,17 +29,12 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from ..model import RECORD_KINDS, RecordKind
-from ..sync import state
 from . import project as proj
+from . import sync_local
+from .sync_local import CONFLICT_VIEWS as VIEWS
 
 CONFLICT_PROPERTY = "shuibao/conflicts"
 GROUP_KEY_SUFFIX = "#conflicts"
-SRS_ID = 4490
-VIEWS = {
-    "point": ("sbs_conflict_point", "POINT"),
-    "area": ("sbs_conflict_area", "MULTIPOLYGON"),
-}
 NAMES = {
     "zh": {"group": "冲突", "point": "冲突（点）", "area": "冲突（面）"},
     "en": {"group": "Conflicts", "point": "Conflicts (points)", "area": "Conflicts (areas)"},
@@ -49,87 +42,10 @@ NAMES = {
 RED = "220,0,0,255"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _geometry_source(kind: RecordKind) -> tuple[str, str, str] | None:
-    """(geometry family, join clause defining alias ``r`` = the record, geometry alias) for a kind."""
-    record = f"JOIN {_q(kind.name)} r ON r.uuid = c.uuid"
-    if kind.geometry:
-        return ("point" if kind.geometry.endswith("Point") else "area"), record, "r"
-    # A point-less child is shown at its parent's (or grandparent's) geometry.
-    joins, alias, k = [record], "r", kind
-    for depth in range(3):
-        if not (k.parent and k.parent_field):
-            return None
-        parent = RECORD_KINDS[k.parent]
-        nxt = f"p{depth}"
-        joins.append(f"JOIN {_q(parent.name)} {nxt} ON {nxt}.uuid = {alias}.{_q(k.parent_field)}")
-        if parent.geometry:
-            return ("point" if parent.geometry.endswith("Point") else "area"), " ".join(joins), nxt
-        alias, k = nxt, parent
-    return None
-
-
-def view_sql(family: str) -> str:
-    """The SELECT of one conflicts view (one row per record with open conflicts)."""
-    parts = []
-    for kind in RECORD_KINDS.values():
-        src = _geometry_source(kind)
-        if src is None or src[0] != family:
-            continue
-        code = f"r.{_q(kind.code_field)}" if kind.code_field else "NULL"
-        title = f"r.{_q(kind.title_field)}" if kind.title_field and kind.title_field != kind.code_field else "NULL"
-        parts.append(
-            "SELECT min(c.id) AS fid, c.kind AS kind, c.uuid AS uuid,"
-            f" CAST({code} AS TEXT) AS code, CAST({title} AS TEXT) AS title,"
-            f" count(*) AS conflicts, group_concat(c.field, ', ') AS fields, {src[2]}.geom AS geom"
-            f" FROM sbs_conflict c {src[1]}"
-            f" WHERE c.status = 'open' AND c.kind = '{kind.name}' AND {src[2]}.geom IS NOT NULL"
-            " GROUP BY c.kind, c.uuid"
-        )
-    if not parts:  # keep the view valid (and empty) for a model without such kinds
-        parts.append("SELECT NULL AS fid, NULL AS kind, NULL AS uuid, NULL AS code, NULL AS title,"
-                     " 0 AS conflicts, NULL AS fields, NULL AS geom WHERE 0")  # fmt: skip
-    return " UNION ALL ".join(parts)
-
-
 def ensure_views(store_path: str | Path) -> None:
-    """Create or update the conflicts views in the store (idempotent; one short transaction)."""
-    conn = sqlite3.connect(str(store_path), timeout=30)
-    try:
-        state.ensure(conn)
-        have = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall())
-        conn.execute("BEGIN IMMEDIATE")
-        for family, (view, gtype) in VIEWS.items():
-            create = f"CREATE VIEW {_q(view)} AS {view_sql(family)}"
-            if have.get(view) != create:
-                if view in have:
-                    conn.execute(f"DROP VIEW {_q(view)}")
-                conn.execute(create)
-            conn.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)"
-                " VALUES (?, 'features', ?, ?, ?)",
-                (view, view, "Shuibao: records with open sync conflicts (view)", SRS_ID),
-            )
-            conn.execute(
-                "INSERT OR IGNORE INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, z, m)"
-                " VALUES (?, 'geom', ?, ?, 0, 0)",
-                (view, gtype, SRS_ID),
-            )
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def open_conflict_count(store_path: str | Path) -> int:
-    conn = sqlite3.connect(str(store_path), timeout=30)
-    try:
-        state.ensure(conn)
-        return int(conn.execute("SELECT count(*) FROM sbs_conflict WHERE status = 'open'").fetchone()[0])
-    finally:
-        conn.close()
+    """Make sure the store has the conflict views (and the sync tables they read)."""
+    with sync_local.opened(store_path):
+        pass
 
 
 def _style(layer: QgsVectorLayer, family: str) -> None:

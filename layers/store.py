@@ -29,21 +29,21 @@ Journal mode
 
 from __future__ import annotations
 
-import json
 import sqlite3
+import threading
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from ..model import MODEL_VERSION, RECORD_KINDS
-from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, TEXT, RecordKind
+from ..model.schema import ENUM, INT, REAL, REF, TEXT, RecordKind
 from ..model.version import parse as parse_version
 from . import gpkg, migrations
+from .codec import to_sql, utc_now
 from .migrations import q
 
 SCHEMA_VERSION: int = migrations.LATEST
@@ -71,43 +71,6 @@ class Change:
     changed_at: str
     synced_at: str | None
     fields: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-
-
-def utc_now() -> str:
-    """Current UTC time in the GeoPackage/GDAL format ``YYYY-MM-DDTHH:MM:SS.sssZ``."""
-    return format_datetime(datetime.now(timezone.utc))
-
-
-def format_datetime(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
-def to_sql(ftype: str, value: Any) -> Any:
-    """A model value of type ``ftype`` as the store holds it.
-
-    Lists (multi-enum) as JSON text, booleans as 0/1, datetimes in UTC as GDAL writes them, dates as
-    ISO text; other values unchanged. The sync engine uses it to turn wire values into stored ones.
-    """
-    if value is None:
-        return None
-    if ftype == MULTI_ENUM and isinstance(value, (list, tuple, set)):
-        return json.dumps(list(value), ensure_ascii=False)
-    if ftype == BOOL:
-        return int(bool(value))
-    if ftype == DATETIME:
-        if isinstance(value, datetime):
-            return format_datetime(value)
-        if isinstance(value, str):
-            try:
-                return format_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
-            except ValueError:
-                return value
-    if ftype == DATE and isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def _kind(name: str) -> RecordKind:
@@ -202,19 +165,31 @@ class _Batches:
         self.sql, self.params = None, []
 
 
+# One writer at a time in this process. QGIS's OGR provider commits in a deferred transaction that
+# reads before it writes: a commit by another connection in between makes SQLite refuse the write at
+# once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out). So every write transaction here takes
+# the gate, and while a sync runs QGIS takes it around each commit of the store's layers (sync.task).
+WRITE_GATE = threading.RLock()
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error); joins a transaction already open."""
+    """``BEGIN IMMEDIATE`` … ``COMMIT`` (rollback on error) holding ``WRITE_GATE``; joins a transaction already open."""
     if conn.in_transaction:
         yield conn
         return
-    conn.execute("BEGIN IMMEDIATE")
+    gated = WRITE_GATE.acquire(timeout=BUSY_TIMEOUT_S)  # never wait forever on a forgotten gate
     try:
-        yield conn
-    except BaseException:
-        conn.rollback()
-        raise
-    conn.commit()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+    finally:
+        if gated:
+            WRITE_GATE.release()
 
 
 def use_wal(conn: sqlite3.Connection) -> None:
@@ -229,6 +204,21 @@ def use_wal(conn: sqlite3.Connection) -> None:
             pass  # another program is reading in rollback mode; we work in its mode
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+
+
+def read_meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM sb_meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
+    """Set a metadata value in the caller's transaction."""
+    conn.execute("INSERT OR REPLACE INTO sb_meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def connect_read_only(path: str | Path, timeout: float = 5.0) -> sqlite3.Connection:
+    """A connection that never writes (the docks' lists); it waits up to ``timeout`` s for a lock."""
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=timeout)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -270,13 +260,12 @@ class Store:
 
     def get_meta(self, key: str, *, conn: sqlite3.Connection | None = None) -> str | None:
         with self._conn(conn) as c:
-            row = c.execute("SELECT value FROM sb_meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+            return read_meta(c, key)
 
     def set_meta(self, key: str, value: str | None, *, conn: sqlite3.Connection | None = None) -> None:
         """Set a metadata value (e.g. the pull cursor, inside the transaction that applied the page)."""
         with self._conn(conn) as c, transaction(c):
-            c.execute("INSERT OR REPLACE INTO sb_meta (key, value) VALUES (?, ?)", (key, value))
+            write_meta(c, key, value)
 
     @property
     def schema_version(self) -> int:
@@ -374,6 +363,20 @@ class Store:
             rec["geom"] = gpkg.decode(rec["geom"])
         return rec
 
+    def row(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
+        """One record exactly as stored (geometry as its GeoPackage blob), or None."""
+        k = _kind(kind)
+        with self._conn(conn) as c:
+            cur = c.execute(f"SELECT * FROM {q(k.name)} WHERE uuid = ?", (uuid,))
+            row = cur.fetchone()
+            return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+    def delete_record(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> bool:
+        """Delete one record as a local edit (logged). False: no such record."""
+        k = _kind(kind)
+        with self._conn(conn) as c, transaction(c):
+            return c.execute(f"DELETE FROM {q(k.name)} WHERE uuid = ?", (uuid,)).rowcount > 0
+
     # --- sync side ----------------------------------------------------------------------------
 
     @contextmanager
@@ -401,8 +404,8 @@ class Store:
         conn: sqlite3.Connection | None = None,
         rebase: bool = True,
         complete: bool = False,
-    ) -> int:
-        """Write server records by uuid without logging them, and record them as the base copy.
+    ) -> dict[str, dict[str, Any] | None]:
+        """Write server records by uuid without logging them.
 
         A row is a record dict as for :meth:`insert_records` (with ``server_rev``); a row with
         ``"_deleted": True`` is a tombstone and removes the record. A record that exists locally is
@@ -410,12 +413,14 @@ class Store:
         and GDAL's R-tree triggers see an ordinary update); a new one is inserted.
 
         ``complete``: the rows are whole records (a pull item carries the record's full current
-        values, docs/API.md §5), so every field a row lacks is set to NULL, and the base copy is
-        replaced. Otherwise a row carries only the fields to change: the others keep their local
-        value, and the base copy is merged.
+        values, docs/API.md §5), so every field a row lacks is set to NULL. Otherwise a row carries
+        only the fields to change: the others keep their local value.
 
         With ``rebase`` the record's pending local edits are put back on top of the server values
         (SYNC.md: server base, then local edits), and a record deleted locally stays deleted.
+
+        Returns, per uuid, the stored values the server's rows set (geometry as its blob), None for
+        a record removed: what the sync client keeps as the base copy.
         """
         k = _kind(kind)
         table = q(k.name)
@@ -436,18 +441,16 @@ class Store:
             cols, vals, env = _prepare(k, rec, fill=False)
             extent.add(env)
             items.append((uid, False, cols, vals))
+        written: dict[str, dict[str, Any] | None] = {}
         with self._conn(conn) as c, self.applying_remote(c):
             present = self._existing(c, k, {it[0] for it in items})
-            bases: dict[str, dict[str, Any] | None] = {}  # uuid -> base row values, None: removed
-            if not complete:
-                bases.update(self._bases(c, k.name, {it[0] for it in items if not it[1]}))
             batch = _Batches(c)
             for uid, deleted, cols, vals in items:
                 if deleted:
                     if uid in present:
                         batch.add(f"DELETE FROM {table} WHERE uuid = ?", (uid,))
                         present.discard(uid)
-                    bases[uid] = None
+                    written[uid] = None
                     continue
                 if uid in present:
                     sets = [x for x in cols if x != "uuid"]
@@ -462,35 +465,14 @@ class Store:
                         vals,
                     )
                     present.add(uid)
-                old = bases.get(uid)
-                bases[uid] = dict(zip(cols, vals)) if complete or old is None else old | dict(zip(cols, vals))
+                old = written.get(uid)
+                new = dict(zip(cols, vals))
+                written[uid] = new if complete or old is None else old | new
             batch.flush()
-            gone = [(k.name, u) for u, b in bases.items() if b is None]
-            c.executemany("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", gone)
-            c.executemany(
-                "INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (
-                        k.name,
-                        u,
-                        b.get("server_rev"),
-                        json.dumps({x: v for x, v in b.items() if x != "geom"}, ensure_ascii=False),
-                        b.get("geom"),
-                    )
-                    for u, b in bases.items()
-                    if b is not None
-                ],
-            )
-            pending = (
-                rebase
-                and c.execute(
-                    "SELECT 1 FROM sb_change WHERE synced_at IS NULL AND kind = ? LIMIT 1", (k.name,)
-                ).fetchone()
-            )
-            if pending:
-                self._rebase(c, k, {u for u, b in bases.items() if b is not None})
+            if rebase and self.has_pending(c, k.name):
+                self._rebase(c, k, {u for u, w in written.items() if w is not None})
             extent.write(c, k.name)
-        return len(items)
+        return written
 
     @staticmethod
     def _existing(c: sqlite3.Connection, k: RecordKind, uuids: set[str]) -> set[str]:
@@ -504,25 +486,6 @@ class Store:
                 for r in c.execute(f"SELECT uuid FROM {q(k.name)} WHERE uuid IN ({','.join('?' * len(part))})", part)
             )
         return found
-
-    @staticmethod
-    def _bases(c: sqlite3.Connection, kind: str, uuids: set[str]) -> dict[str, dict[str, Any]]:
-        """The stored base copies of ``uuids`` as column -> stored value (geometry as its blob)."""
-        out: dict[str, dict[str, Any]] = {}
-        wanted = list(uuids)
-        for i in range(0, len(wanted), 500):
-            part = wanted[i : i + 500]
-            for uid, rev, data, geom in c.execute(
-                "SELECT uuid, server_rev, data, geom FROM sb_base"
-                f" WHERE kind = ? AND uuid IN ({','.join('?' * len(part))})",
-                (kind, *part),
-            ):
-                values = json.loads(data)
-                values["server_rev"] = rev
-                if geom is not None:
-                    values["geom"] = geom
-                out[uid] = values
-        return out
 
     def _rebase(self, c: sqlite3.Connection, k: RecordKind, uuids: set[str]) -> None:
         """Put pending local edits of the given records back on top of the server values just written."""
@@ -579,19 +542,49 @@ class Store:
             ]
             self.mark_synced(empty, conn=c)
 
-    def base(self, kind: str, uuid: str, *, conn: sqlite3.Connection | None = None) -> dict[str, Any] | None:
-        """The last server values of a record (``geom`` as GeoPackage blob), with ``server_rev``."""
-        with self._conn(conn) as c:
-            row = c.execute(
-                "SELECT server_rev, data, geom FROM sb_base WHERE kind = ? AND uuid = ?", (kind, uuid)
-            ).fetchone()
-        if row is None:
-            return None
-        values = json.loads(row[1])
-        values["server_rev"] = row[0]
-        if row[2] is not None:
-            values["geom"] = row[2]
-        return values
+    @staticmethod
+    def photo_hashes(conn: sqlite3.Connection) -> list[str]:
+        """The content hashes of the photo records, once each."""
+        return [r[0] for r in conn.execute("SELECT DISTINCT sha256 FROM photo WHERE sha256 IS NOT NULL")]
+
+    @staticmethod
+    def has_pending(conn: sqlite3.Connection, kind: str | None = None) -> bool:
+        """Any log entry (of ``kind``) not yet confirmed by the server."""
+        if kind is None:
+            return conn.execute("SELECT 1 FROM sb_change WHERE synced_at IS NULL LIMIT 1").fetchone() is not None
+        sql = "SELECT 1 FROM sb_change WHERE synced_at IS NULL AND kind = ? LIMIT 1"
+        return conn.execute(sql, (kind,)).fetchone() is not None
+
+    @staticmethod
+    def pending_count(conn: sqlite3.Connection) -> int:
+        return conn.execute("SELECT count(*) FROM sb_change WHERE synced_at IS NULL").fetchone()[0]
+
+    @staticmethod
+    def pending_uuids(conn: sqlite3.Connection, kind: str) -> set[str]:
+        """The records of a kind with edits not yet confirmed (one scan of the log)."""
+        sql = "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL"
+        return {r[0] for r in conn.execute(sql, (kind,))}
+
+    @staticmethod
+    def pending_fields(conn: sqlite3.Connection, uuids: list[str]) -> dict[str, dict]:
+        """Unconfirmed local edits of these records: uuid → {"ops": set, "fields": {name: new stored value}}."""
+        out: dict[str, dict] = {}
+        if not uuids or not Store.has_pending(conn):
+            return out
+        for i in range(0, len(uuids), 500):
+            part = uuids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            for op, uuid, fname, new in conn.execute(
+                "SELECT c.op, c.uuid, f.field, f.new FROM sb_change c"  # nosec B608 - placeholders only
+                " LEFT JOIN sb_change_field f ON f.seq = c.seq"
+                f" WHERE c.synced_at IS NULL AND c.uuid IN ({marks}) ORDER BY c.seq",
+                part,
+            ):
+                p = out.setdefault(uuid, {"ops": set(), "fields": {}})
+                p["ops"].add(op)
+                if fname is not None and op != "delete":
+                    p["fields"][fname] = new
+        return out
 
     def changes(self, since_seq: int = 0, *, conn: sqlite3.Connection | None = None) -> list[Change]:
         """Every log entry after ``since_seq`` (synced or not), oldest first."""
@@ -600,6 +593,23 @@ class Store:
     def pending_changes(self, *, conn: sqlite3.Connection | None = None) -> list[Change]:
         """Log entries not yet confirmed by the server, oldest first."""
         return self._changes("c.synced_at IS NULL", (), conn)
+
+    def pending_records(self, *, conn: sqlite3.Connection | None = None) -> list[tuple[str, str, list[int]]]:
+        """Records with unconfirmed entries, oldest edit first, with their entries' seqs (one scan)."""
+        out: dict[tuple[str, str], list[int]] = {}
+        with self._conn(conn) as c:
+            sql = "SELECT seq, kind, uuid FROM sb_change WHERE synced_at IS NULL AND kind <> '' ORDER BY seq"
+            for seq, kind, uuid in c.execute(sql):
+                out.setdefault((kind, uuid), []).append(seq)
+        return [(k, u, seqs) for (k, u), seqs in out.items()]
+
+    def changes_of(self, seqs: list[int], *, conn: sqlite3.Connection | None = None) -> list[Change]:
+        """The unconfirmed entries among ``seqs`` (looked up by key: cheap at any log size)."""
+        with self._conn(conn) as c:
+            c.execute("CREATE TEMP TABLE IF NOT EXISTS sb_wanted (seq INTEGER PRIMARY KEY)")
+            c.execute("DELETE FROM temp.sb_wanted")
+            c.executemany("INSERT OR IGNORE INTO temp.sb_wanted VALUES (?)", [(s,) for s in seqs])
+            return self._changes("c.synced_at IS NULL AND c.seq IN (SELECT seq FROM temp.sb_wanted)", (), c)
 
     def _changes(self, where: str, params: tuple[Any, ...], conn: sqlite3.Connection | None) -> list[Change]:
         out: dict[int, Change] = {}

@@ -60,9 +60,9 @@ from qgis.PyQt.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QImage
 
 from ..layers import styles
 from ..layers.forms import SECTIONS
+from ..layers.photo_files import photo_path
 from ..model import RECORD_KINDS, Thresholds, rules
 from ..model.geodesy import gk_epsg
-from ..sync.engine import photo_path
 from .data import Dataset, ReportError, display, hazard_found_on, parse_date, pick, text
 
 PAGE_W, PAGE_H = 210.0, 297.0  # A4 portrait, mm

@@ -33,8 +33,15 @@ class SyncError(Exception):
     zh = "同步失败"
     en = "synchronisation failed"
 
-    def __init__(self, en: str | None = None, zh: str | None = None, *, status: int | None = None,
-                 code: str | None = None, body: dict | None = None):
+    def __init__(
+        self,
+        en: str | None = None,
+        zh: str | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        body: dict | None = None,
+    ):
         self.en = en or self.en
         self.zh = zh or self.zh
         self.status, self.code, self.body = status, code, body or {}
@@ -69,8 +76,28 @@ class MutationGap(SyncError):
     en = "mutation id gap"
 
 
+class DeviceCopied(SyncError):
+    """Another copy of this store file already synced under its client id (see SyncEngine.claim_device)."""
+
+    zh = "此数据文件是另一文件的副本，已改用新的设备标识"
+    en = "this store file is a copy of another: it now uses a new device id"
+
+
+class AnswerMismatch(SyncError):
+    """The server's answer to a mutation id is about another record: nothing of the batch is kept."""
+
+
 class ProblemAnswer(SyncError):
     """Any other problem+json answer."""
+
+
+# What to tell the user when a problem answer carries no Chinese text of its own.
+PROBLEM_ZH = {
+    "too-large": "数据过大，服务器拒绝接收（如照片超过服务器允许的大小）",
+    "unsupported-type": "服务器不接收此类文件（只接受 JPEG、PNG、WebP 或 HEIC 照片）",
+    "hash-mismatch": "文件内容与哈希不符",
+    "upload-offset": "上传位置与服务器不符",
+}
 
 
 def _problem(resp: requests.Response) -> SyncError:
@@ -84,11 +111,14 @@ def _problem(resp: requests.Response) -> SyncError:
     zh = "；".join(e.get("zh", "") for e in errors if isinstance(e, dict) and e.get("zh")) or None
     en = "; ".join(e.get("en", "") for e in errors if isinstance(e, dict) and e.get("en")) or body.get("detail")
     slug = str(body.get("type", "")).rsplit("/", 1)[-1] or None
+    zh = zh or PROBLEM_ZH.get(slug or "")
     status = resp.status_code
     if status == 401:
         cls: type[SyncError] = AuthError
     elif slug == "model-incompatible":
         cls = ModelVersionError
+    elif slug == "device-copied":
+        cls = DeviceCopied
     elif slug == "mutation-gap":
         cls = MutationGap
     elif status >= 500:
@@ -138,8 +168,16 @@ class ApiClient:
             h.update(extra)
         return h
 
-    def request(self, method: str, path: str, *, sync: bool = False, ok: tuple[int, ...] = (200,),
-                headers: dict[str, str] | None = None, **kw: Any) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        sync: bool = False,
+        ok: tuple[int, ...] = (200,),
+        headers: dict[str, str] | None = None,
+        **kw: Any,
+    ) -> requests.Response:
         url = self.base_url + path
         attempt = 0
         while True:
@@ -207,6 +245,15 @@ class ApiClient:
         body = {"old_password": old_password, "new_password": new_password}
         self.request("POST", f"{API}/auth/password", ok=(204,), json=body)
 
+    def claim_device(self, client_id: str, file_nonce: str | None, next_nonce: str) -> bool:
+        """Tell the server which copy of the store syncs under ``client_id`` (raises DeviceCopied).
+
+        False: the server predates this check (404), nothing was claimed.
+        """
+        body = {"client_id": client_id, "file_nonce": file_nonce, "next_nonce": next_nonce}
+        resp = self.request("POST", f"{API}/sync/device", sync=True, ok=(200, 404), json=body)
+        return resp.status_code == 200
+
     def push(self, changes: list[dict], client_id: str | None = None) -> dict:
         return self._json("POST", f"{API}/sync/push", sync=True, json={"client_id": client_id, "changes": changes})
 
@@ -221,8 +268,13 @@ class ApiClient:
         return resp.json() if resp.status_code == 200 else None
 
     def resolve_conflict(self, conflict_id: int, resolution: str, value: Any = None) -> dict | None:
-        resp = self.request("POST", f"{API}/conflicts/{int(conflict_id)}/resolve", sync=True, ok=(200, 404, 409),
-                            json={"resolution": resolution, "value": value})
+        resp = self.request(
+            "POST",
+            f"{API}/conflicts/{int(conflict_id)}/resolve",
+            sync=True,
+            ok=(200, 404, 409),
+            json={"resolution": resolution, "value": value},
+        )
         return resp.json() if resp.status_code == 200 else None
 
     def upload_status(self, sha256: str) -> dict:
@@ -237,6 +289,21 @@ class ApiClient:
         body = resp.json()
         if resp.status_code == 409:
             return {"complete": False, "offset": int(body.get("offset") or 0), "mismatch": True}
+        return body
+
+    def finish_upload(self, sha256: str, total: int) -> dict:
+        """Ask the server to check and keep an upload whose bytes it all holds (an empty PUT, ``bytes */TOTAL``).
+
+        Returns the upload status; ``complete`` False with the server's ``offset`` when it holds another
+        count. A 422 ``hash-mismatch`` (the server discarded what it had) is raised as ProblemAnswer.
+        """
+        resp = self.request(
+            "PUT", f"{API}/blobs/{sha256}", ok=(200, 201, 409), data=b"",
+            headers={"Content-Type": "application/octet-stream", "Content-Range": f"bytes */{int(total)}"},
+        )  # fmt: skip
+        body = resp.json()
+        if resp.status_code == 409:
+            return {"complete": False, "offset": int(body.get("offset") or 0)}
         return body
 
     def iter_blob(self, sha256: str, chunk: int = 1 << 16) -> Iterator[bytes]:

@@ -1,46 +1,41 @@
-"""Push, pull, conflicts and photos between one offline store and the server (plain Python + sqlite3).
+"""Push and pull between one offline store and the server (plain Python + sqlite3, no QGIS).
 
 Order of one :meth:`SyncEngine.sync`:
 
 1. check the server's model version (nothing is written when it is incompatible), log in;
-2. upload photo blobs the server lacks (resumable, by content hash);
+2. upload photo blobs the server lacks (resumable, by content hash; ``sync.photos``);
 3. push: first resend every outbox mutation not yet answered (same ids), then claim the unsynced
-   change-log entries, collapse them to one net change per record, write them to the outbox
-   with fresh mutation ids *in the same transaction*, and send them in batches. An entry is
-   marked synced only when the server's answer for its mutation is stored;
+   change-log entries, collapse them to one net change per record, queue them in the outbox with
+   fresh mutation ids *in the same transaction*, and send them in batches. An entry is marked
+   synced only when the server's answer for its mutation is stored;
 4. pull pages since the cursor; each page is applied with ``Store.apply_remote`` (not logged)
    and the cursor saved in the same transaction. Local edits not yet pushed stay on top; a field
    changed on both sides to different values becomes a conflict row (the server value is shown,
    the local value is kept in the conflict);
 5. close on the server the conflicts resolved locally; download photos when configured.
 
-Ordering is by server sequence numbers only; laptop clocks are never compared.
+The engine decides; the store (``layers.store``: record tables, change log) and the sync tables
+(``layers.sync_local``: outbox, base copies, conflicts) own their SQL. Ordering is by server
+sequence numbers only; laptop clocks are never compared.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
-import shutil
 import socket
-import sqlite3
-import tempfile
 import uuid as uuidlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..layers import gpkg
-from ..layers.migrations import q
-from ..layers.store import Store, collapse, create_store, open_store, to_sql, transaction, utc_now
+from ..layers import sync_local as local
+from ..layers.codec import same, to_record, to_wire
+from ..layers.store import Change, Store, collapse, open_store, transaction
 from ..model import RECORD_KINDS
-from ..model import values as model_values
-from ..model.schema import BOOL, MULTI_ENUM, RecordKind
-from . import state, thresholds
-from .api import ApiClient, AuthError, MutationGap, SyncError
+from ..model.schema import RecordKind
+from . import photos, thresholds
+from .api import AnswerMismatch, ApiClient, AuthError, DeviceCopied, MutationGap
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +50,9 @@ class Cancelled(Exception):
 
 @dataclass
 class SyncSettings:
-    batch_size: int = 1000
-    page_size: int = 5000
+    # Sizes bound the write transactions too: QGIS commits wait for the one in progress (see store.WRITE_GATE).
+    batch_size: int = 500
+    page_size: int = 1000
     download_photos: str = "on_demand"  # or "all"
     chunk_size: int = 1 << 20
 
@@ -70,6 +66,7 @@ class SyncSummary:
     rejected: int = 0
     photos_up: int = 0
     photos_down: int = 0
+    stuck: int = 0  # edits held back (the server cannot take them yet); listed by sync_local.list_rejected
     errors: list[str] = field(default_factory=list)
     cancelled: bool = False
     client_id: str = ""
@@ -79,287 +76,10 @@ class SyncSummary:
         return asdict(self)
 
 
-# ------------------------------------------------------------------------------------------
-# Values: storage form (SQLite/GeoPackage) <-> wire form (JSON, geometry as hex ISO WKB)
-# ------------------------------------------------------------------------------------------
-def _ftype(kind: RecordKind, name: str) -> str | None:
-    try:
-        return kind.field(name).type
-    except KeyError:
-        return None
+def _reasons(errors: list[dict] | None) -> str:
+    return "; ".join(f"{e.get('zh')} ({e.get('en')})" for e in errors or [])
 
 
-def to_wire(kind: RecordKind, name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name == "geom":
-        return gpkg.decode(bytes(value)).hex()
-    ftype = _ftype(kind, name)
-    if ftype == BOOL:
-        return bool(value)
-    if ftype == MULTI_ENUM and isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    if isinstance(value, bytes):
-        return value.hex()
-    return value
-
-
-def to_storage(kind: RecordKind, name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name == "geom":
-        return gpkg.encode(bytes.fromhex(value)) if isinstance(value, str) else gpkg.encode(bytes(value))
-    ftype = _ftype(kind, name)
-    return to_sql(ftype, value) if ftype else value
-
-
-def canon(kind: RecordKind, name: str, value: Any) -> Any:
-    """A comparable form of a value in either form (never stored): the geometry by its normalised WKB,
-    every other field by the model's one comparison (model.values, which the server uses too)."""
-    if name != "geom":
-        return model_values.canon(kind, name, value)
-    if value is None or (isinstance(value, str) and value.strip() == ""):
-        return None
-    try:
-        if isinstance(value, str):
-            wkb = bytes.fromhex(value)
-        elif bytes(value[:2]) == b"GP":
-            wkb = gpkg.decode(bytes(value))
-        else:
-            wkb = bytes(value)
-        return gpkg.decode(gpkg.encode(wkb))
-    except (ValueError, gpkg.GeometryError):
-        return ("raw", str(value))
-
-
-def same(kind: RecordKind, name: str, a: Any, b: Any) -> bool:
-    return canon(kind, name, a) == canon(kind, name, b)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
-
-
-# ------------------------------------------------------------------------------------------
-# Photos on disk
-# ------------------------------------------------------------------------------------------
-def photo_dir(store: Store | str | Path) -> Path:
-    path = store.path if isinstance(store, Store) else Path(store)
-    return Path(f"{path}.photos")
-
-
-def photo_path(store: Store | str | Path, sha256: str) -> Path:
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-        raise ValueError("not a sha256")
-    return photo_dir(store) / sha256
-
-
-def _sniff(head: bytes) -> str:
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:8] == b"ftyp":
-        return "image/heic"
-    return "application/octet-stream"
-
-
-def add_photo(
-    store: Store | str | Path,
-    parent_kind: str,
-    parent_uuid: str,
-    file_path: str | Path,
-    *,
-    caption: str | None = None,
-    taken_at: str | None = None,
-    geom: bytes | None = None,
-) -> str:
-    """Hash a photo, copy it beside the store and insert its ``photo`` record. Returns the record uuid."""
-    store = store if isinstance(store, Store) else Store(store)
-    h = hashlib.sha256()
-    size = 0
-    with open(file_path, "rb") as f:
-        head = f.read(16)
-        f.seek(0)
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-            size += len(chunk)
-    sha = h.hexdigest()
-    target = photo_path(store, sha)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".part-")
-        os.close(fd)
-        shutil.copyfile(file_path, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    parent = store.get_record(parent_kind, parent_uuid)
-    if parent is None:
-        raise SyncError(f"no {parent_kind} {parent_uuid}", f"找不到上级记录 {parent_uuid}")
-    uid = str(uuidlib.uuid4())
-    rec = {"uuid": uid, "county_code": parent["county_code"], "parent_kind": parent_kind, "parent_uuid": parent_uuid,
-           "sha256": sha, "mime_type": _sniff(head), "size_bytes": size, "caption": caption, "taken_at": taken_at,
-           "geom": geom if geom is not None else parent.get("geom")}  # fmt: skip
-    store.insert_records("photo", [{k: v for k, v in rec.items() if v is not None}])
-    return uid
-
-
-# ------------------------------------------------------------------------------------------
-# Conflicts (for the UI's dialog)
-# ------------------------------------------------------------------------------------------
-CONFLICT_COLUMNS = ("id", "kind", "uuid", "field", "reason", "base", "mine", "theirs", "server_rev", "server_by",
-                    "server_at", "server_conflict_id", "source", "mutation_id", "status", "resolution",
-                    "resolved_value", "created_at", "resolved_at")  # fmt: skip
-
-
-def _open(store: Store | str | Path) -> tuple[Store, sqlite3.Connection]:
-    store = store if isinstance(store, Store) else Store(store)
-    conn = store.connect()
-    state.ensure(conn)
-    return store, conn
-
-
-def list_conflicts(store: Store | str | Path, status: str = "open") -> list[dict[str, Any]]:
-    """Conflicts as dicts (values decoded from JSON; geometry as hex WKB). status: open/resolved/all."""
-    _store, conn = _open(store)
-    try:
-        sql = f"SELECT {', '.join(CONFLICT_COLUMNS)} FROM sbs_conflict"
-        params: tuple = ()
-        if status != "all":
-            sql += " WHERE status = ?"
-            params = (status,)
-        rows = conn.execute(sql + " ORDER BY id", params).fetchall()
-    finally:
-        conn.close()
-    out = []
-    for row in rows:
-        d = dict(zip(CONFLICT_COLUMNS, row))
-        for k in ("base", "mine", "theirs", "resolved_value"):
-            d[k] = _loads(d[k])
-        out.append(d)
-    return out
-
-
-def resolve_conflict(store: Store | str | Path, conflict_id: int, choice: str, value: Any = None) -> dict[str, Any]:
-    """Resolve a conflict: ``mine``, ``theirs`` or ``value`` (then ``value`` is written).
-
-    The chosen value is written to the record as a normal local edit (logged, so the next sync
-    pushes it based on the server's current revision); the conflict is marked resolved here, and
-    closed on the server at the next sync.
-    """
-    if choice not in ("mine", "theirs", "value"):
-        raise ValueError("choice must be mine, theirs or value")
-    store, conn = _open(store)
-    try:
-        with transaction(conn):
-            row = conn.execute(
-                "SELECT kind, uuid, field, reason, mine, status FROM sbs_conflict WHERE id = ?", (conflict_id,)
-            ).fetchone()
-            if row is None:
-                raise KeyError(conflict_id)
-            kname, uuid, fname, reason, mine, status = row
-            if status != "open":
-                raise SyncError("this conflict was already resolved", "该冲突已处理")
-            kind = RECORD_KINDS[kname]
-            chosen = _loads(mine) if choice == "mine" else value
-            if choice != "theirs":
-                if fname == "*":  # local delete against a server edit: delete again
-                    conn.execute(f"DELETE FROM {q(kname)} WHERE uuid = ?", (uuid,))
-                else:
-                    cur = conn.execute(
-                        f"UPDATE {q(kname)} SET {q(fname)} = ? WHERE uuid = ?", (to_storage(kind, fname, chosen), uuid)
-                    )
-                    if cur.rowcount == 0:
-                        raise SyncError(
-                            "the record no longer exists: only the server's version can be kept",
-                            "记录已不存在，只能保留服务器版本",
-                        )
-            conn.execute(
-                "UPDATE sbs_conflict SET status = 'resolved', resolution = ?, resolved_value = ?, resolved_at = ?"
-                " WHERE id = ?",
-                (choice, _dumps(chosen) if choice != "theirs" else None, utc_now(), conflict_id),
-            )
-    finally:
-        conn.close()
-    return next(c for c in list_conflicts(store, "all") if c["id"] == conflict_id)
-
-
-def list_rejected(store: Store | str | Path) -> list[dict[str, Any]]:
-    """Mutations the server refused (kept and shown, never silently dropped)."""
-    _store, conn = _open(store)
-    try:
-        rows = conn.execute(
-            "SELECT mutation_id, kind, uuid, op, change, result FROM sbs_outbox WHERE status = 'rejected'"
-            " ORDER BY mutation_id"
-        ).fetchall()
-    finally:
-        conn.close()
-    return [{"mutation_id": r[0], "kind": r[1], "uuid": r[2], "op": r[3], "change": _loads(r[4]),
-             "result": _loads(r[5])} for r in rows]  # fmt: skip
-
-
-def _rejected(conn: sqlite3.Connection, mutation_id: int) -> tuple[str, str, str, dict]:
-    row = conn.execute(
-        "SELECT kind, uuid, op, change FROM sbs_outbox WHERE mutation_id = ? AND status = 'rejected'", (mutation_id,)
-    ).fetchone()
-    if row is None:
-        raise KeyError(mutation_id)
-    return row[0], row[1], row[2], json.loads(row[3])
-
-
-def requeue_rejected(store: Store | str | Path, mutation_id: int) -> int:
-    """Send a refused edit again at the next sync, once the user fixed the record: its change-log
-    entries are pending again, so the next push carries the record as it is now. Returns how many."""
-    store, conn = _open(store)
-    try:
-        with transaction(conn):
-            _rejected(conn, mutation_id)
-            seqs = [r[0] for r in conn.execute("SELECT seq FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))]
-            conn.execute("DELETE FROM sbs_outbox_seq WHERE mutation_id = ?", (mutation_id,))
-            count = store.mark_unsynced(seqs, conn=conn)
-            conn.execute("UPDATE sbs_outbox SET status = 'requeued', done_at = ? WHERE mutation_id = ?",
-                         (utc_now(), mutation_id))  # fmt: skip
-    finally:
-        conn.close()
-    return count
-
-
-def discard_rejected(store: Store | str | Path, mutation_id: int) -> None:
-    """Give up a refused edit: the record goes back to the server's values (a new record the server
-    never took is removed; a refused delete brings the record back). Written as server values, not
-    logged: nothing is sent for it."""
-    store, conn = _open(store)
-    try:
-        with transaction(conn):
-            kname, uuid, op, change = _rejected(conn, mutation_id)
-            base = store.base(kname, uuid, conn=conn)
-            if base is None:
-                store.apply_remote(kname, [{"uuid": uuid, "_deleted": True}], conn=conn, rebase=False)
-            else:
-                names = set(base) if op == "delete" else {*change.get("fields", {}), "server_rev"}
-                row = {n: base.get(n) for n in names if n in base or n != "geom"}
-                if row.get("geom") is not None:
-                    row["geom"] = gpkg.decode(row["geom"])
-                store.apply_remote(kname, [{**row, "uuid": uuid}], conn=conn, rebase=False)
-            conn.execute("UPDATE sbs_outbox SET status = 'discarded', done_at = ? WHERE mutation_id = ?",
-                         (utc_now(), mutation_id))  # fmt: skip
-    finally:
-        conn.close()
-
-
-# ------------------------------------------------------------------------------------------
-# The engine
-# ------------------------------------------------------------------------------------------
 class SyncEngine:
     """Synchronise one store with one server. Not thread-safe: one engine per thread."""
 
@@ -373,7 +93,6 @@ class SyncEngine:
         settings: SyncSettings | None = None,
         progress: Callable[[float], None] | None = None,
         is_canceled: Callable[[], bool] | None = None,
-        place: str | None = None,
     ):
         # A path is opened as the plugin opens it: an older store is upgraded (new kinds, new fields) first.
         self.store = store if isinstance(store, Store) else open_store(store)
@@ -382,13 +101,14 @@ class SyncEngine:
         self.settings = settings or SyncSettings()
         self._progress = progress or (lambda _p: None)
         self._is_canceled = is_canceled or (lambda: False)
-        self.place = place or f"{socket.gethostname()}:{self.store.path.resolve()}"
         self.summary = SyncSummary()
         self.server_last_id = 0
         self.counties: list[str] = []  # the user's counties (login)
         self._cid: str | None = None
+        self._to_claim: list[tuple[str, str, list[int]]] = []  # records left to claim from the last log scan
+        self._upload_failures: dict[str, photos.UploadStuck] = {}
         self.conn = self.store.connect()
-        state.ensure(self.conn)
+        local.ensure(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -406,69 +126,78 @@ class SyncEngine:
     # -- identity ---------------------------------------------------------------------------
     @property
     def client_id(self) -> str:
-        """This installation's id for the server; a copied store (other host or path) gets a new one."""
+        """This store file's id for the server: random, made at its first sync or login."""
         if self._cid is None:
-            self._cid = self._client_id()
+            with transaction(self.conn):
+                self._cid = local.get(self.conn, local.K_CLIENT)
+                if self._cid is None:
+                    self._cid = str(uuidlib.uuid4())
+                    local.put(self.conn, local.K_CLIENT, self._cid)
         return self._cid
 
-    def _client_id(self) -> str:
-        c = self.conn
-        with transaction(c):
-            cid = state.get(c, state.K_CLIENT)
-            place = state.get(c, state.K_PLACE)
-            if cid is None:
-                cid = self.store.get_meta("device_id", conn=c) or str(uuidlib.uuid4())
-                state.put(c, state.K_CLIENT, cid)
-                state.put(c, state.K_PLACE, self.place)
-            elif place != self.place:
-                cid = str(uuidlib.uuid4())
-                log.info("store moved from %s to %s: new client id %s", place, self.place, cid)
-                state.put(c, state.K_CLIENT, cid)
-                state.put(c, state.K_PLACE, self.place)
-                self._renumber(1)
-                if self.password is None:
-                    self.api.token = None
-        return cid
+    def claim_device(self) -> None:
+        """Make sure no other copy of this file pushes under its client id.
 
-    def _renumber(self, start: int) -> None:
-        """Give the unanswered outbox mutations consecutive ids from ``start`` (new device, or a gap)."""
+        A copied file carries its client id and everything else, so the file cannot tell it is a
+        copy; the server can. It keeps a nonce per client id that the file renews at every sync by
+        compare-and-set: the file shows the nonce the server last confirmed to it and a fresh random
+        one, made now and kept only once confirmed. Of two copies, the second to sync shows a nonce
+        the server no longer has: it is a copy, and takes a new client id (its unanswered mutations
+        renumbered under it), so nothing it queued is answered with the other file's results. A copy
+        taken at any moment is caught, because the fresh nonces differ. (A file killed after the
+        server confirmed but before it kept the nonce is taken for a copy too: harmless, it only
+        gets a new id.)
+        """
         c = self.conn
-        rows = [
-            r[0] for r in c.execute("SELECT mutation_id FROM sbs_outbox WHERE status = 'pending' ORDER BY mutation_id")
-        ]
-        # Move the finished ones out of the way (below every id in use): the old numbering.
-        low = c.execute("SELECT coalesce(min(mutation_id), 0) - 1 FROM sbs_outbox").fetchone()[0]
-        low = min(low, -1)
-        for sql in (
-            "UPDATE sbs_outbox_seq SET mutation_id = ? - mutation_id WHERE mutation_id > 0 AND mutation_id IN"
-            " (SELECT mutation_id FROM sbs_outbox WHERE status != 'pending')",
-            "UPDATE sbs_outbox SET mutation_id = ? - mutation_id WHERE status != 'pending' AND mutation_id > 0",
-        ):
-            c.execute(sql, (low,))
-        off = 1 << 40
-        for mid in rows:
-            c.execute("UPDATE sbs_outbox SET mutation_id = ? WHERE mutation_id = ?", (mid + off, mid))
-            c.execute("UPDATE sbs_outbox_seq SET mutation_id = ? WHERE mutation_id = ?", (mid + off, mid))
-        for i, mid in enumerate(rows):
-            c.execute("UPDATE sbs_outbox SET mutation_id = ? WHERE mutation_id = ?", (start + i, mid + off))
-            c.execute("UPDATE sbs_outbox_seq SET mutation_id = ? WHERE mutation_id = ?", (start + i, mid + off))
-        state.put(c, state.K_NEXT_ID, str(start + len(rows)))
+        fresh = str(uuidlib.uuid4())
+        try:
+            claimed = self.api.claim_device(self.client_id, local.get(c, local.K_NONCE), fresh)
+        except DeviceCopied:
+            with transaction(c):
+                self._new_identity("a copy of a file that synced after it was copied")
+            raise DeviceCopied(
+                "this store file is a copy of one that synced: it now has its own device id, and its "
+                "unsent edits are kept; log in again to send them",
+                "此数据文件是另一份已同步文件的副本，已改用自己的设备标识，未发送的修改都已保留；请重新登录后同步",
+            ) from None
+        if claimed:
+            with transaction(c):
+                local.put(c, local.K_NONCE, fresh)
+
+    def _new_identity(self, why: str) -> None:
+        """A new client id for this file (in the caller's transaction): unanswered mutations renumbered from 1."""
+        cid = str(uuidlib.uuid4())
+        log.warning("store %s: new client id %s (%s)", self.store.path, cid, why)
+        local.put(self.conn, local.K_CLIENT, cid)
+        local.put(self.conn, local.K_NONCE, None)
+        local.renumber(self.conn, 1)
+        self._cid, self.server_last_id, self.api.token = cid, 0, None
 
     def login(self) -> None:
-        cid = self.client_id
-        if self.password is not None and self.username:
-            self.api.login(self.username, self.password, cid, device_name=socket.gethostname())
-        if not self.api.token:
-            raise AuthError("no token: log in first", "尚未登录，请先登录")
-        me = self.api.me()
-        if me.get("client_id") != cid:
-            raise AuthError("the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录")
+        """Log in (with the password, else the token), check the token's device, claim the device."""
+        for attempt in range(2):
+            cid = self.client_id
+            if self.password is not None and self.username:
+                self.api.login(self.username, self.password, cid, device_name=socket.gethostname())
+            if not self.api.token:
+                raise AuthError("no token: log in first", "尚未登录，请先登录")
+            me = self.api.me()
+            if me.get("client_id") != cid:
+                raise AuthError(
+                    "the token belongs to another device: log in again", "登录令牌属于另一台设备，请重新登录"
+                )
+            try:
+                self.claim_device()
+                break
+            except DeviceCopied:
+                if attempt or self.password is None:
+                    raise  # a token belongs to the old device: the user logs in again
         self.server_last_id = int(me.get("last_mutation_id") or 0)
         self.username = me.get("username", self.username)
         self.counties = [c for c in me.get("counties") or () if isinstance(c, str)]
         with transaction(self.conn):
-            state.put(self.conn, state.K_SERVER, self.api.base_url)
-            state.put(self.conn, state.K_USER, self.username)
+            local.put(self.conn, local.K_SERVER, self.api.base_url)
+            local.put(self.conn, local.K_USER, self.username)
 
     # -- the whole sync ---------------------------------------------------------------------
     def sync(self) -> SyncSummary:
@@ -487,109 +216,95 @@ class SyncEngine:
             self._progress(90)
             self.close_resolved()
             if self.settings.download_photos == "all":
-                self.download_photos()
+                self.summary.photos_down += photos.download_all(
+                    self.store, self.conn, self.api, self._check, self.summary.errors
+                )
             self._progress(100)
         except Cancelled:
             self.summary.cancelled = True
         return self.summary
 
+    def upload_photos(self) -> None:
+        uploader = photos.Uploader(self.store, self.conn, self.api, self.settings.chunk_size, self._check)
+        self.summary.photos_up += uploader.upload_all()
+        self._upload_failures = uploader.failed
+        for sha, why in uploader.failed.items():
+            self.summary.errors.append(f"photo {sha[:12]}: {why}")
+
     # -- push -------------------------------------------------------------------------------
     def pending_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM sb_change WHERE synced_at IS NULL").fetchone()[0]
+        return self.store.pending_count(self.conn)
 
     def push(self) -> None:
-        retried_blobs = False
-        for _round in range(1000):
+        """Send the outbox, then claim and send new edits, until nothing is left (or a stop)."""
+        with transaction(self.conn):
+            local.release_held(self.conn)  # held records are tried once more in each sync
+        for _round in range(100_000):
             self._check()
-            batch = self._outbox_batch()
+            batch = local.outbox_batch(self.conn, self.settings.batch_size)
             if not batch:
                 if not self.claim():
                     return
                 continue
             try:
-                resp = self.api.push([b[1] for b in batch], self.client_id)
+                resp = self.api.push([change for _mid, change in batch], self.client_id)
             except MutationGap as gap:
                 expected = int(gap.body.get("expected_mutation_id") or 0)
                 if expected <= 0 or expected == batch[0][0]:
                     raise
                 with transaction(self.conn):
-                    self._renumber(expected)
+                    local.renumber(self.conn, expected)
                 continue
-            stop = self._record_results(batch, resp.get("results", []))
-            if stop == "retry":
-                if retried_blobs:
-                    self.summary.errors.append("photo blobs missing on the server; will retry later")
-                    return
-                retried_blobs = True
-                self.upload_photos()
-            elif stop:
+            if self._record_results(batch, resp.get("results", [])):
                 return
 
-    def _outbox_batch(self) -> list[tuple[int, dict, list[int]]]:
-        rows = self.conn.execute(
-            "SELECT mutation_id, change FROM sbs_outbox WHERE status = 'pending' ORDER BY mutation_id LIMIT ?",
-            (self.settings.batch_size,),
-        ).fetchall()
-        out = []
-        for mid, change in rows:
-            ch = json.loads(change)
-            ch["mutation_id"] = mid
-            out.append((mid, ch, []))
-        return out
-
     def claim(self) -> int:
-        """Move unsynced change-log entries into outbox mutations (one transaction). Returns how many."""
+        """Move the unsynced change-log entries of up to one batch of records into outbox mutations
+        (one short transaction; only when every earlier mutation is answered). Returns how many.
+
+        The log is scanned once and then taken a batch at a time; entries added meanwhile are found
+        by the next scan. A record claimed without its newest entries is still right: a mutation
+        carries the record's current values, and the later entries then make no change.
+        """
         c = self.conn
+        if not self._to_claim:
+            self._to_claim = self.store.pending_records(conn=c)
         with transaction(c):
-            if c.execute("SELECT 1 FROM sbs_outbox WHERE status = 'pending' LIMIT 1").fetchone():
+            if local.has_unanswered(c):
                 return 0
-            claimed = {
-                r[0]
-                for r in c.execute(
-                    "SELECT s.seq FROM sbs_outbox_seq s JOIN sb_change ch ON ch.seq = s.seq WHERE ch.synced_at IS NULL"
-                )
-            }
-            entries = [ch for ch in self.store.pending_changes(conn=c) if ch.seq not in claimed]
-            if not entries:
-                return 0
-            groups: dict[tuple[str, str], list] = {}
+            held = local.still_held(c)
+            records = [r for r in self._to_claim[: self.settings.batch_size + len(held)] if r[:2] not in held]
+            records = records[: self.settings.batch_size]
+            del self._to_claim[: self.settings.batch_size + len(held)]
+            entries = self.store.changes_of([s for _k, _u, seqs in records for s in seqs], conn=c)
+            groups: dict[tuple[str, str], list[Change]] = {}
             for ch in entries:
                 groups.setdefault((ch.kind, ch.uuid), []).append(ch)
-            next_id = max(int(state.get(c, state.K_NEXT_ID) or 1), self.server_last_id + 1)
-            outbox, links, noop = [], [], []
-            now = utc_now()
+            next_id = max(local.next_mutation_id(c), self.server_last_id + 1)
+            queued: list[tuple[int, dict, list[int]]] = []
+            noop: list[int] = []
             for (kname, uuid), chs in sorted(groups.items(), key=lambda kv: kv[1][0].seq):
-                seqs = [ch.seq for ch in chs]
-                change = self._net_change(c, kname, uuid, chs)
+                change = self._net_change(kname, uuid, chs)
                 if change is None:
-                    noop.extend(seqs)
+                    noop.extend(ch.seq for ch in chs)
                     continue
-                outbox.append((next_id, kname, uuid, change["op"], _dumps(change), now))
-                links.extend((s, next_id) for s in seqs)
+                queued.append((next_id, change, [ch.seq for ch in chs]))
                 next_id += 1
-            c.executemany(
-                "INSERT INTO sbs_outbox (mutation_id, kind, uuid, op, change, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                outbox,
-            )
-            c.executemany("INSERT OR REPLACE INTO sbs_outbox_seq (seq, mutation_id) VALUES (?, ?)", links)
+            local.add_mutations(c, queued, next_id)
             if noop:
                 self.store.mark_synced(noop, conn=c)
-            state.put(c, state.K_NEXT_ID, str(next_id))
-        return len(outbox) + len(noop)
+        return len(queued) + len(noop) or (1 if self._to_claim else 0)
 
-    def _row(self, c: sqlite3.Connection, kind: RecordKind, uuid: str) -> dict[str, Any] | None:
-        cur = c.execute(f"SELECT * FROM {q(kind.name)} WHERE uuid = ?", (uuid,))
-        row = cur.fetchone()
-        return None if row is None else dict(zip([d[0] for d in cur.description], row))
-
-    def _net_change(self, c: sqlite3.Connection, kname: str, uuid: str, chs: list) -> dict | None:
+    def _net_change(self, kname: str, uuid: str, chs: list[Change]) -> dict | None:
+        """The wire change of one record's log entries against its base copy (None: nothing to send)."""
         kind = RECORD_KINDS.get(kname)
         if kind is None:
             return None
+        c = self.conn
         net = collapse(chs)
-        base = self.store.base(kname, uuid, conn=c)
+        base = local.base(c, kname, uuid)
         base_rev = int(base["server_rev"] or 0) if base else 0
-        row = self._row(c, kind, uuid)
+        row = self.store.row(kname, uuid, conn=c)
         op = net[0].op if net else ("delete" if row is None else "update")
         if row is None or op == "delete":
             if base is None:
@@ -616,155 +331,125 @@ class SyncEngine:
         return {"kind": kname, "uuid": uuid, "op": "update" if base is not None else "insert",
                 "base_rev": base_rev, "fields": fields}  # fmt: skip
 
-    def _record_results(self, batch: list[tuple[int, dict, list[int]]], results: list[dict]) -> str | None:
-        """Store the server's answers (one transaction). Returns 'retry'/'stop' when the batch stopped."""
+    def _record_results(self, batch: list[tuple[int, dict]], results: list[dict]) -> bool:
+        """Store the server's answers (one transaction). True when the push must stop here.
+
+        A mutation the server cannot take yet (``retry``: its photo is not on the server) is held
+        out of the outbox with the reason, and the ones after it move up: they go out next.
+        """
         by_id = {int(r["mutation_id"]): r for r in results if r.get("mutation_id") is not None}
+        self._check_answers(batch, by_id)
         c = self.conn
-        stop = None
+        stop = False
         refetch: list[tuple[str, str]] = []
         with transaction(c):
-            for mid, change, _ in batch:
-                res = by_id.get(mid)
-                status = res.get("status") if res else None
-                if status not in FINAL:
-                    stop = "retry" if status == "retry" else (stop or "stop")
+            held = local.held_records(c)
+            for mid, change in batch:
+                res = by_id.get(mid) or {}
+                status = res.get("status")
+                if status == "retry":
+                    self._hold(mid, change, res.get("errors") or [])
                     break
-                assert res is not None  # nosec B101 - narrowed above
-                seqs = [r[0] for r in c.execute("SELECT seq FROM sbs_outbox_seq WHERE mutation_id = ?", (mid,))]
+                if status not in FINAL:
+                    stop = True
+                    break
                 kind = RECORD_KINDS[change["kind"]]
                 if status in ("applied", "conflict", "unknown"):
-                    self._advance_base(c, kind, change, res)
+                    local.advance_base(c, kind, change, res)
                     self.summary.sent += 1
                 if status == "rejected":
                     self.summary.rejected += 1
-                    self.summary.errors.append(
-                        f"{change['kind']} {change['uuid']}: "
-                        + "; ".join(f"{e.get('zh')} ({e.get('en')})" for e in res.get("errors", []))
-                    )
+                    self.summary.errors.append(f"{change['kind']} {change['uuid']}: {_reasons(res.get('errors'))}")
                 for conf in res.get("conflicts") or []:
-                    self._add_conflict(c, kind, conf.get("uuid") or change["uuid"], conf.get("field", "*"),
-                                       conf.get("reason", "field"), conf.get("base"), conf.get("client"),
-                                       conf.get("server"), conf.get("server_rev"), conf.get("server_by"),
-                                       conf.get("server_at"), conf.get("id"), "push", mid)  # fmt: skip
+                    self._add_conflict(conf.get("uuid") or change["uuid"], kind, conf.get("field", "*"),
+                                       conf.get("reason", "field"), base=conf.get("base"), mine=conf.get("client"),
+                                       theirs=conf.get("server"),
+                                       server=(conf.get("server_rev"), conf.get("server_by"), conf.get("server_at")),
+                                       server_conflict_id=conf.get("id"), source="push", mutation_id=mid)  # fmt: skip
                 if res.get("conflicts"):
                     refetch.append((change["kind"], change["uuid"]))
+                seqs = local.seqs_of(c, mid)
                 if seqs:
                     self.store.mark_synced(seqs, conn=c)
-                c.execute(
-                    "UPDATE sbs_outbox SET status = ?, result = ?, done_at = ? WHERE mutation_id = ?",
-                    (status, _dumps(res), utc_now(), mid),
-                )
+                local.finish(c, mid, status, res)
+                if (change["kind"], change["uuid"]) in held:
+                    local.unhold(c, change["kind"], change["uuid"])
         for kname, uuid in refetch:
             self._refetch(kname, uuid)
         return stop
 
-    def _advance_base(self, c: sqlite3.Connection, kind: RecordKind, change: dict, res: dict) -> None:
-        """After an acknowledged change the base copy holds what the server now has for its fields."""
-        applied = set(res.get("applied") or [])
-        fields = {k: v["new"] for k, v in change["fields"].items() if k in applied}
-        row = c.execute("SELECT server_rev, data, geom FROM sb_base WHERE kind = ? AND uuid = ?",
-                        (kind.name, change["uuid"])).fetchone()  # fmt: skip
-        if change["op"] == "delete":
-            if res.get("status") != "conflict":
-                c.execute("DELETE FROM sb_base WHERE kind = ? AND uuid = ?", (kind.name, change["uuid"]))
-            return
-        if row is None:
-            if change["op"] != "insert" or res.get("status") == "rejected":
-                return
-            rev, data, geom = res.get("rev") or 0, {}, None
-        else:
-            rev, data, geom = row[0], json.loads(row[1]), row[2]
-        for name, new in fields.items():
-            if name == "geom":
-                geom = to_storage(kind, name, new)
-            else:
-                data[name] = to_storage(kind, name, new)
-        c.execute("INSERT OR REPLACE INTO sb_base (kind, uuid, server_rev, data, geom) VALUES (?, ?, ?, ?, ?)",
-                  (kind.name, change["uuid"], rev, _dumps(data), geom))  # fmt: skip
+    def _hold(self, mid: int, change: dict, errors: list[dict]) -> None:
+        """Hold a mutation the server cannot take yet, with why (and why its photo did not upload)."""
+        sha = (change.get("fields", {}).get("sha256") or {}).get("new")
+        why = self._upload_failures.get(sha)
+        if why is not None:
+            errors = [*errors, {"code": "upload", "zh": why.zh, "en": why.en}]
+        local.hold(self.conn, mid, errors)
+        self.summary.stuck += 1
+        self.summary.errors.append(
+            f"{change['kind']} {change['uuid']}: 暂未发送，下次同步时重试（held, tried again at the next sync）: "
+            + _reasons(errors)
+        )
 
-    def _add_conflict(
-        self,
-        c: sqlite3.Connection,
-        kind: RecordKind,
-        uuid: str,
-        fname: str,
-        reason: str,
-        base: Any,
-        mine: Any,
-        theirs: Any,
-        server_rev: Any,
-        server_by: Any,
-        server_at: Any,
-        server_conflict_id: Any,
-        source: str,
-        mutation_id: int | None,
-    ) -> None:
-        if (
-            server_conflict_id is not None
-            and c.execute("SELECT 1 FROM sbs_conflict WHERE server_conflict_id = ?", (server_conflict_id,)).fetchone()
-        ):
-            return
-        c.execute(
-            "INSERT INTO sbs_conflict (kind, uuid, field, reason, base, mine, theirs, server_rev, server_by,"
-            " server_at, server_conflict_id, source, mutation_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (kind.name, uuid, fname, reason, _dumps(base), _dumps(mine), _dumps(theirs), server_rev, server_by,
-             server_at, server_conflict_id, source, mutation_id, utc_now()),
-        )  # fmt: skip
-        self.summary.conflicts += 1
+    def _check_answers(self, batch: list[tuple[int, dict]], by_id: dict[int, dict]) -> None:
+        """Refuse a batch whose answers are about other records than what was sent under their ids.
+
+        That happens only when another file pushed under this client id (a copy the device claim
+        could not see): nothing of the batch is recorded, the file takes a new client id, and its
+        edits stay queued for the next sync.
+        """
+        for mid, change in batch:
+            res = by_id.get(mid) or {}
+            if res.get("status") not in ("applied", "conflict", "rejected"):
+                continue
+            if (res.get("kind"), res.get("uuid")) != (change["kind"], change["uuid"]):
+                with transaction(self.conn):
+                    self._new_identity(f"the answer to mutation {mid} is about {res.get('kind')} {res.get('uuid')}")
+                raise AnswerMismatch(
+                    f"the server's answer to edit no. {mid} is about another record ({res.get('kind')} "
+                    f"{res.get('uuid')}, sent: {change['kind']} {change['uuid']}): another copy of this file may "
+                    "have synced under its device id. Nothing of this batch was marked as sent, the edits are kept "
+                    "and this file now has its own device id: sync again",
+                    f"服务器对第 {mid} 号修改的答复属于另一条记录（{res.get('kind')} {res.get('uuid')}，本机发送的是 "
+                    f"{change['kind']} {change['uuid']}），可能另一份数据文件副本使用了本机的设备标识。本批修改未标记为已同步，"
+                    "全部保留；本文件已改用自己的设备标识，请重新同步",
+                )
+
+    def _add_conflict(self, uuid: str, kind: RecordKind, fname: str, reason: str, **kw: Any) -> None:
+        if local.add_conflict(self.conn, kind.name, uuid, fname, reason, **kw):
+            self.summary.conflicts += 1
 
     def _refetch(self, kname: str, uuid: str) -> None:
         """Bring one record back to the server's state (after a conflict the server kept its values)."""
         item = self.api.get_record(uuid)
         with transaction(self.conn):
-            if item is None:
-                self._apply_rows(self.conn, RECORD_KINDS[kname], [{"uuid": uuid, "_deleted": True}])
-            else:
-                self._apply_items([item])
+            self._apply_items([item or {"kind": kname, "uuid": uuid, "deleted": True}])
 
     # -- pull -------------------------------------------------------------------------------
     def pull(self) -> None:
-        cursor = state.get(self.conn, state.K_CURSOR)
+        cursor = local.get(self.conn, local.K_CURSOR)
         for _page in range(1_000_000):
             self._check()
             page = self.api.pull(cursor, self.settings.page_size)
             items = page.get("items", [])
-            c = self.conn
-            with transaction(c):
+            with transaction(self.conn):
                 self._apply_items(items)
                 cursor = page.get("cursor") or cursor
-                state.put(c, state.K_CURSOR, cursor)
+                local.put(self.conn, local.K_CURSOR, cursor)
             self.summary.received += len(items)
             if not page.get("has_more"):
                 return
 
-    def _pending_fields(self, c: sqlite3.Connection, uuids: list[str]) -> dict[str, dict]:
-        """Unsynced local edits of these records: uuid → {ops, fields: {name: new}}."""
-        out: dict[str, dict] = {}
-        if not uuids or not c.execute("SELECT 1 FROM sb_change WHERE synced_at IS NULL LIMIT 1").fetchone():
-            return out
-        for i in range(0, len(uuids), 500):
-            part = uuids[i : i + 500]
-            marks = ",".join("?" * len(part))
-            for op, uuid, fname, new in c.execute(
-                "SELECT c.op, c.uuid, f.field, f.new FROM sb_change c"  # nosec B608 - placeholders only
-                " LEFT JOIN sb_change_field f ON f.seq = c.seq"
-                f" WHERE c.synced_at IS NULL AND c.uuid IN ({marks}) ORDER BY c.seq",
-                part,
-            ):
-                p = out.setdefault(uuid, {"ops": set(), "fields": {}})
-                p["ops"].add(op)
-                if fname is not None and op != "delete":
-                    p["fields"][fname] = new
-        return out
-
     def _apply_items(self, items: list[dict]) -> None:
-        """Apply pulled items inside the caller's transaction; find conflicts with unpushed edits."""
+        """Apply pulled items inside the caller's transaction; find conflicts with unpushed edits.
+
+        A field changed on both sides keeps the server value in the record (its unpushed local
+        edit is dropped from the log) and the local value in a conflict row.
+        """
         c = self.conn
-        pending = self._pending_fields(c, [it["uuid"] for it in items])
+        pending = self.store.pending_fields(c, [it["uuid"] for it in items])
         by_kind: dict[str, list[dict]] = {}
-        conflicted: list[tuple[RecordKind, str, dict[str, Any]]] = []
-        photos = []
+        shas = []
         for it in items:
             kind = RECORD_KINDS.get(it["kind"])
             if kind is None:
@@ -774,196 +459,61 @@ class SyncEngine:
                 row = {"uuid": uuid, "_deleted": True}
             else:
                 vals = it.get("values") or {}
-                row = {k: vals[k] for k in kind.field_names() if k in vals}  # full state: apply_remote(complete)
+                # the full state (docs/API.md §5): applied as complete rows
+                row = {k: to_record(kind, k, vals[k]) for k in kind.field_names() if k in vals}
                 row["uuid"] = uuid
                 if kind.geometry and vals.get("geom"):
-                    row["geom"] = bytes.fromhex(vals["geom"])
+                    row["geom"] = to_record(kind, "geom", vals["geom"])
                 if kind.name == "photo" and row.get("sha256"):
-                    photos.append(row["sha256"])
+                    shas.append(row["sha256"])
             p = pending.get(uuid)
             if p:
-                lost = self._pull_conflicts(c, kind, it, p)
+                lost = self._pull_conflicts(kind, it, p)
                 if lost:
-                    conflicted.append((kind, uuid, lost))
+                    self.store.drop_pending_fields(kind.name, uuid, lost, conn=c)
                 else:
                     self.summary.merged += 1
             by_kind.setdefault(kind.name, []).append(row)
         for kname, rows in by_kind.items():
-            self._apply_rows(c, RECORD_KINDS[kname], rows)
-        for kind, uuid, lost in conflicted:
-            self._drop_local(c, kind, uuid, lost)
-        if photos:
-            c.executemany(
-                "INSERT OR IGNORE INTO sbs_photo (sha256, status, updated_at) VALUES (?, 'remote', ?)",
-                [(s, utc_now()) for s in photos],
-            )
+            local.apply_server_records(self.store, c, kname, rows, complete=True)
+        if shas:
+            local.photos_seen_on_server(c, shas)
 
-    def _apply_rows(self, c: sqlite3.Connection, kind: RecordKind, rows: list[dict]) -> None:
-        """Write pulled records (full states, docs/API.md §5) and tombstones; local edits stay on top."""
-        if rows:
-            self.store.apply_remote(kind.name, rows, conn=c, complete=True)
-
-    def _pull_conflicts(self, c: sqlite3.Connection, kind: RecordKind, item: dict, p: dict) -> dict[str, Any]:
-        """Conflicts between a pulled record and unpushed local edits; returns {field: server value}."""
+    def _pull_conflicts(self, kind: RecordKind, item: dict, p: dict) -> list[str]:
+        """Conflicts between a pulled record and unpushed local edits; returns the fields lost locally."""
         if "delete" in p["ops"]:
-            return {}  # a local delete stays; the push reports a conflict if the server changed it
-        base = self.store.base(kind.name, item["uuid"], conn=c) or {}
+            return []  # a local delete stays; the push reports a conflict if the server changed it
+        base = local.base(self.conn, kind.name, item["uuid"]) or {}
         vals = item.get("values") or {}
-        who = (item.get("rev"), item.get("updated_by"), item.get("updated_at"))
-        lost: dict[str, Any] = {}
-        if item.get("deleted"):
-            for name, mine in p["fields"].items():
-                if name in SERVER_OWNED:
-                    continue
-                self._add_conflict(c, kind, item["uuid"], name, "deleted", to_wire(kind, name, base.get(name)),
-                                   to_wire(kind, name, mine), None, *who, None, "pull", None)  # fmt: skip
-                lost[name] = None
-            return lost
-        newly_delisted = (kind.delisting and vals.get("register_status") == "delisted"
+        server = (item.get("rev"), item.get("updated_by"), item.get("updated_at"))
+        deleted = bool(item.get("deleted"))
+        newly_delisted = (not deleted and kind.delisting and vals.get("register_status") == "delisted"
                           and base.get("register_status") != "delisted")  # fmt: skip
+        lost = []
         for name, mine in p["fields"].items():
-            if name in SERVER_OWNED or "insert" in p["ops"] and not base:
+            if name in SERVER_OWNED or (not deleted and "insert" in p["ops"] and not base):
                 continue
-            theirs = vals.get(name)
-            if same(kind, name, theirs, mine):
+            theirs = None if deleted else vals.get(name)
+            if deleted:
+                reason = "deleted"
+            elif same(kind, name, theirs, mine):
                 continue
-            if newly_delisted and name not in DELIST_FIELDS:
+            elif newly_delisted and name not in DELIST_FIELDS:
                 reason = "delisted"
             elif same(kind, name, theirs, base.get(name)):
                 continue  # the server did not touch it: the local edit goes on top
             else:
                 reason = "field"
-            self._add_conflict(c, kind, item["uuid"], name, reason, to_wire(kind, name, base.get(name)),
-                               to_wire(kind, name, mine), theirs, *who, None, "pull", None)  # fmt: skip
-            lost[name] = theirs
+            self._add_conflict(item["uuid"], kind, name, reason, base=to_wire(kind, name, base.get(name)),
+                               mine=to_wire(kind, name, mine), theirs=theirs, server=server, source="pull")  # fmt: skip
+            lost.append(name)
         return lost
-
-    def _drop_local(self, c: sqlite3.Connection, kind: RecordKind, uuid: str, lost: dict[str, Any]) -> None:
-        """Show the server value of conflicted fields; the local value lives on in the conflict row."""
-        self.store.drop_pending_fields(kind.name, uuid, lost, conn=c)
-        settable = {n: v for n, v in lost.items() if n != "uuid"}
-        if settable:
-            with self.store.applying_remote(c):
-                sets = ", ".join(f"{q(n)} = ?" for n in settable)
-                c.execute(f"UPDATE {q(kind.name)} SET {sets} WHERE uuid = ?",  # nosec B608 - model names
-                          (*(to_storage(kind, n, v) for n, v in settable.items()), uuid))  # fmt: skip
 
     # -- conflicts resolved locally: close them on the server ----------------------------
     def close_resolved(self) -> None:
-        rows = self.conn.execute(
-            "SELECT id, server_conflict_id FROM sbs_conflict WHERE status = 'resolved' AND server_closed = 0"
-        ).fetchall()
-        for cid, server_id in rows:
+        for cid, server_id in local.resolved_to_close(self.conn):
             self._check()
             if server_id is not None:
                 self.api.resolve_conflict(int(server_id), "server")
             with transaction(self.conn):
-                self.conn.execute("UPDATE sbs_conflict SET server_closed = 1 WHERE id = ?", (cid,))
-
-    # -- photos -----------------------------------------------------------------------------
-    def upload_photos(self) -> None:
-        c = self.conn
-        rows = c.execute(
-            "SELECT DISTINCT p.sha256 FROM photo p LEFT JOIN sbs_photo s ON s.sha256 = p.sha256"
-            " WHERE p.sha256 IS NOT NULL AND (s.sha256 IS NULL OR s.status = 'pending')"
-        ).fetchall()
-        for (sha,) in rows:
-            self._check()
-            path = photo_path(self.store, sha)
-            if not path.is_file():
-                continue  # a photo made elsewhere; its owner uploads it
-            if self.upload_blob(sha, path):
-                self.summary.photos_up += 1
-
-    def upload_blob(self, sha: str, path: Path) -> bool:
-        """Upload one blob resumably from the server's offset. True when it was sent now."""
-        total = path.stat().st_size
-        status = self.api.upload_status(sha)
-        sent = False
-        with open(path, "rb") as f:
-            for _ in range(100_000):
-                if status.get("complete"):
-                    break
-                offset = int(status.get("offset") or 0)
-                if offset >= total:
-                    offset = 0
-                f.seek(offset)
-                data = f.read(self.settings.chunk_size)
-                status = self.api.put_chunk(sha, data, offset, total)
-                sent = True
-                with transaction(self.conn):
-                    self.conn.execute(
-                        "INSERT OR REPLACE INTO sbs_photo (sha256, size, status, offset, updated_at)"
-                        " VALUES (?, ?, 'pending', ?, ?)",
-                        (sha, total, int(status.get("offset") or 0), utc_now()),
-                    )
-                self._check()
-        with transaction(self.conn):
-            self.conn.execute(
-                "INSERT OR REPLACE INTO sbs_photo (sha256, size, status, offset, updated_at)"
-                " VALUES (?, ?, 'uploaded', ?, ?)",
-                (sha, total, total, utc_now()),
-            )
-        return sent
-
-    def fetch_photo(self, sha: str) -> Path:
-        """The local file of a photo, downloaded (and verified) when missing."""
-        target = photo_path(self.store, sha)
-        if target.is_file():
-            return target
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".dl-")
-        h = hashlib.sha256()
-        try:
-            with os.fdopen(fd, "wb") as f:
-                for chunk in self.api.iter_blob(sha):
-                    h.update(chunk)
-                    f.write(chunk)
-                f.flush()
-                os.fsync(f.fileno())
-            if h.hexdigest() != sha:
-                raise SyncError("downloaded photo does not match its hash", "下载的照片与哈希不符")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        self.summary.photos_down += 1
-        return target
-
-    def download_photos(self) -> None:
-        for (sha,) in self.conn.execute("SELECT DISTINCT sha256 FROM photo WHERE sha256 IS NOT NULL").fetchall():
-            self._check()
-            if not photo_path(self.store, sha).is_file():
-                try:
-                    self.fetch_photo(sha)
-                except SyncError as exc:
-                    self.summary.errors.append(f"photo {sha[:12]}: {exc}")
-
-
-# ------------------------------------------------------------------------------------------
-# Convenience
-# ------------------------------------------------------------------------------------------
-def sync_store(store: Store | str | Path, api: ApiClient, **kw: Any) -> SyncSummary:
-    with SyncEngine(store, api, **kw) as engine:
-        return engine.sync()
-
-
-def first_sync(store_path: str | Path, api: ApiClient, username: str, password: str, **kw: Any) -> SyncSummary:
-    """Log in and download the user's counties into a new store (refuses to overwrite a file)."""
-    api.check_model()  # before the file is made
-    store = create_store(store_path)
-    return sync_store(store, api, username=username, password=password, **kw)
-
-
-def fetch_photo(store: Store | str | Path, api: ApiClient, sha256: str) -> Path:
-    with SyncEngine(store, api) as engine:
-        return engine.fetch_photo(sha256)
-
-
-def pending_mutations(store: Store | str | Path) -> Iterable[dict]:
-    _store, conn = _open(store)
-    try:
-        rows = conn.execute("SELECT mutation_id, change FROM sbs_outbox WHERE status = 'pending'").fetchall()
-    finally:
-        conn.close()
-    return [{"mutation_id": r[0], **json.loads(r[1])} for r in rows]
+                local.mark_closed(self.conn, cid)

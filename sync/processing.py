@@ -19,8 +19,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from .api import ApiClient, SyncError
-from .engine import SyncEngine, SyncSettings
+from .api import SyncError
+from .engine import SyncSettings
+from .run import run_sync
 
 COUNTS = ("sent", "received", "merged", "conflicts", "rejected", "photos_up", "photos_down")
 
@@ -80,15 +81,11 @@ class SyncAlgorithm(QgsProcessingAlgorithm):
             token = creds["token"] or None
         settings = SyncSettings(download_photos="all" if self.parameterAsBool(parameters, self.PHOTOS, context)
                                 else "on_demand")  # fmt: skip
-        api = ApiClient(url, token)
         try:
-            with SyncEngine(store, api, username=user, password=password, settings=settings,
-                            progress=feedback.setProgress, is_canceled=feedback.isCanceled) as engine:  # fmt: skip
-                summary = engine.sync()
+            summary = run_sync(store, url, username=user, password=password, token=token, settings=settings,
+                               progress=feedback.setProgress, is_canceled=feedback.isCanceled).summary  # fmt: skip
         except SyncError as exc:
             raise QgsProcessingException(exc.user_message()) from exc
-        finally:
-            api.close()
         for err in summary.errors:
             feedback.reportError(err)
         out = {name.upper(): getattr(summary, name) for name in COUNTS}

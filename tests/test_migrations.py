@@ -7,7 +7,7 @@ import sqlite3
 import struct
 
 import pytest
-from shuibao.layers import gpkg, migrations
+from shuibao.layers import gpkg, migrations, sync_local
 from shuibao.layers.store import SCHEMA_VERSION, open_store
 
 UID = "00000000-0000-4000-8000-000000000001"
@@ -63,11 +63,11 @@ def test_migrate_v1_to_current_keeps_data_and_log(v1_path):
     assert (rec["name"], rec["geom"]) == ("local2", point(114.6, 25.6))
     assert store.count("patch") == 1
     # the base copy is what the server last said: local edits undone
-    base = store.base("dam", UID)
+    conn = store.connect()
+    base = sync_local.base(conn, "dam", UID)
     assert base["name"] == "server" and base["server_rev"] == 3 and base["code"] == "S1"
     assert gpkg.decode(base["geom"]) == point(114.5, 25.5)
     # only records from the server have a base
-    conn = store.connect()
     assert conn.execute("SELECT count(*) FROM sb_base").fetchone()[0] == 1
     # triggers still capture, and seq numbers go on
     with conn:
@@ -75,7 +75,9 @@ def test_migrate_v1_to_current_keeps_data_and_log(v1_path):
     last = store.changes()[-1]
     assert last.fields == {"area": (12.5, 13.0)} and last.seq > max(r[0] for r in log_before)
     # sync apply works on the migrated store
-    store.apply_remote("dam", [{"uuid": UID, "server_rev": 4, "name": "server", "code": "S2"}])
+    sync_local.apply_server_records(
+        store, conn, "dam", [{"uuid": UID, "server_rev": 4, "name": "server", "code": "S2"}], complete=False
+    )
     assert json.loads(conn.execute("SELECT data FROM sb_base").fetchone()[0])["code"] == "S2"
     assert store.get_record("dam", UID)["name"] == "local2"
     # opening again is a no-op

@@ -10,10 +10,10 @@ import json
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shuibao.layers import codec as client
 from shuibao.model import RECORD_KINDS
 from shuibao.model.schema import BOOL, DATE, DATETIME, ENUM, FIELD_TYPES, INT, MULTI_ENUM, REAL
 from shuibao.model.values import canon, same
-from shuibao.sync import engine as client
 from shuibao_server.sync import compare
 
 # One field of each type (the comparison depends on the type only).

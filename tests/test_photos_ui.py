@@ -12,10 +12,10 @@ import pytest
 from qgis.core import Qgis, QgsAttributeEditorElement, QgsProject
 from qgis.PyQt.QtCore import QBuffer, QByteArray, QIODevice, QSize
 from qgis.PyQt.QtGui import QColor, QImage
+from shuibao.layers import photo_files
 from shuibao.layers.forms import PHOTO_FILE_FIELDS, photos_html
 from shuibao.layers.project import open_store_in_project
 from shuibao.layers.store import Store
-from shuibao.sync import engine as eng
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, PatchDock
 from shuibao.ui.photos import THUMB, THUMBNAILS, exif_taken_at
@@ -161,9 +161,11 @@ def test_refused_files_write_nothing(dam_dock, small_store, tmp_path):
 def test_missing_blob_shows_placeholder_and_asks_for_login(dam_dock, small_store, tmp_path):
     dock, layers, dam = dam_dock
     jpeg = _image(tmp_path / "remote.jpg", 320, 240, "gray")
-    uid = eng.add_photo(small_store, "dam", dam["uuid"], jpeg, caption="远端照片")  # as if pulled from the server
+    uid = photo_files.add_photo(
+        small_store, "dam", dam["uuid"], jpeg, caption="远端照片"
+    )  # as if pulled from the server
     sha = Store(small_store).get_record("photo", uid)["sha256"]
-    eng.photo_path(small_store, sha).unlink()
+    photo_files.photo_path(small_store, sha).unlink()
     layers["photo"].dataProvider().reloadData()
     dock.reload()
     strip = dock.photos
@@ -255,12 +257,12 @@ def test_download_on_demand(iface, tmp_path):
         dam = h.dam(name="石门坝")
         s1.insert_records("dam", [dam])
         jpeg = _image(tmp_path / "crack.jpg", 800, 600, "sienna")
-        eng.add_photo(s1, "dam", dam["uuid"], jpeg, caption="坝顶裂缝")
+        photo_files.add_photo(s1, "dam", dam["uuid"], jpeg, caption="坝顶裂缝")
         assert h.sync(s1, server, "ann").photos_up == 1
         s2 = h.new_store(tmp_path / "b.gpkg")
         assert h.sync(s2, server, "bob").received == 2
         sha = hashlib.sha256(jpeg.read_bytes()).hexdigest()
-        assert not eng.photo_path(s2, sha).exists()
+        assert not photo_files.photo_path(s2, sha).exists()
 
         layers = open_store_in_project(str(s2.path), QgsProject.instance(), language="zh")
         dock = _dock(DamDock, iface)
@@ -281,13 +283,13 @@ def test_download_on_demand(iface, tmp_path):
             assert dialog is not None, strip.last_message
             assert dialog.image.size() == QSize(800, 600)
             dialog.close()
-            assert eng.photo_path(s2, sha).read_bytes() == jpeg.read_bytes()
+            assert photo_files.photo_path(s2, sha).read_bytes() == jpeg.read_bytes()
             assert len(list(layers["dam"].getFeatures())) == 1
             strip.flush()
             assert strip.listWidget.item(0).icon().cacheKey() != strip._missing_icon.cacheKey()
 
             strip.credentials = lambda: (server.url, "not-a-token")
-            eng.photo_path(s2, sha).unlink()
+            photo_files.photo_path(s2, sha).unlink()
             strip.last_dialog = None
             assert strip.open_item(strip.listWidget.item(0)) is None
             wait_until(lambda: strip.download_task is None)

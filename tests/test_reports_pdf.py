@@ -11,10 +11,10 @@ import subprocess
 import pytest
 from qgis.PyQt.QtCore import Qt
 from qgis.PyQt.QtGui import QColor, QFont, QImage, QPainter
+from shuibao.layers.photo_files import add_photo
 from shuibao.model import THRESHOLDS, rules
 from shuibao.reports import layouts
 from shuibao.reports.data import Dataset, ReportError
-from shuibao.sync.engine import add_photo
 
 OPTIONS = layouts.FormOptions("赣县区", "赣县区水土保持中心")
 

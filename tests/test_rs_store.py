@@ -14,7 +14,7 @@ from shuibao.layers import store as store_module
 from shuibao.layers.store import Store, open_store
 from shuibao.model import MODEL_VERSION, RECORD_KINDS
 from shuibao.sync.api import ApiClient
-from shuibao.sync.engine import first_sync, sync_store
+from shuibao.sync.run import run_sync
 
 NEW_KINDS = ("rs_spot", "rs_recheck")
 
@@ -54,7 +54,7 @@ def test_an_old_store_with_pending_edits_gains_the_spots(demo_server, tmp_path, 
         # store's upgrade (new tables, the cursor reset), not the version handshake.
         api = ApiClient(demo_server.url, model_version=MODEL_VERSION)
         try:
-            summary = first_sync(path, api, name, password)
+            summary = run_sync(path, api, username=name, password=password, first=True).summary
         finally:
             api.close()
         assert not summary.errors, summary.errors
@@ -73,7 +73,7 @@ def test_an_old_store_with_pending_edits_gains_the_spots(demo_server, tmp_path, 
     assert store.get_meta("sync.cursor") is None  # the next sync pulls everything again
     api = ApiClient(demo_server.url)
     try:
-        summary = sync_store(store, api, username=name, password=password)
+        summary = run_sync(store.path, api, username=name, password=password).summary
     finally:
         api.close()
     assert not summary.errors, summary.errors

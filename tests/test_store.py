@@ -14,7 +14,7 @@ import time
 
 import pytest
 import sqlite_utils
-from shuibao.layers import gpkg
+from shuibao.layers import gpkg, sync_local
 from shuibao.layers.store import (
     SCHEMA_VERSION,
     Store,
@@ -290,12 +290,30 @@ def test_log_seq_never_reused(store):
 # --- sync side -------------------------------------------------------------------------------------
 
 
+def _apply(store: Store, kind: str, rows: list[dict], complete: bool = False, conn=None) -> dict:
+    """Server rows written as the sync client writes them: records and base copies together."""
+    own = conn or store.connect()
+    try:
+        return sync_local.apply_server_records(store, own, kind, rows, complete=complete)
+    finally:
+        if conn is None:
+            own.close()
+
+
+def _base(store: Store, kind: str, uuid: str) -> dict | None:
+    conn = store.connect()
+    try:
+        return sync_local.base(conn, kind, uuid)
+    finally:
+        conn.close()
+
+
 def test_apply_remote_not_logged_and_base_kept(store):
     rows = [dict(r, uuid=f"00000000-0000-4000-8000-00000000000{i}", server_rev=5) for i, r in enumerate(_dams(3))]
-    assert store.apply_remote("dam", rows) == 3
+    assert len(_apply(store, "dam", rows)) == 3
     assert store.count("dam") == 3
     assert store.pending_changes() == []
-    base = store.base("dam", rows[0]["uuid"])
+    base = _base(store, "dam", rows[0]["uuid"])
     assert (
         base["server_rev"] == 5
         and base["code"] == "D0"
@@ -305,27 +323,27 @@ def test_apply_remote_not_logged_and_base_kept(store):
     conn = store.connect()
     assert conn.execute("SELECT applying FROM sb_sync_state").fetchone()[0] == 0
     # an update from the server: upsert by uuid, still not logged
-    store.apply_remote("dam", [{"uuid": rows[0]["uuid"], "server_rev": 6, "name": "服务器名"}])
+    _apply(store, "dam", [{"uuid": rows[0]["uuid"], "server_rev": 6, "name": "服务器名"}])
     assert store.get_record("dam", rows[0]["uuid"])["name"] == "服务器名"
-    assert store.base("dam", rows[0]["uuid"])["server_rev"] == 6
+    assert _base(store, "dam", rows[0]["uuid"])["server_rev"] == 6
     assert store.pending_changes() == []
     # tombstone
-    store.apply_remote("dam", [{"uuid": rows[2]["uuid"], "_deleted": True}])
-    assert store.count("dam") == 2 and store.base("dam", rows[2]["uuid"]) is None
+    _apply(store, "dam", [{"uuid": rows[2]["uuid"], "_deleted": True}])
+    assert store.count("dam") == 2 and _base(store, "dam", rows[2]["uuid"]) is None
     assert store.pending_changes() == []
 
 
 def test_apply_remote_rebases_local_edits(store):
     uid = "00000000-0000-4000-8000-000000000001"
-    store.apply_remote("dam", [{"uuid": uid, "server_rev": 1, "name": "a", "code": "C1"}])
+    _apply(store, "dam", [{"uuid": uid, "server_rev": 1, "name": "a", "code": "C1"}])
     conn = store.connect()
     with conn:
         conn.execute("UPDATE dam SET name = 'local' WHERE uuid = ?", (uid,))
-    store.apply_remote("dam", [{"uuid": uid, "server_rev": 2, "name": "a", "code": "C2"}])
+    _apply(store, "dam", [{"uuid": uid, "server_rev": 2, "name": "a", "code": "C2"}])
     rec = store.get_record("dam", uid)
     assert (rec["name"], rec["code"]) == ("local", "C2")
     assert [c.fields for c in store.pending_changes()] == [{"name": ("a", "local")}]
-    assert store.base("dam", uid)["code"] == "C2"
+    assert _base(store, "dam", uid)["code"] == "C2"
 
 
 def _rtree_consistent(conn, table: str) -> None:
@@ -353,7 +371,7 @@ def test_apply_remote_upserts_existing_geometry_in_place(store, table):
     """A server update of a record that exists with geometry: UPDATE in place, fid kept, R-tree right."""
     shape = point if table == "dam" else square
     uids = [f"00000000-0000-4000-8000-00000000010{i}" for i in range(3)]
-    store.apply_remote(table, [{"uuid": u, "server_rev": 1, "code": f"C{i}", "geom": shape(114.0 + i, 25.0)}
+    _apply(store, table, [{"uuid": u, "server_rev": 1, "code": f"C{i}", "geom": shape(114.0 + i, 25.0)}
                                for i, u in enumerate(uids)])  # fmt: skip
     conn = store.connect()
     fids = dict(conn.execute(f"SELECT uuid, fid FROM {table}").fetchall())
@@ -363,7 +381,8 @@ def test_apply_remote_upserts_existing_geometry_in_place(store, table):
     local = [c.uuid for c in store.pending_changes()]
     store.mark_synced(max(c.seq for c in store.changes()))
     logged = len(store.changes())
-    store.apply_remote(
+    _apply(
+        store,
         table,
         [
             {"uuid": uids[0], "server_rev": 2, "code": "C0", "geom": shape(116.5, 26.5)},
@@ -382,8 +401,8 @@ def test_apply_remote_upserts_existing_geometry_in_place(store, table):
     assert _in_box(conn, table, 112.9, 23.9, 113.1, 24.1) == local
     # nothing logged
     assert store.pending_changes() == [] and len(store.changes()) == logged
-    assert gpkg.decode(store.base(table, uids[0])["geom"]) == shape(116.5, 26.5)
-    assert "geom" not in store.base(table, uids[1])
+    assert gpkg.decode(_base(store, table, uids[0])["geom"]) == shape(116.5, 26.5)
+    assert "geom" not in _base(store, table, uids[1])
     # and a QGIS-style spatial filter through OGR sees the new position
     from osgeo import ogr
 
@@ -398,19 +417,19 @@ def test_apply_remote_partial_and_complete_rows(store):
     """A row with some fields changes only those; a complete row (a pull item) NULLs absent fields."""
     uid = "00000000-0000-4000-8000-000000000201"
     full = dict(_dams(1)[0], uuid=uid, server_rev=1, crest_width=3.5)
-    store.apply_remote("dam", [full])
-    store.apply_remote("dam", [{"uuid": uid, "server_rev": 2, "name": "新"}])
+    _apply(store, "dam", [full])
+    _apply(store, "dam", [{"uuid": uid, "server_rev": 2, "name": "新"}])
     rec = store.get_record("dam", uid)
     assert (rec["name"], rec["crest_width"], rec["code"], rec["server_rev"]) == ("新", 3.5, "D0", 2)
     assert rec["geom"] == full["geom"]
-    base = store.base("dam", uid)
+    base = _base(store, "dam", uid)
     assert (base["name"], base["crest_width"], base["server_rev"]) == ("新", 3.5, 2)  # merged
     assert gpkg.decode(base["geom"]) == full["geom"]
-    store.apply_remote("dam", [{"uuid": uid, "server_rev": 3, "code": "D0", "name": "再"}], complete=True)
+    _apply(store, "dam", [{"uuid": uid, "server_rev": 3, "code": "D0", "name": "再"}], complete=True)
     rec = store.get_record("dam", uid)
     assert (rec["name"], rec["code"], rec["crest_width"], rec["geom"]) == ("再", "D0", None, None)
     assert rec["created_at"]  # NOT NULL: the column default
-    base = store.base("dam", uid)
+    base = _base(store, "dam", uid)
     assert base["crest_width"] is None and "geom" not in base and base["server_rev"] == 3
     conn = store.connect()
     _rtree_consistent(conn, "dam")
@@ -419,7 +438,8 @@ def test_apply_remote_partial_and_complete_rows(store):
 
 def test_apply_remote_keeps_order_within_a_page(store):
     uid = "00000000-0000-4000-8000-000000000301"
-    n = store.apply_remote(
+    n = _apply(
+        store,
         "dam",
         [
             {"uuid": uid, "server_rev": 1, "name": "a", "geom": point(114.0, 25.0)},
@@ -428,17 +448,17 @@ def test_apply_remote_keeps_order_within_a_page(store):
             {"uuid": uid, "server_rev": 4, "name": "c", "geom": point(115.0, 26.0)},
         ],
     )
-    assert n == 4
+    assert list(n) == [uid]
     rec = store.get_record("dam", uid)
     assert (rec["name"], rec["code"], rec["server_rev"]) == ("c", None, 4)
-    assert store.base("dam", uid)["server_rev"] == 4
+    assert _base(store, "dam", uid)["server_rev"] == 4
     _rtree_consistent(store.connect(), "dam")
     assert store.pending_changes() == []
 
 
 def test_drop_pending_fields(store):
     uid = "00000000-0000-4000-8000-000000000401"
-    store.apply_remote("dam", [{"uuid": uid, "server_rev": 1, "name": "a", "code": "C"}])
+    _apply(store, "dam", [{"uuid": uid, "server_rev": 1, "name": "a", "code": "C"}])
     conn = store.connect()
     with conn:
         conn.execute("UPDATE dam SET name = 'x' WHERE uuid = ?", (uid,))
@@ -470,7 +490,7 @@ def test_applying_flag_is_invisible_to_other_connections(store):
 def test_cursor_and_page_in_one_transaction(store):
     conn = store.connect()
     with store.applying_remote(conn):
-        store.apply_remote("dam", [{"uuid": "00000000-0000-4000-8000-000000000009", "server_rev": 1}], conn=conn)
+        _apply(store, "dam", [{"uuid": "00000000-0000-4000-8000-000000000009", "server_rev": 1}], conn=conn)
         store.set_meta("pull_cursor", "42", conn=conn)
     assert store.get_meta("pull_cursor") == "42" and store.count("dam") == 1
 

@@ -6,9 +6,13 @@ import shutil
 
 import pytest
 import shuibao_sync_harness as h
+from shuibao.layers import photo_files
+from shuibao.layers import sync_local as local
 from shuibao.model import MODEL_VERSION
 from shuibao.sync import engine as eng
+from shuibao.sync import photos
 from shuibao.sync.api import ApiClient, ModelVersionError
+from shuibao.sync.run import run_sync
 
 A, PASSWORD, Server, dam, delete, new_store = h.A, h.PASSWORD, h.Server, h.dam, h.delete, h.new_store
 point_wkb, store_contents, sync, update = h.point_wkb, h.store_contents, h.sync, h.update
@@ -60,8 +64,8 @@ def test_lost_response_replay(server, tmp_path):
         e.api.check_model()
         e.login()
         e.claim()
-        batch = e._outbox_batch()
-        first = api.push([b[1] for b in batch], e.client_id)  # the answer is "lost": not recorded
+        batch = local.outbox_batch(e.conn, 100)
+        first = api.push([change for _mid, change in batch], e.client_id)  # the answer is "lost": not recorded
         assert first["results"][0]["status"] == "applied"
         update(s1, "dam", d["uuid"], name="改名")  # an edit while the push was in flight
         summary = e.sync()  # resends the same mutation id, then the new edit
@@ -110,10 +114,10 @@ def test_three_inspectors_merge_and_conflict(server, tmp_path):
     assert sync(stores[2], server, "cat").conflicts == 0
     r = sync(stores[1], server, "bob")
     assert r.conflicts == 1
-    conflicts = eng.list_conflicts(stores[1])
+    conflicts = local.list_conflicts(stores[1])
     assert [(c["field"], c["mine"], c["theirs"]) for c in conflicts] == [("name", "乙", "甲")]
     assert stores[1].get_record("dam", u0)["name"] == "甲"  # the server value is shown
-    eng.resolve_conflict(stores[1], conflicts[0]["id"], "mine")
+    local.resolve_conflict(stores[1], conflicts[0]["id"], "mine")
     sync(stores[1], server, "bob")
     for s, u in zip(stores, users):
         sync(s, server, u)
@@ -141,11 +145,11 @@ def test_conflict_found_on_pull(server, tmp_path):
         assert e.summary.conflicts == 1
         e.push()
         e.pull()
-    conflicts = eng.list_conflicts(s2)
+    conflicts = local.list_conflicts(s2)
     assert [(c["field"], c["mine"], c["theirs"], c["source"]) for c in conflicts] == [("name", "乙", "甲", "pull")]
     truth = server.contents("ann")[("dam", d["uuid"])]
     assert (truth["name"], truth["dam_height"], truth["crest_length"]) == ("甲", 5.0, 9.0)
-    eng.resolve_conflict(s2, conflicts[0]["id"], "value", "丙")
+    local.resolve_conflict(s2, conflicts[0]["id"], "value", "丙")
     sync(s2, server, "bob")
     sync(s1, server, "ann")
     assert server.contents("ann")[("dam", d["uuid"])]["name"] == "丙"
@@ -164,10 +168,10 @@ def test_edit_versus_delist(server, tmp_path):
     update(s2, "dam", d["uuid"], dam_height=33.0)
     r = sync(s2, server, "ann")
     assert r.conflicts == 1
-    (c,) = eng.list_conflicts(s2)
+    (c,) = local.list_conflicts(s2)
     assert c["reason"] == "delisted" and c["mine"] == 33.0
     assert s2.get_record("dam", d["uuid"])["register_status"] == "delisted"
-    eng.resolve_conflict(s2, c["id"], "theirs")
+    local.resolve_conflict(s2, c["id"], "theirs")
     sync(s2, server, "ann")
     assert store_contents(s1) == store_contents(s2) == server.contents("ann")
 
@@ -182,7 +186,7 @@ def test_model_version_mismatch_writes_nothing(server, tmp_path):
         e.sync()
     assert "不兼容" in str(err.value) and "incompatible" in str(err.value)
     assert s1.pending_changes() == before
-    assert eng.pending_mutations(s1) == []
+    assert local.pending_mutations(s1) == []
     assert server.contents("ann") == {}
     # and a server answer 409 is mapped too (header sent on the sync request itself)
     api2 = ApiClient(server.url, model_version=newer)
@@ -198,7 +202,7 @@ def test_photos_resumable_and_on_demand(server, tmp_path):
     jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4000 + b"\xff\xd9"
     src = tmp_path / "p.jpg"
     src.write_bytes(jpeg)
-    pid = eng.add_photo(s1, "dam", d["uuid"], src, caption="坝顶裂缝")
+    pid = photo_files.add_photo(s1, "dam", d["uuid"], src, caption="坝顶裂缝")
     sha = s1.get_record("photo", pid)["sha256"]
     # upload the first chunk only, as if the network broke half-way
     api = ApiClient(server.url)
@@ -210,14 +214,16 @@ def test_photos_resumable_and_on_demand(server, tmp_path):
     assert r.photos_up == 1 and r.sent == 2 and not r.errors
     r2 = sync(s2, server, "bob")
     assert r2.received == 2 and r2.photos_down == 0
-    assert not eng.photo_path(s2, sha).exists()
+    assert not photo_files.photo_path(s2, sha).exists()
     with eng.SyncEngine(s2, ApiClient(server.url), username="bob", password=PASSWORD) as e2:
         e2.login()
-        path = e2.fetch_photo(sha)
+        path = photos.fetch_photo(s2, e2.api, sha)
     assert path.read_bytes() == jpeg
     s3 = tmp_path / "c.gpkg"
-    r3 = eng.first_sync(s3, ApiClient(server.url), "cat", PASSWORD, settings=eng.SyncSettings(download_photos="all"))
-    assert r3.photos_down == 1 and eng.photo_path(s3, sha).read_bytes() == jpeg
+    r3 = run_sync(
+        s3, server.url, username="cat", password=PASSWORD, first=True, settings=eng.SyncSettings(download_photos="all")
+    ).summary
+    assert r3.photos_down == 1 and photo_files.photo_path(s3, sha).read_bytes() == jpeg
 
 
 def test_store_copied_to_another_laptop(server, tmp_path):

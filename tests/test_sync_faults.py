@@ -1,6 +1,10 @@
 """Fault injection: kills, cut connections, server restarts, disk full, and a Hypothesis state machine.
 
-Every test ends by comparing the server's and the stores' contents with what was entered.
+Each fault happens at a chosen point, never on a timer, and the test asserts it happened there:
+the client killed in a subprocess before or after the N-th request of a kind (34 points on
+SQLite, the 17 after an answer on PostGIS), the server killed at five points of a push
+(``SHUIBAO_FAULT``, on both). Every test ends by
+comparing the server's and the stores' contents with what was entered.
 """
 
 from __future__ import annotations
@@ -8,12 +12,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import socket
+import signal
 import subprocess
-import sys
-import threading
-import time
 import uuid as uuidlib
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,11 +23,15 @@ import shuibao_sync_harness as h
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from shuibao.layers import sync_local as local
+from shuibao.layers.photo_files import add_photo
 from shuibao.layers.store import Store
 from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient, SyncError
+from shuibao.sync.engine import SyncEngine
 
 PASSWORD = h.PASSWORD
+pg_cluster = h.pg_cluster
 
 
 @pytest.fixture
@@ -37,99 +43,6 @@ def server(tmp_path):
     srv.start()
     yield srv
     srv.stop()
-
-
-# ------------------------------------------------------------------------------------------
-# A fault-injecting TCP proxy (for faults a real server cannot produce)
-# ------------------------------------------------------------------------------------------
-class Proxy:
-    """Forwards 127.0.0.1:port to the server. ``faults`` is a list of (mode, request prefix):
-    ``cut_request`` closes the connection after part of a matching request; ``cut_response``
-    delivers the request and drops the answer."""
-
-    def __init__(self, target_port: int):
-        self.target = target_port
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(50)
-        self.port = self.sock.getsockname()[1]
-        self.faults: list[tuple[str, bytes]] = []
-        self.fired: list[str] = []
-        self.lock = threading.Lock()
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _take(self, chunk: bytes) -> str | None:
-        with self.lock:
-            for i, (mode, prefix) in enumerate(self.faults):
-                if chunk.startswith(prefix):
-                    del self.faults[i]
-                    self.fired.append(mode)
-                    return mode
-        return None
-
-    def _serve(self, client: socket.socket) -> None:
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=30)
-        except OSError:
-            client.close()
-            return
-        state = {"drop": False}
-
-        def down() -> None:
-            try:
-                while True:
-                    data = upstream.recv(65536)
-                    if not data:
-                        break
-                    if state["drop"]:
-                        break
-                    client.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (client, upstream):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-                    s.close()
-
-        threading.Thread(target=down, daemon=True).start()
-        try:
-            while True:
-                data = client.recv(65536)
-                if not data:
-                    break
-                mode = self._take(data)
-                if mode == "cut_request":
-                    upstream.sendall(data[: max(1, len(data) // 2)])
-                    raise OSError("cut")
-                if mode == "cut_response":
-                    state["drop"] = True
-                upstream.sendall(data)
-        except OSError:
-            for s in (client, upstream):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-                s.close()
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 # ------------------------------------------------------------------------------------------
@@ -153,66 +66,147 @@ def check_same(server, user: str, stores: list[Store], expect: dict[str, dict] |
             assert names[u] == d["name"]
 
 
-SYNC_SCRIPT = """
-import sys
-from shuibao.sync.api import ApiClient
-from shuibao.sync.engine import SyncEngine, SyncSettings
-store, url, user, pw, batch, page = sys.argv[1:7]
-api = ApiClient(url, retries=1, backoff=0.05)
-with SyncEngine(store, api, username=user, password=pw,
-                settings=SyncSettings(batch_size=int(batch), page_size=int(page))) as e:
-    s = e.sync()
-print("DONE", s.sent, s.received)
-"""
-
-
-def run_killed(store: Path, server, user: str, delay: float, batch: int = 100, page: int = 100) -> bool:
-    """Run a sync in a subprocess and SIGKILL it after ``delay`` s. True when it finished first."""
-    proc = subprocess.Popen(  # nosec B603 - fixed argv
-        [sys.executable, "-c", SYNC_SCRIPT, str(store), server.url, user, PASSWORD, str(batch), str(page)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        proc.wait(delay)
-        out = proc.stdout.read().decode()
-        return "DONE" in out
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-        return False
-    finally:
-        proc.stdout.close()
-        proc.stderr.close()
-
-
 # ------------------------------------------------------------------------------------------
 # tests
 # ------------------------------------------------------------------------------------------
-def test_sigkill_during_push_and_pull(server, tmp_path):
-    rnd = random.Random(4)
-    s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
-    expect = entered(s1, 1500, "坝")
-    kills = 0
-    for _ in range(6):
-        if run_killed(s1.path, server, "ann", rnd.uniform(0.5, 3.0), batch=100):
-            break
-        kills += 1
-        # edits keep arriving between the killed runs
-        more = entered(s1, 5, "后")
-        expect.update(more)
-    h.sync(s1, server, "ann")
-    for _ in range(6):
-        if run_killed(s2.path, server, "bob", rnd.uniform(0.5, 3.0), page=100):
-            break
-        kills += 1
-    h.sync(s2, server, "bob")
-    h.sync(s1, server, "ann")
-    assert kills > 0
-    check_same(server, "ann", [s1, s2], expect)
+# ------------------------------------------------------------------------------------------
+# The client killed at chosen requests (SYNC.md 3, 4, 9), each in its own subprocess
+# ------------------------------------------------------------------------------------------
+SETTINGS = {"batch_size": 70, "page_size": 100, "chunk_size": 65_536}
+PHOTO_BYTES = 150_000  # three chunks
+DEVICE = ("POST", "/api/v1/sync/device")
+LOGIN, BLOB, PUSH, PULL = (
+    ("POST", "/api/v1/auth/login"),
+    ("PUT", "/api/v1/blobs/"),
+    ("POST", "/api/v1/sync/push"),
+    (
+        "GET",
+        "/api/v1/sync/pull",
+    ),
+)
+KILL_POINTS = [
+    (laptop, request, nth, when)
+    for laptop, plan in (
+        ("ann", ((LOGIN, (1,)), (DEVICE, (1,)), (BLOB, (1, 2, "last")), (PUSH, (1, 2, "last")), (PULL, (1, "last")))),
+        ("bob", ((LOGIN, (1,)), (PUSH, (1, 2, "last")), (PULL, (1, 2, "last")))),
+    )
+    for request, nths in plan
+    for nth in nths
+    for when in ("before", "after")
+]
+_counties = iter(range(1, 10_000))
+
+
+# On PostGIS the points after an answer was read: before it, the server saw nothing of the request.
+KILL_CASES = [("sqlite", p) for p in KILL_POINTS] + [("postgis", p) for p in KILL_POINTS if p[3] == "after"]
+
+
+@pytest.fixture(scope="module")
+def servers(request, tmp_path_factory):
+    """``servers(backend)``: one server per database for the module, started when first asked for."""
+    made: dict[str, h.Server] = {}
+
+    def get(backend: str) -> h.Server:
+        if backend not in made:
+            made[backend] = h.server_for(backend, request, tmp_path_factory.mktemp(f"server-{backend}")).start()
+        return made[backend]
+
+    yield get
+    for srv in made.values():
+        srv.stop()
+
+
+class Laptops:
+    """Two laptops of a county of their own: ann (technician) and bob (inspector).
+
+    Prepared: 60 dams on both. Then typed offline: ann adds 150 dams, renames 30, deletes 6, sets
+    the height of 5 and adds a photo (three chunks); bob adds 120 dams, sets the crest width of 20
+    and the height of the same 5 (other values: conflicts). Each pushes three batches.
+    """
+
+    def __init__(self, server: h.Server, tmp: Path):
+        self.server, self.led = server, h.Ledger()
+        county = f"36{next(_counties):04d}"
+        self.users = {"ann": f"ann{county}", "bob": f"bob{county}"}
+        server.add_user(self.users["ann"], "technician", (county,))
+        server.add_user(self.users["bob"], "inspector", (county,))
+        self.stores = {name: h.new_store(tmp / name / "store.gpkg") for name in self.users}
+        self.county = county
+        self.tmp = tmp
+
+    def sync(self, laptop: str):
+        return h.sync(self.stores[laptop], self.server, self.users[laptop])
+
+    def prepare_and_type(self) -> None:
+        ann, bob, led = self.stores["ann"], self.stores["bob"], self.led
+        old = led.insert("ann", ann, "dam", [h.dam(self.county, name=f"旧{i}") for i in range(60)])
+        self.sync("ann")
+        self.sync("bob")
+        led.insert("ann", ann, "dam", [h.dam(self.county, name=f"甲{i}") for i in range(150)])
+        for u in old[:30]:
+            led.update("ann", ann, "dam", u, name="甲改")
+        for u in old[50:56]:
+            led.delete("ann", ann, "dam", u)
+        for u in old[40:45]:
+            led.update("ann", ann, "dam", u, dam_height=7.0)
+        photo = self.tmp / "crack.jpg"
+        body = self.county.encode() + bytes(i % 251 for i in range(PHOTO_BYTES - 12))  # a photo of its own
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + body + b"\xff\xd9")
+        pid = add_photo(ann, "dam", old[0], photo, caption="坝顶裂缝")
+        led.records[pid] = ("photo", "坝顶裂缝")
+        led.insert("bob", bob, "dam", [h.dam(self.county, name=f"乙{i}") for i in range(120)])
+        for u in old[10:30]:
+            led.update("bob", bob, "dam", u, crest_width=3.5)
+        for u in old[40:45]:
+            led.update("bob", bob, "dam", u, dam_height=9.0)
+
+    def finish(self) -> dict[str, int]:
+        for laptop in ("ann", "bob", "ann", "bob"):
+            self.sync(laptop)
+        return self.led.check(self.server, self.users["ann"], self.stores)
+
+
+@pytest.fixture(scope="module")
+def requests_made(servers, tmp_path_factory) -> dict[str, Counter]:
+    """How many requests of each kind a whole sync of each laptop makes (one undisturbed run)."""
+    kill_server = servers("sqlite")
+    lt = Laptops(kill_server, tmp_path_factory.mktemp("census"))
+    lt.prepare_and_type()
+    out = {}
+    for laptop in ("ann", "bob"):
+        log = lt.tmp / f"{laptop}.log"
+        made = h.census(lt.stores[laptop], kill_server.url, lt.users[laptop], SETTINGS, log)
+        out[laptop] = Counter(next((f"{m} {p}" for m, p in (LOGIN, DEVICE, BLOB, PUSH, PULL) if r.startswith(f"{m} {p}")), r)
+                              for r in made)  # fmt: skip
+    assert out["ann"][" ".join(BLOB)] == 3 and out["ann"][" ".join(PUSH)] == 3 and out["bob"][" ".join(PUSH)] == 3
+    assert out["bob"][" ".join(PULL)] >= 3
+    assert lt.finish()["lost"] == 0
+    return out
+
+
+@pytest.mark.parametrize(
+    ("backend", "point"), KILL_CASES,
+    ids=lambda c: c if isinstance(c, str) else f"{c[0]}-{c[1][1].rsplit('/', 1)[-1] or 'blob'}-{c[2]}-{c[3]}",
+)  # fmt: skip
+def test_client_killed_at_a_chosen_request(servers, requests_made, tmp_path, backend, point, qgis_app):
+    kill_server = servers(backend)
+    laptop, (method, path), nth, when = point
+    lt = Laptops(kill_server, tmp_path)
+    lt.prepare_and_type()
+    if laptop == "bob":
+        lt.sync("ann")  # bob's pull then brings ann's work
+    n = requests_made[laptop][f"{method} {path}"] if nth == "last" else nth
+    log = tmp_path / "kill.log"
+    spec = {"method": method, "path": path, "nth": n, "when": when}
+    assert h.sync_in_subprocess(lt.stores[laptop], kill_server.url, lt.users[laptop], SETTINGS, spec, log) == -9
+    assert log.read_text().splitlines()[-1] == f"KILL {when} {method} {path} #{n}"  # died where it was meant to
+    h.check_store_file(lt.stores[laptop])
+    counts = lt.finish()
+    assert counts["lost"] == counts["duplicated"] == 0
 
 
 def test_lost_and_cut_connections(server, tmp_path):
-    proxy = Proxy(server.port)
+    proxy = h.Proxy(server.port)
     try:
         s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
         expect = entered(s1, 300, "坝")
@@ -250,33 +244,32 @@ def test_partition_then_queue_drains(server, tmp_path):
     check_same(server, "ann", [s1], expect)
 
 
-def test_server_restarted_during_sync(server, tmp_path):
-    s1, s2 = h.new_store(tmp_path / "a.gpkg"), h.new_store(tmp_path / "b.gpkg")
-    expect = entered(s1, 2000, "坝")
-    result: dict = {}
+SERVER_POINTS = ("push.received", "push.checked", "push.applied", "push.recorded", "push.committed")
 
-    def work(store, user, key, **kw):
-        try:
-            result[key] = h.sync(store, server, user, retries=10, backoff=0.2, **kw)
-        except SyncError as exc:
-            result[key] = exc
 
-    t = threading.Thread(target=work, args=(s1, "ann", "push"), kwargs={"settings": eng.SyncSettings(batch_size=50)})
-    t.start()
-    time.sleep(0.8)
-    server.restart(kill=True)
-    t.join(120)
-    if isinstance(result["push"], SyncError):
-        h.sync(s1, server, "ann")
-    t = threading.Thread(target=work, args=(s2, "bob", "pull"), kwargs={"settings": eng.SyncSettings(page_size=50)})
-    t.start()
-    time.sleep(0.5)
-    server.restart(kill=True)
-    t.join(120)
-    if isinstance(result["pull"], SyncError):
-        h.sync(s2, server, "bob")
-    h.sync(s1, server, "ann")
-    check_same(server, "ann", [s1, s2], expect)
+@pytest.mark.parametrize("backend", ["sqlite", "postgis"])
+@pytest.mark.parametrize("point", SERVER_POINTS)
+def test_server_killed_at_a_chosen_point_of_a_push(servers, tmp_path, backend, point, qgis_app):
+    """The server SIGKILLed inside ann's second push batch, restarted on the same data (SYNC.md 6):
+    before the transaction, inside it at three points, and after the commit with the answer lost."""
+    srv = servers(backend)
+    lt = Laptops(srv, tmp_path)
+    lt.prepare_and_type()
+    fault_log = tmp_path / "fault.log"
+    with srv.fault(f"{point}:2", fault_log) as proc:
+        api = ApiClient(srv.url, retries=2, backoff=0.05)
+        settings = eng.SyncSettings(batch_size=SETTINGS["batch_size"])
+        with pytest.raises(SyncError), SyncEngine(lt.stores["ann"], api, username=lt.users["ann"],
+                                                  password=PASSWORD, settings=settings) as e:  # fmt: skip
+            e.sync()
+        assert proc.wait(10) == -signal.SIGKILL
+    assert fault_log.read_text().splitlines() == [f"KILL {point} #2"]  # died where it was meant to
+    h.check_store_file(lt.stores["ann"])
+    counts = lt.finish()
+    assert counts["lost"] == counts["duplicated"] == 0
+    replayed = [json.loads(r)["replayed"] for (r,) in lt.stores["ann"].connect().execute(
+        "SELECT result FROM sbs_outbox WHERE status != 'pending'") if json.loads(r).get("replayed")]  # fmt: skip
+    assert bool(replayed) == (point == "push.committed")  # only a lost answer makes the resend a replay
 
 
 def test_disk_full_while_pulling(server, tmp_path):
@@ -321,7 +314,7 @@ def shared_server(tmp_root: Path):
             srv.add_user(name)
         srv.start()
         _shared["srv"] = srv
-        _shared["proxy"] = Proxy(srv.port)
+        _shared["proxy"] = h.Proxy(srv.port)
     return _shared["srv"], _shared["proxy"]
 
 
@@ -382,10 +375,10 @@ class ThreeInspectors(RuleBasedStateMachine):
 
     @rule(client=st.integers(0, 2))
     def resolve_one(self, client):
-        open_ = eng.list_conflicts(self.stores[client])
+        open_ = local.list_conflicts(self.stores[client])
         if open_:
             c = open_[0]
-            eng.resolve_conflict(self.stores[client], c["id"], "mine" if c["reason"] == "field" else "theirs")
+            local.resolve_conflict(self.stores[client], c["id"], "mine" if c["reason"] == "field" else "theirs")
             if c["reason"] == "field":
                 self.t += 1
                 self.writes.append((self.t, client, c["uuid"], c["field"], c["mine"]))
@@ -393,7 +386,7 @@ class ThreeInspectors(RuleBasedStateMachine):
     @invariant()
     def nothing_pending_is_lost(self):
         for s in self.stores:
-            assert eng.list_rejected(s) == []
+            assert local.list_rejected(s) == []
 
     def teardown(self):
         try:
@@ -406,7 +399,7 @@ class ThreeInspectors(RuleBasedStateMachine):
             for s in self.stores:
                 assert {k: v for k, v in h.store_contents(s).items() if k[1] in mine} == truth
                 assert s.pending_changes() == []
-            conflicts = {i: eng.list_conflicts(self.stores[i], "all") for i in range(3)}
+            conflicts = {i: local.list_conflicts(self.stores[i], "all") for i in range(3)}
             for t, client, uuid, fname, value in self.writes:
                 final = truth[("dam", uuid)].get(fname)
                 if h.canon_value("dam", fname, value) == final:

@@ -20,10 +20,9 @@ from pathlib import Path
 
 import pytest
 import shuibao_sync_harness as h
-from shuibao.layers import model_upgrade
+from shuibao.layers import model_upgrade, sync_local
 from shuibao.layers.store import open_store
 from shuibao.model import MODEL_VERSION, version
-from shuibao.sync import engine as eng
 from shuibao.sync.api import ApiClient
 from shuibao.sync.engine import SyncEngine
 
@@ -165,13 +164,13 @@ def test_an_old_laptop_is_told_to_upgrade_and_its_queue_pushes_after_the_upgrade
     summary = _sync(server, store, "tech")
     assert (summary.sent, summary.rejected) == (3, 1), summary
     assert len(summary.errors) == 1 and "authority" in summary.errors[0], summary
-    [refused] = eng.list_rejected(store)
+    [refused] = sync_local.list_rejected(store)
     assert refused["kind"] == "dam" and {e["field"] for e in refused["result"]["errors"]} == {
         "delist_document", "delist_authority"}, refused  # fmt: skip
     store.update_records(
         "dam", {refused["uuid"]: {"delist_document": "赣县水字〔2026〕12号", "delist_authority": "赣县区水利局"}}
     )
-    assert eng.requeue_rejected(store, refused["mutation_id"]) >= 1
+    assert sync_local.requeue_rejected(store, refused["mutation_id"]) >= 1
     summary = _sync(server, store, "tech")
     assert summary.rejected == 0 and summary.errors == [], summary
     assert store.pending_changes() == []

@@ -162,19 +162,14 @@ def stop_server(process: subprocess.Popen) -> None:
 
 def first_sync_store(url: str, user: str, password: str, path: str | Path, *, overwrite: bool = False):
     """Log in and download the user's counties into a new store at ``path``. Returns the SyncSummary."""
-    from shuibao.sync.api import ApiClient
-    from shuibao.sync.engine import first_sync
+    from shuibao.sync.run import run_sync
 
     path = Path(path)
     if overwrite:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    api = ApiClient(url)
-    try:
-        summary = first_sync(path, api, user, password)
-    finally:
-        api.close()
+    summary = run_sync(path, url, username=user, password=password, first=True).summary
     if summary.errors:
         raise RuntimeError("first sync: " + "; ".join(summary.errors))
     return summary

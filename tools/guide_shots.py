@@ -196,19 +196,16 @@ def type_into_form(layer, fid, field, text):
 def other_inspector_edits(code, value):
     """The second inspector's laptop: downloads, types the value, syncs (before this one does)."""
     from shuibao.layers.store import Store
-    from shuibao.sync.api import ApiClient
-    from shuibao.sync.engine import SyncEngine, first_sync
+    from shuibao.sync.run import run_sync
+
     name, password = USERS["demo_inspector2"]
     path = WORK / "other.gpkg"
-    api = ApiClient(URL)
-    first_sync(path, api, name, password)
+    run_sync(path, URL, username=name, password=password, first=True)
     conn = Store(path).connect()
     conn.execute("UPDATE dam SET current_silt_elevation = ? WHERE code = ?", (value, code))
     conn.commit()
     conn.close()
-    with SyncEngine(path, api, username=name, password=password) as engine:
-        engine.sync()
-    api.close()
+    run_sync(path, URL, username=name, password=password)
 
 
 def dam_fids(n):

@@ -144,7 +144,7 @@ def build_store() -> None:
     for old in OUT.glob("ganxian.gpkg*"):
         shutil.rmtree(old) if old.is_dir() else old.unlink()
     demo_data.write_store(STORE, demo_data.generate())
-    from shuibao.sync.engine import add_photo
+    from shuibao.layers.photo_files import add_photo
 
     conn = sqlite3.connect(STORE)
     insp = conn.execute("SELECT uuid FROM dam_inspection WHERE result = 'major' AND crack_type <> 'none'"

@@ -2,7 +2,7 @@
 
 For each field: its label (model, user's language), the base value, mine, theirs (enum codes shown
 as labels), who changed it on the server and when, and a choice: keep mine, keep theirs, or an
-edited value. Apply writes the choices with ``sync.engine.resolve_conflict``: the value becomes a
+edited value. Apply writes the choices with ``layers.sync_local.resolve_conflict``: the value becomes a
 normal local edit, pushed at the next sync; resolved conflicts leave the list.
 """
 
@@ -29,10 +29,10 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..layers.store import Store
+from ..layers.sync_local import base_of, list_conflicts, resolve_conflict
 from ..model import RECORD_KINDS
 from ..model.schema import BOOL, DATE, ENUM, INT, MULTI_ENUM, REAL, RecordKind
 from ..sync.api import SyncError
-from ..sync.engine import list_conflicts, resolve_conflict
 from . import tr
 
 COL_FIELD, COL_BASE, COL_MINE, COL_THEIRS, COL_WHO, COL_CHOICE, COL_VALUE = range(7)
@@ -104,7 +104,7 @@ def record_title(store: Store, kind_name: str, uuid: str, lang: str) -> str:
     kind = RECORD_KINDS.get(kind_name)
     if kind is None:
         return f"{kind_name} {uuid[:8]}"
-    rec = store.get_record(kind_name, uuid) or store.base(kind_name, uuid) or {}  # deleted here: the server's
+    rec = store.get_record(kind_name, uuid) or base_of(store, kind_name, uuid) or {}  # deleted here: the server's
     parts = [kind.label(lang)]
     parent = RECORD_KINDS.get(kind.parent or "")
     if parent is not None and rec.get(kind.parent_field):

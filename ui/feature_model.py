@@ -24,7 +24,9 @@ from qgis.core import QgsFeatureRequest, QgsMessageLog, QgsVectorLayer
 from qgis.PyQt.QtCore import QAbstractTableModel, QModelIndex, Qt
 from qgis.PyQt.QtGui import QColor
 
+from ..layers import sync_local
 from ..layers import thresholds as local_thresholds
+from ..layers.store import Store, connect_read_only
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind, rules
 from ..model.definition import PATROL_CLASS, REGISTER_STATUS
@@ -319,7 +321,7 @@ class FeatureTableModel(QAbstractTableModel):
     def _open(self, layer: QgsVectorLayer, path: str | None) -> None:
         """Open the list on the store at ``path``, or on a copy of the layer's features."""
         if path is not None:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+            conn = connect_read_only(path, BUSY_TIMEOUT_S)
         else:
             conn = sqlite3.connect(":memory:")
         self._conn = conn
@@ -403,9 +405,8 @@ class FeatureTableModel(QAbstractTableModel):
         """Open conflicts (by uuid) and open hazards per dam, each in one scan."""
         kind = self.kind.name
         self._has_log = "sb_change" in tables
-        if "sbs_conflict" in tables:
-            sql = "SELECT DISTINCT uuid FROM sbs_conflict WHERE kind = ? AND status = 'open'"
-            self._conflicts = {r[0] for r in conn.execute(sql, (kind,))}
+        if self._has_log:
+            self._conflicts = sync_local.open_conflict_uuids(conn, kind)
         if self._has_hazards:
             sql = f"SELECT dam_uuid, count(*) FROM dam_hazard WHERE {OPEN_HAZARD} GROUP BY dam_uuid"  # noqa: S608
             self._hazards = dict(conn.execute(sql).fetchall())
@@ -503,8 +504,7 @@ class FeatureTableModel(QAbstractTableModel):
         if self._pending_uuids is None:
             self._pending_uuids = set()
             if self._has_log:
-                sql = "SELECT uuid FROM sb_change WHERE kind = ? AND synced_at IS NULL"
-                self._pending_uuids = {r[0] for r in self._conn.execute(sql, (self.kind.name,))}
+                self._pending_uuids = Store.pending_uuids(self._conn, self.kind.name)
         return self._pending_uuids
 
     def _sync_state(self, uuid: str | None, rev: Any) -> str:

@@ -1,11 +1,11 @@
 """Photos of a record and of its child records: a thumbnail strip, a full-size viewer, adding, downloading.
 
 A photo is a ``photo`` record (parent_kind, parent_uuid, sha256, …) whose file lies beside the store
-in ``<store>.photos/<sha256>`` (see sync.engine). The strip lists the photos of the records it is
+in ``<store>.photos/<sha256>`` (see layers.photo_files). The strip lists the photos of the records it is
 given, scales each thumbnail once while reading it (QImageReader.setScaledSize, cached by sha256, a
 few per event-loop turn so a long strip never blocks the dock), shows a placeholder for a photo not
 downloaded yet and downloads it in a background task when it is opened (the user's server and
-token, see sync.credentials). Adding goes through sync.engine.add_photo: the file is copied and fsynced beside
+token, see sync.credentials). Adding goes through layers.photo_files.add_photo: the file is copied and fsynced beside
 the store before the record is inserted, and the store's triggers log the insert, so a photo added
 offline is sent with the next sync. The photo layer is reloaded afterwards so QGIS sees the record.
 """
@@ -42,11 +42,12 @@ from qgis.PyQt.QtWidgets import (
     QWidget,
 )
 
+from ..layers.photo_files import PhotoError, add_photo, photo_path
 from ..layers.project import STORE_PROPERTY
 from ..model import RECORD_KINDS
 from ..sync import credentials as sync_credentials
 from ..sync.api import ApiClient, AuthError, SyncError
-from ..sync.engine import add_photo, fetch_photo, photo_path
+from ..sync.photos import fetch_photo
 from . import actions, tr
 from .tasks import CallTask
 
@@ -604,7 +605,7 @@ class PhotoStrip(QWidget):
                 continue
             try:
                 added.append(add_photo(store, kind, uuid, path, taken_at=exif_taken_at(path), geom=geom))
-            except SyncError as exc:
+            except (SyncError, PhotoError) as exc:
                 refused.append(
                     tr("{0} was not added: {1}").format(Path(path).name, exc.zh if self.lang == "zh" else exc.en)
                 )

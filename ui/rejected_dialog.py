@@ -29,8 +29,8 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..layers.store import Store
+from ..layers.sync_local import discard_rejected, list_rejected, requeue_rejected
 from ..model import RECORD_KINDS
-from ..sync.engine import discard_rejected, list_rejected, requeue_rejected
 from . import actions, tr
 from .conflict_dialog import display_value, field_label, record_title
 
@@ -42,6 +42,11 @@ def _lang() -> str:
     from ..settings import language
 
     return language()
+
+
+def _refused(item: dict) -> bool:
+    """Refused by the server (else waiting: held until its photo is on the server)."""
+    return item.get("status", "rejected") == "rejected"
 
 
 def op_text(op: str) -> str:
@@ -138,19 +143,26 @@ class RejectedDialog(QDialog):
         for col, width in ((COL_RECORD, 260), (COL_OP, 70), (COL_CHANGE, 280)):
             self.tree.setColumnWidth(col, width)
         count = len(self.rows)
-        self.info.setText(
+        refused = sum(1 for item in self.rows.values() if _refused(item))
+        text = (
             tr("{0} edits were refused by the server. They are kept on this computer: open the record and fix it, "
-               "then send it again; or give the edit up.").format(count) if count else
+               "then send it again; or give the edit up.").format(refused) if refused else
             tr("The server refused none of this store's edits.")
         )  # fmt: skip
+        if count > refused:
+            text += " " + tr(
+                "{0} edits wait for their photo to reach the server: they are sent by themselves at a later sync."
+            ).format(count - refused)
+        self.info.setText(text)
         if count:
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self._selection_changed()
 
     def _selection_changed(self) -> None:
-        chosen = self.selected() is not None
-        for button in (self.open_button, self.retry_button, self.discard_button):
-            button.setEnabled(chosen)
+        item = self.selected()
+        self.open_button.setEnabled(item is not None)
+        for button in (self.retry_button, self.discard_button):  # a waiting edit goes out by itself
+            button.setEnabled(item is not None and _refused(item))
 
     def selected(self) -> dict | None:
         item = self.tree.currentItem()
@@ -170,7 +182,7 @@ class RejectedDialog(QDialog):
 
     def retry(self) -> int:
         item = self.selected()
-        if item is None:
+        if item is None or not _refused(item):
             return 0
         count = requeue_rejected(self.store_path, item["mutation_id"])
         self._changed()
@@ -178,7 +190,7 @@ class RejectedDialog(QDialog):
 
     def discard(self) -> bool:
         item = self.selected()
-        if item is None:
+        if item is None or not _refused(item):
             return False
         answer = QMessageBox.question(
             self, tr("Give up the edit"),

@@ -20,8 +20,7 @@ from .. import settings
 from ..layers import conflicts as conflict_layers
 from ..layers.project import STORE_PROPERTY, _norm, opened_stores, store_layers
 from ..sync import credentials
-from ..sync.api import ApiClient, SyncError
-from ..sync.engine import SyncEngine, SyncSettings, SyncSummary, first_sync
+from ..sync.engine import SyncSettings, SyncSummary
 from ..sync.task import SyncTask
 from . import tr
 from .login_dialog import error_text
@@ -30,37 +29,7 @@ log = logging.getLogger(__name__)
 
 
 class UiSyncTask(SyncTask):
-    """SyncTask that also keeps the exception, so the UI can say *which* failure it was."""
-
-    def __init__(self, *args, first: bool = False, **kw):
-        super().__init__(*args, **kw)
-        self.first = first
-        self.exception: BaseException | None = None
-        self.user: dict | None = None  # what the server said about the user (/auth/me)
-
-    def run(self) -> bool:
-        api = ApiClient(self.server_url, self.token)
-        try:
-            if self.first:
-                self.summary = first_sync(self.store_path, api, self.username or "", self.password or "",
-                                          settings=self.settings, progress=self.setProgress,
-                                          is_canceled=self.isCanceled)  # fmt: skip
-            else:
-                with SyncEngine(self.store_path, api, username=self.username, password=self.password,
-                                settings=self.settings, progress=self.setProgress,
-                                is_canceled=self.isCanceled) as engine:  # fmt: skip
-                    self.summary = engine.sync()
-            self.new_token = api.token
-            self.user = api.user
-            return not self.summary.cancelled
-        except SyncError as exc:
-            self.exception, self.error = exc, exc.user_message()
-        except Exception as exc:  # reported in finished(), on the main thread
-            log.exception("sync failed")
-            self.exception, self.error = exc, str(exc)
-        finally:
-            api.close()
-        return False
+    """The plugin's sync task: ``SyncTask`` (one ``run_sync``), keeping the exception for the message."""
 
 
 def summary_text(summary: SyncSummary) -> str:

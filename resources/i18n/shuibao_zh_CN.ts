@@ -214,27 +214,27 @@
             <translation>截止年度</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="39" />
+            <location filename="sync/processing.py" line="40" />
             <source>Synchronise store with server (同步)</source>
             <translation>与服务器同步数据库</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="42" />
+            <location filename="sync/processing.py" line="43" />
             <source>Pushes the store's local edits to the Shuibao server and pulls the changes of others. Log in with a user name and password, or with a QGIS authentication configuration.</source>
             <translation>把数据库中本机的编辑推送到水保巡检服务器，并拉取他人的修改。可用用户名和密码登录，也可用QGIS认证配置登录。</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="51" />
+            <location filename="sync/processing.py" line="52" />
             <source>Store (GeoPackage)</source>
             <translation>数据库（GeoPackage）</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="56" />
+            <location filename="sync/processing.py" line="57" />
             <source>Authentication configuration</source>
             <translation>认证配置</translation>
         </message>
         <message>
-            <location filename="sync/processing.py" line="58" />
+            <location filename="sync/processing.py" line="59" />
             <source>Download all photos</source>
             <translation>下载全部照片</translation>
         </message>
@@ -614,62 +614,62 @@
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="72" />
+            <location filename="ui/drafts.py" line="59" />
             <source>Delete this draft {0}?</source>
             <translation>删除这条{0}草稿？</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="74" />
+            <location filename="ui/drafts.py" line="61" />
             <source>Its {0} photos are deleted with it.</source>
             <translation>它的 {0} 张照片也一并删除。</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="75" />
+            <location filename="ui/drafts.py" line="62" />
             <source>This cannot be undone here; the next sync deletes it on the server too.</source>
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="55" />
+            <location filename="ui/feature_model.py" line="57" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="55" />
+            <location filename="ui/feature_model.py" line="57" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="55" />
+            <location filename="ui/feature_model.py" line="57" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="55" />
+            <location filename="ui/feature_model.py" line="57" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="250" />
+            <location filename="ui/feature_model.py" line="252" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="251" />
+            <location filename="ui/feature_model.py" line="253" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="252" />
+            <location filename="ui/feature_model.py" line="254" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="253" />
+            <location filename="ui/feature_model.py" line="255" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="254" />
+            <location filename="ui/feature_model.py" line="256" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1249,147 +1249,147 @@
             <translation>水保巡检数据库 (*.gpkg);;所有文件 (*)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="79" />
+            <location filename="ui/photos.py" line="80" />
             <source>{0} cannot be read: {1}</source>
             <translation>无法读取 {0}：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="81" />
+            <location filename="ui/photos.py" line="82" />
             <source>{0} is too large ({1:.1f} MB; at most {2:.0f} MB).</source>
             <translation>{0} 太大（{1:.1f} MB，上限 {2:.0f} MB）。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="84" />
+            <location filename="ui/photos.py" line="85" />
             <source>{0} is not a JPEG or PNG photo.</source>
             <translation>{0} 不是JPEG或PNG照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="247" />
+            <location filename="ui/photos.py" line="248" />
             <source>Photo</source>
             <translation>照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="256" />
+            <location filename="ui/photos.py" line="257" />
             <source>Fit to window</source>
             <translation>适应窗口</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="261" />
+            <location filename="ui/photos.py" line="262" />
             <source>This photo cannot be shown: {0}</source>
             <translation>无法显示这张照片：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="317" />
+            <location filename="ui/photos.py" line="318" />
             <source>Not downloaded</source>
             <translation>未下载</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="318" />
+            <location filename="ui/photos.py" line="319" />
             <source>Cannot show</source>
             <translation>无法显示</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="324" />
+            <location filename="ui/photos.py" line="325" />
             <source>The record new photos are attached to</source>
             <translation>新照片所属的记录</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="327" />
+            <location filename="ui/photos.py" line="328" />
             <source>Add photo…</source>
             <translation>添加照片…</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="329" />
+            <location filename="ui/photos.py" line="330" />
             <source>Attach JPEG or PNG photos to the chosen record</source>
             <translation>为所选记录添加JPEG或PNG照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="495" />
+            <location filename="ui/photos.py" line="496" />
             <source>Photos ({0})</source>
             <translation>照片（{0}）</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="509" />
+            <location filename="ui/photos.py" line="510" />
             <source>Taken {0}</source>
             <translation>拍摄于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="511" />
+            <location filename="ui/photos.py" line="512" />
             <source>Added {0}</source>
             <translation>添加于 {0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="516" />
+            <location filename="ui/photos.py" line="517" />
             <source>Double-click to open at full size.</source>
             <translation>双击查看原图。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="517" />
+            <location filename="ui/photos.py" line="518" />
             <source>Not downloaded yet: double-click to download it.</source>
             <translation>尚未下载：双击下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="562" />
+            <location filename="ui/photos.py" line="563" />
             <source>Add photos</source>
             <translation>添加照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="562" />
+            <location filename="ui/photos.py" line="563" />
             <source>Photos (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</source>
             <translation>照片 (*.jpg *.jpeg *.png *.JPG *.JPEG *.PNG)</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="588" />
+            <location filename="ui/photos.py" line="589" />
             <source>Select an object first.</source>
             <translation>请先选择一个对象。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="591" />
+            <location filename="ui/photos.py" line="592" />
             <source>No photo layer: open a Shuibao store first.</source>
             <translation>没有照片图层：请先打开水保巡检数据库。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="594" />
+            <location filename="ui/photos.py" line="595" />
             <source>Save or discard the edits of the photo layer first.</source>
             <translation>请先保存或放弃照片图层的编辑。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="609" />
+            <location filename="ui/photos.py" line="610" />
             <source>{0} was not added: {1}</source>
             <translation>{0} 未添加：{1}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="623" />
+            <location filename="ui/photos.py" line="624" />
             <source>{0} photo(s) added to {1}.</source>
             <translation>已为 {1} 添加 {0} 张照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="684" />
+            <location filename="ui/photos.py" line="685" />
             <source>This photo is not on this laptop yet: log in with “Server and login…” to download it.</source>
             <translation>本机上还没有这张照片：请通过“服务器与登录…”登录后下载。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="688" />
+            <location filename="ui/photos.py" line="689" />
             <source>A photo is being downloaded: wait for it.</source>
             <translation>正在下载一张照片，请稍候。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="707" />
+            <location filename="ui/photos.py" line="708" />
             <source>Your login has expired: log in again with “Server and login…” to download photos.</source>
             <translation>登录已过期：请通过“服务器与登录…”重新登录后下载照片。</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="711" />
+            <location filename="ui/photos.py" line="712" />
             <source>The photo could not be downloaded: {0}</source>
             <translation>照片下载失败：{0}</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="715" />
+            <location filename="ui/photos.py" line="716" />
             <source>Downloading a photo</source>
             <translation>下载照片</translation>
         </message>
         <message>
-            <location filename="ui/photos.py" line="717" />
+            <location filename="ui/photos.py" line="718" />
             <source>Downloading the photo…</source>
             <translation>正在下载照片…</translation>
         </message>
@@ -1424,92 +1424,97 @@
             <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="48" />
+            <location filename="ui/rejected_dialog.py" line="53" />
             <source>new record</source>
             <translation>新建</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="48" />
+            <location filename="ui/rejected_dialog.py" line="53" />
             <source>changed</source>
             <translation>修改</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="48" />
+            <location filename="ui/rejected_dialog.py" line="53" />
             <source>deleted</source>
             <translation>删除</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="62" />
+            <location filename="ui/rejected_dialog.py" line="67" />
             <source>the whole record</source>
             <translation>整条记录</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="81" />
+            <location filename="ui/rejected_dialog.py" line="86" />
             <source>Edits refused by the server</source>
             <translation>服务器拒绝的修改</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="92" />
+            <location filename="ui/rejected_dialog.py" line="97" />
             <source>Record</source>
             <translation>记录</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="92" />
+            <location filename="ui/rejected_dialog.py" line="97" />
             <source>Edit</source>
             <translation>操作</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="92" />
+            <location filename="ui/rejected_dialog.py" line="97" />
             <source>What it changes</source>
             <translation>修改内容</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="92" />
+            <location filename="ui/rejected_dialog.py" line="97" />
             <source>Why the server refused it</source>
             <translation>服务器拒绝的原因</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="99" />
+            <location filename="ui/rejected_dialog.py" line="104" />
             <source>Open the record</source>
             <translation>打开记录</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="101" />
+            <location filename="ui/rejected_dialog.py" line="106" />
             <source>Send again</source>
             <translation>重新提交</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="103" />
+            <location filename="ui/rejected_dialog.py" line="108" />
             <source>After fixing the record: send it at the next sync</source>
             <translation>改正记录后：下次同步时重新发送</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="104" />
+            <location filename="ui/rejected_dialog.py" line="109" />
             <source>Give up the edit</source>
             <translation>放弃修改</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="106" />
+            <location filename="ui/rejected_dialog.py" line="111" />
             <source>Put the record back to the server's values</source>
             <translation>把记录恢复为服务器上的内容</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="131" />
+            <location filename="ui/rejected_dialog.py" line="136" />
             <source>(no reason given)</source>
             <translation>（未说明原因）</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="142" />
+            <location filename="ui/rejected_dialog.py" line="148" />
             <source>{0} edits were refused by the server. They are kept on this computer: open the record and fix it, then send it again; or give the edit up.</source>
             <translation>服务器拒绝了 {0} 处修改，已保留在本机：请打开记录改正后重新提交，或放弃修改。</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="144" />
+            <location filename="ui/rejected_dialog.py" line="150" />
             <source>The server refused none of this store's edits.</source>
             <translation>服务器没有拒绝本数据库的任何修改。</translation>
         </message>
         <message>
-            <location filename="ui/rejected_dialog.py" line="185" />
+            <location filename="ui/rejected_dialog.py" line="153" />
+            <source>{0} edits wait for their photo to reach the server: they are sent by themselves at a later sync.</source>
+            <translation>另有 {0} 条修改在等待其照片上传到服务器，之后的同步会自动发送。</translation>
+        </message>
+        <message>
+            <location filename="ui/rejected_dialog.py" line="197" />
             <source>Give up this edit of {0}? The record goes back to what the server has; a new record the server never took is removed. This cannot be undone.</source>
             <translation>放弃对 {0} 的这处修改？记录将恢复为服务器上的内容；服务器未接收的新记录将被删除。此操作无法撤销。</translation>
         </message>
@@ -1844,107 +1849,107 @@
             <translation>数据库中没有目标任务表：请重新打开数据库以完成升级。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="68" />
+            <location filename="ui/sync_ui.py" line="37" />
             <source>Sync finished: {0} sent, {1} received, {2} merged, {3} conflicts, {4} photos</source>
             <translation>同步完成：发送 {0}，接收 {1}，合并 {2}，冲突 {3}，照片 {4}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="72" />
+            <location filename="ui/sync_ui.py" line="41" />
             <source>; {0} edits refused by the server (kept)</source>
             <translation>；服务器拒绝了 {0} 处编辑（已保留）</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="140" />
+            <location filename="ui/sync_ui.py" line="109" />
             <source>Send local edits to the server and receive the changes of others</source>
             <translation>把本机的编辑发送到服务器，并接收他人的修改</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="141" />
+            <location filename="ui/sync_ui.py" line="110" />
             <source>Server and login…</source>
             <translation>服务器与登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="142" />
+            <location filename="ui/sync_ui.py" line="111" />
             <source>Resolve conflicts…</source>
             <translation>处理冲突…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="144" />
+            <location filename="ui/sync_ui.py" line="113" />
             <source>Refused edits…</source>
             <translation>被拒绝的修改…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="235" />
+            <location filename="ui/sync_ui.py" line="204" />
             <source>Shuibao sync</source>
             <translation>水保巡检同步</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="254" />
+            <location filename="ui/sync_ui.py" line="223" />
             <source>Cancel</source>
             <translation>取消</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="289" />
+            <location filename="ui/sync_ui.py" line="258" />
             <source>A sync is already running.</source>
             <translation>同步正在进行中。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="320" />
+            <location filename="ui/sync_ui.py" line="289" />
             <source>Save or discard the edits of {0} first: unsaved edits are not synchronised.</source>
             <translation>请先保存或放弃 {0} 的编辑：未保存的编辑不会同步。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="331" />
+            <location filename="ui/sync_ui.py" line="300" />
             <source>Downloading your counties into {0}…</source>
             <translation>正在下载您负责的县（区）数据到 {0}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="333" />
+            <location filename="ui/sync_ui.py" line="302" />
             <source>Synchronising {0} with {1}…</source>
             <translation>正在同步 {0} 与 {1}…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="372" />
+            <location filename="ui/sync_ui.py" line="341" />
             <source>Sync cancelled. Nothing is lost: the next sync continues where this one stopped.</source>
             <translation>同步已取消。数据没有丢失：下次同步将从中断处继续。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="395" />
+            <location filename="ui/sync_ui.py" line="364" />
             <source>Log in…</source>
             <translation>登录…</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="398" />
+            <location filename="ui/sync_ui.py" line="367" />
             <source>Retry</source>
             <translation>重试</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="424" />
+            <location filename="ui/sync_ui.py" line="393" />
             <source>No store is open. Download your counties from {0} into a new store file?</source>
             <translation>尚未打开数据库。是否从 {0} 下载您负责的县（区）数据到新的数据库文件？</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="447" />
+            <location filename="ui/sync_ui.py" line="416" />
             <source>New Shuibao store</source>
             <translation>新建水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="448" />
+            <location filename="ui/sync_ui.py" line="417" />
             <source>Shuibao store (*.gpkg)</source>
             <translation>水保巡检数据库 (*.gpkg)</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="454" />
+            <location filename="ui/sync_ui.py" line="423" />
             <source>{0} already exists: choose a new file name for the new store.</source>
             <translation>{0} 已存在：请为新数据库另选文件名。</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="477" />
+            <location filename="ui/sync_ui.py" line="446" />
             <source>Logged in: {0}</source>
             <translation>已登录：{0}</translation>
         </message>
         <message>
-            <location filename="ui/sync_ui.py" line="517" />
+            <location filename="ui/sync_ui.py" line="486" />
             <source>The record is not in the open store's layers.</source>
             <translation>打开的数据库中找不到这条记录。</translation>
         </message>

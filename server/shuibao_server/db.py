@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from . import tables as t
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-HEAD = "0004"
+HEAD = "0005"
 
 
 def utcnow() -> dt.datetime:

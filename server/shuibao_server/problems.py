@@ -183,6 +183,15 @@ def device_mismatch() -> ProblemError:
     )  # fmt: skip
 
 
+def device_copied() -> ProblemError:
+    return ProblemError(
+        409, "device-copied", "Store file copied",
+        "another copy of this store file already synced under this client_id: take a new client_id",
+        errors=[error("file_nonce", "device_copied", "此数据文件是另一份已同步文件的副本，需改用新的设备标识",
+                      "this store file is a copy of one that already synced: use a new client_id")],
+    )  # fmt: skip
+
+
 def batch_too_large(max_batch: int) -> ProblemError:
     return ProblemError(
         413, "batch-too-large", "Batch too large", f"at most {max_batch} changes per push",

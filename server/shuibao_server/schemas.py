@@ -97,6 +97,17 @@ class Change(BaseModel):
     fields: dict[str, FieldChange] = Field(default_factory=dict)
 
 
+class DeviceClaim(BaseModel):
+    client_id: str = Field(max_length=64, description="Must match the token's device.")
+    file_nonce: str | None = Field(default=None, max_length=64, description="The nonce last confirmed to this file.")
+    next_nonce: str = Field(min_length=8, max_length=64, description="A fresh random nonce for the file.")
+
+
+class DeviceClaimed(BaseModel):
+    client_id: str
+    file_nonce: str
+
+
 class PushRequest(BaseModel):
     client_id: str | None = Field(default=None, max_length=64, description="Must match the token's device.")
     changes: list[Change] = Field(max_length=5000)

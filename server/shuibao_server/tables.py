@@ -44,6 +44,7 @@ devices = sa.Table(
     sa.Column("name", sa.String(128)),
     sa.Column("last_mutation_id", sa.BigInteger, nullable=False, default=0),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("file_nonce", sa.String(64)),  # of the store file syncing as this device (sync/devices.py)
     sa.UniqueConstraint("user_id", "client_id", name="uq_devices_user_client"),
 )  # fmt: skip
 

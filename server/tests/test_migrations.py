@@ -18,6 +18,7 @@ def test_migrate_empty(empty_database_url):
     db.migrate(engine)
     assert db.current_revision(engine) == db.head_revision() == db.HEAD
     names = set(sa.inspect(engine).get_table_names())
+    assert "file_nonce" in {c["name"] for c in sa.inspect(engine).get_columns("devices")}
     assert {"users", "records", "history", "mutations", "conflicts", "blobs", "county_seq", "thresholds"} <= names
     db.migrate(engine)  # idempotent
     engine.dispose()
@@ -45,7 +46,7 @@ def test_upgrade_from_revision_1_with_data(empty_database_url):
             )
         )  # fmt: skip
     db.migrate(engine)
-    assert db.current_revision(engine) == db.HEAD
+    assert db.current_revision(engine) == db.head_revision() == db.HEAD
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.records.c.geom_hash, t.records.c.data)).one()
         assert row.geom_hash == geom_hash(wkb)

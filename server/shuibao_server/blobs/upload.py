@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from .. import problems
+from .. import faults, problems
 from ..auth import Principal
 from ..problems import ProblemError
 from . import catalog
@@ -111,6 +111,7 @@ def receive(
             offset = store.write_partial(sha256, key, crange.start or 0, body)
             if offset < crange.total:
                 return 202, {"sha256": sha256, "complete": False, "offset": offset}
+            faults.point("blob.written")
             size, mime = store.commit(sha256, key, max_bytes)
     except BlobError as e:
         raise as_problem(e, max_bytes) from None

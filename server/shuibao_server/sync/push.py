@@ -13,7 +13,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from .. import db, problems
+from .. import db, faults, problems
 from ..auth import Principal
 from . import conflicts, mutations
 from .applier import Applier
@@ -28,9 +28,12 @@ def push(engine: sa.Engine, principal: Principal, changes: list[dict], max_verti
     ids = [c["mutation_id"] for c in changes]
     if any(b != a + 1 for a, b in zip(ids, ids[1:])):
         raise problems.mutation_order()
+    faults.point("push.received")
     for attempt in range(ATTEMPTS):
         try:
-            return _push_once(engine, principal, changes, max_vertices)
+            answer = _push_once(engine, principal, changes, max_vertices)
+            faults.point("push.committed")
+            return answer
         except (IntegrityError, DBAPIError) as exc:
             if not isinstance(exc, IntegrityError) and not _retryable(exc):
                 raise
@@ -49,10 +52,13 @@ def _push_once(engine: sa.Engine, principal: Principal, changes: list[dict], max
         fresh = [c for c in changes if c["mutation_id"] > last]
         if fresh and fresh[0]["mutation_id"] != last + 1:
             raise problems.mutation_gap(last, fresh[0]["mutation_id"])
+        faults.point("push.checked")
         results = _replayed(conn, principal, [c["mutation_id"] for c in changes if c["mutation_id"] <= last])
         applier = Applier(conn, principal, max_vertices)
         judged, stopped = _apply_fresh(applier, fresh)
+        faults.point("push.applied")
         mutations.save(conn, principal.device_pk, judged, applier.now)
+        faults.point("push.recorded")
         results += judged
         if judged:
             last = judged[-1]["mutation_id"]

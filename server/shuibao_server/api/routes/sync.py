@@ -7,13 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ... import problems
-from ...schemas import PullResponse, PushRequest, PushResponse
+from ...schemas import DeviceClaim, DeviceClaimed, PullResponse, PushRequest, PushResponse
+from ...sync import devices
 from ...sync.pull import pull as pull_page
 from ...sync.push import push as push_batch
 from ..deps import EngineDep, SettingsDep, SyncUser
 from ..openapi import problem_responses
 
 router = APIRouter(prefix="/sync", tags=["sync"])
+
+
+@router.post("/device", response_model=DeviceClaimed, responses=problem_responses(400, 401, 409, 422))
+def device(body: DeviceClaim, who: SyncUser, engine: EngineDep) -> dict:
+    """Renew the nonce of the store file syncing as this device (409 device-copied: a copied file)."""
+    if body.client_id != who.client_id:
+        raise problems.device_mismatch()
+    return {
+        "client_id": who.client_id,
+        "file_nonce": devices.claim(engine, who.device_pk, body.file_nonce, body.next_nonce),
+    }
 
 
 @router.post("/push", response_model=PushResponse, responses=problem_responses(400, 401, 409, 413, 422))
