@@ -243,6 +243,33 @@ def list_rejected(store: Store | str | Path) -> list[dict[str, Any]]:
     return out
 
 
+def keep_rejected_on_top(store: Store, conn: sqlite3.Connection, uuids: list[str]) -> None:
+    """Put the values of refused edits back over records a pull just wrote (unlogged, not in the
+    base copy): until the user sends a refused edit again or gives it up, the record shows what they
+    typed, so that fixing it and sending it again sends it (a re-pull must not wipe it)."""
+    if not uuids:
+        return
+    rows: list[tuple[str, str, str, str]] = []
+    for i in range(0, len(uuids), 500):
+        part = uuids[i : i + 500]
+        rows += conn.execute(
+            "SELECT kind, uuid, op, change FROM sbs_outbox WHERE status = 'rejected'"  # nosec B608 - placeholders
+            f" AND op <> 'delete' AND uuid IN ({','.join('?' * len(part))}) ORDER BY mutation_id",
+            part,
+        ).fetchall()
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    for kname, uuid, _op, change in rows:
+        kind = RECORD_KINDS.get(kname)
+        if kind is None:
+            continue
+        values = by_kind.setdefault(kname, {}).setdefault(uuid, {"uuid": uuid})
+        for name, fv in (json.loads(change).get("fields") or {}).items():
+            if name == "geom" or name in kind.field_names():
+                values[name] = to_record(kind, name, fv.get("new"))
+    for kname, records in by_kind.items():
+        store.apply_remote(kname, list(records.values()), conn=conn)
+
+
 def _rejected(conn: sqlite3.Connection, mutation_id: int) -> tuple[str, str, str, dict]:
     row = conn.execute(
         "SELECT kind, uuid, op, change FROM sbs_outbox WHERE mutation_id = ? AND status = 'rejected'", (mutation_id,)

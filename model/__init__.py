@@ -6,6 +6,7 @@ Imports nothing from QGIS: the server and plain tests use it as it is.
 from .definition import (
     AUDIT_FIELD_NAMES,
     AUDIT_FIELDS,
+    DELIST_FIELDS,
     ENUMERATIONS,
     MODEL_VERSION,
     OBJECT_KINDS,
@@ -19,6 +20,7 @@ from .schema import ROLES, Field, RecordKind, Thresholds, Workflow
 __all__ = [
     "AUDIT_FIELDS",
     "AUDIT_FIELD_NAMES",
+    "DELIST_FIELDS",
     "ENUMERATIONS",
     "MODEL_VERSION",
     "OBJECT_KINDS",

@@ -707,6 +707,12 @@ def _delisting(approved: bool = False) -> tuple[Field, ...]:
     )
 
 
+
+# What a de-listed record still takes (its de-listing completed or corrected); any other edit of it
+# is a conflict until it is re-registered. One list for the server's merge and the laptop's pull.
+DELIST_FIELDS = frozenset(f.name for approved in (False, True) for f in _delisting(approved))
+
+
 def _caretaker(required_at: tuple[str, ...] = ()) -> tuple[Field, ...]:
     """The 管护员 of a treated patch or spot ("明确管护主体，落实管护责任", four seeds [V])."""
     return (

@@ -32,7 +32,7 @@ from typing import Any
 from ..layers import sync_local as local
 from ..layers.codec import same, to_record, to_wire
 from ..layers.store import Change, Store, collapse, open_store, transaction
-from ..model import RECORD_KINDS
+from ..model import DELIST_FIELDS, RECORD_KINDS
 from ..model.schema import RecordKind
 from . import photos, thresholds
 from .api import AnswerMismatch, ApiClient, AuthError, DeviceCopied, MutationGap
@@ -40,7 +40,6 @@ from .api import AnswerMismatch, ApiClient, AuthError, DeviceCopied, MutationGap
 log = logging.getLogger(__name__)
 
 SERVER_OWNED = frozenset({"server_rev", "created_at", "created_by", "updated_at", "updated_by", "uuid"})
-DELIST_FIELDS = frozenset({"register_status", "delist_reason", "delist_date"})
 FINAL = ("applied", "conflict", "rejected", "unknown")
 
 
@@ -476,6 +475,7 @@ class SyncEngine:
             by_kind.setdefault(kind.name, []).append(row)
         for kname, rows in by_kind.items():
             local.apply_server_records(self.store, c, kname, rows, complete=True)
+        local.keep_rejected_on_top(self.store, c, [it["uuid"] for it in items if not it.get("deleted")])
         if shas:
             local.photos_seen_on_server(c, shas)
 

@@ -162,8 +162,16 @@ def test_edit_versus_delist(server, tmp_path):
     s1.insert_records("dam", [d])
     sync(s1, server, "tec")
     sync(s2, server, "ann")
-    update(s1, "dam", d["uuid"], register_status="delisted", delist_cause="silted_up", delist_date="2024-05-01",
-           delist_document="赣县水字〔2024〕8号", delist_authority="赣县区水利局")
+    update(
+        s1,
+        "dam",
+        d["uuid"],
+        register_status="delisted",
+        delist_cause="silted_up",
+        delist_date="2024-05-01",
+        delist_document="赣县水字〔2024〕8号",
+        delist_authority="赣县区水利局",
+    )
     assert not sync(s1, server, "tec").errors
     update(s2, "dam", d["uuid"], dam_height=33.0)
     r = sync(s2, server, "ann")
@@ -280,3 +288,31 @@ def test_delete_then_resync(server, tmp_path):
 
 def test_county_a_only(server):
     assert A == "360721"
+
+
+def test_a_refused_edit_stays_on_its_record_when_a_pull_brings_the_record(server, tmp_path):
+    """The refused value stays on the record (not only in the refused-edits list) through later pulls
+    of that record, so the user fixes it there and sends it again; nothing typed is wiped."""
+    tec, ann = new_store(tmp_path / "tec.gpkg"), new_store(tmp_path / "ann.gpkg")
+    d = dam(name="石门坝")
+    tec.insert_records("dam", [d])
+    assert sync(tec, server, "tec").errors == []
+    sync(ann, server, "ann")
+    update(ann, "dam", d["uuid"], patrol_phone="0797-12", dam_height=14.5)  # a bad phone number
+    summary = sync(ann, server, "ann")
+    assert summary.rejected == 1 and "电话" in summary.errors[0], summary
+    update(tec, "dam", d["uuid"], name="石门坝（改）")  # meanwhile the office renames it
+    assert sync(tec, server, "tec").errors == []
+    sync(ann, server, "ann")  # the pull brings the renamed dam
+    got = ann.get_record("dam", d["uuid"])
+    assert (got["name"], got["patrol_phone"], got["dam_height"]) == ("石门坝（改）", "0797-12", 14.5)
+    [refused] = local.list_rejected(ann)
+    update(ann, "dam", d["uuid"], patrol_phone="0797-8123456")  # fixed where it was typed
+    assert local.requeue_rejected(ann, refused["mutation_id"]) >= 1
+    assert sync(ann, server, "ann").errors == []
+    on_server = {v["uuid"]: v for (k, _u), v in server.contents("ann").items() if k == "dam"}[d["uuid"]]
+    assert (on_server["name"], on_server["patrol_phone"], on_server["dam_height"]) == (
+        "石门坝（改）",
+        "0797-8123456",
+        14.5,
+    )

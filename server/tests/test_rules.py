@@ -165,6 +165,15 @@ def test_de_listing_names_its_cause_document_and_authority(api):
     _rejected(res, "delist_reason", "其他")
     [res] = tech.push(update("dam", dam["uuid"], dam["rev"], _DELIST))
     assert res["status"] == "applied", res
+    # a de-listed dam takes corrections of its de-listing (not other edits: those are conflicts)
+    fix = {
+        "delist_authority": ("赣县区水利局", "赣州市赣县区水利局"),
+        "delist_document": ("赣县水字〔2026〕12号", "赣县水字〔2026〕13号"),
+    }
+    [res] = tech.push(update("dam", dam["uuid"], res["rev"], fix))
+    assert res["status"] == "applied" and set(res["applied"]) >= set(fix), res
+    [res] = tech.push(update("dam", dam["uuid"], res["rev"], {"name": ("x", "改名")}))
+    assert res["status"] == "conflict" and res["conflicts"][0]["reason"] == "delisted", res
 
 
 # -- 一坝一人, phones, 项目法人 -------------------------------------------------------------------------

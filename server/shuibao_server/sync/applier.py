@@ -16,7 +16,7 @@ from typing import Any
 
 import shapely
 import sqlalchemy as sa
-from shuibao.model import RECORD_KINDS, links, rules
+from shuibao.model import DELIST_FIELDS, RECORD_KINDS, links, rules
 from shuibao.model.schema import RecordKind
 
 from .. import db, thresholds
@@ -32,7 +32,6 @@ from .records import Rec, RecordSet, parent_of
 from .sequence import CountySequence
 
 OPS = ("insert", "update", "delete")
-DELIST_FIELDS = {"register_status", "delist_reason", "delist_date"}
 
 
 @dataclass
