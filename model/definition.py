@@ -163,7 +163,15 @@ _THRESHOLDS = (
     # 生态清洁小流域 completion acceptance (铜川's local rules [S]; no national figure for sewage [I]).
     _T("clean_min_sewage_rate", 70, "%", "生活污水处理率下限", "Minimum sewage treatment rate", "I", _UNVERIFIED),
     _T("clean_min_refuse_rate", 70, "%", "生活垃圾无害化处理率下限", "Minimum refuse treatment rate", "S", _TONGCHUAN),
-    _T("clean_max_outlet_class", 3, None, "出口断面水质类别上限（Ⅲ类）", "Worst outlet water class (III)", "S", _TONGCHUAN),
+    _T(
+        "clean_max_outlet_class",
+        3,
+        None,
+        "出口断面水质类别上限（Ⅲ类）",
+        "Worst outlet water class (III)",
+        "S",
+        _TONGCHUAN,
+    ),
     _T("visit_max_distance", 200, "m", "到位核验距离", "Proof-of-visit maximum distance", "I", "本项目约定"),
     _T(
         "patrol_interval_off_season",
@@ -185,12 +193,33 @@ _THRESHOLDS = (
         _PATROL,
     ),
     # Ordinary dams (not 一坝一人: nothing important downstream, or silted up) [I]: half as often or less.
-    _T("patrol_interval_off_season_ordinary", 168, "h", "非汛期巡查间隔（一般坝，每周一次）",
-       "Patrol interval outside flood season, ordinary dams", "I", _ORDINARY),
-    _T("patrol_interval_flood_ordinary", 72, "h", "汛期巡查间隔（一般坝，每三日）",
-       "Patrol interval in flood season, ordinary dams", "I", _ORDINARY),
-    _T("patrol_interval_main_flood_ordinary", 24, "h", "主汛期巡查间隔（一般坝，每日）",
-       "Patrol interval in main flood season, ordinary dams", "I", _ORDINARY),
+    _T(
+        "patrol_interval_off_season_ordinary",
+        168,
+        "h",
+        "非汛期巡查间隔（一般坝，每周一次）",
+        "Patrol interval outside flood season, ordinary dams",
+        "I",
+        _ORDINARY,
+    ),
+    _T(
+        "patrol_interval_flood_ordinary",
+        72,
+        "h",
+        "汛期巡查间隔（一般坝，每三日）",
+        "Patrol interval in flood season, ordinary dams",
+        "I",
+        _ORDINARY,
+    ),
+    _T(
+        "patrol_interval_main_flood_ordinary",
+        24,
+        "h",
+        "主汛期巡查间隔（一般坝，每日）",
+        "Patrol interval in main flood season, ordinary dams",
+        "I",
+        _ORDINARY,
+    ),
     _T("flood_season_start", 601, "MMDD", "汛期开始", "Flood season start", "I", _NORTH),
     _T("flood_season_end", 930, "MMDD", "汛期结束", "Flood season end", "I", _NORTH),
     _T("main_flood_start", 715, "MMDD", "主汛期开始", "Main flood season start", "I", _NORTH_MAIN),
@@ -705,7 +734,6 @@ def _delisting(approved: bool = False) -> tuple[Field, ...]:
         _f("delist_authority", TEXT, "批准机关", "Approving authority", required_at=("delisted",)),
         date,
     )
-
 
 
 # What a de-listed record still takes (its de-listing completed or corrected); any other edit of it

@@ -1110,7 +1110,6 @@ def frozen_under(child: RecordKind | str, parent_values: Mapping[str, Any], zh: 
                     f"the {parent.en.lower()} is {step.en.lower()}: {en} {child.en.lower()}")]  # fmt: skip
 
 
-
 DELETE_ANY_DRAFT_ROLES = ("technician", "admin")
 
 

@@ -193,8 +193,18 @@ def _dam_register(ds: Dataset, flt: Filter, lang: str):
             lambda d: pick(lang, "是", "yes") if rules.needs_dedicated_patroller(d) else pick(lang, "否", "no"),
         )
     )
-    cols += fields("dam", ("dedicated_patroller", "construction_stage", "legal_person", "legal_person_phone",
-                           "maintenance_body", "last_inspected_at"), lang)
+    cols += fields(
+        "dam",
+        (
+            "dedicated_patroller",
+            "construction_stage",
+            "legal_person",
+            "legal_person_phone",
+            "maintenance_body",
+            "last_inspected_at",
+        ),
+        lang,
+    )
     return cols, dams  # fmt: skip
 
 

@@ -59,7 +59,9 @@ def test_an_inspection_at_a_flag_asks_for_a_reason_while_typing(docks):
     fill(form, crack_type="横向", crack_width="15", crack_length="6", seepage="管涌", seepage_location="坝脚右侧",
          settlement="30", result="无隐患")  # fmt: skip
     said = panel_text(form)
-    assert "检查发现裂缝宽 15 mm（预警 2 mm）、沉降 30 cm（预警 5 cm）、集中渗漏或管涌，结论为无隐患时须写明理由" in said
+    assert (
+        "检查发现裂缝宽 15 mm（预警 2 mm）、沉降 30 cm（预警 5 cm）、集中渗漏或管涌，结论为无隐患时须写明理由" in said
+    )
     assert "结论" in said.split("须写明理由", 1)[1].split("<br>")[0]  # … on the tab where the reason goes
     press_ok(form)  # a draft saves with its gaps
     wait_until(lambda: dock.form is None)

@@ -972,7 +972,10 @@ def _rs_case(g: _Gen, spot: dict, recheck: dict, today: dt.date) -> None:
 
 
 def generate(
-    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None, patrols: Thresholds | None = None
+    seed: int = DEFAULT_SEED,
+    size: DemoSize | None = None,
+    today: dt.date | None = None,
+    patrols: Thresholds | None = None,
 ) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 

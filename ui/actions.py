@@ -275,7 +275,6 @@ def _after(kind: RecordKind, values: dict[str, Any], target: str, outcome: Outco
             write_values(layer_of("rs_recheck", project), RECORD_KINDS["rs_recheck"], recheck.id(), {"step": "draft"})
 
 
-
 # -- creating children -------------------------------------------------------------------------
 def default_inspection_kind(county: str | None = None, today: dt.date | None = None) -> str:
     """A flood-season patrol in the flood season of the dam's county, else a hazard survey."""

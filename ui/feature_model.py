@@ -348,7 +348,9 @@ class FeatureTableModel(QAbstractTableModel):
         due = "0"
         if self.kind.name == "dam" and cols[LAST - 1]:
             ordinary = (
-                clocks["ordinary"].sql(last, "o.county_code") if klass and self._has_column(conn, table, klass) else None
+                clocks["ordinary"].sql(last, "o.county_code")
+                if klass and self._has_column(conn, table, klass)
+                else None
             )
             by_class = f"WHEN o.{_q(klass)} IS 'ordinary' THEN {ordinary} " if ordinary else ""
             due = (f"CASE WHEN {step} IS 'delisted' THEN {NOT_DUE} {by_class}"

@@ -11,8 +11,15 @@ from shuibao_server.testing.helpers import A, B, dam_values, insert, update
 
 ZERO_UUID = "00000000-0000-4000-8000-000000000000"
 SHA = "0" * 64
-PUBLIC = {"/api/v1/info", "/api/v1/health", "/api/v1/auth/login", "/openapi.json", "/docs", "/docs/oauth2-redirect",
-          "/redoc"}
+PUBLIC = {
+    "/api/v1/info",
+    "/api/v1/health",
+    "/api/v1/auth/login",
+    "/openapi.json",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+}
 
 
 def _routes(app):
@@ -124,8 +131,17 @@ def test_photo_download_county_checked(api):
     sha = hl.sha256(data).hexdigest()
     assert api.http.put(f"/api/v1/blobs/{sha}", content=data, headers=a.headers).status_code == 201
     dam = insert("dam", dam_values(A))
-    photo = insert("photo", {"county_code": A, "parent_kind": "dam", "parent_uuid": dam["uuid"], "sha256": sha,
-                             "mime_type": "image/png", "size_bytes": len(data)})
+    photo = insert(
+        "photo",
+        {
+            "county_code": A,
+            "parent_kind": "dam",
+            "parent_uuid": dam["uuid"],
+            "sha256": sha,
+            "mime_type": "image/png",
+            "size_bytes": len(data),
+        },
+    )
     assert [r["status"] for r in a.push(dam, photo)] == ["applied", "applied"]
     assert api.http.get(f"/api/v1/blobs/{sha}", headers=a.headers).status_code == 200
     assert api.http.get(f"/api/v1/blobs/{sha}", headers=b.headers).status_code == 404

@@ -34,19 +34,22 @@ def test_chunked_resumable_upload(api):
     c = api.client("insp")
     sha = _sha(JPEG)
     n = len(JPEG)
-    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[:4000],
-                     headers={**c.headers, "Content-Range": f"bytes 0-3999/{n}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{sha}", content=JPEG[:4000], headers={**c.headers, "Content-Range": f"bytes 0-3999/{n}"}
+    )
     assert r.status_code == 202 and r.json()["offset"] == 4000
     # the network was cut: ask where to resume
     st = api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()
     assert st == {"sha256": sha, "complete": False, "offset": 4000, "size": None, "mime_type": None}
     assert api.http.head(f"/api/v1/blobs/{sha}", headers=c.headers).headers["x-upload-offset"] == "4000"
     # a chunk at the wrong offset is refused with the right one
-    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[5000:],
-                     headers={**c.headers, "Content-Range": f"bytes 5000-{n - 1}/{n}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{sha}", content=JPEG[5000:], headers={**c.headers, "Content-Range": f"bytes 5000-{n - 1}/{n}"}
+    )
     assert r.status_code == 409 and r.json()["offset"] == 4000
-    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[4000:],
-                     headers={**c.headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{sha}", content=JPEG[4000:], headers={**c.headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"}
+    )
     assert r.status_code == 201 and r.json()["complete"]
 
 
@@ -60,8 +63,9 @@ def test_hash_mismatch_type_and_size(api):
     big = b"\xff\xd8\xff" + b"0" * 300_000  # the test limit is 200 kB
     r = api.http.put(f"/api/v1/blobs/{_sha(big)}", content=big, headers=c.headers)
     assert r.status_code == 413
-    r = api.http.put(f"/api/v1/blobs/{_sha(big)}", content=big[:10],
-                     headers={**c.headers, "Content-Range": f"bytes 0-9/{len(big)}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{_sha(big)}", content=big[:10], headers={**c.headers, "Content-Range": f"bytes 0-9/{len(big)}"}
+    )
     assert r.status_code == 413
     r = api.http.put("/api/v1/blobs/..%2F..%2Fetc%2Fpasswd", content=JPEG, headers=c.headers)
     assert r.status_code in (404, 422)
@@ -76,7 +80,9 @@ def test_sniff():
 
 
 def _finish(api, c, sha: str, total: int, body: bytes = b""):
-    return api.http.put(f"/api/v1/blobs/{sha}", content=body, headers={**c.headers, "Content-Range": f"bytes */{total}"})
+    return api.http.put(
+        f"/api/v1/blobs/{sha}", content=body, headers={**c.headers, "Content-Range": f"bytes */{total}"}
+    )
 
 
 def test_finish_upload_answers(api, app):
@@ -84,7 +90,9 @@ def test_finish_upload_answers(api, app):
     sha, n = _sha(JPEG), len(JPEG)
     r = _finish(api, c, sha, n)  # nothing uploaded yet
     assert r.status_code == 409 and r.json()["type"].endswith("/upload-offset") and r.json()["offset"] == 0
-    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[:4000], headers={**c.headers, "Content-Range": f"bytes 0-3999/{n}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{sha}", content=JPEG[:4000], headers={**c.headers, "Content-Range": f"bytes 0-3999/{n}"}
+    )
     assert r.status_code == 202
     r = _finish(api, c, sha, n)  # only part of it arrived
     assert r.status_code == 409 and r.json()["offset"] == 4000 and r.json()["errors"][0]["zh"]
@@ -94,7 +102,9 @@ def test_finish_upload_answers(api, app):
         r = api.http.put(f"/api/v1/blobs/{sha}", content=b"", headers={**c.headers, "Content-Range": bad})
         assert r.status_code == 400 and r.json()["type"].endswith("/bad-range"), bad
     assert api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()["offset"] == 4000
-    r = api.http.put(f"/api/v1/blobs/{sha}", content=JPEG[4000:], headers={**c.headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"})
+    r = api.http.put(
+        f"/api/v1/blobs/{sha}", content=JPEG[4000:], headers={**c.headers, "Content-Range": f"bytes 4000-{n - 1}/{n}"}
+    )
     assert r.status_code == 201
     r = _finish(api, c, sha, n)  # already stored
     assert r.status_code == 200 and r.json()["complete"] and r.json()["size"] == n
@@ -103,7 +113,9 @@ def test_finish_upload_answers(api, app):
 def test_finish_upload_hash_mismatch_discards(api, app):
     c = api.client("insp")
     sha, n = _sha(b"other"), len(JPEG)
-    app.state.store.write_partial(sha, str(c.device_pk), 0, JPEG)  # every byte arrived, as the server writes them, never committed
+    app.state.store.write_partial(
+        sha, str(c.device_pk), 0, JPEG
+    )  # every byte arrived, as the server writes them, never committed
     st = api.http.get(f"/api/v1/blobs/{sha}/upload", headers=c.headers).json()
     assert st["offset"] == n and not st["complete"]
     r = _finish(api, c, sha, n)
@@ -151,7 +163,9 @@ def test_finish_upload_after_server_killed_before_commit(api, database_url, sett
         headers = server.login("insp")
         assert requests.get(f"{server.url}/blobs/{sha}/upload", headers=headers, timeout=10).json() == {
             "sha256": sha, "complete": False, "offset": n, "size": None, "mime_type": None}  # fmt: skip
-        r = requests.put(f"{server.url}/blobs/{sha}", data=b"", headers={**headers, "Content-Range": f"bytes */{n}"}, timeout=10)
+        r = requests.put(
+            f"{server.url}/blobs/{sha}", data=b"", headers={**headers, "Content-Range": f"bytes */{n}"}, timeout=10
+        )
         assert r.status_code == 201, r.text
         assert r.json() == {"sha256": sha, "complete": True, "offset": n, "size": n, "mime_type": "image/jpeg"}
         assert not partial.exists()

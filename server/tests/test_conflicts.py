@@ -74,10 +74,20 @@ def test_geometry_compared_by_normalised_hash(api):
 
 def test_edit_against_delisted_is_conflict(api):
     tech, a, _b, uuid, rev = _setup(api)
-    [rd] = tech.push(update("dam", uuid, rev, {"register_status": ("registered", "delisted"),
-                                               "delist_cause": (None, "silted_up"), "delist_date": (None, "2024-05-01"),
-                                               "delist_document": (None, "赣县水字〔2024〕8号"),
-                                               "delist_authority": (None, "赣县区水利局")}))
+    [rd] = tech.push(
+        update(
+            "dam",
+            uuid,
+            rev,
+            {
+                "register_status": ("registered", "delisted"),
+                "delist_cause": (None, "silted_up"),
+                "delist_date": (None, "2024-05-01"),
+                "delist_document": (None, "赣县水字〔2024〕8号"),
+                "delist_authority": (None, "赣县区水利局"),
+            },
+        )
+    )
     assert rd["status"] == "applied", rd
     [ra] = a.push(update("dam", uuid, rev, {"dam_height": (10.0, 11.0)}))
     assert ra["status"] == "conflict" and ra["conflicts"][0]["reason"] == "delisted"
@@ -86,8 +96,18 @@ def test_edit_against_delisted_is_conflict(api):
 
 def test_delisting_needs_technician(api):
     _tech, a, _b, uuid, rev = _setup(api)
-    [r] = a.push(update("dam", uuid, rev, {"register_status": ("registered", "delisted"),
-                                           "delist_reason": (None, "x"), "delist_date": (None, "2024-05-01")}))
+    [r] = a.push(
+        update(
+            "dam",
+            uuid,
+            rev,
+            {
+                "register_status": ("registered", "delisted"),
+                "delist_reason": (None, "x"),
+                "delist_date": (None, "2024-05-01"),
+            },
+        )
+    )
     assert r["status"] == "rejected" and r["errors"][0]["code"] == "role"
 
 
@@ -137,8 +157,12 @@ def test_child_records_and_acceptance_roles(api):
     acc_rec = insert("patch_acceptance", {"county_code": "360721", "patch_uuid": patch["uuid"], "kind": "single"})
     [r] = insp.push(acc_rec)
     assert r["status"] == "applied", r
-    checked = {"step": ("draft", "checked"), "accepted_at": (None, "2024-06-01"), "verdict": (None, "pass"),
-               "opinion": (None, "合格")}
+    checked = {
+        "step": ("draft", "checked"),
+        "accepted_at": (None, "2024-06-01"),
+        "verdict": (None, "pass"),
+        "opinion": (None, "合格"),
+    }
     [r] = insp.push(update("patch_acceptance", acc_rec["uuid"], r["rev"], checked))
     assert r["status"] == "applied", r
     sign = {"step": ("checked", "signed"), "acceptor": (None, "赵验收"), "signed_at": (None, "2024-06-02T08:00:00Z")}
@@ -147,16 +171,29 @@ def test_child_records_and_acceptance_roles(api):
     [ok] = acc.push(update("patch_acceptance", acc_rec["uuid"], r["rev"], sign))
     assert ok["status"] == "applied", ok
     # an orphan child is refused
-    [orphan] = insp.push(insert("patch_acceptance", {"county_code": "360721", "patch_uuid": "00000000-0000-4000-8000-000000000000", "kind": "single"}))
+    [orphan] = insp.push(
+        insert(
+            "patch_acceptance",
+            {"county_code": "360721", "patch_uuid": "00000000-0000-4000-8000-000000000000", "kind": "single"},
+        )
+    )
     assert orphan["status"] == "rejected" and orphan["errors"][0]["code"] == "ref"
 
 
 def test_inspection_distance_derived(api):
     insp = api.client("insp")
     dam = insert("dam", dam_values(geom=point_hex(115.0, 26.0)))
-    insp_rec = insert("dam_inspection", {"county_code": "360721", "dam_uuid": dam["uuid"], "kind": "flood_patrol",
-                                         "inspected_at": "2024-07-20T09:00:00+08:00", "inspector": "王五",
-                                         "geom": point_hex(115.001, 26.0)})
+    insp_rec = insert(
+        "dam_inspection",
+        {
+            "county_code": "360721",
+            "dam_uuid": dam["uuid"],
+            "kind": "flood_patrol",
+            "inspected_at": "2024-07-20T09:00:00+08:00",
+            "inspector": "王五",
+            "geom": point_hex(115.001, 26.0),
+        },
+    )
     r1, r2 = insp.push(dam, insp_rec)
     assert r1["status"] == r2["status"] == "applied", (r1, r2)
     assert 95 < insp.get(insp_rec["uuid"]).json()["values"]["distance_to_object"] < 105

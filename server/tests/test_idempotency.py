@@ -39,7 +39,9 @@ def test_gap_refused_nothing_applied(api):
     assert body["type"].endswith("mutation-gap") and body["expected_mutation_id"] == 2
     assert len(c.pull_all()) == 1
     # ids inside one batch must be consecutive
-    r = c.push_raw([{**insert("dam", dam_values()), "mutation_id": 2}, {**insert("dam", dam_values()), "mutation_id": 4}])
+    r = c.push_raw(
+        [{**insert("dam", dam_values()), "mutation_id": 2}, {**insert("dam", dam_values()), "mutation_id": 4}]
+    )
     assert r.status_code == 422
     assert len(c.pull_all()) == 0
 
@@ -114,8 +116,17 @@ def test_photo_blob_missing_is_retry(api):
     dam = insert("dam", dam_values())
     data = b"\xff\xd8\xff\xe0" + b"x" * 500
     sha = hashlib.sha256(data).hexdigest()
-    photo = insert("photo", {"county_code": "360721", "parent_kind": "dam", "parent_uuid": dam["uuid"],
-                             "sha256": sha, "mime_type": "image/jpeg", "size_bytes": len(data)})
+    photo = insert(
+        "photo",
+        {
+            "county_code": "360721",
+            "parent_kind": "dam",
+            "parent_uuid": dam["uuid"],
+            "sha256": sha,
+            "mime_type": "image/jpeg",
+            "size_bytes": len(data),
+        },
+    )
     after = insert("dam", dam_values())
     batch = c.number([dam, photo, after])
     res = c.push_raw(batch).json()
@@ -133,6 +144,8 @@ def test_update_applies_after_rejected_update(api):
     c = api.client("insp")
     ch = insert("dam", dam_values(name="甲"))
     [r] = c.push(ch)
-    bad, good = c.push(update("dam", ch["uuid"], r["rev"], {"hazard_status": ("normal", "bogus")}),
-                       update("dam", ch["uuid"], r["rev"], {"name": ("甲", "乙")}))
+    bad, good = c.push(
+        update("dam", ch["uuid"], r["rev"], {"hazard_status": ("normal", "bogus")}),
+        update("dam", ch["uuid"], r["rev"], {"name": ("甲", "乙")}),
+    )
     assert bad["status"] == "rejected" and good["status"] == "applied"

@@ -52,8 +52,9 @@ def test_pull_paging_stable(api):
     c.push(*changes)
     pages = []
     while True:
-        r = api.http.get("/api/v1/sync/pull", params={"limit": 7, **({"cursor": c.cursor} if c.cursor else {})},
-                         headers=c.headers).json()
+        r = api.http.get(
+            "/api/v1/sync/pull", params={"limit": 7, **({"cursor": c.cursor} if c.cursor else {})}, headers=c.headers
+        ).json()
         pages.append(r["items"])
         c.cursor = r["cursor"]
         if not r["has_more"]:
@@ -99,8 +100,9 @@ def test_model_version_header(api):
     c = api.client("insp1")
     h = dict(c.headers)
     h["X-Shuibao-Model"] = f"{int(MODEL_VERSION.split('.')[0]) + 1}.0"  # the next major
-    r = api.http.post("/api/v1/sync/push", json={"changes": [{**insert("dam", dam_values()), "mutation_id": 1}]},
-                      headers=h)
+    r = api.http.post(
+        "/api/v1/sync/push", json={"changes": [{**insert("dam", dam_values()), "mutation_id": 1}]}, headers=h
+    )
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["type"].endswith("model-incompatible") and r.json()["errors"][0]["zh"]
     assert c.pull_all() == []  # nothing written
@@ -111,7 +113,9 @@ def test_model_version_header(api):
 
 def test_malformed_requests_are_problems(api):
     c = api.client("insp1")
-    r = api.http.post("/api/v1/sync/push", content=b"{not json", headers={**c.headers, "content-type": "application/json"})
+    r = api.http.post(
+        "/api/v1/sync/push", content=b"{not json", headers={**c.headers, "content-type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["status"] == 422 and isinstance(r.json()["errors"], list)
     r = api.http.get("/api/v1/sync/pull", params={"cursor": "garbage!!"}, headers=c.headers)
     assert r.status_code == 400 and r.json()["type"].endswith("bad-cursor")

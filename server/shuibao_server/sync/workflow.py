@@ -55,4 +55,3 @@ def check_final(kind: RecordKind, before: dict, changed: set[str], role: str) ->
 
 def _label(wf: Workflow, code: str) -> str:
     return next((st.zh for st in wf.steps if st.code == code), code)
-

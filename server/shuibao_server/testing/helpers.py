@@ -75,7 +75,9 @@ def sample_inserts(county: str = A, sha: str | None = None) -> list[dict]:
     parents: dict[str, str] = {}
     todo = list(RECORD_KINDS)
     while todo:
-        kind = next(n for n in todo if RECORD_KINDS[n].parent in (None, *parents) and (n != "photo" or "dam" in parents))
+        kind = next(
+            n for n in todo if RECORD_KINDS[n].parent in (None, *parents) and (n != "photo" or "dam" in parents)
+        )
         todo.remove(kind)
         change = insert(kind, sample_values(kind, county, parents, sha))
         parents[kind] = change["uuid"]

@@ -35,9 +35,7 @@ def upgrade() -> None:
     geom = sa.func.ST_AsBinary(records.c.geom) if pg else records.c.geom
     rows = bind.execute(sa.select(records.c.uuid, geom.label("wkb")).where(records.c.geom.is_not(None))).all()
     for uuid, wkb in rows:
-        bind.execute(
-            records.update().where(records.c.uuid == uuid).values(geom_hash=geom_hash(bytes(wkb)))
-        )
+        bind.execute(records.update().where(records.c.uuid == uuid).values(geom_hash=geom_hash(bytes(wkb))))
 
 
 def downgrade() -> None:
