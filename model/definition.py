@@ -736,6 +736,11 @@ def _delisting(approved: bool = False) -> tuple[Field, ...]:
     )
 
 
+# Bounds of counts the model cannot take from a standard [I]: a 崩岗 or gully threatens at most a
+# few villages; a cluster or a gully system has at most hundreds of members.
+PEOPLE_MAX = 100_000
+COUNT_MAX = 10_000
+
 # What a de-listed record still takes (its de-listing completed or corrected); any other edit of it
 # is a conflict until it is re-registered. One list for the server's merge and the laptop's pull.
 DELIST_FIELDS = frozenset(f.name for approved in (False, True) for f in _delisting(approved))
@@ -1048,7 +1053,7 @@ PATCH = RecordKind(
         _e("size_class", SIZE_CLASS, "规模等级", "Size class", derived="patch_size_class"),
         _e("shape", BENGGANG_SHAPE, "崩岗形态", "Collapsing-gully shape"),
         _f("is_cluster", BOOL, "崩岗群", "Cluster", default=False),
-        _f("cluster_members", INT, "崩岗群个数", "Cluster members", minimum=0),
+        _f("cluster_members", INT, "崩岗群个数", "Cluster members", minimum=0, maximum=COUNT_MAX),
         _e("activity", BENGGANG_ACTIVITY, "活动情况", "Activity"),
         _e("gully_status", GULLY_STATUS, "侵蚀沟发育状态", "Gully development status"),
         _f("depth", REAL, "平均深度", "Mean depth", unit="m", minimum=0),
@@ -1066,7 +1071,7 @@ PATCH = RecordKind(
         _f("soil_type", TEXT, "土壤类型", "Soil type"),
         _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
         _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
-        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0, maximum=PEOPLE_MAX),
         _e("risk_level", RISK_LEVEL, "风险等级", "Risk level"),
         _f("risk_assessed_on", DATE, "风险评估日期", "Risk assessed on"),
         _e("treatment_mode", TREATMENT_MODE, "治理模式", "Treatment mode"),
@@ -1108,13 +1113,13 @@ PATCH_SURVEY = RecordKind(
         _f("channel_width", REAL, "主沟道宽", "Main channel width", unit="m", minimum=0),
         _f("channel_gradient", REAL, "主沟道比降", "Main channel gradient", unit="%", minimum=0, maximum=100),
         _f("mouth_width", REAL, "沟口宽", "Mouth width", unit="m", minimum=0),
-        _f("branch_count", INT, "支沟数", "Number of branches", minimum=0),
+        _f("branch_count", INT, "支沟数", "Number of branches", minimum=0, maximum=COUNT_MAX),
         _f("vegetation_cover", REAL, "植被覆盖度", "Vegetation cover", unit="%", minimum=0, maximum=100),
         _f("erosion_volume", REAL, "侵蚀量", "Erosion volume", unit="m³", minimum=0),
         _f("erosion_modulus", REAL, "侵蚀模数", "Erosion modulus", unit="t/(km²·a)", minimum=0),
         _e("erosion_intensity", EROSION_INTENSITY, "侵蚀强度", "Erosion intensity", derived="erosion_intensity"),
         _f("farmland_threatened", REAL, "威胁耕地", "Farmland threatened", unit="hm²", minimum=0),
-        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0),
+        _f("people_threatened", INT, "威胁人口", "People threatened", minimum=0, maximum=PEOPLE_MAX),
         _f("unit_cost", REAL, "治理单价", "Treatment unit cost", unit="元", minimum=0),
         _f("note", TEXT, "备注", "Note"),
         _e("position_source", POSITION_SOURCE, "位置来源", "Position source", required_at=("submitted",)),

@@ -147,13 +147,14 @@ def test_numbers_beyond_the_database_or_the_model_are_rejected(api):
             insert("patch", {**patch, "people_threatened": 10**30}),
             insert("patch", {**patch, "people_threatened": 10**400}),
             insert("patch", {**patch, "people_threatened": -1}),
+            insert("patch", {**patch, "people_threatened": 1_000_000}),  # more than the model allows
             insert("patch", {**patch, "gradient": 100.5}),
             insert(
                 "patch", {**patch, "people_threatened": 2**53 + 1}
             ),  # a bigint that JSON clients cannot read exactly
         ]
     )
-    assert [r["status"] for r in results] == ["rejected"] * 5
+    assert [r["status"] for r in results] == ["rejected"] * 6
     assert {e["field"] for r in results for e in r["errors"]} == {"people_threatened", "gradient"}
 
 
