@@ -875,7 +875,7 @@ def _doc(prefix: str, g: _Gen, year: int) -> str:
 
 
 def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], list[dict]]:
-    g = _Gen(seed + 4)  # its own stream, dated relative to today
+    g = _Gen(seed + 5)  # its own stream (not the duties'), dated relative to today
     spots, rechecks = [], []
     first = size.rs_spots // 3
     for i in range(size.rs_spots):
@@ -972,7 +972,10 @@ def _rs_case(g: _Gen, spot: dict, recheck: dict, today: dt.date) -> None:
 
 
 def generate(
-    seed: int = DEFAULT_SEED, size: DemoSize | None = None, today: dt.date | None = None, patrols: Thresholds | None = None
+    seed: int = DEFAULT_SEED,
+    size: DemoSize | None = None,
+    today: dt.date | None = None,
+    patrols: Thresholds | None = None,
 ) -> dict[str, list[dict]]:
     """All demo records by kind: model field values plus `geom` as ISO WKB (lon/lat).
 
