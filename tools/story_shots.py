@@ -377,7 +377,10 @@ class Walk:
         self.ok(dock, form)
         h.pick_object(dock, patch.id())
         self.shot("ready-to-complete")
-        h.click(dock, "step:patch:completed")
+        h.click(dock, "step:patch:completed")  # the model warns: asked, with why
+        h.confirmation(dock)
+        self.shot("complete-question")
+        h.answer(dock)
         self.shot("completed")
         self.sync()
         self.shot("synced")
