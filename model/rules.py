@@ -765,16 +765,23 @@ def check_transition(
         return None
     t = wf.transition(source, target)
     if t is None:
-        return Problem(
-            wf.state_field, "transition",
-            f"不允许从“{source}”转到“{target}”", f"no transition from '{source}' to '{target}'",
-        )  # fmt: skip
+        return _no_transition(wf, source, target)
     if role != "admin" and role not in t.roles:
         return Problem(
             wf.state_field, "role",
-            f"“{t.zh}”需要以下角色之一：{', '.join(t.roles)}", f"'{t.en}' needs one of the roles {', '.join(t.roles)}",
+            f"“{t.zh}”需要以下角色之一：{'、'.join(ROLE_LABELS[r][0] for r in t.roles)}",
+            f"'{t.en}' needs one of the roles {', '.join(t.roles)}",
         )  # fmt: skip
     return None
+
+
+def _no_transition(wf, source: str, target: str) -> Problem:
+    """Named by the steps' labels: a technician reads 待整改, not the code."""
+    return Problem(
+        wf.state_field, "transition",
+        f"不允许从“{_step_label(wf, source, 'zh')}”转到“{_step_label(wf, target, 'zh')}”",
+        f"no transition from '{_step_label(wf, source, 'en')}' to '{_step_label(wf, target, 'en')}'",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -1179,9 +1186,7 @@ def step_problems(
         if src == dst or dst not in wf.step_codes() or reachable(kind, src, dst, role, name):
             continue
         p = check_transition(kind, src, dst, role, state_field=name)
-        problems.append(
-            p or Problem(name, "transition", f"不允许从“{src}”转到“{dst}”", f"no transition from '{src}' to '{dst}'")
-        )
+        problems.append(p or _no_transition(wf, src, dst))
     return problems
 
 

@@ -105,3 +105,12 @@ def test_what_a_field_s_problems_depend_on():
     assert rules.field_inputs("dam_inspection", "settlement") == ()  # a range: only itself
     assert rules.field_inputs("patch", "area") == ("kind",)  # the 崩岗 mapping rule
     assert "register_status" in rules.field_inputs("dam", "delist_reason")
+
+
+def test_a_refused_step_names_the_steps_and_roles_in_chinese():
+    """The server sends these to the refused-edits panel: a technician reads 待整改, not 'open'."""
+    jump = rules.step_problems("dam_hazard", {"step": "open"}, {"step": "closed"}, "inspector")
+    assert [(p.code, p.zh) for p in jump] == [("transition", "不允许从“待整改”转到“已销号”")]
+    assert jump[0].en == "no transition from 'Open' to 'Closed (销号)'"
+    role = rules.check_transition("dam_hazard", "rechecked", "closed", "inspector")
+    assert (role.code, role.zh) == ("role", "“隐患销号”需要以下角色之一：技术员")

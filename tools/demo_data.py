@@ -875,7 +875,7 @@ def _doc(prefix: str, g: _Gen, year: int) -> str:
 
 
 def _rs_spots(seed: int, size: DemoSize, today: dt.date) -> tuple[list[dict], list[dict]]:
-    g = _Gen(seed + 4)  # its own stream, dated relative to today
+    g = _Gen(seed + 5)  # its own stream (not the duties'), dated relative to today
     spots, rechecks = [], []
     first = size.rs_spots // 3
     for i in range(size.rs_spots):

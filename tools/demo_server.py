@@ -89,19 +89,43 @@ def prepare_data(data_dir: str | Path, *, small: bool = False, seed: int | None 
     return county
 
 
+# The last step of an object whose records came before it: (field, last value, the value it is
+# loaded at, fields it gains only at the last step). A closed record takes no new ones (model.rules).
+LAST_STEPS = (
+    ("register_status", "delisted", "registered",
+     ("delist_cause", "delist_reason", "delist_document", "delist_authority", "delist_date")),
+    ("step", "closed", "rechecked", ()),  # a remote-sensing spot, once its re-check is in
+)  # fmt: skip
+
+
 def load_records(data_dir: Path, county: str, data: dict[str, list[dict]]) -> list[dict]:
     """Every demo record, uuids kept, through the server's bulk loader (a push's rules, with history).
 
-    Not `shuibao-server import`: that reads a county's register files, one kind at a time, matched
-    by code; the demo county also has inspections, hazards, surveys and acceptances under them."""
+    An object that was de-listed or closed is loaded before it, and closed after its records, as it
+    happened in the county. Not `shuibao-server import`: that reads a county's register files, one
+    kind at a time, matched by code; the demo county also has inspections, hazards, surveys and
+    acceptances under them."""
+    from shuibao.model import RECORD_KINDS
     from shuibao_server import db
     from shuibao_server.config import Settings
     from shuibao_server.loader import apply_changes, insert_change, system_principal
 
-    changes = [insert_change(kind, r["uuid"], r) for kind, records in data.items() for r in records]
+    parents = {k.parent for k in RECORD_KINDS.values()}
+    changes, closings = [], []
+    for kind, records in data.items():
+        for r in records:
+            last = next((s for s in LAST_STEPS if r.get(s[0]) == s[1]), None)
+            if last is None or kind not in parents:
+                changes.append(insert_change(kind, r["uuid"], r))
+                continue
+            field, _value, before_value, gained = last
+            before = {**r, **dict.fromkeys(gained), field: before_value}
+            changes.append(insert_change(kind, r["uuid"], before))
+            fields = {k: {"old": before[k], "new": r[k]} for k in (field, *gained) if r.get(k) is not None}
+            closings.append({"kind": kind, "uuid": r["uuid"], "op": "update", "base_rev": 0, "fields": fields})
     engine = db.make_engine(Settings(data_dir=data_dir).url)
     try:
-        return apply_changes(engine, system_principal("demo-import", [county]), changes)["rejects"]
+        return apply_changes(engine, system_principal("demo-import", [county]), changes + closings)["rejects"]
     finally:
         engine.dispose()
 

@@ -274,12 +274,15 @@ class Walk:
         self.shot("hazard-closed")
         major, _ = self._dam_with_hazard("rectified", "major")
         h.pick_object(dock, major.id())
+        dock.zoom_to(major.id())
         h.click(dock, "step:dam:delisted")
         self.shot("delist-refused")
         h.pick_object(dock, dam.id())
+        dock.zoom_to(dam.id())
         h.click(dock, "step:dam:delisted")
         form = self.form(dock)
-        h.fill(form, delist_reason="坝库已淤满，转为坝地耕种")
+        h.fill(form, delist_cause="淤满失效", delist_document="赣县水字〔2026〕7号", delist_authority="赣县区水利局",
+               delist_reason="坝库已淤满，转为坝地耕种")  # fmt: skip
         self.shot("delist-reason")
         h.press_ok(form)
         h.confirmation(dock)
@@ -374,7 +377,10 @@ class Walk:
         self.ok(dock, form)
         h.pick_object(dock, patch.id())
         self.shot("ready-to-complete")
-        h.click(dock, "step:patch:completed")
+        h.click(dock, "step:patch:completed")  # the model warns: asked, with why
+        h.confirmation(dock)
+        self.shot("complete-question")
+        h.answer(dock)
         self.shot("completed")
         self.sync()
         self.shot("synced")

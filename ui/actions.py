@@ -31,6 +31,7 @@ from ..layers.records import point_of as _point
 from ..layers.values import feature_values, is_null, qt_value
 from ..model import RECORD_KINDS, RecordKind, rules
 from ..model.rules import Problem
+from ..model.schema import ROLE_LABELS
 
 # Re-exported: the docks and the tests read and find records through here.
 __all__ = ["by_uuid", "children", "context", "feature_values", "get_feature", "layer_of", "write_values"]
@@ -299,9 +300,10 @@ def new_child(
     that found a hazard. The outcome refuses it when the role or the model's rules do."""
     k = RECORD_KINDS[child]
     if not can_create(child, role):
-        roles = ", ".join(r for r in creation_roles(child) if r != "admin")
-        return Outcome(False, [Problem(None, "role", f"“{k.zh}”需要以下角色之一：{roles}",
-                                       f"'{k.en}' needs one of the roles {roles}")], child), None  # fmt: skip
+        roles = [r for r in creation_roles(child) if r != "admin"]
+        zh, en = "、".join(ROLE_LABELS[r][0] for r in roles), ", ".join(roles)
+        return Outcome(False, [Problem(None, "role", f"“{k.zh}”需要以下角色之一：{zh}",
+                                       f"'{k.en}' needs one of the roles {en}")], child), None  # fmt: skip
     parent_layer = layer_of(parent_kind, project)
     layer = layer_of(child, project)
     parent = get_feature(parent_layer, parent_fid) if parent_layer is not None else None
