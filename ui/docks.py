@@ -40,7 +40,8 @@ from ..layers import splits
 from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, RecordKind, rules
-from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
+from ..model.schema import ENUM, INT, MULTI_ENUM, REAL, ROLE_LABELS, Transition
+from ..model.values import choice_labels
 from ..settings import language
 from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
@@ -458,6 +459,8 @@ class ObjectDock(QgsDockWidget):
             return "—"
         if f.type == ENUM and f.enum is not None:
             return f.enum.label(value, self.lang)
+        if f.type == MULTI_ENUM and f.enum is not None:
+            return choice_labels(f, value, self.lang) or "—"
         if f.ref is not None and isinstance(value, str):
             return self._display(f.ref, value) or "—"
         if isinstance(value, bool):
@@ -465,7 +468,7 @@ class ObjectDock(QgsDockWidget):
         if isinstance(value, str) and f.name.endswith("_at") and "T" in value:
             return value[:16].replace("T", " ")
         if isinstance(value, float):
-            return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
+            return f.shown(value)  # 23.999999 km² reads as 24.00
         return str(value)
 
     def _when(self, kind: RecordKind, values: dict) -> str:
