@@ -7,6 +7,7 @@ import json
 
 import pytest
 from qgis.core import QgsProject
+from qgis.PyQt.QtCore import Qt
 from shuibao.layers.project import open_store_in_project
 from shuibao.model import RECORD_KINDS
 from shuibao.ui import actions
@@ -74,8 +75,14 @@ def test_a_watershed_s_computed_area_shows_two_decimals_and_keeps_its_digits(ope
     actions.write_values(layer, RECORD_KINDS["watershed"], shed.id(), {"name": shed["name"]})  # as saved
     area = actions.get_feature(layer, shed.id())["area"]
     dock = dock_of(WatershedDock, "technician")
+    # The list says where a watershed lies: the counties it covers, by name (it has no township).
+    model = dock.model
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "涉及县"
+    assert model.data(dock.row_for_fid(shed.id()).siblingAtColumn(2)) == "赣县区"
+    assert not dock.contents.townshipCombo.isVisible()
     pick_object(dock, shed.id())
-    assert f"{area:.2f}" in dock.contents.detailBrowser.toPlainText()
+    detail = dock.contents.detailBrowser.toPlainText()
+    assert f"{area:.2f}" in detail and "涉及县\n赣县区" in detail
     click(dock, "form:watershed")
     form = form_of(dock)
     assert shown_text(form, "area") == f"{area:.2f}"

@@ -40,6 +40,7 @@ from ..layers import splits
 from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, RecordKind, rules
+from ..model.regions import county_names
 from ..model.schema import ENUM, INT, MULTI_ENUM, REAL, ROLE_LABELS, Transition
 from ..model.values import choice_labels
 from ..settings import language
@@ -146,6 +147,7 @@ class ObjectDock(QgsDockWidget):
             c.stepCombo.addItem(step.zh if self.lang == "zh" else step.en, step.code)
         c.stepCombo.setVisible(self.kind.status_field != self.kind.workflow.state_field)  # else the status says it
         c.townshipCombo.addItem(tr("All townships"), "")
+        c.townshipCombo.setVisible(self.model.place_field == "township")  # a watershed lies in counties
         self.facet_combos = {name: self._facet_combo(name) for name in self.FACETS}
         c.splitter.setStretchFactor(0, 3)
         c.splitter.setStretchFactor(1, 2)
@@ -461,6 +463,8 @@ class ObjectDock(QgsDockWidget):
             return f.enum.label(value, self.lang)
         if f.type == MULTI_ENUM and f.enum is not None:
             return choice_labels(f, value, self.lang) or "—"
+        if f.name == "county_codes":
+            return county_names(value, self.lang) or "—"
         if f.ref is not None and isinstance(value, str):
             return self._display(f.ref, value) or "—"
         if isinstance(value, bool):
