@@ -688,7 +688,7 @@ class ObjectDock(QgsDockWidget):
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
                 if drafts.may_delete(ck, cv):
-                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                    specs.append((f"delete:{ck}", drafts.delete_label(ck, self.lang),
                                   lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)
