@@ -39,9 +39,9 @@ from ..model import RECORD_KINDS, RecordKind, rules
 from ..model.definition import AUDIT_FIELD_NAMES
 from ..model.rules import Problem
 from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, TEXT, Field
-from . import threshold_expr
+from . import choices, threshold_expr
 from . import thresholds as local_thresholds
-from .values import feature_values, qt_value
+from .values import feature_values, python_value, qt_value
 
 USER_VARIABLE = "shuibao_user"
 COUNTY_VARIABLE = "shuibao_county_code"
@@ -384,8 +384,8 @@ def unregister_functions() -> None:
 def unload() -> None:
     """Undo what configuring forms set up outside the layers' own settings (the plugin's unload)."""
     unregister_functions()
-    while _BOOLEAN_FIXES:
-        fix = _BOOLEAN_FIXES.pop()
+    while _VALUE_FIXES:
+        fix = _VALUE_FIXES.pop()
         if not sip.isdeleted(fix):
             fix.layer.beforeCommitChanges.disconnect(fix.fix)
             fix.deleteLater()
@@ -484,7 +484,7 @@ def widget_setup(f: Field, lang: str, question: bool | None = None) -> QgsEditor
     if f.type == BOOL and question:
         # A question the step needs answered: a check box cannot tell "no" from "not answered yet".
         pick = 0 if lang == "zh" else 1
-        # Saved as the text "true"/"false", which BooleanFix turns into booleans before a commit.
+        # Saved as the text "true"/"false", which StoredValueFix turns into booleans before a commit.
         entries = [{UNANSWERED[pick]: VALUE_MAP_NULL}, {YES_NO[0][pick]: "true"}, {YES_NO[1][pick]: "false"}]
         return QgsEditorWidgetSetup("ValueMap", {"map": entries})
     if f.type == BOOL:
@@ -503,6 +503,13 @@ def widget_setup(f: Field, lang: str, question: bool | None = None) -> QgsEditor
     if f.type == TEXT and f.name in MULTILINE:
         return QgsEditorWidgetSetup("TextEdit", {"IsMultiline": True, "UseHtml": False})
     return None
+
+
+def shown_number(f: Field) -> QgsEditorWidgetSetup:
+    """A computed quantity with the decimals its unit deserves (24.00 km², not 23.999999). Only
+    for read-only fields: a form writes back what an editable widget shows, rounded."""
+    return QgsEditorWidgetSetup("Range", {"Style": "SpinBox", "Precision": f.decimals(), "Min": -1e15, "Max": 1e15,
+                                          "Step": 1, "AllowNull": True})  # fmt: skip
 
 
 # References a person picks in the form (others are set by the step that makes the record), with
@@ -527,33 +534,40 @@ def reference_widget(relation_id: str, choose: str | None = None) -> QgsEditorWi
 AUDIT_DEFAULTS = {"uuid": "uuid('WithoutBraces')", "created_at": "now()", "created_by": USER_EXPRESSION}
 
 
-class BooleanFix(QObject):
-    """Turns the text a yes/no value map saves ("true"/"false") into booleans before each commit.
+class StoredValueFix(QObject):
+    """Turns what some editors hand back into what the store holds, before each commit.
 
-    QGIS passes a value map's value to the data provider as it is (text), and the GeoPackage driver
-    reads the text "true" into a BOOLEAN column as 0: every "yes" would be stored as "no".
-    Owned by its layer; unload() removes them all.
+    QGIS passes an editor's value to the data provider as it is: a yes/no value map's text "true"
+    (the GeoPackage driver reads it into a BOOLEAN column as 0: every "yes" would be stored as "no"),
+    a multi-choice editor's ``{a,b}`` (the store, the model and the sync hold a JSON list).
+    layers.values.python_value knows both. Owned by its layer; unload() removes them all.
     """
 
-    def __init__(self, layer: QgsVectorLayer, indexes: list[int]):
+    def __init__(self, layer: QgsVectorLayer, fields: dict[int, Field]):
         super().__init__(layer)
-        self.layer, self.indexes = layer, indexes
+        self.layer, self.fields = layer, fields
         layer.beforeCommitChanges.connect(self.fix)
-        _BOOLEAN_FIXES.append(self)
+        _VALUE_FIXES.append(self)
 
     def fix(self, *_args) -> None:
         buffer = self.layer.editBuffer()
         if buffer is None:
             return
-        pending = [(fid, i, f.attribute(i)) for fid, f in buffer.addedFeatures().items() for i in self.indexes]
+        pending = [(fid, i, f.attribute(i)) for fid, f in buffer.addedFeatures().items() for i in self.fields]
         pending += [(fid, i, v) for fid, changes in buffer.changedAttributeValues().items()
-                    for i, v in changes.items() if i in self.indexes]  # fmt: skip
+                    for i, v in changes.items() if i in self.fields]  # fmt: skip
         for fid, idx, value in pending:
             if isinstance(value, str):
-                self.layer.changeAttributeValue(fid, idx, value.strip().lower() in ("true", "1", "t"))
+                stored = python_value(self.fields[idx], value)
+                if stored != value:
+                    self.layer.changeAttributeValue(fid, idx, qt_value(self.fields[idx], stored))
 
 
-_BOOLEAN_FIXES: list[BooleanFix] = []
+_VALUE_FIXES: list[StoredValueFix] = []
+
+
+def _needs_fix(kind: RecordKind, f: Field) -> bool:
+    return is_question(kind, f) or (f.type == MULTI_ENUM and not f.derived)
 
 
 def default_expression(kind: RecordKind, f: Field, layer_ids: dict[str, str] | None) -> str | None:
@@ -731,15 +745,20 @@ def configure_form(
             form.setReadOnly(idx, True)  # they describe the file, which is added from the docks
     layer.setEditFormConfig(form)
 
-    yes_no = [fields.indexFromName(f.name) for f in kind.fields if is_question(kind, f)]
-    if any(i >= 0 for i in yes_no):
-        BooleanFix(layer, [i for i in yes_no if i >= 0])
+    fixed = {fields.indexFromName(f.name): f for f in kind.fields if _needs_fix(kind, f)}
+    fixed.pop(-1, None)
+    if fixed:
+        StoredValueFix(layer, fixed)
     constraints = field_constraints(kind, lang)
     for f in kind.fields:
         idx = fields.indexFromName(f.name)
         if idx < 0:
             continue
         setup = widget_setup(f, lang, is_question(kind, f))
+        if f.type == REAL and f.derived and f.decimals() is not None:
+            setup = shown_number(f)
+        if f.type == MULTI_ENUM and not f.derived:
+            setup = choices.widget_setup(f, choices.lookup_layer(layer.project()), lang)
         if kind.name == "photo" and f.name == "parent_kind":
             setup = QgsEditorWidgetSetup("ValueMap", {"map": [{k.label(lang): k.name} for k in RECORD_KINDS.values()]})
         if f.name in references:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qgis.core import QgsApplication, QgsFeature
+from qgis.core import QgsApplication, QgsFeature, QgsValueRelationFieldFormatter
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt, QVariant
 
 from ..model import RecordKind
@@ -38,12 +38,26 @@ def python_value(f: Field, value: Any) -> Any:
         if isinstance(value, str):  # a value map's "true"/"false" before the layer converts it
             return value.strip().lower() in ("true", "1", "t", "yes")
         return bool(value)
+    if f.type == MULTI_ENUM and isinstance(value, (str, list)):
+        return codes_text(value)
     if f.type in (INT, REAL):
         try:
             return int(value) if f.type == INT else float(value)
         except (TypeError, ValueError):
             return value  # validation reports the wrong type
     return value
+
+
+def codes_text(value: Any) -> Any:
+    """A multi-choice value as the store holds it: the JSON list of codes. A form's multi-choice
+    editor (QGIS's value relation) hands back ``{a,b}`` text, nothing chosen as ``{}`` (no value);
+    JSON text and anything else pass as they are (validation judges them)."""
+    if isinstance(value, (list, tuple)):
+        return json.dumps(list(value), ensure_ascii=False)
+    if not (isinstance(value, str) and value.strip().startswith("{")):
+        return value
+    codes = QgsValueRelationFieldFormatter.valueToStringList(value)
+    return json.dumps(codes, ensure_ascii=False) if codes else None
 
 
 def feature_values(kind: RecordKind, feature: QgsFeature) -> dict[str, Any]:
@@ -57,7 +71,7 @@ def qt_value(f: Field, value: Any) -> Any:
     if value is None:
         return QVariant()
     if f.type == MULTI_ENUM and isinstance(value, (list, tuple)):
-        return json.dumps(list(value), ensure_ascii=False)
+        return codes_text(value)
     if f.type == DATETIME and isinstance(value, str):
         return QDateTime.fromString(value, Qt.DateFormat.ISODate)
     if f.type == DATE and isinstance(value, str):

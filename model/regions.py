@@ -143,6 +143,14 @@ def place_name(scope: str) -> str | None:
     return PLACE_NAMES.get(scope)
 
 
+def county_names(codes: str | None, lang: str = "zh") -> str:
+    """A list of county codes (as a watershed's 涉及县 holds them, "360704,360721") by name where
+    the name is known, else by code; joined by 、."""
+    parts = [p for p in re.split(r"[,，、;；\s]+", codes or "") if p]
+    names = [(place_name(p) or p) if lang == "zh" else p for p in parts]
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
 def scope_label(scope: str, names: Mapping[str, str] | None = None) -> str:
     """A scope's Chinese name: the given one, the built-in set's, or the code with its level."""
     if names and names.get(scope):

@@ -1125,6 +1125,16 @@ def _step_label(wf, code: str, lang: str) -> str:
     return code if step is None else (step.zh if lang == "zh" else step.en)
 
 
+def first_step(kind: RecordKind | str, lang: str = "zh") -> tuple[bool, str | None]:
+    """(whether the kind's first step is a draft, that step's label): how the plugin names a record
+    that may still be deleted. (False, None) for a kind without a workflow."""
+    kind = RECORD_KINDS[kind] if isinstance(kind, str) else kind
+    wf = kind.workflow
+    if wf is None:
+        return False, None
+    return wf.initial == "draft", _step_label(wf, wf.initial, lang)
+
+
 def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, username: str) -> Problem | None:
     """None when `username` (in `role`) may delete this record: only a draft (every workflow of the
     record at its first step), by its author or a technician; a registered object (a top-level kind)
@@ -1150,8 +1160,12 @@ def check_delete(kind: RecordKind | str, values: Mapping[str, Any], role: str, u
             )  # fmt: skip
     author = values.get("created_by")
     if role not in DELETE_ANY_DRAFT_ROLES and author not in (None, "", username):
-        return Problem(None, "role", f"只有创建人或技术员可以删除草稿（此草稿由 {author} 填写）",
-                       f"only its author or a technician may delete a draft (this one is {author}'s)")  # fmt: skip
+        draft, zh = first_step(kind, "zh")
+        _draft, en = first_step(kind, "en")
+        zh = "草稿" if draft or zh is None else f"“{zh}”的记录"
+        en = "draft" if draft or en is None else f"record at '{en}'"
+        return Problem(None, "role", f"只有创建人或技术员可以删除{zh}（此记录由 {author} 填写）",
+                       f"only its author or a technician may delete a {en} (this one is {author}'s)")  # fmt: skip
     return None
 
 

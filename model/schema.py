@@ -34,6 +34,12 @@ STORAGE_TYPES = {
     REF: ("TEXT", "text"),
 }
 
+# Decimals a quantity is shown with, by unit: what the measure deserves, not the float it is stored as
+# (a watershed's 23.999999 km² reads 24.00). Display only; stored values keep every digit.
+UNIT_DECIMALS = {"km²": 2, "hm²": 2, "m²": 1, "m": 2, "cm": 1, "mm": 1, "%": 1, "万m³": 2, "m³": 1, "L/s": 2,
+                 "t/(km²·a)": 0, "万元": 2, "元": 2}  # fmt: skip
+COORDINATE_DECIMALS = 6  # degrees: about 0.1 m
+
 ROLES = ("inspector", "technician", "acceptor", "admin")
 ROLE_LABELS = {
     "inspector": ("巡查员", "Inspector"),
@@ -100,6 +106,21 @@ class Field:
     def label(self, lang: str = "zh") -> str:
         text = self.zh if lang == "zh" else self.en
         return f"{text} ({self.unit})" if self.unit else text
+
+    def decimals(self) -> int | None:
+        """Decimals a real value is shown with (None: as many as it has, up to three)."""
+        if self.type != REAL:
+            return None
+        if self.name.endswith(("_lon", "_lat")):
+            return COORDINATE_DECIMALS
+        return UNIT_DECIMALS.get(self.unit or "")
+
+    def shown(self, value: float) -> str:
+        """A real value as a person reads it (decimals())."""
+        d = self.decimals()
+        if d is not None:
+            return f"{value:.{d}f}"
+        return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import json
 import math
 from typing import Any
 
-from .schema import BOOL, DATE, DATETIME, INT, MULTI_ENUM, REAL, RecordKind
+from .schema import BOOL, DATE, DATETIME, INT, MULTI_ENUM, REAL, Field, RecordKind
 
 _TRUE = ("true", "t", "1", "yes")
 _FALSE = ("false", "f", "0", "no")
@@ -40,6 +40,27 @@ def _number(value: Any, ftype: str) -> Any:
     if ftype == INT and float(value).is_integer():
         return int(value)  # exact, also beyond 2**53
     return round(float(value), 9)  # 5 == 5.0; 0.1 + 0.2 == 0.3
+
+
+def codes(value: Any) -> list[str]:
+    """The codes of a multi-enum value (JSON text or a list)."""
+    if value in (None, ""):
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    try:
+        loaded = json.loads(value)
+    except (TypeError, ValueError):
+        return [str(value)]
+    return loaded if isinstance(loaded, list) else [str(loaded)]
+
+
+def choice_labels(f: Field, value: Any, lang: str = "zh") -> str:
+    """A multi-enum value as a person reads it: its labels in the model's order, joined by 、."""
+    chosen = set(codes(value))
+    known = [c.code for c in f.enum.choices] if f.enum is not None else []
+    ordered = [c for c in known if c in chosen] + [c for c in codes(value) if c not in known]
+    return ("、" if lang == "zh" else ", ").join(f.enum.label(str(c), lang) for c in ordered)
 
 
 def _codes(value: Any) -> Any:

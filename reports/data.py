@@ -9,7 +9,6 @@ Beijing time (UTC+8, no daylight saving; the store keeps UTC).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any
 from ..layers import thresholds as local_thresholds
 from ..model import RECORD_KINDS, rules
 from ..model.schema import BOOL, DATE, DATETIME, ENUM, INT, MULTI_ENUM, REAL, REF, Field, RecordKind, Thresholds
+from ..model.values import choice_labels
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 OBJECT_OF = {"dam": "dam", "patch": "patch", "watershed": "watershed", "rs_spot": "rs_spot"}
@@ -71,19 +71,6 @@ def parse_datetime(value: Any) -> dt.datetime | None:
     return moment.astimezone(BEIJING).replace(tzinfo=None)
 
 
-def codes(value: Any) -> list[str]:
-    """The codes of a multi-enum value (JSON text or a list)."""
-    if value in (None, ""):
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    try:
-        loaded = json.loads(value)
-    except (TypeError, ValueError):
-        return [str(value)]
-    return loaded if isinstance(loaded, list) else [str(loaded)]
-
-
 def yes_no(value: Any, lang: str) -> str | None:
     if value is None or value == "":
         return None
@@ -97,7 +84,7 @@ def display(f: Field, value: Any, lang: str = "zh", refs: dict[str, str] | None 
     if f.type == ENUM:
         return f.enum.label(value, lang)
     if f.type == MULTI_ENUM:
-        return "、".join(f.enum.label(c, lang) for c in codes(value)) or None
+        return choice_labels(f, value, lang) or None
     if f.type == BOOL:
         return yes_no(value, lang)
     if f.type == DATE:

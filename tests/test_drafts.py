@@ -12,7 +12,7 @@ from shuibao.layers.store import Store
 from shuibao.model import rules
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock
-from shuibao_ui_harness import Dialogs, click, form_of, open_dock, press_ok, wait_until
+from shuibao_ui_harness import Dialogs, click, form_of, open_dock, panel_text, press_ok, wait_until
 
 
 @pytest.mark.parametrize(
@@ -165,3 +165,33 @@ def test_the_server_refuses_a_delete_the_model_forbids(tmp_path):
         assert sync(bob, server, "bob").rejected == 1
     finally:
         server.stop()
+
+
+@pytest.mark.display
+def test_a_new_hazard_is_named_by_its_first_step_not_as_a_draft(iface, small_store, log_in):
+    """A hazard has no draft step: it starts 待整改, and its form and the dock's delete say so."""
+    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    log_in("inspector", small_store)
+    dock = open_dock(DamDock, iface)
+    try:
+        dam = next(layers["dam"].getFeatures())
+        dock.select_fid(dam.id())
+        dock.show()
+        click(dock, "create:dam_hazard")
+        form = form_of(dock)
+        said = panel_text(form)
+        assert "a draft" not in said and "as “待整改”" in said, said
+        press_ok(form)
+        wait_until(lambda: dock.form is None)
+        hazard = dock.last_outcome.fid
+        dock.select_child("dam_hazard", hazard)
+        assert dock.buttons["delete:dam_hazard"].text() == "Delete this record (待整改)"
+        said = []
+        dialogs = Dialogs(lambda box: (said.append(box.text()), box.button(QMessageBox.StandardButton.No).click()))
+        assert not dock.delete_draft("dam_hazard", hazard)
+        assert dialogs.done() and "draft" not in said[0] and "(Open)" in said[0], said  # the plugin runs in English
+    finally:
+        dock.disconnect_all()
+        dock.deleteLater()
+    problem = rules.check_delete("dam_hazard", {"step": "open", "created_by": "bob"}, "inspector", "ann")
+    assert "“待整改”的记录" in problem.zh and "草稿" not in problem.zh

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import uuid as uuidlib
 
@@ -32,11 +33,13 @@ from shuibao_ui_harness import (
     current_tab,
     fill,
     form_of,
+    panel_text,
     pick_object,
     pick_record,
     press,
     press_ok,
     shown_text,
+    ticked,
     timeline,
     wait_until,
 )
@@ -283,6 +286,36 @@ def test_b_technician_closes_a_hazard_and_de_lists_dams_under_the_open_hazard_ru
     de_listed = story.on_server(dam["uuid"])
     assert de_listed["register_status"] == "delisted" and de_listed["delist_reason"] == "坝库已淤满，转为坝地耕种"
     assert story.on_server(major_dam["uuid"])["register_status"] == "registered"
+
+
+def test_b_technician_ticks_what_lies_below_a_dam_and_it_reaches_the_server(story):
+    """A multi-choice field (下游影响对象) is ticked by its labels and kept as the model's JSON list."""
+    story.log_in("technician")
+    dock = story.dock("ShuibaoDamDock")
+    dam = next(d for d in story.layers["dam"].getFeatures() if d["register_status"] == "registered")
+    pick_object(dock, dam.id())
+    click(dock, "form:dam")  # 编辑登记信息…
+    form = form_of(dock)
+    fill(form, downstream_exposure=["学校", "居民点"])
+    # The model reads the ticks while typing: a school below asks for a patroller of the dam's own.
+    assert "须落实“一坝一人”专职巡查责任人" in panel_text(form)
+    fill(form, dedicated_patroller="刘六")
+    press_ok(form)
+    wait_until(lambda: dock.form is None)
+    stored = _values(story, "dam", dam.id())["downstream_exposure"]
+    assert sorted(json.loads(stored)) == ["residents", "school"]  # the store's JSON, not QGIS's {a,b}
+    assert "居民点、学校" in dock.contents.detailBrowser.toPlainText()  # the detail reads labels
+
+    story.sync()
+    assert sorted(story.on_server(dam["uuid"])["downstream_exposure"]) == ["residents", "school"]
+    pick_object(dock, dam.id())
+    click(dock, "form:dam")
+    form = form_of(dock)
+    assert sorted(ticked(form, "downstream_exposure")) == ["学校", "居民点"]
+    fill(form, downstream_exposure=[])  # nothing below any more: an empty value, not "[]" or "{}"
+    press_ok(form)
+    wait_until(lambda: dock.form is None)
+    assert _values(story, "dam", dam.id())["downstream_exposure"] is None
 
 
 # -- (c) ------------------------------------------------------------------------------------------

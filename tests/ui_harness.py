@@ -19,6 +19,7 @@ from qgis.PyQt.QtWidgets import (
     QPlainTextEdit,
     QStyle,
     QStyleOptionButton,
+    QTableWidget,
     QTabWidget,
     QTextEdit,
     QWidget,
@@ -210,7 +211,9 @@ def type_into(form, field: str, value) -> None:
         _bring_tab_forward(form, w)
         assert w.isVisible(), f"{field} is not on a tab one can click"
     assert w.isEnabled(), f"{field} is greyed out"
-    if isinstance(w, QComboBox):
+    if isinstance(w, QTableWidget):  # a multi-choice field: tick the labels in `value`, untick the others
+        tick(w, field, value)
+    elif isinstance(w, QComboBox):
         index = w.findText(str(value))
         assert index >= 0, f"{field}: no choice {value!r} in {[w.itemText(i) for i in range(w.count())]}"
         w.setCurrentIndex(index)
@@ -238,6 +241,29 @@ def type_into(form, field: str, value) -> None:
         if isinstance(w, QAbstractSpinBox):
             w.interpretText()
     QCoreApplication.processEvents()
+
+
+def ticked(form, field: str) -> list[str]:
+    """The labels ticked in a multi-choice field's list."""
+    return ticked_in(editor(form, field))
+
+
+def tick(table: QTableWidget, field: str, labels) -> None:
+    """Tick `labels` in a multi-choice list as a person does: the cell made current, then Space."""
+    items = [table.item(r, c) for r in range(table.rowCount()) for c in range(table.columnCount())]
+    items = [i for i in items if i is not None and i.text()]
+    assert set(labels) <= {i.text() for i in items}, f"{field}: {[i.text() for i in items]}"
+    for item in items:
+        if (item.checkState() == Qt.CheckState.Checked) != (item.text() in labels):
+            table.setFocus()
+            table.setCurrentItem(item)
+            QTest.keyClick(table.viewport(), Qt.Key.Key_Space)
+    assert sorted(ticked_in(table)) == sorted(labels), field
+
+
+def ticked_in(table: QTableWidget) -> list[str]:
+    items = [table.item(r, c) for r in range(table.rowCount()) for c in range(table.columnCount())]
+    return [i.text() for i in items if i is not None and i.checkState() == Qt.CheckState.Checked]
 
 
 def fill(form, **values) -> None:

@@ -40,7 +40,9 @@ from ..layers import splits
 from ..layers import thresholds as local_thresholds
 from ..layers.project import KIND_PROPERTY
 from ..model import OBJECT_KINDS, RECORD_KINDS, STRUCTURE_MEASURES, RecordKind, rules
-from ..model.schema import ENUM, INT, REAL, ROLE_LABELS, Transition
+from ..model.regions import county_names
+from ..model.schema import ENUM, INT, MULTI_ENUM, REAL, ROLE_LABELS, Transition
+from ..model.values import choice_labels
 from ..settings import language
 from . import actions, drafts, load_ui, tr
 from .feature_model import DUE, DUE_WEEK, FID_ROLE, OVERDUE, FeatureTableModel
@@ -145,6 +147,7 @@ class ObjectDock(QgsDockWidget):
             c.stepCombo.addItem(step.zh if self.lang == "zh" else step.en, step.code)
         c.stepCombo.setVisible(self.kind.status_field != self.kind.workflow.state_field)  # else the status says it
         c.townshipCombo.addItem(tr("All townships"), "")
+        c.townshipCombo.setVisible(self.model.place_field == "township")  # a watershed lies in counties
         self.facet_combos = {name: self._facet_combo(name) for name in self.FACETS}
         c.splitter.setStretchFactor(0, 3)
         c.splitter.setStretchFactor(1, 2)
@@ -458,6 +461,10 @@ class ObjectDock(QgsDockWidget):
             return "—"
         if f.type == ENUM and f.enum is not None:
             return f.enum.label(value, self.lang)
+        if f.type == MULTI_ENUM and f.enum is not None:
+            return choice_labels(f, value, self.lang) or "—"
+        if f.name == "county_codes":
+            return county_names(value, self.lang) or "—"
         if f.ref is not None and isinstance(value, str):
             return self._display(f.ref, value) or "—"
         if isinstance(value, bool):
@@ -465,7 +472,7 @@ class ObjectDock(QgsDockWidget):
         if isinstance(value, str) and f.name.endswith("_at") and "T" in value:
             return value[:16].replace("T", " ")
         if isinstance(value, float):
-            return f"{value:.3f}".rstrip("0").rstrip(".")  # 23.999999 km² reads as 24
+            return f.shown(value)  # 23.999999 km² reads as 24.00
         return str(value)
 
     def _when(self, kind: RecordKind, values: dict) -> str:
@@ -681,7 +688,7 @@ class ObjectDock(QgsDockWidget):
                                   lambda _=False, kk=ck, ff=cfid, tg=t.target: self.step(kk, ff, tg)))  # fmt: skip
                 specs.append((f"form:{ck}", tr("Open form"), lambda _=False, kk=ck, ff=cfid: self.open_form(kk, ff)))
                 if drafts.may_delete(ck, cv):
-                    specs.append((f"delete:{ck}", tr("Delete draft"),
+                    specs.append((f"delete:{ck}", drafts.delete_label(ck, self.lang),
                                   lambda _=False, kk=ck, ff=cfid: self.delete_draft(kk, ff)))  # fmt: skip
         for i, (name, label, slot) in enumerate(specs):
             button = QPushButton(label, self.contents.actionsWidget)

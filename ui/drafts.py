@@ -1,4 +1,5 @@
 """Deleting a mistaken draft from the dock: the author's own, or any draft for a technician.
+A kind whose first step is not a draft (a hazard starts 待整改) is named by that step.
 
 Who may delete what is the model's rule (``rules.check_delete``). The delete goes through the
 QGIS layers like every other edit, so the store's change log captures it and the next sync sends
@@ -19,6 +20,12 @@ from . import actions, tr
 def _values(kind: str, fid: int, project: QgsProject | None) -> dict | None:
     feature = actions.get_feature(actions.layer_of(kind, project), fid)
     return actions.feature_values(RECORD_KINDS[kind], feature) if feature is not None else None
+
+
+def delete_label(kind: str, lang: str | None = None) -> str:
+    """删除草稿, or for a kind whose first step is not a draft the step by name (删除此记录（待整改）)."""
+    draft, step = rules.first_step(kind, lang or settings.language())
+    return tr("Delete draft") if draft or step is None else tr("Delete this record ({0})").format(step)
 
 
 def may_delete(kind: str, values: dict) -> bool:
@@ -51,16 +58,19 @@ def delete_draft(kind: str, fid: int, summary: str, parent: QWidget | None = Non
         return False
     who = settings.identity()
     problem = rules.check_delete(k, values, who.role, who.username)
+    title = delete_label(kind)
     if problem is not None:
-        QMessageBox.warning(parent, tr("Delete draft"), problem.zh if settings.language() == "zh" else problem.en)
+        QMessageBox.warning(parent, title, problem.zh if settings.language() == "zh" else problem.en)
         return False
     photos, photo_fids = _photo_fids(values["uuid"], project)
     label = k.zh if settings.language() == "zh" else k.en
-    text = tr("Delete this draft {0}?").format(label) + "\n\n" + summary
+    draft, step = rules.first_step(k, settings.language())
+    question = tr("Delete this draft {0}?") if draft or step is None else tr("Delete this {0} ({1})?")
+    text = question.format(label, step) + "\n\n" + summary
     if photo_fids:
         text += "\n" + tr("Its {0} photos are deleted with it.").format(len(photo_fids))
     text += "\n\n" + tr("This cannot be undone here; the next sync deletes it on the server too.")
-    answer = QMessageBox.question(parent, tr("Delete draft"), text,
+    answer = QMessageBox.question(parent, title, text,
                                   QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                                   QMessageBox.StandardButton.No)  # fmt: skip
     if answer != QMessageBox.StandardButton.Yes:

@@ -30,6 +30,7 @@ from ..layers.store import Store, connect_read_only
 from ..layers.styles import status_colour
 from ..model import THRESHOLDS, RecordKind, rules
 from ..model.definition import PATROL_CLASS, REGISTER_STATUS
+from ..model.regions import county_names
 from ..model.schema import Thresholds
 from . import tr
 
@@ -248,10 +249,12 @@ class FeatureTableModel(QAbstractTableModel):
         self._sync_colours = {k: QColor(v) for k, v in SYNC_COLOURS.items()}
         self._sync_labels: dict[str, str] = {}
         names = kind.field_names()
+        # Where the object lies: its township, else the counties it covers (a watershed).
+        self.place_field = next((n for n in ("township", "county_codes") if n in names), None)
         self._headers = (
             kind.field(kind.code_field).label(lang) if kind.code_field else tr("Code"),
             kind.field(kind.title_field).label(lang) if kind.title_field else tr("Name"),
-            kind.field("township").label(lang) if "township" in names else tr("Township"),
+            kind.field(self.place_field).label(lang) if self.place_field else tr("Township"),
             status.label(lang) if status is not None else tr("Status"),
             tr("Sync"),
         )
@@ -283,7 +286,7 @@ class FeatureTableModel(QAbstractTableModel):
         k = self.kind
         names = k.field_names()
         return [
-            "uuid", k.code_field, k.title_field, "township" if "township" in names else None, k.status_field,
+            "uuid", k.code_field, k.title_field, self.place_field, k.status_field,
             self.step_field, "server_rev", "last_inspected_at" if "last_inspected_at" in names else None,
         ]  # fmt: skip
 
@@ -586,6 +589,8 @@ class FeatureTableModel(QAbstractTableModel):
             if col == SYNC_COLUMN:
                 return self._sync_labels.get(self.sync_state(row), "")
             value = row[COLUMNS[col]]
+            if COLUMNS[col] == TOWNSHIP and self.place_field == "county_codes":
+                return county_names(value, self.lang)
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.DecorationRole:
             if col == 3:

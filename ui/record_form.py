@@ -24,7 +24,7 @@ from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, Q
 
 from ..layers import forms
 from ..layers.values import feature_values
-from ..model import RecordKind
+from ..model import RecordKind, rules
 from ..model.rules import Problem
 from . import tr
 from .actions import fid_of
@@ -160,7 +160,13 @@ class RecordForm(QgsAttributeDialog):
         if self.step_label:
             head = tr("Still needed for “{0}”:").format(self.step_label)
         else:
-            head = tr("Still to fill in (a draft saves with gaps):")
+            draft, step = rules.first_step(self.kind, self.lang)
+            if draft:
+                head = tr("Still to fill in (a draft saves with gaps):")
+            elif self.new and step:  # a hazard starts 待整改: no draft step to speak of
+                head = tr("Still to fill in (it saves with gaps, as “{0}”):").format(step)
+            else:
+                head = tr("Still to fill in (it saves with gaps):")
         lines = [f"• {p.message(self.lang)}（{self._tab_text(p.field)}）" for p in problems]
         self.panel.setText(f"<b>{head}</b><br>" + "<br>".join(lines))
         self.panel.setStyleSheet(ERROR_STYLE if blocking else PANEL_STYLE)

@@ -374,302 +374,312 @@
             <translation>请先为字段选择“保留我的”、“保留服务器的”或填写修改后的值。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="75" />
+            <location filename="ui/docks.py" line="77" />
             <source>Start inspection</source>
             <translation>开始检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="76" />
+            <location filename="ui/docks.py" line="78" />
             <source>Record hazard</source>
             <translation>登记隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="77" />
+            <location filename="ui/docks.py" line="79" />
             <source>Start survey</source>
             <translation>开始调查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="78" />
+            <location filename="ui/docks.py" line="80" />
             <source>Record measure</source>
             <translation>登记治理措施</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="79" />
+            <location filename="ui/docks.py" line="81" />
             <source>Start acceptance</source>
             <translation>开始验收</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="81" />
+            <location filename="ui/docks.py" line="83" />
             <source>Check upkeep</source>
             <translation>管护检查</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="83" />
+            <location filename="ui/docks.py" line="85" />
             <source>Start re-check</source>
             <translation>开始复核</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="131" />
+            <location filename="ui/docks.py" line="133" />
             <source>Search by code or name…</source>
             <translation>按编码或名称搜索…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="132" />
+            <location filename="ui/docks.py" line="134" />
             <source>Has open hazards</source>
             <translation>有未销号隐患</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="136" />
+            <location filename="ui/docks.py" line="138" />
             <source>Any due date</source>
             <translation>不限检查期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="137" />
+            <location filename="ui/docks.py" line="139" />
             <source>Due this week</source>
             <translation>本周到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="138" />
+            <location filename="ui/docks.py" line="140" />
             <source>Overdue</source>
             <translation>已逾期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="139" />
+            <location filename="ui/docks.py" line="141" />
             <source>All statuses</source>
             <translation>全部状态</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="143" />
+            <location filename="ui/docks.py" line="145" />
             <source>All steps</source>
             <translation>全部步骤</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="147" />
+            <location filename="ui/docks.py" line="149" />
             <source>All townships</source>
             <translation>全部乡镇</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="187" />
+            <location filename="ui/docks.py" line="190" />
             <source>All: {0}</source>
             <translation>全部{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="359" />
+            <location filename="ui/docks.py" line="362" />
             <source>No layer: open a Shuibao store first</source>
             <translation>无图层：请先打开水保巡检数据库</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="361" />
+            <location filename="ui/docks.py" line="364" />
             <source>{0} features</source>
             <translation>共 {0} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="363" />
+            <location filename="ui/docks.py" line="366" />
             <source>{0} of {1} features shown</source>
             <translation>显示 {0} / {1} 条</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="365" />
+            <location filename="ui/docks.py" line="368" />
             <source>the store cannot be read directly, so sync badges are missing: {0}</source>
             <translation>无法直接读取数据库，未显示同步状态：{0}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="375" />
+            <location filename="ui/docks.py" line="378" />
             <source>due this week {0}, overdue {1}, with open hazards {2}</source>
             <translation>本周到期 {0} · 逾期 {1} · 有未销号隐患 {2}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="377" />
+            <location filename="ui/docks.py" line="380" />
             <source>due within 7 days {0}, overdue {1}</source>
             <translation>7天内到期 {0} · 逾期 {1}</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="508" />
+            <location filename="ui/docks.py" line="515" />
             <source>Select an object to see its details.</source>
             <translation>选择一个对象以查看详情。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="546" />
+            <location filename="ui/docks.py" line="553" />
             <source>{0}: after a {1} is submitted ({2})</source>
             <translation>{0}：提交{1}后自动完成（{2}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="556" />
+            <location filename="ui/docks.py" line="563" />
             <source>Next steps:</source>
             <translation>下一步：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="563" />
+            <location filename="ui/docks.py" line="570" />
             <source>The next patrol of this dam is overdue.</source>
             <translation>该坝的下次巡查已逾期。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="597" />
+            <location filename="ui/docks.py" line="604" />
             <source>{0:.0f} m from the spot</source>
             <translation>距图斑 {0:.0f} m</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="598" />
+            <location filename="ui/docks.py" line="605" />
             <source>A re-check was recorded {0:.0f} m from the spot (more than {1:g} m).</source>
             <translation>有现场复核记录的位置距图斑 {0:.0f} m（超过 {1:g} m）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="601" />
+            <location filename="ui/docks.py" line="608" />
             <source>{0:.0f} m from the dam</source>
             <translation>距坝 {0:.0f} 米</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="602" />
+            <location filename="ui/docks.py" line="609" />
             <source>An inspection was recorded {0:.0f} m from the dam (more than {1:g} m).</source>
             <translation>检查记录位置距坝 {0:.0f} 米（超过 {1:g} 米）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="684" />
-            <source>Delete draft</source>
-            <translation>删除草稿</translation>
-        </message>
-        <message>
-            <location filename="ui/docks.py" line="698" />
+            <location filename="ui/docks.py" line="705" />
             <source>Open form</source>
             <translation>打开表单</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="698" />
+            <location filename="ui/docks.py" line="705" />
             <source>Edit register…</source>
             <translation>编辑登记信息…</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="762" />
+            <location filename="ui/docks.py" line="769" />
             <source>Saved.</source>
             <translation>已保存。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="850" />
+            <location filename="ui/docks.py" line="857" />
             <source>“{0}” cannot be undone (only an administrator can). It will change:</source>
             <translation>“{0}”之后不能撤回（只有管理员可以）。将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="852" />
+            <location filename="ui/docks.py" line="859" />
             <source>“{0}” will change:</source>
             <translation>“{0}”将要：</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="884" />
+            <location filename="ui/docks.py" line="891" />
             <source>{0} spots to check: all {1} structures and {2:.0%} of the others (seed {3})</source>
             <translation>抽取 {0} 个图斑核查：全部 {1} 个工程措施，其余按 {2:.0%} 抽样（随机种子 {3}）</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="904" />
+            <location filename="ui/docks.py" line="911" />
             <source>Check dams</source>
             <translation>淤地坝</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="912" />
+            <location filename="ui/docks.py" line="919" />
             <source>Gully-erosion patches</source>
             <translation>侵蚀沟·崩岗图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="920" />
+            <location filename="ui/docks.py" line="927" />
             <source>Small watersheds</source>
             <translation>小流域</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="950" />
+            <location filename="ui/docks.py" line="957" />
             <source>Any deadline</source>
             <translation>不限办结期限</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="951" />
+            <location filename="ui/docks.py" line="958" />
             <source>Due within 7 days</source>
             <translation>7天内到期</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="954" />
+            <location filename="ui/docks.py" line="961" />
             <source>Remote-sensing spots</source>
             <translation>遥感监管图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="962" />
+            <location filename="ui/docks.py" line="969" />
             <source>This spot is {0} days past its deadline ({1}).</source>
             <translation>本图斑已超过办结期限 {0} 天（{1}）。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="980" />
+            <location filename="ui/docks.py" line="987" />
             <source>Cancel split</source>
             <translation>取消分割</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="980" />
+            <location filename="ui/docks.py" line="987" />
             <source>Split spot</source>
             <translation>分割图斑</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1007" />
+            <location filename="ui/docks.py" line="1014" />
             <source>Draw a line across the spot on the map: click to add points, right-click to finish.</source>
             <translation>在地图上画一条穿过图斑的分割线：单击加点，右键结束。</translation>
         </message>
         <message>
-            <location filename="ui/docks.py" line="1022" />
+            <location filename="ui/docks.py" line="1029" />
             <source>The spot was split into {0} parts.</source>
             <translation>图斑已分割为 {0} 块。</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="59" />
+            <location filename="ui/drafts.py" line="28" />
+            <source>Delete draft</source>
+            <translation>删除草稿</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="28" />
+            <source>Delete this record ({0})</source>
+            <translation>删除此记录（{0}）</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="68" />
             <source>Delete this draft {0}?</source>
             <translation>删除这条{0}草稿？</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="61" />
+            <location filename="ui/drafts.py" line="68" />
+            <source>Delete this {0} ({1})?</source>
+            <translation>删除这条{0}记录（{1}）？</translation>
+        </message>
+        <message>
+            <location filename="ui/drafts.py" line="71" />
             <source>Its {0} photos are deleted with it.</source>
             <translation>它的 {0} 张照片也一并删除。</translation>
         </message>
         <message>
-            <location filename="ui/drafts.py" line="62" />
+            <location filename="ui/drafts.py" line="72" />
             <source>This cannot be undone here; the next sync deletes it on the server too.</source>
             <translation>删除后无法恢复；下次同步时服务器上的这条草稿也会删除。</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="57" />
+            <location filename="ui/feature_model.py" line="58" />
             <source>Local only</source>
             <translation>仅本机</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="57" />
+            <location filename="ui/feature_model.py" line="58" />
             <source>Pending</source>
             <translation>待同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="57" />
+            <location filename="ui/feature_model.py" line="58" />
             <source>Synced</source>
             <translation>已同步</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="57" />
+            <location filename="ui/feature_model.py" line="58" />
             <source>Conflict</source>
             <translation>冲突</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="252" />
+            <location filename="ui/feature_model.py" line="255" />
             <source>Code</source>
             <translation>编码</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="253" />
+            <location filename="ui/feature_model.py" line="256" />
             <source>Name</source>
             <translation>名称</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="254" />
+            <location filename="ui/feature_model.py" line="257" />
             <source>Township</source>
             <translation>乡镇</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="255" />
+            <location filename="ui/feature_model.py" line="258" />
             <source>Status</source>
             <translation>状态</translation>
         </message>
         <message>
-            <location filename="ui/feature_model.py" line="256" />
+            <location filename="ui/feature_model.py" line="259" />
             <source>Sync</source>
             <translation>同步</translation>
         </message>
@@ -1404,22 +1414,32 @@
             <translation>“{0}”还需要：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="163" />
+            <location filename="ui/record_form.py" line="165" />
             <source>Still to fill in (a draft saves with gaps):</source>
             <translation>还需填写（草稿可以先保存）：</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="171" />
+            <location filename="ui/record_form.py" line="167" />
+            <source>Still to fill in (it saves with gaps, as “{0}”):</source>
+            <translation>还需填写（可以先保存为“{0}”）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="169" />
+            <source>Still to fill in (it saves with gaps):</source>
+            <translation>还需填写（可以先保存）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="177" />
             <source>on the “{0}” tab</source>
             <translation>在“{0}”页</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="204" />
+            <location filename="ui/record_form.py" line="210" />
             <source>The record could not be saved.</source>
             <translation>记录未能保存。</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="209" />
+            <location filename="ui/record_form.py" line="215" />
             <source>The store refused the record: {0}</source>
             <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
