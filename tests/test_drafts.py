@@ -12,7 +12,7 @@ from shuibao.layers.store import Store
 from shuibao.model import rules
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock
-from shuibao_ui_harness import Dialogs, click, form_of, open_dock, panel_text, press_ok, wait_until
+from shuibao_ui_harness import Dialogs, click, fill, form_of, open_dock, panel_text, press_ok, wait_until
 
 
 @pytest.mark.parametrize(
@@ -180,8 +180,11 @@ def test_a_new_hazard_is_named_by_its_first_step_not_as_a_draft(iface, small_sto
         click(dock, "create:dam_hazard")
         form = form_of(dock)
         said = panel_text(form)
-        assert "a draft" not in said and "as “待整改”" in said, said
+        assert "a draft" not in said and "before it can be saved" in said, said  # 待整改 needs them
+        fill(form, description="坝坡裂缝", severity="一般隐患", measure="灌浆封闭", responsible_person="张三",
+             deadline="2026-12-31")  # fmt: skip
         press_ok(form)
+        assert dock.form is None, form.panel.text()
         wait_until(lambda: dock.form is None)
         hazard = dock.last_outcome.fid
         dock.select_child("dam_hazard", hazard)

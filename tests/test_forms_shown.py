@@ -11,7 +11,7 @@ from qgis.PyQt.QtCore import Qt
 from shuibao.layers.project import open_store_in_project
 from shuibao.model import RECORD_KINDS
 from shuibao.ui import actions
-from shuibao.ui.docks import PatchDock, WatershedDock
+from shuibao.ui.docks import DamDock, PatchDock, WatershedDock
 from shuibao_ui_harness import (
     click,
     editor,
@@ -92,3 +92,23 @@ def test_a_watershed_s_computed_area_shows_two_decimals_and_keeps_its_digits(ope
     )
     form.reject()
     assert actions.get_feature(layer, shed.id())["area"] == area  # display only
+
+
+def test_ok_on_a_register_form_refuses_what_the_server_would_and_says_why(opened):
+    """编辑登记信息 saves gaps the next step needs, but not a value the server would refuse: the form
+    stays open, the panel names the field and its tab, and after the fix OK saves."""
+    dock_of, layers = opened
+    dock = dock_of(DamDock, "technician")
+    dam = next(d for d in layers["dam"].getFeatures() if d["register_status"] == "registered")
+    pick_object(dock, dam.id())
+    click(dock, "form:dam")
+    form = form_of(dock)
+    fill(form, patrol_phone="0797-12")  # not a phone number
+    press_ok(form)
+    assert dock.form is form and form.isVisible()
+    assert "巡查责任人电话" in form.panel.text() and "安全责任" in form.panel.text()  # the field, its tab
+    fill(form, patrol_phone="0797-8123456")
+    press_ok(form)
+    wait_until(lambda: dock.form is None)
+    stored = actions.feature_values(RECORD_KINDS["dam"], actions.get_feature(layers["dam"], dam.id()))
+    assert stored["patrol_phone"] == "0797-8123456"

@@ -25,6 +25,7 @@ from qgis.PyQt.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTabWidget, Q
 from ..layers import forms
 from ..layers.values import feature_values
 from ..model import RecordKind, rules
+from ..model.definition import AUDIT_FIELD_NAMES
 from ..model.rules import Problem
 from . import tr
 from .actions import fid_of
@@ -65,7 +66,8 @@ class RecordForm(QgsAttributeDialog):
     """The attribute dialog of one record (`new`: not yet in the layer), committed on OK.
 
     `check(values)` gives the problems that keep OK from closing the form (a step's missing
-    fields); without it OK always saves, gaps and all. `on_saved(fid)` runs after the commit.
+    fields); without it OK saves gaps the next step needs, but not what breaks a rule of the step the
+    record is at (the server would refuse it). `on_saved(fid)` runs after the commit.
     """
 
     def __init__(
@@ -159,14 +161,12 @@ class RecordForm(QgsAttributeDialog):
             return problems
         if self.step_label:
             head = tr("Still needed for “{0}”:").format(self.step_label)
+        elif any(p.code not in ("next", "warning") for p in problems):  # the step it is at needs them
+            head = tr("Still needed before it can be saved:")
+        elif rules.first_step(self.kind, self.lang)[0]:
+            head = tr("Still to fill in (a draft saves with gaps):")
         else:
-            draft, step = rules.first_step(self.kind, self.lang)
-            if draft:
-                head = tr("Still to fill in (a draft saves with gaps):")
-            elif self.new and step:  # a hazard starts 待整改: no draft step to speak of
-                head = tr("Still to fill in (it saves with gaps, as “{0}”):").format(step)
-            else:
-                head = tr("Still to fill in (it saves with gaps):")
+            head = tr("Still to fill in (it saves with gaps):")
         lines = [f"• {p.message(self.lang)}（{self._tab_text(p.field)}）" for p in problems]
         self.panel.setText(f"<b>{head}</b><br>" + "<br>".join(lines))
         self.panel.setStyleSheet(ERROR_STYLE if blocking else PANEL_STYLE)
@@ -194,12 +194,30 @@ class RecordForm(QgsAttributeDialog):
             if missing:
                 self.show_tab_of(missing[0].field)
                 return  # stays open: the panel says what is missing, on which tab
+        elif self._refuse_what_the_server_would():
+            return
         self._save()
 
     def save_draft(self) -> None:
         """Save what is typed without taking the step."""
         self.check, self.on_saved = None, None
-        self._save()
+        if not self._refuse_what_the_server_would():
+            self._save()
+
+    def _refuse_what_the_server_would(self) -> bool:
+        """True (the form stays open, the panel says why) when the record breaks a rule of the step it
+        is at: the server would refuse it on the next sync. Gaps the next step needs are no reason."""
+        found = forms.record_problems(self.kind, self.attributeForm().currentFormFeature())
+        now = [p for ps in found.values() for p in ps
+               if p.code not in ("next", "warning") and p.field not in AUDIT_FIELD_NAMES]  # fmt: skip
+        if not now:
+            return False
+        lines = [f"• {p.message(self.lang)}（{self._tab_text(p.field)}）" for p in now]
+        self.panel.setText(f"<b>{tr('Correct this first (the server would refuse it):')}</b><br>" + "<br>".join(lines))
+        self.panel.setStyleSheet(ERROR_STYLE)
+        self.panel.show()
+        self.show_tab_of(now[0].field)
+        return True
 
     def _save(self) -> None:
         form = self.attributeForm()

@@ -1404,24 +1404,24 @@
             <translation>正在下载照片…</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="137" />
+            <location filename="ui/record_form.py" line="139" />
             <source>Save draft</source>
             <translation>保存草稿</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="161" />
+            <location filename="ui/record_form.py" line="163" />
             <source>Still needed for “{0}”:</source>
             <translation>“{0}”还需要：</translation>
         </message>
         <message>
             <location filename="ui/record_form.py" line="165" />
-            <source>Still to fill in (a draft saves with gaps):</source>
-            <translation>还需填写（草稿可以先保存）：</translation>
+            <source>Still needed before it can be saved:</source>
+            <translation>保存前还须填写：</translation>
         </message>
         <message>
             <location filename="ui/record_form.py" line="167" />
-            <source>Still to fill in (it saves with gaps, as “{0}”):</source>
-            <translation>还需填写（可以先保存为“{0}”）：</translation>
+            <source>Still to fill in (a draft saves with gaps):</source>
+            <translation>还需填写（草稿可以先保存）：</translation>
         </message>
         <message>
             <location filename="ui/record_form.py" line="169" />
@@ -1434,12 +1434,17 @@
             <translation>在“{0}”页</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="210" />
+            <location filename="ui/record_form.py" line="216" />
+            <source>Correct this first (the server would refuse it):</source>
+            <translation>请先改正（否则服务器会拒收）：</translation>
+        </message>
+        <message>
+            <location filename="ui/record_form.py" line="228" />
             <source>The record could not be saved.</source>
             <translation>记录未能保存。</translation>
         </message>
         <message>
-            <location filename="ui/record_form.py" line="215" />
+            <location filename="ui/record_form.py" line="233" />
             <source>The store refused the record: {0}</source>
             <translation>数据库拒绝了这条记录：{0}</translation>
         </message>
