@@ -3,7 +3,8 @@ one changes.
 
 A dam's hazard status follows its hazards, a watershed's treatment degree its completed spots, an
 acceptance's figures its spot checks (and, for a completion acceptance, its watershed), a patch
-acceptance's completion rate the patch's measures. The server loads these records for a push
+acceptance's completion rate the patch's measures; a watershed's or a patch's 治理状态 reaches 已验收
+with its signed completion acceptance, and not without one. The server loads these records for a push
 (server sync/related.py) and updates the records that follow in the same transaction; the plugin
 builds the same context from its layers (layers/related.py) and mirrors the updates locally.
 """
@@ -21,24 +22,30 @@ class Needs:
     siblings: tuple[str, ...] = ()  # kinds under the record's parent (a patch acceptance: the patch's measures)
     parent: bool = False  # the parent record's values
     photos: bool = False  # the record's photos (ctx.children["photo"])
-    advisory: bool = False  # only warnings read them: the server does not load them, nothing follows
+    # What of the above only warnings read (kinds, or "photo"): the server does not load it, nothing follows.
+    advisory: tuple[str, ...] = ()
 
 
 NEEDS: dict[str, Needs] = {
     "dam": Needs(children=("dam_hazard",)),
-    "patch": Needs(children=("patch_measure",), advisory=True),
+    "patch": Needs(children=("patch_measure", "patch_acceptance"), advisory=("patch_measure",)),
     "patch_acceptance": Needs(siblings=("patch_measure",)),
-    "watershed": Needs(children=("watershed_spot",)),
+    "watershed": Needs(children=("watershed_spot", "watershed_acceptance")),
     "watershed_acceptance": Needs(children=("spot_check",), parent=True),
-    "rs_recheck": Needs(photos=True, advisory=True),  # submitted without a photo: a warning
+    "rs_recheck": Needs(photos=True, advisory=("photo",)),  # submitted without a photo: a warning
 }
 
 PARENT, SIBLINGS, CHILDREN = "parent", "siblings", "children"
 
 
 def needs(kind: str, advisory: bool = True) -> Needs:
+    """What a record of `kind` reads; without `advisory`, only what its rules and derived values read."""
     n = NEEDS.get(kind, Needs())
-    return n if advisory or not n.advisory else Needs()
+    if advisory or not n.advisory:
+        return n
+    rule = tuple(c for c in n.children if c not in n.advisory)
+    siblings = tuple(s for s in n.siblings if s not in n.advisory)
+    return Needs(rule, siblings, n.parent, n.photos and "photo" not in n.advisory)
 
 
 def dependents(kind: str) -> list[tuple[str, str]]:

@@ -636,7 +636,36 @@ def related_problems(kind: RecordKind | str, values: Mapping[str, Any], ctx: Con
         if major and values.get("hazard_status") not in ("dangerous", "reinforcing"):
             return [Problem("hazard_status", "rule", f"有 {major} 处未销号的重大隐患，安全状况应为“病险”或“除险加固中”",
                             f"{major} major hazard(s) open: the dam is dangerous or being reinforced")]  # fmt: skip
-    return []
+    return _accepted_without_acceptance(kind, values, ctx)
+
+
+# The acceptance records of a treated object: its 治理状态 is 已验收 by their completion acceptance.
+TREATMENT_ACCEPTANCE = {"watershed": "watershed_acceptance", "patch": "patch_acceptance"}
+
+
+def passed_completion(acceptances: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The signed completion acceptances (竣工验收) that passed."""
+    return [a for a in acceptances
+            if a.get("kind") == "completion" and a.get("step") == "signed" and a.get("verdict") == "pass"]  # fmt: skip
+
+
+def _accepted_without_acceptance(kind: RecordKind, values: Mapping[str, Any], ctx: Context) -> list[Problem]:
+    """治理状态 已验收 only with a signed completion acceptance (竣工验收) that passed [I, rule of this
+    project: GB/T 15773-2008 makes 竣工验收 the acceptance of a finished treatment, V]. A stage or
+    single-measure acceptance, one not signed, or a failed one does not accept the treatment."""
+    acceptance = TREATMENT_ACCEPTANCE.get(kind.name)
+    if acceptance not in ctx.children or values.get("treatment_status") != "accepted":
+        return []
+    if passed_completion(ctx.children[acceptance]):
+        return []
+    return [Problem("treatment_status", "rule", f"{kind.zh}须有已签署且结论为通过的竣工验收，才能标为“已验收”",
+                    f"a {kind.en.lower()} is accepted only with a signed completion acceptance that passed")]  # fmt: skip
+
+
+def follow_acceptance(status: str | None, passed_before: bool, passed_after: bool) -> str | None:
+    """A completed (已完工) watershed or patch becomes 已验收 when its completion acceptance is signed
+    with a pass: signing (签署验收) and the move (治理验收通过) are both the acceptor's [I]."""
+    return "accepted" if status == "completed" and passed_after and not passed_before else status
 
 
 def follow_hazards(status: str | None, open_major_before: int, open_major_after: int) -> str | None:
@@ -653,13 +682,19 @@ def refresh(
     kind: RecordKind | str, values: Mapping[str, Any], ctx: Context, before: Context | None = None
 ) -> dict[str, Any]:
     """The values a record changes to when its related records changed (`before`: the context as
-    it was): its derived fields, and a dam's hazard status (follow_hazards). Only what differs."""
+    it was): its derived fields, a dam's hazard status (follow_hazards), a treated object's 治理状态
+    (follow_acceptance). Only what differs."""
     kind = _kind(kind)
     out = derive(kind, values, ctx)
     if kind.name == "dam" and "dam_hazard" in ctx.children and values.get("register_status") != "delisted":
         was = len(open_hazards((before or ctx).children.get("dam_hazard", ()), "major"))
         now = len(open_hazards(ctx.children["dam_hazard"], "major"))
         out["hazard_status"] = follow_hazards(values.get("hazard_status"), was, now)
+    acceptance = TREATMENT_ACCEPTANCE.get(kind.name)
+    if acceptance in ctx.children and values.get("register_status") != "delisted":
+        was = bool(passed_completion((before or ctx).children.get(acceptance, ())))
+        now = bool(passed_completion(ctx.children[acceptance]))
+        out["treatment_status"] = follow_acceptance(values.get("treatment_status"), was, now)
     return {n: v for n, v in out.items() if not same(kind, n, values.get(n), v)}
 
 

@@ -137,8 +137,10 @@ UPGRADES: tuple[Upgrade, ...] = (
         complete=_delist_cause,
         completes=("dam",),
         now_derived=(("watershed", "eroded_area"), ("watershed", "treatment_degree")),
-        zh="2.0：问题13的业务规则（隐患复查后销号、预警项须说明理由、一坝一人、登记销号原因与批准文件等）",
-        en="2.0: issue 13's rules (close after a passed re-check, reasons at flags, 一坝一人, de-listing causes…)",
+        zh="2.0：问题13的业务规则（隐患复查后销号、预警项须说明理由、一坝一人、登记销号原因与批准文件、"
+        "已验收须有通过的竣工验收等）",
+        en="2.0: issue 13's rules (close after a passed re-check, reasons at flags, 一坝一人, de-listing causes, "
+        "已验收 only with a passed completion acceptance…)",
     ),
 )
 

@@ -140,3 +140,22 @@ def test_a_treated_benggang_warns_of_an_empty_position_in_its_form(docks):
     assert dock.last_outcome.ok, dock.last_outcome.message("zh")
     saved = _values(layers, "patch_upkeep", dock.last_outcome.fid)
     assert saved["patch_uuid"] == patch["uuid"] and saved["result"] == "poor" and saved["inspector"]
+
+
+def test_a_watershed_typed_accepted_without_a_passed_completion_acceptance_is_marked(docks):
+    """白鹭小流域 is 已验收 with its signed 竣工验收 that passed; 梅林河 (a stage acceptance only) typed
+    已验收 in its own form, as QGIS opens it, is marked while typing."""
+    _make, layers = docks
+    sheds = {w["name"]: w for w in layers["watershed"].getFeatures()}
+    layer = layers["watershed"]
+    for name, typed, marked in (("梅林河生态清洁小流域", "已验收", True), ("白鹭小流域", None, False)):
+        feature = actions.get_feature(layer, sheds[name].id())
+        form = RecordForm(layer, feature, RECORD_KINDS["watershed"], new=False, lang="zh")
+        try:
+            form.show()
+            if typed:
+                fill(form, treatment_status=typed)
+            said = panel_text(form)
+            assert ("小流域须有已签署且结论为通过的竣工验收，才能标为“已验收”" in said) is marked, (name, said)
+        finally:
+            form.reject()

@@ -141,16 +141,22 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store, l
 
         log_in("acceptor", small_store)
         dock.select_fid(patch.id())
+        # 治理验收通过 before the 竣工验收 is signed: refused with the reason, the patch stays 已完工.
+        click(dock, "step:patch:accepted")
+        assert not dock.last_outcome.ok and dock.form is None
+        assert "侵蚀图斑须有已签署且结论为通过的竣工验收，才能标为“已验收”" in dock.last_outcome.message("zh")
+        assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "completed"
+        # Signing the passed 竣工验收 accepts the treatment with it (both are the acceptor's).
         _step(dock, "patch_acceptance", acc, "signed", confirm=True)
         a = _values("patch_acceptance", layers["patch_acceptance"], acc)
         assert a["step"] == "signed" and a["acceptor"] and a["signed_at"]
         assert a["completion_rate"] == pytest.approx(expected)
+        assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "accepted"
         for fid in ids:
             dock.select_child("patch_measure", fid)
             assert "step:patch_measure:accepted" in dock.buttons
         dock.select_fid(patch.id())
-        _step(dock, "patch", patch.id(), "accepted", confirm=True)
-        assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "accepted"
+        assert "step:patch:accepted" not in dock.buttons
     finally:
         _close(dock)
 

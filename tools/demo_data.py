@@ -244,7 +244,9 @@ def _spots(g: _Gen, watershed: dict, n: int) -> list[dict]:
     out = []
     weights = (("afforestation", 3), ("terrace", 2), ("orchard", 3), ("grass", 1), ("closure", 1),
                ("check_weir", 2), ("silt_dam", 1), ("pond", 1), ("gully_head", 1), ("drainage_ditch", 1))  # fmt: skip
-    done_share = 0.9 if watershed["treatment_status"] == "accepted" else 0.45
+    accepted = watershed["treatment_status"] == "accepted"  # it passed its 竣工验收: spots mostly qualified
+    done_share = 0.9 if accepted else 0.45
+    survival_low, qualified = (84, 0.97) if accepted else (72, 0.9)
     for i in range(n):
         measure = g.weighted(weights)
         unit, lo, hi = _SPOT_SIZES[measure]
@@ -278,8 +280,8 @@ def _spots(g: _Gen, watershed: dict, n: int) -> list[dict]:
         if completed:
             rec["completed_qty"] = round(design * g.rng.uniform(0.85, 1.0), 2) if unit != "count" else 1.0
             if unit == "hm2" and measure not in ("terrace",):
-                rec["survival_rate"] = round(g.rng.uniform(72, 97), 1)
-            rec["quality"] = "qualified" if g.rng.random() < 0.9 else "unqualified"
+                rec["survival_rate"] = round(g.rng.uniform(survival_low, 97), 1)
+            rec["quality"] = "qualified" if g.rng.random() < qualified else "unqualified"
         rec.update(rules.derive("watershed_spot", rec, Context(polygons=_rings(geom))))
         rec["geom"] = _wkb(geom)
         out.append(rec)
@@ -518,7 +520,7 @@ def _inspection(g: _Gen, dam: dict, lon: float, lat: float, status: str) -> tupl
 
 # Parents before children.
 KIND_ORDER = ("watershed", "watershed_spot", "watershed_acceptance", "spot_check", "watershed_upkeep", "patch",
-              "patch_measure", "patch_survey", "patch_upkeep", "dam", "dam_inspection", "dam_hazard",
+              "patch_measure", "patch_acceptance", "patch_survey", "patch_upkeep", "dam", "dam_inspection", "dam_hazard",
               "target", "rs_spot", "rs_recheck")  # fmt: skip
 
 
@@ -564,6 +566,20 @@ def _acceptances(g: _Gen, watersheds: list[dict], spots: list[dict]) -> tuple[li
         acceptances.append(acc)
         checks += own_checks
     return acceptances, checks
+
+
+def _patch_acceptances(g: _Gen, patches: list[dict], measures: list[dict]) -> list[dict]:
+    """The signed completion acceptance (竣工验收) that passed, of each accepted patch (已验收 needs one)."""
+    out = []
+    for p in (p for p in patches if p["treatment_status"] == "accepted"):
+        own = [m for m in measures if m["patch_uuid"] == p["uuid"]]
+        day = g.date(2024, 2025)
+        acc = {**_audit(g, 2024), "patch_uuid": p["uuid"], "kind": "completion", "accepted_at": day,
+               "verdict": "pass", "opinion": "措施按设计完成，工程质量合格，同意通过竣工验收。", "acceptor": g.person(),
+               "signed_at": f"{day}T{g.rng.randrange(8, 18):02d}:00:00Z", "step": "signed"}  # fmt: skip
+        acc.update(rules.derive("patch_acceptance", acc, Context(children={"patch_measure": own})))
+        out.append(acc)
+    return out
 
 
 def _surveys(g: _Gen, patches: list[dict]) -> list[dict]:
@@ -998,6 +1014,7 @@ def generate(
     measures += _patch_duties(duties, patches, measures)
     _caretakers(duties, spots)
     upkeep = _upkeep(duties, patches, watersheds, spots)
+    patch_acceptances = _patch_acceptances(_Gen(seed + 6), patches, measures)  # its own stream
     rs_spots, rs_rechecks = _rs_spots(seed, size, today or dt.date.today())
     for w in watersheds:
         del w["_shape"]
@@ -1008,6 +1025,7 @@ def generate(
         "spot_check": checks,
         "patch": patches,
         "patch_measure": measures,
+        "patch_acceptance": patch_acceptances,
         "patch_survey": surveys,
         "dam": dams,
         "dam_inspection": inspections,
@@ -1023,12 +1041,15 @@ def generate(
 
 
 def problems(data: dict[str, list[dict]]) -> list[str]:
-    """Every validation problem of the demo records (there should be none)."""
+    """Every validation problem of the demo records (there should be none), 已验收 with its acceptances."""
     out = []
     for kind, records in data.items():
+        acceptance = rules.TREATMENT_ACCEPTANCE.get(kind)
+        field = RECORD_KINDS[acceptance].parent_field if acceptance else None
         for r in records:
             values = {k: v for k, v in r.items() if k != "geom"}
-            for p in rules.validate(kind, values):
+            own = [a for a in data.get(acceptance, ()) if a.get(field) == r["uuid"]] if acceptance else None
+            for p in rules.validate(kind, values, ctx=Context(children={acceptance: own}) if acceptance else None):
                 out.append(f"{kind} {r.get('code') or r['uuid']}: {p.en}")
     return out
 

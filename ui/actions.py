@@ -3,9 +3,9 @@
 Every write goes through the QGIS layer (startEditing / addFeature / changeAttributeValue /
 commitChanges), so the store's change log captures it. A step is first planned (plan_transition):
 the role (rules.check_transition), what the step fills by itself (rules.fill_for_step), the
-derived figures, the record's validity at the target step (rules.validate) and the step's own rules
-(rules.step_checks: refusals and warnings). The dock shows the plan (a confirmation, or the form
-with what is missing) and then applies it. No widgets here, and no rule of its own.
+derived figures, the record's validity at the target step with the records its rules read
+(rules.validate) and the step's own rules (rules.step_checks: refusals and warnings). The dock shows
+the plan (a confirmation, or the form with what is missing) and then applies it. No widgets here, and no rule of its own.
 """
 
 from __future__ import annotations
@@ -74,8 +74,9 @@ class Plan:
         return {**self.before, **self.changes}
 
     def missing(self) -> list[Problem]:
-        """The problems a person fixes in the record's form (a field left empty or wrong)."""
-        editable = {f.name for f in self.kind.fields if not f.derived}
+        """The problems a person fixes in the record's form (a field left empty or wrong); not the
+        step itself (已验收 without a passed acceptance is refused, not typed over)."""
+        editable = {f.name for f in self.kind.fields if not f.derived} - {self.kind.workflow.state_field}
         return [p for p in self.problems if p.field in editable and p.code not in ("role", "transition")]
 
     def refusals(self) -> list[Problem]:
@@ -215,7 +216,7 @@ def plan_transition(
     derived = rules.derive(kind, candidate, ctx)
     changes.update(derived)
     candidate.update(derived)
-    problems = [p for p in rules.validate(kind, candidate, ctx.thresholds) if p.code != "unknown"]
+    problems = [p for p in rules.validate(kind, candidate, ctx.thresholds, ctx=ctx) if p.code != "unknown"]
     checks = rules.step_checks(kind, candidate, candidate[wf.state_field], role, ctx)
     problems += [p for p in checks if p.code != "warning"]
     warnings = [p for p in checks if p.code == "warning"]

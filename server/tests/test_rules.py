@@ -277,6 +277,92 @@ def test_a_completion_acceptance_below_the_treatment_degree_fails(api):
     assert v["verdict"] == "fail" and v["fail_reasons"] == ["treatment_degree"] and v["treatment_degree"] < 70
 
 
+_SIGN = {"step": ("sampled", "signed"), "opinion": (None, "验收意见"), "acceptor": (None, "acc"),
+         "signed_at": (None, "2026-07-02T08:00:00Z")}  # fmt: skip
+
+
+def test_a_watershed_is_accepted_only_with_a_signed_completion_acceptance_that_passed(api):
+    """白鹭小流域 showed 已验收 over a failed 竣工验收: the server refuses 已验收 without a signed, passed
+    completion acceptance; signing a passed one moves a completed watershed to 已验收 in the same push."""
+    tech, insp, acceptor = api.client("tech", "technician"), api.client("insp"), api.client("acc", "acceptor")
+    # A failed completion acceptance (the degree is about 3 %), signed: the watershed stays 已完工.
+    shed, a = _completion(tech, _watershed(eroded_light=5.0))
+    [res] = insp.push(update("watershed", shed["uuid"], shed["rev"], {"treatment_status": ("treating", "completed")}))
+    assert res["status"] == "applied", res
+    [res] = acceptor.push(update("watershed_acceptance", a["uuid"], _values(tech, a["uuid"])["server_rev"], _SIGN))
+    assert res["status"] == "applied", res
+    assert _values(tech, a["uuid"])["verdict"] == "fail"
+    v = _values(tech, shed["uuid"])
+    assert v["treatment_status"] == "completed"
+    [res] = acceptor.push(
+        update("watershed", shed["uuid"], v["server_rev"], {"treatment_status": ("completed", "accepted")})
+    )
+    err = _rejected(res, "treatment_status", "竣工验收", "已验收")
+    assert "signed completion acceptance that passed" in err["en"]
+    # Nor straight at 已验收 with a passing stage acceptance only, even by an administrator.
+    admin = api.client("admin", "admin")
+    [res] = admin.push(insert("watershed", _watershed(code="W-2", treatment_status="accepted")))
+    _rejected(res, "treatment_status", "竣工验收")
+
+    # A passed one, signed: the completed watershed is 已验收 with it.
+    shed2, a2 = _completion(tech, _watershed(code="W-3", eroded_light=0.15, eroded_moderate=0.05))
+    [res] = insp.push(update("watershed", shed2["uuid"], shed2["rev"], {"treatment_status": ("treating", "completed")}))
+    assert res["status"] == "applied", res
+    assert _values(tech, a2["uuid"])["verdict"] == "pass"
+    [res] = acceptor.push(update("watershed_acceptance", a2["uuid"], _values(tech, a2["uuid"])["server_rev"], _SIGN))
+    assert res["status"] == "applied", res
+    after = tech.get(shed2["uuid"]).json()
+    assert after["values"]["treatment_status"] == "accepted" and after["updated_by"] == "acc"
+
+
+def test_a_patch_is_accepted_only_with_a_signed_completion_acceptance_that_passed(api):
+    tech, acceptor = api.client("tech", "technician"), api.client("acc", "acceptor")
+    [patch] = tech.push(insert("patch", _patch(treatment_status="treating")))
+    [res] = api.client("insp").push(update("patch", patch["uuid"], patch["rev"],
+                                           {"treatment_status": ("treating", "completed")}))  # fmt: skip
+    assert res["status"] == "applied", res
+    base = {"county_code": "360721", "patch_uuid": patch["uuid"], "accepted_at": "2026-07-01", "opinion": "意见",
+            "acceptor": "acc", "signed_at": "2026-07-02T08:00:00Z", "step": "signed"}  # fmt: skip
+    refused = []
+    for kind, verdict in (("completion", "fail"), ("stage", "pass")):  # neither accepts the treatment
+        [res] = acceptor.push(insert("patch_acceptance", {**base, "kind": kind, "verdict": verdict}))
+        assert res["status"] == "applied", res
+        v = _values(tech, patch["uuid"])
+        assert v["treatment_status"] == "completed"
+        [res] = acceptor.push(
+            update("patch", patch["uuid"], v["server_rev"], {"treatment_status": ("completed", "accepted")})
+        )
+        refused.append(_rejected(res, "treatment_status", "竣工验收"))
+    assert all("signed completion acceptance" in e["en"] for e in refused)
+    # Checked, not yet signed: not yet. Signed: the patch is 已验收 with it.
+    [acc] = acceptor.push(insert("patch_acceptance", {**base, "kind": "completion", "verdict": "pass", "step": "checked",
+                                                      "acceptor": None, "signed_at": None}))  # fmt: skip
+    assert acc["status"] == "applied", acc
+    assert _values(tech, patch["uuid"])["treatment_status"] == "completed"
+    sign = {"step": ("checked", "signed"), "acceptor": (None, "acc"), "signed_at": (None, "2026-07-03T08:00:00Z")}
+    [res] = acceptor.push(update("patch_acceptance", acc["uuid"], acc["rev"], sign))
+    assert res["status"] == "applied", res
+    assert _values(tech, patch["uuid"])["treatment_status"] == "accepted"
+
+
+def test_an_old_accepted_record_without_its_acceptance_blocks_no_other_edit(api, engine):
+    """Data from before the rule (a watershed at 已验收 without a passed acceptance) stays editable."""
+    import sqlalchemy as sa
+    from shuibao_server import tables
+
+    tech = api.client("tech", "technician")
+    [shed] = tech.push(insert("watershed", _watershed()))
+    with engine.begin() as conn:  # as an older server stored it
+        row = conn.execute(sa.select(tables.records.c.data).where(tables.records.c.uuid == shed["uuid"])).one()
+        data = {**row.data, "treatment_status": "accepted"}
+        conn.execute(tables.records.update().where(tables.records.c.uuid == shed["uuid"]).values(data=data))
+    v = _values(tech, shed["uuid"])
+    assert v["treatment_status"] == "accepted"
+    [res] = api.client("admin", "admin").push(update("watershed", shed["uuid"], v["server_rev"],
+                                                     {"maintenance_body": (None, "白鹭乡水利站")}))  # fmt: skip
+    assert res["status"] == "applied", res
+
+
 def test_checks_finish_only_when_every_sampled_spot_is_checked(api):
     tech = api.client("tech", "technician")
     [shed] = tech.push(insert("watershed", _watershed()))

@@ -103,10 +103,28 @@ def test_an_acceptor_cannot_delete_a_signed_watershed_acceptance(people):
     _refused(acc.edit(people["acceptor"], opinion="改"), "final_step")
 
 
+def _signed_completion(people, shed: str) -> None:
+    """A completion acceptance (竣工验收) of the watershed that passed, signed by the acceptor."""
+    spot = {**sample_values("watershed_spot", A, {"watershed": shed}), "step": "completed", "completed_qty": 1.0}
+    spot = Record("watershed_spot", spot, people["technician"])
+    values = {**sample_values("watershed_acceptance", A, {"watershed": shed}), "kind": "completion"}
+    acc = Record("watershed_acceptance", values, people["acceptor"])
+    acc.step(people["acceptor"], sample_seed=7, step="sampled")
+    parents = {"watershed_acceptance": acc.uuid, "watershed_spot": spot.uuid}
+    check = {**sample_values("spot_check", A, parents), "spot_uuid": spot.uuid,
+             "step": "checked", "checked_at": TIME, "checker": "李", "area_deviation": 1.0, "matches_design": True,
+             "quality": "qualified"}  # fmt: skip
+    Record("spot_check", check, people["acceptor"])
+    acc.step(people["acceptor"], opinion="合格", step="checked")
+    acc.step(people["acceptor"], acceptor="王验收", signed_at=TIME, step="signed")
+    assert people["acceptor"].get(acc.uuid).json()["values"]["verdict"] == "pass"
+
+
 def test_a_watersheds_treatment_status_follows_its_workflow(people):
-    shed = Record("watershed", sample_values("watershed"), people["technician"])
+    shed = Record("watershed", {**sample_values("watershed"), "eroded_light": 0.01}, people["technician"])
     for role in ("inspector", "technician", "acceptor"):  # treating -> accepted: nobody but an admin
         _refused(shed.edit(people[role], treatment_status="accepted"), "role", "transition")
+    _signed_completion(people, shed.uuid)  # signed before the treatment was marked completed
     shed.step(people["inspector"], treatment_status="completed")
     _refused(shed.edit(people["technician"], treatment_status="accepted"), "role")
     shed.step(people["acceptor"], treatment_status="accepted")
