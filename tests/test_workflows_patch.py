@@ -147,7 +147,12 @@ def test_patch_survey_measures_acceptance_through_the_dock(iface, small_store, l
         assert "侵蚀图斑须有已签署且结论为通过的竣工验收，才能标为“已验收”" in dock.last_outcome.message("zh")
         assert _values("patch", layers["patch"], patch.id())["treatment_status"] == "completed"
         # Signing the passed 竣工验收 accepts the treatment with it (both are the acceptor's).
-        _step(dock, "patch_acceptance", acc, "signed", confirm=True)
+        assert dock.select_child("patch_acceptance", acc)
+        click(dock, "step:patch_acceptance:signed")
+        asked = dock.confirmation.informativeText()
+        assert "治理状态 已完工 → 已验收" in asked, asked  # the question says what follows for the patch
+        answer(dock)
+        assert dock.last_outcome.ok, dock.last_outcome.message("zh")
         a = _values("patch_acceptance", layers["patch_acceptance"], acc)
         assert a["step"] == "signed" and a["acceptor"] and a["signed_at"]
         assert a["completion_rate"] == pytest.approx(expected)

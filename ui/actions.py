@@ -29,7 +29,7 @@ from ..layers import thresholds as local_thresholds
 from ..layers.records import by_uuid, children, context, get_feature, layer_of, write_values
 from ..layers.records import point_of as _point
 from ..layers.values import feature_values, is_null, qt_value
-from ..model import RECORD_KINDS, RecordKind, rules
+from ..model import RECORD_KINDS, RecordKind, links, rules
 from ..model.rules import Problem
 from ..model.schema import ROLE_LABELS
 
@@ -163,6 +163,31 @@ def allowed_transitions(kind: RecordKind, values: dict[str, Any], role: str):
 
 
 # -- context and derived figures ---------------------------------------------------------------
+def follows(plan: Plan, lang: str, project: QgsProject | None = None) -> list[str]:
+    """What the step changes besides its record, as the model computes it (rules.refresh of the
+    parent that follows the record, model.links): "小流域“白鹭”：治理状态 已完工 → 已验收"."""
+    out = []
+    values = plan.values
+    for dkind, how in links.dependents(plan.kind.name):
+        if how != links.PARENT:
+            continue
+        pkind = RECORD_KINDS[dkind]
+        parent = by_uuid(dkind, values.get(plan.kind.parent_field or ""), project)
+        if parent is None:
+            continue
+        pvals = feature_values(pkind, parent)
+        before = context(pkind, pvals, parent, project)
+        after = context(pkind, pvals, parent, project, replace=(plan.kind.name, values.get("uuid"), values))
+        for name, new in rules.refresh(pkind, pvals, after, before).items():
+            f = pkind.field(name)
+            if f.enum is None:
+                continue  # figures are shown on the record itself; a status change is what one is asked about
+            title = pvals.get(pkind.title_field) or pvals.get(pkind.code_field) or ""
+            old, new = f.enum.label(pvals.get(name), lang) if pvals.get(name) else "", f.enum.label(new, lang)
+            out.append(f"{pkind.label(lang)}“{title}”：{f.label(lang)} {old} → {new}".replace("  → ", " → "))
+    return out
+
+
 def derived_figures(
     kind: RecordKind, values: dict[str, Any], feature: QgsFeature, project: QgsProject | None = None
 ) -> dict[str, Any]:

@@ -859,7 +859,7 @@ class ObjectDock(QgsDockWidget):
             text = tr("“{0}” will change:").format(label)
         box = QMessageBox(QMessageBox.Icon.Question, label, text, parent=self._window())
         box.setObjectName("ShuibaoConfirmStep")
-        box.setInformativeText(self._summary(plan, notes))
+        box.setInformativeText(self._summary(plan, (*notes, *actions.follows(plan, self.lang, self.project))))
         yes = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
         yes.setObjectName("ShuibaoConfirmYes")
         box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
