@@ -77,7 +77,7 @@ def qgis_app():
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     from qgis.core import QgsApplication
 
-    app = QgsApplication([], False)
+    app = keep(QgsApplication([], False))  # dropped, it would take QGIS down with it
     app.initQgis()
     return app
 
