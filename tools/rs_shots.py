@@ -44,46 +44,6 @@ STEPS = []
 state = {{}}
 
 
-def log(text):
-    with LOG.open("a", encoding="utf-8") as f:
-        f.write(str(text) + "\n")
-
-
-def step(fn):
-    STEPS.append(fn)
-    return fn
-
-
-def run_next(delay=800):
-    def go():
-        if not STEPS:
-            READY.write_text("done")
-            return
-        fn = STEPS.pop(0)
-        log("step " + fn.__name__)
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - report, never hang
-            log(traceback.format_exc())
-            READY.write_text("failed")
-    QTimer.singleShot(delay, go)
-
-
-def save(widget, name):
-    widget.grab().save(str(OUT / name))
-    log("saved " + name)
-
-
-def screen(name):
-    import subprocess
-    subprocess.run(["import", "-window", "root", str(OUT / name)], check=False)
-    log("saved " + name)
-
-
-def plugin():
-    return plugins["shuibao"]
-
-
 def dock():
     return plugin().dock("ShuibaoRsSpotDock")
 
@@ -113,12 +73,8 @@ def zoom_to(fid, scale=4000):
 
 @step
 def start():
-    window = iface.mainWindow()
-    window.setGeometry(0, 0, 1600, 1000)
-    window.showMaximized()
-    manager = QgsApplication.authManager()
-    if not manager.masterPasswordIsSet():
-        manager.setMasterPassword("guide-master-password", True)
+    window = main_window()
+    master_password("guide-master-password")
     plugin().open_store(path=STORE)
     from shuibao.ui.login_dialog import LoginDialog
     dialog = LoginDialog(iface.mainWindow(), store_path=STORE)
@@ -145,7 +101,7 @@ def overdue_spot():
     state["overdue"] = fid
     pick(fid)
     zoom_to(fid)
-    QTimer.singleShot(2500, lambda: (save(d, "rs-dock.png"), screen("rs-screen.png"), run_next()))
+    QTimer.singleShot(2500, lambda: (save(d, OUT / "rs-dock.png"), grab_screen(OUT / "rs-screen.png"), run_next()))
 
 
 @step
@@ -156,7 +112,7 @@ def filtered():
     choose(d.facet_combos["determination"], "unapproved_build")
     if d.model.rowCount():
         pick(d.model.fid(0))
-    QTimer.singleShot(1200, lambda: (save(d, "rs-dock-filter.png"), run_next()))
+    QTimer.singleShot(1200, lambda: (save(d, OUT / "rs-dock-filter.png"), run_next()))
 
 
 @step
@@ -183,7 +139,7 @@ def recheck_form():
             if tabs.tabText(i).replace("&", "") == "现场情况":
                 tabs.setCurrentIndex(i)
         form.resize(760, 620)
-        QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form.png"), next_tab(form, tabs)))
+        QTimer.singleShot(800, lambda: (save(form, OUT / "rs-recheck-form.png"), next_tab(form, tabs)))
     QTimer.singleShot(1500, shoot)
 
 
@@ -191,7 +147,7 @@ def next_tab(form, tabs):
     for i in range(tabs.count()):
         if tabs.tabText(i).replace("&", "") == "项目与认定":
             tabs.setCurrentIndex(i)
-    QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form-2.png"), form.reject(), run_next()))
+    QTimer.singleShot(800, lambda: (save(form, OUT / "rs-recheck-form-2.png"), form.reject(), run_next()))
 
 
 @step
@@ -204,7 +160,7 @@ def notice_form():
     def shoot():
         form = d.form
         form.resize(760, 620)
-        QTimer.singleShot(800, lambda: (save(form, "rs-notice-form.png"), form.reject(), run_next()))
+        QTimer.singleShot(800, lambda: (save(form, OUT / "rs-notice-form.png"), form.reject(), run_next()))
     QTimer.singleShot(1500, shoot)
 
 
@@ -250,7 +206,7 @@ def done():
     log(f"spots before {{state['before']}}, after {{count}}, editing {{d.layer.isEditable()}}")
     d.reload()
     iface.mapCanvas().refresh()
-    QTimer.singleShot(300, lambda: (save(d, "rs-dock-split.png"), screen("rs-split.png"), run_next()))
+    QTimer.singleShot(300, lambda: (save(d, OUT / "rs-dock-split.png"), grab_screen(OUT / "rs-split.png"), run_next()))
 
 
 run_next(2500)

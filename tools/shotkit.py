@@ -44,6 +44,7 @@ __all__ = [
     "save",
     "show_dock",
     "step",
+    "when",
 ]
 
 
@@ -93,15 +94,15 @@ def demo_server(data_dir: Path, port: int, small: bool = False):
         server.stop_server(process)
 
 
-def run_qgis(work: Path, body: str, *, timeout: float = 180, server_url: str = "", **values) -> bool:
+def run_qgis(folder: Path, body: str, /, *, timeout: float = 180, server_url: str = "", **values) -> bool:
     """Runs `body` in QGIS (fresh Chinese demo profile) until it calls done() or fails; True if done.
 
     Each keyword becomes an upper-case constant of the script (a Path stays a Path). The script,
-    its READY file and its log live in `work`; the log is printed at the end.
+    its READY file and its log live in `folder`; the log is printed at the end.
     """
     demo = tool("demo")
-    work.mkdir(parents=True, exist_ok=True)
-    ready, log_file, script = work / "ready", work / "log.txt", work / "shots.py"
+    folder.mkdir(parents=True, exist_ok=True)
+    ready, log_file, script = folder / "ready", folder / "log.txt", folder / "shots.py"
     for f in (ready, log_file):
         f.unlink(missing_ok=True)
     demo.build_translations()
@@ -195,6 +196,22 @@ def run_next(delay: int = 800) -> None:
         fn()
 
     later(delay, go)
+
+
+def when(condition, then, timeout: int = 120000, every: int = 250) -> None:
+    """then() once condition() holds (a sync task ended, a dialog closed); failed after timeout ms."""
+    waited = [0]
+
+    def poll():
+        if condition():
+            then()
+        elif waited[0] > timeout:
+            raise TimeoutError(f"waited {timeout} ms for {condition}")
+        else:
+            waited[0] += every
+            later(every, poll)
+
+    later(0, poll)
 
 
 def keep(obj):
