@@ -13,7 +13,6 @@ the toolbar.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -187,13 +186,8 @@ run_next(1500)
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, ROOT / "docs" / "guide").parse_args()
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
-    BUILD.mkdir(parents=True, exist_ok=True)
-    for old in BUILD.glob("*.gpkg*"):
-        old.unlink()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = shotkit.arguments(shotkit.parser(__doc__, ROOT / "docs" / "guide"))
+    shotkit.cleared(BUILD, "*.gpkg*")
     with shotkit.demo_server(BUILD / "server", 8775, small=True) as (url, users):
         roles = {}
         for name, role, password in users:

@@ -10,7 +10,6 @@ first and two bad rows. Look at each picture before committing it.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -64,13 +63,10 @@ def _sample(path: Path) -> Path:
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, GUIDE).parse_args()
     demo = shotkit.tool("demo")
     if not demo.STORE.exists():
         sys.exit(f"{demo.STORE} is missing: run `.venv/bin/python tools/demo.py --no-qgis --no-server` first")
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = shotkit.arguments(shotkit.parser(__doc__, GUIDE))
     sample = _sample(demo.DEMO / "赣县区新建淤地坝名录.csv")
     ok = shotkit.run_qgis(demo.DEMO / "import-shots", SHOTS, store=str(demo.STORE), sample=str(sample), out=args.out)
     return 0 if ok else 1

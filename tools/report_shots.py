@@ -12,8 +12,6 @@ committing it.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
 import subprocess  # nosec B404 - fixed argv
 import sys
@@ -95,11 +93,7 @@ def photo(path: Path, words: str, ground: str) -> None:
 
 
 def build_store() -> None:
-    demo_data = shotkit.tool("demo_data")
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("ganxian.gpkg*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    demo_data.write_store(STORE, demo_data.generate())
+    shotkit.fresh_demo_store(STORE)
     from shuibao.layers.photo_files import add_photo
 
     conn = sqlite3.connect(STORE)
@@ -155,10 +149,7 @@ def render(pdfs: list[Path], guide: Path) -> None:
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, GUIDE).parse_args()
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = shotkit.arguments(shotkit.parser(__doc__, GUIDE))
     shotkit.qgis_app()  # the photos, the PDFs and the store's writer need QGIS
     build_store()
     render(reports(), args.out)

@@ -12,7 +12,6 @@ clicking a line across it with QGIS's split tool.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -194,13 +193,8 @@ run_next(2500)
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, ROOT / "docs" / "guide").parse_args()
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
-    BUILD.mkdir(parents=True, exist_ok=True)
-    for old in BUILD.glob("*.gpkg*"):
-        old.unlink()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = shotkit.arguments(shotkit.parser(__doc__, ROOT / "docs" / "guide"))
+    shotkit.cleared(BUILD, "*.gpkg*")
     with shotkit.demo_server(BUILD / "server", 8776) as (url, users):
         tech = next((name, password) for name, role, password in users if role == "technician")
         store = BUILD / "technician.gpkg"

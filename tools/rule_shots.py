@@ -13,7 +13,6 @@ build/demo/rules/. Look at every one.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -155,19 +154,11 @@ later(2000, start)
 """
 
 
-def build_store() -> None:
-    demo_data = shotkit.tool("demo_data")
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("ganxian.gpkg*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    demo_data.write_store(STORE, demo_data.generate())
-
-
 def main() -> int:
     if not os.environ.get("DISPLAY"):
         return shotkit.under_xvfb()
     shotkit.qgis_app()  # the store's writer needs QGIS
-    build_store()
+    shotkit.fresh_demo_store(STORE)
     ok = shotkit.run_qgis(OUT / "work", SHOTS, timeout=240, store=str(STORE), out=OUT)
     for path in sorted(OUT.glob("rule-*.png")):
         print(path.relative_to(ROOT))

@@ -10,7 +10,6 @@ committing it.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -81,13 +80,10 @@ later(1500, start)
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, DOCS).parse_args()
     demo = shotkit.tool("demo")
     if not demo.STORE.exists():
         sys.exit(f"{demo.STORE} is missing: run `make demo` first")
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
-    args.out.mkdir(parents=True, exist_ok=True)
+    args = shotkit.arguments(shotkit.parser(__doc__, DOCS))
     ok = shotkit.run_qgis(demo.DEMO / "screenshots", SHOTS, store=demo.STORE, out=args.out)
     for name in ("dam", "patch", "watershed"):
         print(args.out / f"screenshot-dock-{name}.png")

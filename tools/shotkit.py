@@ -18,6 +18,7 @@ import argparse
 import functools
 import importlib.util
 import os
+import shutil
 import subprocess  # nosec B404 - fixed argv
 import sys
 import time
@@ -68,6 +69,16 @@ def parser(doc: str, out: Path) -> argparse.ArgumentParser:
     return p
 
 
+def arguments(parser: argparse.ArgumentParser) -> argparse.Namespace:
+    """The parsed command line, its --out folder made. Without a display this script runs again
+    under Xvfb and exits with it: the caller then only ever runs with a screen."""
+    args = parser.parse_args()
+    if not os.environ.get("DISPLAY"):
+        sys.exit(under_xvfb())
+    args.out.mkdir(parents=True, exist_ok=True)
+    return args
+
+
 def under_xvfb() -> int:
     """Runs this script again, same arguments, on a virtual screen; returns its exit code."""
     return subprocess.call(["xvfb-run", "-a", "-s", f"-screen 0 {SCREEN}x24", sys.executable, *sys.argv])
@@ -81,6 +92,22 @@ def qgis_app():
     app = keep(QgsApplication([], False))  # dropped, it would take QGIS down with it
     app.initQgis()
     return app
+
+
+def cleared(folder: Path, pattern: str) -> Path:
+    """`folder`, made, without what matches `pattern` (a store's -wal/-shm and photo folder too)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob(pattern):
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
+    return folder
+
+
+def fresh_demo_store(path: Path) -> Path:
+    """The generated demo county written to `path` afresh (the runner needs qgis_app() first)."""
+    demo_data = tool("demo_data")
+    cleared(path.parent, path.name + "*")
+    demo_data.write_store(path, demo_data.generate())
+    return path
 
 
 @contextmanager

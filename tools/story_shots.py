@@ -14,7 +14,6 @@ each one. The best go to docs/guide/ for the user guide.
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 import time
 import traceback
@@ -40,13 +39,9 @@ later(3000, lambda: story_shots.walk(OUT, STORE, URL, USERS, ONLY))
 def main() -> int:
     parser = shotkit.parser(__doc__, ROOT / "build" / "story-shots")
     parser.add_argument("--only", default="a,b,c,d")
-    args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
+    args = shotkit.arguments(parser)
+    shotkit.cleared(args.out, "*.png")
     demo = shotkit.tool("demo")
-    args.out.mkdir(parents=True, exist_ok=True)
-    for old in args.out.glob("*.png"):
-        old.unlink()
     with shotkit.demo_server(WORK / "server", 8790) as (url, users):
         store = WORK / "county.gpkg"
         shotkit.tool("demo_server").first_sync_store(url, demo.DEMO_USER, demo.DEMO_PASSWORD, store, overwrite=True)

@@ -13,7 +13,6 @@ thresholds viewer. Look at each picture.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 import sys
 from contextlib import closing
@@ -106,11 +105,8 @@ def build_stores(demo) -> list[str]:
 
 
 def main() -> int:
-    args = shotkit.parser(__doc__, GUIDE).parse_args()
-    if not os.environ.get("DISPLAY"):
-        return shotkit.under_xvfb()
+    args = shotkit.arguments(shotkit.parser(__doc__, GUIDE))
     demo = shotkit.tool("demo")
-    args.out.mkdir(parents=True, exist_ok=True)
     demo.DEMO.mkdir(parents=True, exist_ok=True)
     stores = build_stores(demo)
     ok = shotkit.run_qgis(demo.DEMO / "threshold-shots", SHOTS, timeout=240, stores=stores, out=args.out)
