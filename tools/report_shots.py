@@ -1,6 +1,6 @@
 """Ledgers, forms and the statistics panel made from the demo county, for looking at and for the guide.
 
-    .venv/bin/python tools/report_shots.py
+    .venv/bin/python tools/report_shots.py [--out DIR]   # the guide's pictures; default docs/guide
 
 Builds the demo county into build/demo/reports/ganxian.gpkg (tools/demo_data.py; three generated
 pictures stand in for site photos and say so), writes every ledger and the statistics to Excel and
@@ -12,14 +12,12 @@ committing it.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import sqlite3
 import subprocess  # nosec B404 - fixed argv
 import sys
-import time
 from pathlib import Path
+
+import shotkit
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "build" / "demo" / "reports"
@@ -27,41 +25,15 @@ GUIDE = ROOT / "docs" / "guide"
 STORE = OUT / "ganxian.gpkg"
 COUNTY, UNIT = "赣县区", "赣县区水土保持中心"
 
+# Runs inside QGIS (its own Python): QGIS, the plugin, the standard library and shotkit.
 SHOTS = r"""
-import traceback
-from pathlib import Path
-
-from qgis.core import QgsFeatureRequest
-from qgis.PyQt.QtCore import QPoint, QRect, QTimer, Qt
-from qgis.PyQt.QtGui import QGuiApplication
-from qgis.utils import iface, plugins
-
-STORE, GUIDE, READY, LOG = {store!r}, Path({guide!r}), Path({ready!r}), Path({log!r})
-_keep = []
-
-
-def log(text):
-    with LOG.open("a", encoding="utf-8") as f:
-        f.write(text + "\n")
-
-
-def later(ms, fn):
-    def run():
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - report to the runner, never hang
-            log(traceback.format_exc())
-            READY.write_text("failed")
-    QTimer.singleShot(ms, run)
+from qgis.PyQt.QtCore import QPoint, QRect
 
 
 def start():
-    window = iface.mainWindow()
-    window.showMaximized()
-    plugin = plugins["shuibao"]
-    plugin.open_store(path=STORE)
-    _keep.append(plugin)
-    stats = plugin.reports_ui.dock
+    main_window()
+    plugin().open_store(path=STORE)
+    stats = plugin().reports_ui.dock
     stats.role_override = "technician"  # as the county technician sees it: targets editable
     stats.setUserVisible(True)
     stats.setFloating(True)
@@ -75,13 +47,11 @@ TABS = (("targets", "screenshot-stats-targets.png"), ("benggang", "screenshot-st
 
 
 def grab_stats(i):
-    plugin = _keep[0]
-    stats = plugin.reports_ui.dock
+    stats = plugin().reports_ui.dock
     name, file = TABS[i]
     stats.contents.tabs.setCurrentIndex(stats.TABS.index(name))
     def grab():
-        stats.grab().save(str(GUIDE / file))
-        log("saved " + file)
+        save(stats, OUT / file)
         if i + 1 < len(TABS):
             later(300, lambda: grab_stats(i + 1))
         else:
@@ -91,36 +61,20 @@ def grab_stats(i):
 
 
 def menu():
-    plugin = _keep[0]
-    dock = plugin.dock("ShuibaoDamDock")
-    dock.setUserVisible(True)
-    dock.raise_()
-    iface.mainWindow().resizeDocks([dock], [470], Qt.Horizontal)
-    layer = dock.layer
-    feature = next(layer.getFeatures(QgsFeatureRequest().setFilterExpression("hazard_status = 'dangerous'")))
-    layer.selectByIds([feature.id()])
+    dock = show_dock("ShuibaoDamDock", 470)
+    dock.layer.selectByIds([first(dock.layer, "hazard_status = 'dangerous'").id()])
     button = dock.report_button
     def shoot():
-        screen = QGuiApplication.primaryScreen().grabWindow(0)
         area = QRect(dock.mapToGlobal(QPoint(0, 0)), dock.size()).united(button.menu().geometry())
         area.setHeight(min(area.height(), 560))
-        screen.copy(area).save(str(GUIDE / "screenshot-dock-export-menu.png"))
-        log("saved menu")
+        grab_screen(OUT / "screenshot-dock-export-menu.png", area)
         button.menu().close()
-        later(300, lambda: READY.write_text("done"))
-    later(1500, lambda: (QTimer.singleShot(900, shoot), button.showMenu()))
+        later(300, done)
+    later(1500, lambda: (later(900, shoot), button.showMenu()))  # showMenu() waits until the menu closes
 
 
 later(2000, start)
 """
-
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"shuibao_tools_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def photo(path: Path, words: str, ground: str) -> None:
@@ -139,11 +93,7 @@ def photo(path: Path, words: str, ground: str) -> None:
 
 
 def build_store() -> None:
-    demo_data = _tool("demo_data")
-    OUT.mkdir(parents=True, exist_ok=True)
-    for old in OUT.glob("ganxian.gpkg*"):
-        shutil.rmtree(old) if old.is_dir() else old.unlink()
-    demo_data.write_store(STORE, demo_data.generate())
+    shotkit.fresh_demo_store(STORE)
     from shuibao.layers.photo_files import add_photo
 
     conn = sqlite3.connect(STORE)
@@ -188,57 +138,25 @@ def reports() -> list[Path]:
     return pdfs
 
 
-def render(pdfs: list[Path]) -> None:
-    GUIDE.mkdir(parents=True, exist_ok=True)
+def render(pdfs: list[Path], guide: Path) -> None:
     for pdf in pdfs:
         subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(OUT / pdf.stem)], check=True)  # noqa: S603,S607
     for form in ("dam_inspection", "dam_hazard", "patch_survey", "watershed_acceptance"):
         for page in sorted(OUT.glob(f"{form}-*.png"))[:2]:
             subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", page.stem.split("-")[-1], "-l",  # noqa: S603,S607
                             page.stem.split("-")[-1], "-singlefile", str(OUT / f"{form}.pdf"),
-                            str(GUIDE / f"form-{form.replace('_', '-')}-{int(page.stem.split('-')[-1])}")], check=True)  # fmt: skip
-
-
-def shots() -> None:
-    demo = _tool("demo")
-    demo.build_translations()
-    demo.write_profile()
-    script = OUT / "shots.py"
-    ready, log = OUT / "shots-ready", OUT / "shots.log"
-    for f in (ready, log):
-        f.unlink(missing_ok=True)
-    script.write_text(
-        SHOTS.format(store=str(STORE), guide=str(GUIDE), ready=str(ready), log=str(log)), encoding="utf-8"
-    )
-    proc = subprocess.Popen(demo.qgis_command(script), env=demo.qgis_env(), cwd=ROOT)  # noqa: S603
-    try:
-        deadline = time.monotonic() + 180
-        while not ready.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.5)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    if log.exists():
-        print(log.read_text(encoding="utf-8").strip())
+                            str(guide / f"form-{form.replace('_', '-')}-{int(page.stem.split('-')[-1])}")], check=True)  # fmt: skip
 
 
 def main() -> int:
-    if not os.environ.get("DISPLAY"):
-        return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__])  # noqa: S603,S607
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    from qgis.core import QgsApplication
-
-    app = QgsApplication([], False)
-    app.initQgis()
+    args = shotkit.arguments(shotkit.parser(__doc__, GUIDE))
+    shotkit.qgis_app()  # the photos, the PDFs and the store's writer need QGIS
     build_store()
-    render(reports())
-    shots()
-    for path in sorted(GUIDE.glob("*.png")):
-        print(path.relative_to(ROOT))
-    return 0
+    render(reports(), args.out)
+    ok = shotkit.run_qgis(OUT / "work", SHOTS, store=str(STORE), out=args.out)
+    for path in sorted(args.out.glob("*.png")):
+        print(path)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -12,76 +12,23 @@ clicking a line across it with QGIS's split tool.
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess  # nosec B404 - fixed argv
 import sys
-import time
 from pathlib import Path
+
+import shotkit
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build" / "rs-shots"
 
-# Runs inside QGIS (its own Python): the steps run one after another on the event loop.
+# Runs inside QGIS (its own Python, with shotkit): the steps run one after another on the event loop.
 SHOTS = r"""
-import traceback
-from pathlib import Path
-
-from qgis.core import QgsApplication, QgsPointXY, QgsRectangle
-from qgis.PyQt.QtCore import QPoint, Qt, QTimer
+from qgis.core import QgsPointXY
+from qgis.PyQt.QtCore import QPoint, Qt
 from qgis.PyQt.QtTest import QTest
 from qgis.PyQt.QtWidgets import QApplication, QDialogButtonBox
-from qgis.utils import iface, plugins
+from qgis.utils import iface
 
-OUT = Path({out!r})
-WORK = Path({work!r})
-URL = {url!r}
-USER = {user!r}
-STORE = {store!r}
-READY = WORK / "ready"
-LOG = WORK / "log.txt"
-STEPS = []
-state = {{}}
-
-
-def log(text):
-    with LOG.open("a", encoding="utf-8") as f:
-        f.write(str(text) + "\n")
-
-
-def step(fn):
-    STEPS.append(fn)
-    return fn
-
-
-def run_next(delay=800):
-    def go():
-        if not STEPS:
-            READY.write_text("done")
-            return
-        fn = STEPS.pop(0)
-        log("step " + fn.__name__)
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - report, never hang
-            log(traceback.format_exc())
-            READY.write_text("failed")
-    QTimer.singleShot(delay, go)
-
-
-def save(widget, name):
-    widget.grab().save(str(OUT / name))
-    log("saved " + name)
-
-
-def screen(name):
-    import subprocess
-    subprocess.run(["import", "-window", "root", str(OUT / name)], check=False)
-    log("saved " + name)
-
-
-def plugin():
-    return plugins["shuibao"]
+state = {}
 
 
 def dock():
@@ -113,12 +60,8 @@ def zoom_to(fid, scale=4000):
 
 @step
 def start():
-    window = iface.mainWindow()
-    window.setGeometry(0, 0, 1600, 1000)
-    window.showMaximized()
-    manager = QgsApplication.authManager()
-    if not manager.masterPasswordIsSet():
-        manager.setMasterPassword("guide-master-password", True)
+    main_window()
+    master_password("guide-master-password")
     plugin().open_store(path=STORE)
     from shuibao.ui.login_dialog import LoginDialog
     dialog = LoginDialog(iface.mainWindow(), store_path=STORE)
@@ -128,10 +71,7 @@ def start():
     dialog.show()
     state["login"] = dialog
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
-    d = dock()
-    d.setUserVisible(True)
-    d.raise_()
-    window.resizeDocks([d], [520], Qt.Horizontal)
+    show_dock("ShuibaoRsSpotDock", 520)
     run_next(4000)
 
 
@@ -145,7 +85,7 @@ def overdue_spot():
     state["overdue"] = fid
     pick(fid)
     zoom_to(fid)
-    QTimer.singleShot(2500, lambda: (save(d, "rs-dock.png"), screen("rs-screen.png"), run_next()))
+    later(2500, lambda: (save(d, OUT / "rs-dock.png"), grab_screen(OUT / "rs-screen.png"), run_next()))
 
 
 @step
@@ -156,7 +96,7 @@ def filtered():
     choose(d.facet_combos["determination"], "unapproved_build")
     if d.model.rowCount():
         pick(d.model.fid(0))
-    QTimer.singleShot(1200, lambda: (save(d, "rs-dock-filter.png"), run_next()))
+    later(1200, lambda: (save(d, OUT / "rs-dock-filter.png"), run_next()))
 
 
 @step
@@ -172,26 +112,21 @@ def recheck_form():
     d.buttons["create:rs_recheck"].click()
     def shoot():
         form = d.form
-        tabs = form.attributeForm().findChildren(__import__("qgis.PyQt.QtWidgets", fromlist=["QTabWidget"]).QTabWidget)[0]
-        values = {{"disturbance_found": "true", "extent_matches": "false", "disturbed_area": 1.35,
+        values = {"disturbance_found": "true", "extent_matches": "false", "disturbed_area": 1.35,
                    "construction_status": "building", "project_type": "real_estate",
                    "project_name": "梅林镇安置房建设项目", "builder": "赣县区城投置业有限公司",
-                   "determination": "unapproved_build", "evidence": "现场在建住宅楼3栋，未取得水土保持方案批复"}}
+                   "determination": "unapproved_build", "evidence": "现场在建住宅楼3栋，未取得水土保持方案批复"}
         for name, value in values.items():  # what the inspector types on site
             form.attributeForm().changeAttribute(name, value)
-        for i in range(tabs.count()):
-            if tabs.tabText(i).replace("&", "") == "现场情况":
-                tabs.setCurrentIndex(i)
+        choose_tab(form, "现场情况")
         form.resize(760, 620)
-        QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form.png"), next_tab(form, tabs)))
-    QTimer.singleShot(1500, shoot)
+        later(800, lambda: (save(form, OUT / "rs-recheck-form.png"), next_tab(form)))
+    later(1500, shoot)
 
 
-def next_tab(form, tabs):
-    for i in range(tabs.count()):
-        if tabs.tabText(i).replace("&", "") == "项目与认定":
-            tabs.setCurrentIndex(i)
-    QTimer.singleShot(800, lambda: (save(form, "rs-recheck-form-2.png"), form.reject(), run_next()))
+def next_tab(form):
+    choose_tab(form, "项目与认定")
+    later(800, lambda: (save(form, OUT / "rs-recheck-form-2.png"), form.reject(), run_next()))
 
 
 @step
@@ -204,8 +139,8 @@ def notice_form():
     def shoot():
         form = d.form
         form.resize(760, 620)
-        QTimer.singleShot(800, lambda: (save(form, "rs-notice-form.png"), form.reject(), run_next()))
-    QTimer.singleShot(1500, shoot)
+        later(800, lambda: (save(form, OUT / "rs-notice-form.png"), form.reject(), run_next()))
+    later(1500, shoot)
 
 
 @step
@@ -217,7 +152,7 @@ def split():
     zoom_to(fid, 3000)
     state["before"] = len(spots())
     iface.messageBar().clearWidgets()  # the notice form's cancelled step said what it lacked
-    QTimer.singleShot(1500, lambda: draw(fid))
+    later(1500, lambda: draw(fid))
 
 
 def draw(fid):
@@ -236,78 +171,38 @@ def draw(fid):
             pos = QPoint(int(pixels[i].x()), int(pixels[i].y()))
             QTest.mouseMove(viewport, pos)
             QTest.mouseClick(viewport, Qt.LeftButton, Qt.NoModifier, pos)
-            QTimer.singleShot(400, lambda: click(i + 1))
+            later(400, lambda: click(i + 1))
         else:
             pos = QPoint(int(pixels[-1].x()), int(pixels[-1].y()))
             QTest.mouseClick(viewport, Qt.RightButton, Qt.NoModifier, pos)
-            QTimer.singleShot(1200, done)
-    QTimer.singleShot(600, lambda: click(0))
+            later(1200, split_done)
+    later(600, lambda: click(0))
 
 
-def done():
+def split_done():
     d = dock()
     count = len(spots())
-    log(f"spots before {{state['before']}}, after {{count}}, editing {{d.layer.isEditable()}}")
+    log(f"spots before {state['before']}, after {count}, editing {d.layer.isEditable()}")
     d.reload()
     iface.mapCanvas().refresh()
-    QTimer.singleShot(300, lambda: (save(d, "rs-dock-split.png"), screen("rs-split.png"), run_next()))
+    later(300, lambda: (save(d, OUT / "rs-dock-split.png"), grab_screen(OUT / "rs-split.png"), run_next()))
 
 
 run_next(2500)
 """
 
 
-def _load(name: str):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(f"shuibao_tools_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "guide")
-    args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        argv = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, __file__, "--out", str(args.out)]
-        return subprocess.call(argv)  # noqa: S603
-    demo, server = _load("demo"), _load("demo_server")
-    BUILD.mkdir(parents=True, exist_ok=True)
-    for old in BUILD.glob("*.gpkg*"):
-        old.unlink()
-    (BUILD / "ready").unlink(missing_ok=True)
-    (BUILD / "log.txt").unlink(missing_ok=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    process, url, users = server.start_demo_server(BUILD / "server", demo._free_port(8776))
-    try:
+    args = shotkit.arguments(shotkit.parser(__doc__, ROOT / "docs" / "guide"))
+    shotkit.cleared(BUILD, "*.gpkg*")
+    with shotkit.demo_server(BUILD / "server", 8776) as (url, users):
         tech = next((name, password) for name, role, password in users if role == "technician")
         store = BUILD / "technician.gpkg"
-        server.first_sync_store(url, *tech, store)
-        demo.build_translations()
-        demo.write_profile(url)
-        script = BUILD / "shots.py"
-        script.write_text(
-            SHOTS.format(out=str(args.out), work=str(BUILD), url=url, user=tech, store=str(store)), encoding="utf-8"
+        shotkit.tool("demo_server").first_sync_store(url, *tech, store)
+        ok = shotkit.run_qgis(
+            BUILD, SHOTS, timeout=300, server_url=url, out=args.out, url=url, user=tech, store=str(store)
         )
-        qgis = subprocess.Popen(demo.qgis_command(script), env=demo.qgis_env(), cwd=ROOT)  # noqa: S603
-        try:
-            deadline = time.monotonic() + 300
-            while not (BUILD / "ready").exists() and qgis.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.5)
-        finally:
-            qgis.terminate()
-            try:
-                qgis.wait(20)
-            except subprocess.TimeoutExpired:
-                qgis.kill()
-    finally:
-        server.stop_server(process)
-    if (BUILD / "log.txt").exists():
-        print((BUILD / "log.txt").read_text(encoding="utf-8").strip())
-    return 0 if (BUILD / "ready").exists() and (BUILD / "ready").read_text() == "done" else 1
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

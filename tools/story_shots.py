@@ -14,92 +14,75 @@ each one. The best go to docs/guide/ for the user guide.
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess  # nosec B404 - fixed argv
 import sys
 import time
 import traceback
 from pathlib import Path
 
-# QGIS runs this file with exec() (no __file__): the runner passes the checkout's root.
-ROOT = Path(os.environ.get("SHUIBAO_SHOTS_ROOT") or Path(__file__).resolve().parent.parent)
-INSIDE = "SHUIBAO_STORY_SHOTS"  # set for the copy of this file QGIS runs
+import shotkit
+from shotkit import done, grab_screen, log, main_window, master_password, plugin, show_dock
 
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "build" / "story-shots-work"
 
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(f"shuibao_tools_{name}", ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+# What QGIS runs (with shotkit's names): this file as a module, walking the stories.
+SHOTS = r"""
+import story_shots
+
+later(3000, lambda: story_shots.walk(OUT, STORE, URL, USERS, ONLY))
+"""
 
 
 # ------------------------------------------------------------------------------------------------
 # Outside QGIS: server, store, profile, QGIS
 # ------------------------------------------------------------------------------------------------
 def main() -> int:
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=str(ROOT / "build" / "story-shots"))
+    parser = shotkit.parser(__doc__, ROOT / "build" / "story-shots")
     parser.add_argument("--only", default="a,b,c,d")
-    args = parser.parse_args()
-    if not os.environ.get("DISPLAY"):
-        argv = [sys.executable, __file__, "--out", args.out, "--only", args.only]
-        return subprocess.call(["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", *argv])  # noqa: S603,S607
-    demo, demo_server = _tool("demo"), _tool("demo_server")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.png"):
-        old.unlink()
-    work = ROOT / "build" / "story-shots-work"
-    process, url, users = demo_server.start_demo_server(work / "server", demo._free_port(8790), small=False)
-    try:
-        store = work / "county.gpkg"
-        demo_server.first_sync_store(url, demo.DEMO_USER, demo.DEMO_PASSWORD, store, overwrite=True)
-        demo.build_translations()
-        demo.write_profile(url, "zh")
-        done = work / "done"
-        done.unlink(missing_ok=True)
-        env = demo.qgis_env()
-        env.update({INSIDE: "1", "SHUIBAO_SHOTS_ROOT": str(ROOT), "SHUIBAO_SHOTS_OUT": str(out), "SHUIBAO_SHOTS_STORE": str(store),
-                    "SHUIBAO_SHOTS_URL": url, "SHUIBAO_SHOTS_ONLY": args.only, "SHUIBAO_SHOTS_DONE": str(done),
-                    "SHUIBAO_SHOTS_USERS": ";".join(f"{n},{r},{p}" for n, r, p in users)})  # fmt: skip
-        proc = subprocess.Popen(demo.qgis_command(Path(__file__)), env=env, cwd=ROOT)  # noqa: S603
-        try:
-            deadline = time.monotonic() + 900
-            while not done.exists() and proc.poll() is None and time.monotonic() < deadline:
-                time.sleep(1)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        print(done.read_text(encoding="utf-8") if done.exists() else "QGIS did not finish the stories")
-    finally:
-        demo_server.stop_server(process)
-    for shot in sorted(out.glob("*.png")):
+    args = shotkit.arguments(parser)
+    shotkit.cleared(args.out, "*.png")
+    demo = shotkit.tool("demo")
+    with shotkit.demo_server(WORK / "server", 8790) as (url, users):
+        store = WORK / "county.gpkg"
+        shotkit.tool("demo_server").first_sync_store(url, demo.DEMO_USER, demo.DEMO_PASSWORD, store, overwrite=True)
+        ok = shotkit.run_qgis(
+            WORK,
+            SHOTS,
+            timeout=900,
+            server_url=url,
+            out=args.out,
+            store=str(store),
+            url=url,
+            users=users,
+            only=args.only,
+        )
+    for shot in sorted(args.out.glob("*.png")):
         print(shot)
-    return 0
+    return 0 if ok else 1
 
 
 # ------------------------------------------------------------------------------------------------
 # Inside QGIS: the stories
 # ------------------------------------------------------------------------------------------------
+def walk(out: Path, store: str, url: str, users: list, only: str) -> None:
+    """In QGIS: the stories in `only`, each on its own; fails the run if one failed."""
+    report = Walk(out, store, url, users).run(only.split(","))
+    log("\n".join(report))
+    if any(": failed" in line for line in report):
+        raise RuntimeError("a story failed")
+    done()
+
+
 class Walk:
-    def __init__(self):
-        from qgis.utils import iface, plugins
+    def __init__(self, out: Path, store: str, url: str, users: list):
+        from qgis.utils import iface
 
         self.iface = iface
-        self.plugin = plugins["shuibao"]
-        self.out = Path(os.environ["SHUIBAO_SHOTS_OUT"])
-        self.store = os.environ["SHUIBAO_SHOTS_STORE"]
-        self.url = os.environ["SHUIBAO_SHOTS_URL"]
+        self.plugin = plugin()
+        self.out, self.store, self.url = out, store, url
         self.users: dict[str, tuple[str, str]] = {}
-        for name, role, password in (u.split(",") for u in os.environ["SHUIBAO_SHOTS_USERS"].split(";")):
+        for name, role, password in users:
             self.users.setdefault(role, (name, password))  # the first demo user of each role
-        _trace("harness")
         self.h = self._harness()
         self.story, self.n = "", 0
 
@@ -120,11 +103,9 @@ class Walk:
             time.sleep(0.02)
 
     def shot(self, step: str) -> None:
-        from qgis.PyQt.QtGui import QGuiApplication
-
         self.pause()
         self.n += 1
-        QGuiApplication.primaryScreen().grabWindow(0).save(str(self.out / f"{self.story}-{self.n:02d}-{step}.png"))
+        grab_screen(self.out / f"{self.story}-{self.n:02d}-{step}.png")
 
     def begin(self, story: str, role: str):
         self.story, self.n = story, 0
@@ -133,9 +114,7 @@ class Walk:
         return name
 
     def dock(self, name: str):
-        dock = self.plugin.dock(name)
-        dock.setUserVisible(True)
-        dock.raise_()
+        dock = show_dock(name)
         c = dock.contents
         c.filterEdit.clear()
         for combo in (c.townshipCombo, c.statusCombo, c.stepCombo, c.dueCombo):
@@ -200,7 +179,7 @@ class Walk:
         h.fill(form, description="坝坡横向裂缝，进水口淤堵")
         self.shot("new-hazard")
         self.ok(dock, form)
-        photo = self.out.parent / "story-shots-work" / "裂缝.jpg"
+        photo = WORK / "裂缝.jpg"
         self._photo(photo)
         h.choose_file_when_asked(photo)
         h.press(dock.photos.addButton)
@@ -386,28 +365,20 @@ class Walk:
         self.shot("synced")
         del measure
 
-    def run(self) -> str:
-        from qgis.core import QgsApplication
+    def run(self, stories: list[str]) -> list[str]:
         from qgis.PyQt.QtCore import Qt
         from qgis.PyQt.QtWidgets import QDockWidget
 
-        _trace("run")
-        manager = QgsApplication.authManager()
-        if not manager.masterPasswordIsSet():
-            manager.setMasterPassword("shuibao-demo", True)
-        window = self.iface.mainWindow()
-        window.setGeometry(0, 0, 1600, 1000)
-        window.showMaximized()
+        master_password("shuibao-demo")
+        window = main_window()
         browser = window.findChild(QDockWidget, "Browser")
         if browser is not None:
             browser.hide()
-        _trace("open store")
         self.plugin.open_store(path=self.store)
-        _trace("opened")
         window.resizeDocks(self.plugin.docks, [520] * len(self.plugin.docks), Qt.Orientation.Horizontal)
         self.pause(2)
         report = []
-        for story in os.environ["SHUIBAO_SHOTS_ONLY"].split(","):
+        for story in stories:
             try:
                 getattr(self, story)()
                 report.append(f"{story}: done, {self.n} shots")
@@ -417,38 +388,8 @@ class Walk:
                 for dock in self.plugin.docks:
                     if dock.form is not None:
                         dock.form.reject()
-        return "\n".join(report)
+        return report
 
 
-def _trace(text: str) -> None:
-    with open(os.environ["SHUIBAO_SHOTS_DONE"] + ".log", "a", encoding="utf-8") as f:
-        f.write(text + "\n")
-
-
-_KEEP: list = []  # QGIS exec()s this file: keep the timer (and its slot) alive
-
-
-def _inside() -> None:
-    from qgis.PyQt.QtCore import QTimer
-
-    done = Path(os.environ["SHUIBAO_SHOTS_DONE"])
-
-    def go():
-        try:
-            _trace("go")
-            done.write_text(Walk().run(), encoding="utf-8")
-        except Exception:  # noqa: BLE001 - always tell the runner
-            done.write_text(traceback.format_exc(), encoding="utf-8")
-
-    timer = QTimer()
-    timer.setSingleShot(True)
-    timer.timeout.connect(go)
-    timer.start(3000)
-    _KEEP.extend((timer, go))
-    _trace("scheduled")
-
-
-if os.environ.get(INSIDE):
-    _inside()
-elif __name__ == "__main__":
+if __name__ == "__main__":
     sys.exit(main())
