@@ -79,7 +79,8 @@ def test_dam_register_cell_by_cell(workbook, small_store_template):
         assert row["安全状况"].value == label("dam", "hazard_status", dam["hazard_status"])
         assert row["总库容 (万m³)"].value == dam["total_storage"]
         assert row["总库容 (万m³)"].number_format == "0.00" and row["建成年份"].value == dam["year_built"]
-        exposure = json.loads(dam["downstream_exposure"])
+        order = [c.code for c in RECORD_KINDS["dam"].field("downstream_exposure").enum.choices]
+        exposure = sorted(json.loads(dam["downstream_exposure"]), key=order.index)  # in the model's order
         assert row["下游影响对象"].value == "、".join(label("dam", "downstream_exposure", c) for c in exposure)
         for who in ("行政", "技术", "巡查"):
             prefix = {"行政": "admin", "技术": "tech", "巡查": "patrol"}[who]

@@ -201,7 +201,7 @@ def test_roles_take_only_their_steps(tech, inspector, api):
     spot["rev"] = res["rev"]
     for target in ({**rechecked, **DETERMINED}, {**rechecked, "step": "issued"}):  # 认定, 退回: technicians'
         errors = _errors(_move(inspector, spot, rechecked, target))
-        assert any(f == "step" and "technician" in zh for f, zh in errors), errors
+        assert any(f == "step" and "技术员" in zh for f, zh in errors), errors
     acceptor = api.client("acc", role="acceptor")
     assert _errors(_move(acceptor, spot, rechecked, {**rechecked, **DETERMINED}))
     closed = {**rechecked, **DETERMINED, **RECTIFYING, **CLOSED}
@@ -209,7 +209,7 @@ def test_roles_take_only_their_steps(tech, inspector, api):
     assert res["status"] == "applied", res
     spot["rev"] = res["rev"]
     reopened = {**closed, "step": "rectifying"}
-    assert any("admin" in zh for _f, zh in _errors(_move(tech, spot, closed, reopened)))  # only an admin reopens
+    assert any("管理员" in zh for _f, zh in _errors(_move(tech, spot, closed, reopened)))  # only an admin reopens
     res = _move(api.client("admin", role="admin"), spot, closed, reopened)
     assert res["status"] == "applied", res
 
