@@ -262,3 +262,28 @@ def _qgis_app_teardown_guard(qgis_app):
     except TypeError:
         pass
     project.legendLayersAdded.connect(qgis_app.processEvents)
+
+
+@pytest.fixture
+def docks(iface, small_store, log_in):
+    """(make, layers): make(cls, role) opens the dock of `cls` for a user of `role` logged in through
+    the login dialog, on the small demo store; open forms and the docks are closed afterwards."""
+    from shuibao.layers.project import open_store_in_project
+    from shuibao_ui_harness import open_dock
+
+    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    made = []
+
+    def make(cls, role: str):
+        log_in(role, small_store)
+        dock = open_dock(cls, iface)
+        dock.show()
+        made.append(dock)
+        return dock
+
+    yield make, layers
+    for dock in made:
+        if dock.form is not None:
+            dock.form.reject()
+        dock.disconnect_all()
+        dock.deleteLater()

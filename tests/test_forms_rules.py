@@ -5,36 +5,13 @@ hazard status) mirrored in the store at once, as the server will hold it after t
 from __future__ import annotations
 
 import pytest
-from qgis.core import QgsProject
-from shuibao.layers.project import open_store_in_project
 from shuibao.model import RECORD_KINDS
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, PatchDock
 from shuibao.ui.record_form import RecordForm
-from shuibao_ui_harness import click, fill, form_of, open_dock, panel_text, press_ok, wait_until
+from shuibao_ui_harness import click, fill, form_of, panel_text, press_ok, wait_until
 
 pytestmark = pytest.mark.display
-
-
-@pytest.fixture
-def docks(iface, small_store, log_in):
-    """make(cls, role): the dock of `cls` for a user of `role` logged in through the login dialog."""
-    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    made = []
-
-    def make(cls, role: str):
-        log_in(role, small_store)
-        dock = open_dock(cls, iface)
-        dock.show()
-        made.append(dock)
-        return dock
-
-    yield make, layers
-    for dock in made:
-        if dock.form is not None:
-            dock.form.reject()
-        dock.disconnect_all()
-        dock.deleteLater()
 
 
 def _values(layers, kind: str, fid: int) -> dict:

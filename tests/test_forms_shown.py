@@ -6,9 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from qgis.core import QgsProject
 from qgis.PyQt.QtCore import Qt
-from shuibao.layers.project import open_store_in_project
 from shuibao.model import RECORD_KINDS
 from shuibao.ui import actions
 from shuibao.ui.docks import DamDock, PatchDock, WatershedDock
@@ -17,7 +15,6 @@ from shuibao_ui_harness import (
     editor,
     fill,
     form_of,
-    open_dock,
     pick_object,
     press_ok,
     shown_text,
@@ -28,28 +25,8 @@ from shuibao_ui_harness import (
 pytestmark = pytest.mark.display
 
 
-@pytest.fixture
-def opened(iface, small_store, log_in):
-    layers = open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
-    made = []
-
-    def dock_of(cls, role: str):
-        log_in(role, small_store)
-        dock = open_dock(cls, iface)
-        dock.show()
-        made.append(dock)
-        return dock
-
-    yield dock_of, layers
-    for dock in made:
-        if dock.form is not None:
-            dock.form.reject()
-        dock.disconnect_all()
-        dock.deleteLater()
-
-
-def test_a_patch_s_threats_are_ticked_by_label_and_stored_as_the_model_s_list(opened):
-    dock_of, layers = opened
+def test_a_patch_s_threats_are_ticked_by_label_and_stored_as_the_model_s_list(docks):
+    dock_of, layers = docks
     dock = dock_of(PatchDock, "technician")
     patch = next(p for p in layers["patch"].getFeatures() if p["register_status"] == "registered")
     pick_object(dock, patch.id())
@@ -68,8 +45,8 @@ def test_a_patch_s_threats_are_ticked_by_label_and_stored_as_the_model_s_list(op
     assert sorted(ticked(form_of(dock), "hazard_types")) == ["房屋", "耕地"]
 
 
-def test_a_watershed_s_computed_area_shows_two_decimals_and_keeps_its_digits(opened):
-    dock_of, layers = opened
+def test_a_watershed_s_computed_area_shows_two_decimals_and_keeps_its_digits(docks):
+    dock_of, layers = docks
     layer = layers["watershed"]
     shed = next(layer.getFeatures())
     actions.write_values(layer, RECORD_KINDS["watershed"], shed.id(), {"name": shed["name"]})  # as saved
@@ -94,10 +71,10 @@ def test_a_watershed_s_computed_area_shows_two_decimals_and_keeps_its_digits(ope
     assert actions.get_feature(layer, shed.id())["area"] == area  # display only
 
 
-def test_ok_on_a_register_form_refuses_what_the_server_would_and_says_why(opened):
+def test_ok_on_a_register_form_refuses_what_the_server_would_and_says_why(docks):
     """编辑登记信息 saves gaps the next step needs, but not a value the server would refuse: the form
     stays open, the panel names the field and its tab, and after the fix OK saves."""
-    dock_of, layers = opened
+    dock_of, layers = docks
     dock = dock_of(DamDock, "technician")
     dam = next(d for d in layers["dam"].getFeatures() if d["register_status"] == "registered")
     pick_object(dock, dam.id())
