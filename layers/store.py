@@ -29,6 +29,7 @@ Journal mode
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import uuid as uuidlib
@@ -46,6 +47,7 @@ from . import gpkg, migrations
 from .codec import to_sql, utc_now
 from .migrations import q
 
+log = logging.getLogger(__name__)
 SCHEMA_VERSION: int = migrations.LATEST
 BUSY_TIMEOUT_S = 30.0
 GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
@@ -170,6 +172,10 @@ class _Batches:
 # once (SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out). So every write transaction here takes
 # the gate, and while a sync runs QGIS takes it around each commit of the store's layers (sync.task).
 WRITE_GATE = threading.RLock()
+# Each holder keeps the gate for one bounded write (a page, a batch, a QGIS commit); a machine under
+# load can stretch that well past SQLite's busy timeout, and writing without the gate risks a QGIS
+# commit over a row read before a sync wrote it. So wait long; a minute only guards against a bug.
+GATE_TIMEOUT_S = 60.0
 
 
 @contextmanager
@@ -178,7 +184,9 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     if conn.in_transaction:
         yield conn
         return
-    gated = WRITE_GATE.acquire(timeout=BUSY_TIMEOUT_S)  # never wait forever on a forgotten gate
+    gated = WRITE_GATE.acquire(timeout=GATE_TIMEOUT_S)  # never wait forever on a forgotten gate
+    if not gated:
+        log.warning("the write gate was not free within %s s: writing without it", GATE_TIMEOUT_S)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:

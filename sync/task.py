@@ -11,7 +11,7 @@ from pathlib import Path
 from qgis.core import QgsMapLayer, QgsProject, QgsTask, QgsVectorLayer
 from qgis.PyQt.QtCore import QTimer
 
-from ..layers.store import BUSY_TIMEOUT_S, WRITE_GATE
+from ..layers.store import GATE_TIMEOUT_S, WRITE_GATE
 from .api import SyncError
 from .engine import SyncSettings, SyncSummary
 from .run import run_sync
@@ -124,9 +124,13 @@ class CommitGuard:
                 self.layers[layer.id()] = (layer, before, after)
 
     def _hold(self, lid: str, *_stop_editing) -> None:
-        if lid not in self.held and WRITE_GATE.acquire(timeout=BUSY_TIMEOUT_S):
+        if lid in self.held:
+            return
+        if WRITE_GATE.acquire(timeout=GATE_TIMEOUT_S):
             self.held.add(lid)
             QTimer.singleShot(0, partial(self._release, lid))  # also when the commit failed
+        else:
+            log.warning("a QGIS commit went ahead without the write gate (held over %s s)", GATE_TIMEOUT_S)
 
     def _release(self, lid: str) -> None:
         if lid in self.held:
