@@ -287,3 +287,20 @@ def docks(iface, small_store, log_in):
             dock.form.reject()
         dock.disconnect_all()
         dock.deleteLater()
+
+
+@pytest.fixture
+def provider(qgis_app):
+    """The shuibao Processing provider, registered in QGIS's own Processing framework."""
+    plugins = "/usr/share/qgis/python/plugins"
+    if not Path(plugins, "processing").is_dir():
+        pytest.skip("the QGIS processing plugin is not installed")
+    if plugins not in sys.path:
+        sys.path.append(plugins)
+    from processing.core.Processing import Processing
+    from shuibao.sync.processing import register_provider, unregister_provider
+
+    Processing.initialize()
+    prov = register_provider()
+    yield prov
+    unregister_provider()

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,23 +13,7 @@ import register_files as rf
 from shuibao.layers.store import create_store
 from shuibao.registers.mapping import importable_kinds
 
-PLUGINS = "/usr/share/qgis/python/plugins"
 DAM = importable_kinds().index("dam")
-
-
-@pytest.fixture
-def provider(qgis_app):
-    if not Path(PLUGINS, "processing").is_dir():
-        pytest.skip("the QGIS processing plugin is not installed")
-    if PLUGINS not in sys.path:
-        sys.path.append(PLUGINS)
-    from processing.core.Processing import Processing
-    from shuibao.sync.processing import register_provider, unregister_provider
-
-    Processing.initialize()
-    prov = register_provider()
-    yield prov
-    unregister_provider()
 
 
 def test_dry_run_reports_then_import_writes(provider, tmp_path):

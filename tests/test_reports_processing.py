@@ -8,28 +8,10 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
-
-PLUGINS = "/usr/share/qgis/python/plugins"
-
-
-@pytest.fixture
-def provider(qgis_app):
-    if not Path(PLUGINS, "processing").is_dir():
-        pytest.skip("the QGIS processing plugin is not installed")
-    if PLUGINS not in sys.path:
-        sys.path.append(PLUGINS)
-    from processing.core.Processing import Processing
-    from shuibao.sync.processing import register_provider, unregister_provider
-
-    Processing.initialize()
-    prov = register_provider()
-    yield prov
-    unregister_provider()
 
 
 def pdf_pages(path) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,6 @@ def server(tmp_path):
     srv.start()
     yield srv
     srv.stop()
-
-
-PLUGINS = "/usr/share/qgis/python/plugins"
-
-
-@pytest.fixture
-def provider(qgis_app):
-    if not Path(PLUGINS, "processing").is_dir():
-        pytest.skip("the QGIS processing plugin is not installed")
-    if PLUGINS not in sys.path:
-        sys.path.append(PLUGINS)
-    from processing.core.Processing import Processing
-    from shuibao.sync.processing import register_provider, unregister_provider
-
-    Processing.initialize()
-    prov = register_provider()
-    yield prov
-    unregister_provider()
 
 
 def test_processing_sync(server, provider, tmp_path):
