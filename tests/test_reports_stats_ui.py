@@ -27,10 +27,10 @@ def bar(iface):
 
 
 @pytest.fixture
-def panel(iface, bar, small_store):
+def panel(iface, bar, small_store, log_in):
     open_store_in_project(str(small_store), QgsProject.instance(), language="zh")
+    log_in("technician", small_store)  # through the login dialog, against the demo server
     dock = StatsDock(iface, lang="zh")
-    dock.role_override = "technician"
     dock.jobs.opener = lambda path: None
     dock.refresh()
     yield dock
@@ -90,7 +90,7 @@ def test_export_writes_the_tables_with_charts(panel):
         assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 3
 
 
-def test_technicians_open_the_targets_inspectors_cannot(panel, iface):
+def test_technicians_open_the_targets_inspectors_cannot(panel, iface, small_store, log_in):
     shown = []
     iface.showAttributeTable = shown.append  # QGIS's attribute table (the stub lacks it)
     assert panel.contents.targetsButton.isEnabled()
@@ -101,7 +101,7 @@ def test_technicians_open_the_targets_inspectors_cannot(panel, iface):
     layer.changeAttributeValue(county.id(), layer.fields().indexFromName("value"), 1200.0)  # as in the table
     assert layer.commitChanges()
     wait_until(lambda: cells(panel.views["targets"], 0)[3] == "1200")
-    panel.role_override = "inspector"
+    log_in("inspector", small_store)  # someone else logs in on this computer
     panel.refresh()
     assert not panel.contents.targetsButton.isEnabled()
     assert "technicians" in panel.contents.targetsButton.toolTip()

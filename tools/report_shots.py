@@ -33,8 +33,12 @@ from qgis.PyQt.QtCore import QPoint, QRect
 def start():
     main_window()
     plugin().open_store(path=STORE)
+    # as the county technician sees it, offline: the identity kept from the technician's last login
+    from shuibao import settings
+
+    settings.remember_identity(settings.server_url(), {"username": "demo_tech", "role": "technician",
+                                                      "counties": ["360704"]})
     stats = plugin().reports_ui.dock
-    stats.role_override = "technician"  # as the county technician sees it: targets editable
     stats.setUserVisible(True)
     stats.setFloating(True)
     stats.setGeometry(200, 40, 680, 940)

@@ -61,7 +61,6 @@ class StatsDock(QgsDockWidget):
         self.iface = iface
         self.project = project or QgsProject.instance()
         self.lang = lang or settings.language()
-        self.role_override: str | None = None
         self.jobs = ReportJobs(iface, self.lang)
         self.options: stats.Options | None = None
         self.tables: dict[str, Table] = {}
@@ -126,7 +125,7 @@ class StatsDock(QgsDockWidget):
 
     # -- state ----------------------------------------------------------------------------------
     def role(self) -> str:
-        return self.role_override or settings.role()
+        return settings.role()  # the logged-in user's (ui.identity)
 
     def schedule_refresh(self, *args) -> None:
         self._timer.start()
