@@ -44,6 +44,8 @@ DDL = (
     " created_at TEXT NOT NULL,"
     " done_at TEXT)",
     "CREATE INDEX IF NOT EXISTS sbs_outbox_pending ON sbs_outbox (mutation_id) WHERE status = 'pending'",
+    # refused edits by record: every pull page asks for them (keep_rejected_on_top)
+    "CREATE INDEX IF NOT EXISTS sbs_outbox_rejected ON sbs_outbox (uuid) WHERE status = 'rejected'",
     "CREATE TABLE IF NOT EXISTS sbs_outbox_seq (seq INTEGER PRIMARY KEY, mutation_id INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS sbs_outbox_seq_mid ON sbs_outbox_seq (mutation_id)",
     "CREATE TABLE IF NOT EXISTS sbs_held ("
@@ -63,6 +65,7 @@ DDL = (
     " updated_at TEXT)",
 )
 TABLES = frozenset({"sbs_outbox", "sbs_outbox_seq", "sbs_held", "sbs_conflict", "sbs_photo"})
+INDEXES = {"sbs_outbox_rejected"}  # added after the tables: made in stores that lack it
 # Columns added after the first release: (table, column, declaration).
 ADDED_COLUMNS = (("sbs_photo", "error", "TEXT"), ("sbs_photo", "tries", "INTEGER NOT NULL DEFAULT 0"))
 
@@ -82,9 +85,13 @@ SRS_ID = 4490
 # ------------------------------------------------------------------------------------------
 def ensure(conn: sqlite3.Connection) -> None:
     """Create what is missing: tables, later columns, the conflict views (idempotent, one transaction)."""
-    have = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view')").fetchall())
+    have = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view', 'index')").fetchall())
     views = {name: f"CREATE VIEW {q(name)} AS {view_sql(family)}" for family, (name, _t) in CONFLICT_VIEWS.items()}
-    if TABLES <= have.keys() and all(have.get(n) == sql for n, sql in views.items()) and not _missing_columns(conn):
+    if (
+        TABLES | INDEXES <= have.keys()
+        and all(have.get(n) == sql for n, sql in views.items())
+        and not _missing_columns(conn)
+    ):
         return
     with transaction(conn):
         for sql in DDL:
@@ -247,8 +254,8 @@ def keep_rejected_on_top(store: Store, conn: sqlite3.Connection, uuids: list[str
     """Put the values of refused edits back over records a pull just wrote (unlogged, not in the
     base copy): until the user sends a refused edit again or gives it up, the record shows what they
     typed, so that fixing it and sending it again sends it (a re-pull must not wipe it)."""
-    if not uuids:
-        return
+    if not uuids or not conn.execute("SELECT 1 FROM sbs_outbox WHERE status = 'rejected' LIMIT 1").fetchone():
+        return  # the usual case, one index lookup
     rows: list[tuple[str, str, str, str]] = []
     for i in range(0, len(uuids), 500):
         part = uuids[i : i + 500]

@@ -380,22 +380,12 @@ def _first_values(
     return {}
 
 
-def create_child(
-    child: str,
-    parent_kind: str,
-    parent_fid: int,
-    role: str,
-    user: str,
-    position: tuple[float, float] | None = None,
-    position_source: str | None = None,
-    extra: dict[str, Any] | None = None,
-    project: QgsProject | None = None,
-) -> Outcome:
-    """Create and save a child record with new_child's values (no form)."""
-    outcome, feature = new_child(child, parent_kind, parent_fid, role, user, position, position_source, extra, project)
+def create_child(child: str, parent_kind: str, parent_fid: int, role: str, user: str, **more: Any) -> Outcome:
+    """Create and save a child record with new_child's values (no form); `more`: new_child's options."""
+    outcome, feature = new_child(child, parent_kind, parent_fid, role, user, **more)
     if feature is None:
         return outcome
-    fid = save_new(layer_of(child, project), feature)
+    fid = save_new(layer_of(child, more.get("project")), feature)
     if fid is None:
         return Outcome(False, [Problem(None, "write", "保存失败", "could not save")], child)
     return Outcome(True, [], child, fid)

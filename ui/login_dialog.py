@@ -101,7 +101,23 @@ def _pending(store_path: str | None) -> int:
     return len({(c.kind, c.uuid) for c in Store(store_path).pending_changes()})
 
 
-class LoginDialog(QDialog):
+class _TaskDialog(QDialog):
+    """A dialog that runs its server call in a QgsTask (``self.task``), cancelled when it closes."""
+
+    task: CallTask | None = None
+
+    def wait(self) -> None:
+        """Block until a running task ended (tests only)."""
+        if self.task is not None:
+            self.task.waitForFinished(30000)
+
+    def done(self, result: int) -> None:  # noqa: D401 - Qt API
+        if self.task is not None:
+            self.task.cancel()
+        super().done(result)
+
+
+class LoginDialog(_TaskDialog):
     """Edit the server URL and log in. ``accepted`` only after a successful login."""
 
     def __init__(self, parent: QWidget | None = None, store_path: str | None = None):
@@ -311,18 +327,8 @@ class LoginDialog(QDialog):
                         "with the new password."), Qgis.MessageLevel.Success)  # fmt: skip
         return True
 
-    def wait(self) -> None:
-        """Block until a running task ended (tests only)."""
-        if self.task is not None:
-            self.task.waitForFinished(30000)
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt API
-        if self.task is not None:
-            self.task.cancel()
-        super().done(result)
-
-
-class PasswordDialog(QDialog):
+class PasswordDialog(_TaskDialog):
     """Current password, new password twice; the server decides whether the new one is strong enough."""
 
     def __init__(self, parent: QWidget | None, url: str, username: str, current: str = "",
@@ -391,13 +397,3 @@ class PasswordDialog(QDialog):
             return
         self.result_login = result
         self.accept()
-
-    def wait(self) -> None:
-        """Block until a running task ended (tests only)."""
-        if self.task is not None:
-            self.task.waitForFinished(30000)
-
-    def done(self, result: int) -> None:  # noqa: D401 - Qt API
-        if self.task is not None:
-            self.task.cancel()
-        super().done(result)
