@@ -376,12 +376,16 @@ def _parse(text: str | None) -> dt.datetime | None:
 
 
 def _expected_due(values: list[dict], now: dt.datetime) -> tuple[set[str], set[str]]:
-    """(overdue, due within the week) uuids by the model's patrol interval; de-listed dams are not due."""
+    """(overdue, due within the week) uuids by the model's patrol interval, as the dock computes it: under
+    the thresholds of the dam's county and for its patrol class; de-listed dams are not due."""
+    from shuibao.layers import thresholds as local_thresholds
+
     overdue, week = set(), set()
     for v in values:
         if v.get("register_status") == "delisted":
             continue
-        due = rules.next_inspection_due(_parse(v.get("last_inspected_at")), now)
+        t = local_thresholds.of(v.get("county_code"))
+        due = rules.next_inspection_due(_parse(v.get("last_inspected_at")), now, t, v.get("patrol_class"))
         if due <= now:
             overdue.add(v["uuid"])
         elif due <= now + dt.timedelta(days=7):

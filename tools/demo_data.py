@@ -795,6 +795,7 @@ def _recent_patrols(seed: int, dams: list[dict], today: dt.date, t: Thresholds |
     The intervals are those of `t` (default: the county's region, Jiangxi)."""
     g = _Gen(seed + 1)  # its own stream: the rest of the county does not depend on the date
     now = dt.datetime(today.year, today.month, today.day, 17, 0, tzinfo=dt.timezone.utc)
+    now = min(now, dt.datetime.now(dt.timezone.utc))  # before 17:00 UTC today, no patrol in the future
     t = t or regions.resolve(COUNTY_CODE)  # Jiangxi's flood seasons
     interval = rules.patrol_interval_hours(today, t)
     kind = "flood_patrol" if rules.in_flood_season(today, t) else "hazard_survey"
